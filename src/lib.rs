@@ -1,0 +1,9 @@
+//! tlsscope: an oscilloscope for TLS connections.
+//!
+//! - [`trace`]: the event model and its formats (pure data).
+//! - [`probe`]: the engine that drives real OpenSSL client connections and records them.
+//! - [`lab`]: embedded misbehaving TLS peers that reproduce each stall class on loopback.
+//! - [`cli`]: the command line.
+
+pub mod probe;
+pub mod trace;

@@ -1,0 +1,498 @@
+//! The event model: small, fixed-size values, one per thing that happened on a connection.
+//!
+//! Events are created on the engine's I/O thread for every OpenSSL call and every socket read or
+//! write, so the hot variants hold only integers, enums and `&'static str`. The few values with
+//! heap data (negotiated parameters, error messages) are boxed and happen once per connection or
+//! handshake.
+
+/// Nanoseconds since the engine started, on one monotonic clock for all connections.
+pub type Nanos = u64;
+
+/// Connection number, unique within one engine.
+pub type ConnId = u32;
+
+/// Id of an OpenSSL call, unique within one connection (1, 2, 3, ...).
+pub type CallId = u32;
+
+/// One recorded event: when, on which connection, what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub t: Nanos,
+    pub conn: ConnId,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    /// A connection phase began (resolve, connect, handshake, ...).
+    Phase(Phase),
+    /// One OpenSSL I/O call. `t` is when it started; it is emitted when it returned, after the
+    /// io/state/msg events that happened inside it.
+    Call(Call),
+    /// One socket read or write, made by OpenSSL's BIO inside a call (or by tlsscope itself).
+    Io(Io),
+    /// Time spent waiting for socket readiness between calls. `t` is when the wait began.
+    Wait(Wait),
+    /// A handshake state machine transition (OpenSSL's info callback).
+    State(State),
+    /// A TLS protocol message seen by OpenSSL's message callback.
+    Msg(Msg),
+    /// Kernel and OpenSSL buffer levels at one instant.
+    Sock(Sock),
+    /// Negotiated parameters after a (re)handshake completed.
+    Tls(Box<TlsInfo>),
+    /// TCP connection established: our address and the peer's (boxed: once per connection).
+    Connected(Box<Endpoints>),
+    /// The connection ended; always the last event of a connection.
+    Close(Close),
+    /// Something went wrong; a human-readable, one-line reason. Followed by a `Close`.
+    Error(Box<str>),
+    /// Events the recorder could not keep. Never emitted by the current engine (its channel is
+    /// unbounded), but part of the vocabulary so a consumer can show a non-zero count.
+    Dropped { count: u64 },
+}
+
+/// The phases a connection goes through, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Resolve,
+    Connect,
+    Handshake,
+    Action,
+    Workload,
+    Shutdown,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Resolve => "resolve",
+            Phase::Connect => "connect",
+            Phase::Handshake => "handshake",
+            Phase::Action => "action",
+            Phase::Workload => "workload",
+            Phase::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// The OpenSSL functions tlsscope calls and records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    DoHandshake,
+    Read,
+    Write,
+    Peek,
+    Shutdown,
+    KeyUpdate,
+    Renegotiate,
+}
+
+impl Op {
+    pub const ALL: [Op; 7] = [
+        Op::DoHandshake,
+        Op::Read,
+        Op::Write,
+        Op::Peek,
+        Op::Shutdown,
+        Op::KeyUpdate,
+        Op::Renegotiate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::DoHandshake => "SSL_do_handshake",
+            Op::Read => "SSL_read",
+            Op::Write => "SSL_write",
+            Op::Peek => "SSL_peek",
+            Op::Shutdown => "SSL_shutdown",
+            Op::KeyUpdate => "SSL_key_update",
+            Op::Renegotiate => "SSL_renegotiate",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| op.name() == name)
+    }
+}
+
+/// What `SSL_get_error` said about a call's return value (without the `SSL_ERROR_` prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslError {
+    None,
+    WantRead,
+    WantWrite,
+    WantX509Lookup,
+    WantConnect,
+    WantAccept,
+    WantAsync,
+    WantAsyncJob,
+    WantClientHello,
+    ZeroReturn,
+    Syscall,
+    Ssl,
+    Other(i32),
+}
+
+impl SslError {
+    /// Maps the numeric `SSL_ERROR_*` code.
+    pub fn from_code(code: i32) -> SslError {
+        match code {
+            0 => SslError::None,
+            1 => SslError::Ssl,
+            2 => SslError::WantRead,
+            3 => SslError::WantWrite,
+            4 => SslError::WantX509Lookup,
+            5 => SslError::Syscall,
+            6 => SslError::ZeroReturn,
+            7 => SslError::WantConnect,
+            8 => SslError::WantAccept,
+            9 => SslError::WantAsync,
+            10 => SslError::WantAsyncJob,
+            11 => SslError::WantClientHello,
+            other => SslError::Other(other),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SslError::None => "NONE",
+            SslError::WantRead => "WANT_READ",
+            SslError::WantWrite => "WANT_WRITE",
+            SslError::WantX509Lookup => "WANT_X509_LOOKUP",
+            SslError::WantConnect => "WANT_CONNECT",
+            SslError::WantAccept => "WANT_ACCEPT",
+            SslError::WantAsync => "WANT_ASYNC",
+            SslError::WantAsyncJob => "WANT_ASYNC_JOB",
+            SslError::WantClientHello => "WANT_CLIENT_HELLO_CB",
+            SslError::ZeroReturn => "ZERO_RETURN",
+            SslError::Syscall => "SYSCALL",
+            SslError::Ssl => "SSL",
+            SslError::Other(_) => "OTHER",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SslError> {
+        (0..=11).map(SslError::from_code).find(|e| e.name() == name)
+    }
+
+    /// True for the retriable results: the caller must wait and call the same function again.
+    pub fn is_want(self) -> bool {
+        matches!(self, SslError::WantRead | SslError::WantWrite)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Call {
+    pub id: CallId,
+    pub op: Op,
+    pub ret: i32,
+    pub error: SslError,
+    pub dur: Nanos,
+    /// Application bytes moved by this call (read or written); 0 for handshake calls.
+    pub bytes: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    Read,
+    Write,
+}
+
+impl Dir {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dir::Read => "read",
+            Dir::Write => "write",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Io {
+    /// The call this socket operation happened inside, if any.
+    pub call: Option<CallId>,
+    pub dir: Dir,
+    /// Bytes asked for.
+    pub want: u32,
+    /// Bytes actually read or written (0 with `would_block` or an OS error; 0 on a read is EOF).
+    pub got: u32,
+    pub would_block: bool,
+    /// `errno` of a failed operation other than would-block.
+    pub os_error: Option<i32>,
+}
+
+impl Io {
+    /// A read that returned 0 bytes without error: the peer closed its side of TCP.
+    pub fn is_eof(&self) -> bool {
+        self.dir == Dir::Read
+            && self.got == 0
+            && !self.would_block
+            && self.os_error.is_none()
+            && self.want > 0
+    }
+}
+
+/// Which readiness a wait was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    Read,
+    Write,
+    ReadWrite,
+}
+
+impl Interest {
+    pub fn name(self) -> &'static str {
+        match self {
+            Interest::Read => "read",
+            Interest::Write => "write",
+            Interest::ReadWrite => "read_write",
+        }
+    }
+}
+
+/// What ended a wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Woke {
+    Readable,
+    Writable,
+    Timeout,
+    Command,
+    Hangup,
+}
+
+impl Woke {
+    pub fn name(self) -> &'static str {
+        match self {
+            Woke::Readable => "readable",
+            Woke::Writable => "writable",
+            Woke::Timeout => "timeout",
+            Woke::Command => "command",
+            Woke::Hangup => "hangup",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    pub interest: Interest,
+    pub dur: Nanos,
+    pub woke: Woke,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct State {
+    pub call: Option<CallId>,
+    /// `SSL_state_string_long` at the time of the callback.
+    pub text: &'static str,
+    /// The info callback's `where` bit set (`SSL_CB_*`), see [`crate::trace::names::where_flags`].
+    pub where_: u32,
+    /// The info callback's `ret` argument (alert level and description for alert callbacks).
+    pub ret: i32,
+}
+
+/// Direction of a TLS message relative to tlsscope (the client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MsgDir {
+    In,
+    Out,
+}
+
+impl MsgDir {
+    pub fn name(self) -> &'static str {
+        match self {
+            MsgDir::In => "in",
+            MsgDir::Out => "out",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Msg {
+    pub call: Option<CallId>,
+    pub dir: MsgDir,
+    /// TLS record content type (20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data).
+    pub content: u8,
+    /// Handshake message type, or alert description; 0 where the content type has none.
+    pub msg_type: u8,
+    /// Alert level (1 warning, 2 fatal) for alerts, else 0.
+    pub level: u8,
+    pub len: u32,
+}
+
+/// Buffer levels of one connection at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sock {
+    /// Bytes in the kernel receive queue not yet read (FIONREAD).
+    pub inq: u32,
+    /// Bytes in the kernel send queue not yet acknowledged by the peer (TIOCOUTQ).
+    pub outq: u32,
+    /// Of those, bytes not yet sent at all (SIOCOUTQNSD).
+    pub notsent: u32,
+    pub sndbuf: u32,
+    pub rcvbuf: u32,
+    /// Decrypted bytes buffered inside OpenSSL (`SSL_pending`).
+    pub ssl_pending: u32,
+    /// TCP_INFO, where the OS has it.
+    pub tcp: Option<TcpInfo>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TcpInfo {
+    /// Smoothed round-trip time, microseconds.
+    pub rtt_us: u32,
+    /// Congestion window, segments.
+    pub snd_cwnd: u32,
+    /// Peer's advertised receive window, bytes (0: the peer's window is closed).
+    pub snd_wnd: u32,
+}
+
+/// Negotiated parameters and the peer's certificates after a (re)handshake.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TlsInfo {
+    pub version: String,
+    pub cipher: String,
+    pub alpn: Option<String>,
+    pub sni: Option<String>,
+    /// `ok`, or the verification failure reason; `skipped` with `--insecure`.
+    pub verify: String,
+    pub resumed: bool,
+    pub chain: Vec<CertInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CertInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// e.g. `EC 256`, `RSA 2048`.
+    pub key: String,
+    /// SHA-256 of the DER certificate, uppercase hex with colons.
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoints {
+    pub local: std::net::SocketAddr,
+    pub peer: std::net::SocketAddr,
+}
+
+/// Why a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// TLS shut down cleanly (close_notify sent; `notify_received` says whether the peer's came).
+    Clean,
+    /// The peer closed TCP without close_notify.
+    Eof,
+    /// The peer reset the connection.
+    Reset,
+    /// A deadline passed.
+    Timeout,
+    /// Stopped by the user.
+    Stopped,
+    /// Resolve, connect, TLS or verification failed; the preceding `Error` event says why.
+    Failed,
+}
+
+impl CloseReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            CloseReason::Clean => "clean",
+            CloseReason::Eof => "eof",
+            CloseReason::Reset => "reset",
+            CloseReason::Timeout => "timeout",
+            CloseReason::Stopped => "stopped",
+            CloseReason::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Close {
+    pub reason: CloseReason,
+    pub notify_sent: bool,
+    pub notify_received: bool,
+    /// True when the workload finished before the end (what the exit status reports).
+    pub workload_done: bool,
+}
+
+impl Event {
+    /// The call this event happened inside, for events that can have one.
+    pub fn call_id(&self) -> Option<CallId> {
+        match &self.kind {
+            EventKind::Io(io) => io.call,
+            EventKind::State(s) => s.call,
+            EventKind::Msg(m) => m.call,
+            EventKind::Call(c) => Some(c.id),
+            _ => None,
+        }
+    }
+
+    /// The name of this event's kind as used in JSONL (`call`, `io`, ...).
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            EventKind::Phase(_) => "phase",
+            EventKind::Call(_) => "call",
+            EventKind::Io(_) => "io",
+            EventKind::Wait(_) => "wait",
+            EventKind::State(_) => "state",
+            EventKind::Msg(_) => "msg",
+            EventKind::Sock(_) => "sock",
+            EventKind::Tls(_) => "tls",
+            EventKind::Connected(_) => "connected",
+            EventKind::Close(_) => "close",
+            EventKind::Error(_) => "error",
+            EventKind::Dropped { .. } => "dropped",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_stay_small() {
+        // The hot path stores one of these per socket operation; keep it within a cache line.
+        assert!(
+            std::mem::size_of::<Event>() <= 64,
+            "{}",
+            std::mem::size_of::<Event>()
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for op in Op::ALL {
+            assert_eq!(Op::from_name(op.name()), Some(op));
+        }
+        for code in 0..=11 {
+            let e = SslError::from_code(code);
+            assert_eq!(SslError::from_name(e.name()), Some(e));
+        }
+    }
+
+    #[test]
+    fn eof_is_a_zero_read_without_error() {
+        let io = Io {
+            call: None,
+            dir: Dir::Read,
+            want: 5,
+            got: 0,
+            would_block: false,
+            os_error: None,
+        };
+        assert!(io.is_eof());
+        assert!(!Io {
+            would_block: true,
+            ..io
+        }
+        .is_eof());
+        assert!(!Io {
+            dir: Dir::Write,
+            ..io
+        }
+        .is_eof());
+    }
+}

@@ -1,0 +1,150 @@
+//! The JSONL trace format: one JSON object per event, documented in README ("JSONL reference").
+//! Every line has `t` (ns since the engine started), `conn` and `kind`.
+
+use super::event::*;
+use super::names;
+use serde_json::{json, Map, Value};
+
+/// The JSON object for one event.
+pub fn to_json(event: &Event) -> Value {
+    let mut obj = Map::new();
+    obj.insert("t".into(), json!(event.t));
+    obj.insert("conn".into(), json!(event.conn));
+    obj.insert("kind".into(), json!(event.kind_name()));
+    let fields = match &event.kind {
+        EventKind::Phase(p) => json!({ "phase": p.name() }),
+        EventKind::Call(c) => json!({
+            "id": c.id, "op": c.op.name(), "ret": c.ret, "error": c.error.name(),
+            "dur": c.dur, "bytes": c.bytes,
+        }),
+        EventKind::Io(io) => json!({
+            "call": io.call, "dir": io.dir.name(), "want": io.want, "got": io.got,
+            "would_block": io.would_block, "eof": io.is_eof(),
+            "os_error": io.os_error.map(names::errno_name),
+        }),
+        EventKind::Wait(w) => {
+            json!({ "for": w.interest.name(), "dur": w.dur, "woke": w.woke.name() })
+        }
+        EventKind::State(s) => json!({
+            "call": s.call, "text": s.text,
+            "where": names::where_flags(s.where_).collect::<Vec<_>>(),
+        }),
+        EventKind::Msg(m) => {
+            let mut v = json!({
+                "call": m.call, "dir": m.dir.name(), "content": names::content_name(m.content),
+                "type": names::msg_type_name(m.content, m.msg_type), "len": m.len,
+            });
+            if m.content == 21 {
+                v["level"] = json!(if m.level == 2 { "fatal" } else { "warning" });
+            }
+            v
+        }
+        EventKind::Sock(s) => {
+            let mut v = json!({
+                "inq": s.inq, "outq": s.outq, "notsent": s.notsent, "sndbuf": s.sndbuf,
+                "rcvbuf": s.rcvbuf, "ssl_pending": s.ssl_pending,
+            });
+            if let Some(tcp) = s.tcp {
+                v["rtt_us"] = json!(tcp.rtt_us);
+                v["snd_cwnd"] = json!(tcp.snd_cwnd);
+                v["snd_wnd"] = json!(tcp.snd_wnd);
+            }
+            v
+        }
+        EventKind::Tls(info) => json!({
+            "version": info.version, "cipher": info.cipher, "alpn": info.alpn, "sni": info.sni,
+            "verify": info.verify, "resumed": info.resumed,
+            "chain": info.chain.iter().map(|c| json!({
+                "subject": c.subject, "issuer": c.issuer, "not_before": c.not_before,
+                "not_after": c.not_after, "key": c.key, "sha256": c.sha256,
+            })).collect::<Vec<_>>(),
+        }),
+        EventKind::Connected(ends) => {
+            json!({ "local": ends.local.to_string(), "peer": ends.peer.to_string() })
+        }
+        EventKind::Close(c) => json!({
+            "reason": c.reason.name(), "notify_sent": c.notify_sent,
+            "notify_received": c.notify_received, "workload_done": c.workload_done,
+        }),
+        EventKind::Error(message) => json!({ "message": message }),
+        EventKind::Dropped { count } => json!({ "count": count }),
+    };
+    if let Value::Object(fields) = fields {
+        obj.extend(fields);
+    }
+    Value::Object(obj)
+}
+
+/// One JSONL line (without the trailing newline).
+pub fn to_line(event: &Event) -> String {
+    to_json(event).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_line_has_required_fields() {
+        let e = Event {
+            t: 1500,
+            conn: 1,
+            kind: EventKind::Call(Call {
+                id: 3,
+                op: Op::Read,
+                ret: -1,
+                error: SslError::WantRead,
+                dur: 2000,
+                bytes: 0,
+            }),
+        };
+        let v = to_json(&e);
+        assert_eq!(v["t"], 1500);
+        assert_eq!(v["conn"], 1);
+        assert_eq!(v["kind"], "call");
+        assert_eq!(v["op"], "SSL_read");
+        assert_eq!(v["error"], "WANT_READ");
+        assert_eq!(v["ret"], -1);
+        assert_eq!(v["dur"], 2000);
+    }
+
+    #[test]
+    fn io_line_names_errno_and_null_call() {
+        let e = Event {
+            t: 0,
+            conn: 2,
+            kind: EventKind::Io(Io {
+                call: None,
+                dir: Dir::Read,
+                want: 5,
+                got: 0,
+                would_block: false,
+                os_error: Some(104),
+            }),
+        };
+        let v = to_json(&e);
+        assert!(v["call"].is_null());
+        assert_eq!(v["os_error"], "ECONNRESET");
+        assert_eq!(v["would_block"], false);
+    }
+
+    #[test]
+    fn msg_line_names_alerts() {
+        let e = Event {
+            t: 0,
+            conn: 1,
+            kind: EventKind::Msg(Msg {
+                call: Some(1),
+                dir: MsgDir::In,
+                content: 21,
+                msg_type: 40,
+                level: 2,
+                len: 2,
+            }),
+        };
+        let v = to_json(&e);
+        assert_eq!(v["content"], "alert");
+        assert_eq!(v["type"], "handshake_failure");
+        assert_eq!(v["level"], "fatal");
+    }
+}

@@ -1,0 +1,244 @@
+//! The human-readable trace: one line per event, socket I/O, states and messages indented under
+//! the OpenSSL call they happened in, times in milliseconds with microsecond precision.
+
+use super::event::*;
+use super::names;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Turns events into text lines. Events that happen inside a call arrive before the call's own
+/// event (which is emitted when the call returns), so they are held until their call arrives and
+/// then printed beneath it.
+#[derive(Default)]
+pub struct TextWriter {
+    pending: HashMap<ConnId, Vec<Event>>,
+    last_sock: HashMap<ConnId, Sock>,
+}
+
+const INDENT: &str = "                          ";
+
+impl TextWriter {
+    pub fn new() -> TextWriter {
+        TextWriter::default()
+    }
+
+    pub fn write_event(&mut self, event: &Event, out: &mut dyn Write) -> io::Result<()> {
+        let nested = matches!(
+            event.kind,
+            EventKind::Io(_) | EventKind::State(_) | EventKind::Msg(_)
+        );
+        if nested && event.call_id().is_some() {
+            self.pending
+                .entry(event.conn)
+                .or_default()
+                .push(event.clone());
+            return Ok(());
+        }
+        if let EventKind::Sock(sock) = &event.kind {
+            // Levels are sampled at every call; the text shows them only when they change.
+            if self.last_sock.get(&event.conn) == Some(sock) {
+                return Ok(());
+            }
+            self.last_sock.insert(event.conn, *sock);
+        }
+        writeln!(out, "{}", headline(event))?;
+        if matches!(event.kind, EventKind::Call(_) | EventKind::Close(_)) {
+            for inner in self.pending.remove(&event.conn).unwrap_or_default() {
+                writeln!(out, "{INDENT}{}", describe(&inner))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn ms(ns: Nanos) -> String {
+    format!("{:.3} ms", ns as f64 / 1e6)
+}
+
+fn headline(e: &Event) -> String {
+    format!("[{}] {:>12}  {}", e.conn, ms(e.t), describe(e))
+}
+
+/// One event as text, without time or connection.
+pub fn describe(e: &Event) -> String {
+    let mut s = String::new();
+    match &e.kind {
+        EventKind::Phase(p) => {
+            let _ = write!(s, "── {} ──", p.name());
+        }
+        EventKind::Call(c) => {
+            let _ = write!(
+                s,
+                "{} #{} → {} {}",
+                c.op.name(),
+                c.id,
+                c.ret,
+                c.error.name()
+            );
+            if c.bytes > 0 {
+                let _ = write!(s, ", {} B", c.bytes);
+            }
+            let _ = write!(s, "  ({})", ms(c.dur));
+        }
+        EventKind::Io(io) => {
+            let _ = write!(s, "io    {:<5} {}/{} B", io.dir.name(), io.got, io.want);
+            if io.would_block {
+                s.push_str(" would-block");
+            } else if let Some(errno) = io.os_error {
+                let _ = write!(s, " error {}", names::errno_name(errno));
+            } else if io.is_eof() {
+                s.push_str(" EOF");
+            }
+        }
+        EventKind::Wait(w) => {
+            let _ = write!(
+                s,
+                "wait  for {} {} → {}",
+                w.interest.name(),
+                ms(w.dur),
+                w.woke.name()
+            );
+        }
+        EventKind::State(st) => {
+            let flags: Vec<_> = names::where_flags(st.where_).collect();
+            let _ = write!(s, "state {}  [{}]", st.text, flags.join(" "));
+        }
+        EventKind::Msg(m) => {
+            let arrow = if m.dir == MsgDir::Out { "→" } else { "←" };
+            let _ = write!(
+                s,
+                "msg   {arrow} {} {} ({} B)",
+                names::content_name(m.content),
+                names::msg_type_name(m.content, m.msg_type),
+                m.len
+            );
+            if m.content == 21 && m.level == 2 {
+                s.push_str(" fatal");
+            }
+        }
+        EventKind::Sock(k) => {
+            let _ = write!(
+                s,
+                "sock  inq {} / rcvbuf {}, outq {} (unsent {}) / sndbuf {}, ssl_pending {}",
+                k.inq, k.rcvbuf, k.outq, k.notsent, k.sndbuf, k.ssl_pending
+            );
+            if let Some(tcp) = k.tcp {
+                let _ = write!(
+                    s,
+                    ", rtt {} µs, cwnd {}, peer window {}",
+                    tcp.rtt_us, tcp.snd_cwnd, tcp.snd_wnd
+                );
+            }
+        }
+        EventKind::Tls(t) => {
+            let _ = write!(
+                s,
+                "tls   {} {} alpn={} sni={} verify={} resumed={}",
+                t.version,
+                t.cipher,
+                t.alpn.as_deref().unwrap_or("-"),
+                t.sni.as_deref().unwrap_or("-"),
+                t.verify,
+                t.resumed
+            );
+            for (depth, c) in t.chain.iter().enumerate() {
+                let _ = write!(
+                    s,
+                    "\n{INDENT}cert {depth}: {} (issuer {}; {} .. {}; {}; sha256 {})",
+                    c.subject, c.issuer, c.not_before, c.not_after, c.key, c.sha256
+                );
+            }
+        }
+        EventKind::Connected(ends) => {
+            let _ = write!(s, "tcp   connected {} → {}", ends.local, ends.peer);
+        }
+        EventKind::Close(c) => {
+            let _ = write!(
+                s,
+                "close {} (close_notify sent: {}, received: {})",
+                c.reason.name(),
+                yes_no(c.notify_sent),
+                yes_no(c.notify_received)
+            );
+        }
+        EventKind::Error(message) => {
+            let _ = write!(s, "error {message}");
+        }
+        EventKind::Dropped { count } => {
+            let _ = write!(s, "DROPPED {count} events");
+        }
+    }
+    s
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(t: Nanos, kind: EventKind) -> Event {
+        Event { t, conn: 1, kind }
+    }
+
+    #[test]
+    fn io_is_printed_under_its_call() {
+        let mut w = TextWriter::new();
+        let mut out = Vec::new();
+        let io = Io {
+            call: Some(7),
+            dir: Dir::Write,
+            want: 517,
+            got: 517,
+            would_block: false,
+            os_error: None,
+        };
+        w.write_event(&ev(10, EventKind::Io(io)), &mut out).unwrap();
+        assert!(out.is_empty(), "io waits for its call");
+        let call = Call {
+            id: 7,
+            op: Op::Read,
+            ret: -1,
+            error: SslError::WantWrite,
+            dur: 5,
+            bytes: 0,
+        };
+        w.write_event(&ev(5, EventKind::Call(call)), &mut out)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[0].contains("SSL_read #7 → -1 WANT_WRITE"),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].starts_with(INDENT) && lines[1].contains("write 517/517 B"),
+            "{}",
+            lines[1]
+        );
+    }
+
+    #[test]
+    fn unchanged_levels_are_not_repeated() {
+        let mut w = TextWriter::new();
+        let mut out = Vec::new();
+        let sock = Sock {
+            inq: 1,
+            ..Sock::default()
+        };
+        w.write_event(&ev(1, EventKind::Sock(sock)), &mut out)
+            .unwrap();
+        w.write_event(&ev(2, EventKind::Sock(sock)), &mut out)
+            .unwrap();
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1);
+    }
+}
