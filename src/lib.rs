@@ -5,5 +5,6 @@
 //! - [`lab`]: embedded misbehaving TLS peers that reproduce each stall class on loopback.
 //! - [`cli`]: the command line.
 
+pub mod cli;
 pub mod probe;
 pub mod trace;

@@ -1,6 +1,16 @@
 //! The engine: a background I/O thread that drives real OpenSSL client connections over
 //! non-blocking sockets and records every call, socket operation, state, message and buffer level.
 
+mod conn;
+mod engine;
+mod errors;
+mod ffi;
+mod record;
+mod sockstat;
 pub mod spec;
+mod tap;
+mod tls_setup;
 
+pub use conn::Action;
+pub use engine::{trace_one, Engine, EngineOptions};
 pub use spec::*;

@@ -1,0 +1,56 @@
+//! The command line: argument parsing and the subcommands. `main` calls [`run`]; errors are
+//! reported once, there, with the exit status they map to.
+
+mod lab;
+pub mod trace;
+mod units;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tlsscope",
+    version,
+    about = "An oscilloscope for TLS connections: every OpenSSL call, socket read and write, handshake state and buffer level of a real non-blocking TLS client."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Trace one TLS connection and print every event as it happens.
+    Trace(trace::TraceArgs),
+    /// Serve the lab's misbehaving TLS peers on loopback.
+    Lab(lab::LabArgs),
+}
+
+/// How a command failed, and so which exit status it gets.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad input on the command line: exit status 2.
+    Usage(String),
+    /// The connection or TLS failed: exit status 1.
+    Failed(String),
+}
+
+/// Runs the command line; returns the process exit status.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Trace(args) => trace::run(args).map(|_| ()),
+        Command::Lab(args) => lab::run(args),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(CliError::Usage(reason)) => {
+            eprintln!("tlsscope: {reason}");
+            2
+        }
+        Err(CliError::Failed(reason)) => {
+            eprintln!("tlsscope: {reason}");
+            1
+        }
+    }
+}

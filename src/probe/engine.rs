@@ -1,0 +1,345 @@
+//! The I/O thread and its handle. One thread drives every connection with one mio poll;
+//! commands arrive over a channel and wake the poll; events leave in batches over an unbounded
+//! channel, so the thread never waits on its consumer.
+
+use super::conn::{Action, Conn, Turn};
+use super::record;
+use super::spec::{ConnectSpec, Target};
+use crate::trace::{ConnId, Event, EventKind, Nanos};
+use crossbeam_channel::{Receiver, Sender};
+use mio::{Events, Poll, Token, Waker};
+use std::collections::HashMap;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+const WAKER: Token = Token(usize::MAX);
+
+/// How the engine records and whom it tells about new events.
+#[derive(Default)]
+pub struct EngineOptions {
+    /// Called once per batch of events (the GUI requests a repaint here).
+    pub wake: Option<Box<dyn Fn() + Send>>,
+    /// Record only connection-level events (phases, tls, errors, close): the benchmark's
+    /// baseline for the cost of recording.
+    pub connection_events_only: bool,
+}
+
+enum Command {
+    Connect(ConnId, Box<ConnectSpec>),
+    Resolved(ConnId, Result<Vec<SocketAddr>, String>),
+    Stop(ConnId),
+    Action(ConnId, Action),
+    Shutdown,
+}
+
+/// Handle to the engine's I/O thread. Dropping it stops every connection and joins the thread.
+pub struct Engine {
+    commands: Sender<Command>,
+    waker: Arc<Waker>,
+    events: Receiver<Vec<Event>>,
+    next_id: AtomicU32,
+    thread: Option<JoinHandle<()>>,
+    epoch: Instant,
+}
+
+impl Engine {
+    pub fn start(options: EngineOptions) -> std::io::Result<Engine> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let (cmd_tx, cmd_rx) = crossbeam_channel::unbounded();
+        let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
+        let epoch = Instant::now();
+        let loop_state = IoLoop {
+            poll,
+            commands: cmd_rx,
+            resolver_tx: cmd_tx.clone(),
+            resolver_waker: waker.clone(),
+            events: ev_tx,
+            wake: options.wake,
+            conns: HashMap::new(),
+            runnable: Vec::new(),
+        };
+        let detail = !options.connection_events_only;
+        let thread = std::thread::Builder::new()
+            .name("tlsscope-io".into())
+            .spawn(move || {
+                record::init(epoch, detail);
+                loop_state.run();
+            })?;
+        Ok(Engine {
+            commands: cmd_tx,
+            waker,
+            events: ev_rx,
+            next_id: AtomicU32::new(1),
+            thread: Some(thread),
+            epoch,
+        })
+    }
+
+    /// Starts tracing a connection; its events carry the returned id.
+    pub fn connect(&self, spec: ConnectSpec) -> ConnId {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.send(Command::Connect(id, Box::new(spec)));
+        id
+    }
+
+    /// Closes a connection (without TLS shutdown), recording why.
+    pub fn stop(&self, conn: ConnId) {
+        self.send(Command::Stop(conn));
+    }
+
+    /// Asks a live connection for a KeyUpdate or a renegotiation.
+    pub fn action(&self, conn: ConnId, action: Action) {
+        self.send(Command::Action(conn, action));
+    }
+
+    /// The batches of recorded events, in order.
+    pub fn events(&self) -> &Receiver<Vec<Event>> {
+        &self.events
+    }
+
+    /// When the engine's clock started (event times count from here).
+    pub fn epoch(&self) -> Instant {
+        self.epoch
+    }
+
+    fn send(&self, command: Command) {
+        // The I/O thread only goes away on shutdown, and then there is nothing left to command.
+        if self.commands.send(command).is_ok() {
+            let _ = self.waker.wake();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.send(Command::Shutdown);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct IoLoop {
+    poll: Poll,
+    commands: Receiver<Command>,
+    resolver_tx: Sender<Command>,
+    resolver_waker: Arc<Waker>,
+    events: Sender<Vec<Event>>,
+    wake: Option<Box<dyn Fn() + Send>>,
+    conns: HashMap<ConnId, Conn>,
+    /// Connections that used up their turn while still making progress.
+    runnable: Vec<ConnId>,
+}
+
+impl IoLoop {
+    fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        loop {
+            let timeout = self.poll_timeout();
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    self.fail_all(&format!("poll failed: {e}"));
+                    self.flush();
+                    return;
+                }
+            }
+            for event in events.iter() {
+                if event.token() == WAKER {
+                    continue;
+                }
+                let id = event.token().0 as ConnId;
+                if let Some(conn) = self.conns.get_mut(&id) {
+                    let hangup =
+                        event.is_error() || event.is_read_closed() || event.is_write_closed();
+                    let turn = conn.on_ready(
+                        event.is_readable(),
+                        event.is_writable(),
+                        hangup,
+                        self.poll.registry(),
+                    );
+                    Self::note_turn(&mut self.runnable, id, turn);
+                }
+            }
+            let shutdown = self.handle_commands();
+            self.run_runnable();
+            self.check_deadlines();
+            self.conns.retain(|_, c| !c.is_closed());
+            self.flush();
+            if shutdown {
+                return;
+            }
+        }
+    }
+
+    fn note_turn(runnable: &mut Vec<ConnId>, id: ConnId, turn: Turn) {
+        if matches!(turn, Turn::Yielded) && !runnable.contains(&id) {
+            runnable.push(id);
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Duration> {
+        if !self.runnable.is_empty() {
+            return Some(Duration::ZERO);
+        }
+        let now = record::now();
+        self.conns
+            .values()
+            .filter_map(Conn::next_deadline)
+            .min()
+            // Round up so the deadline has passed when poll returns.
+            .map(|d| {
+                Duration::from_nanos(d.saturating_sub(now) + 999_999).max(Duration::from_millis(1))
+            })
+    }
+
+    /// Handles pending commands; true when the engine must shut down.
+    fn handle_commands(&mut self) -> bool {
+        while let Ok(command) = self.commands.try_recv() {
+            let reg = self.poll.registry();
+            match command {
+                Command::Connect(id, spec) => {
+                    let target = spec.target.clone();
+                    self.conns
+                        .insert(id, Conn::new(id, *spec, record::detail()));
+                    self.resolve(id, target);
+                }
+                Command::Resolved(id, result) => {
+                    if let Some(conn) = self.conns.get_mut(&id) {
+                        let turn = conn.on_resolved(result, reg);
+                        Self::note_turn(&mut self.runnable, id, turn);
+                    }
+                }
+                Command::Stop(id) => {
+                    if let Some(conn) = self.conns.get_mut(&id) {
+                        conn.on_stop(reg);
+                    }
+                }
+                Command::Action(id, action) => {
+                    if let Some(conn) = self.conns.get_mut(&id) {
+                        let turn = conn.on_action(action, reg);
+                        Self::note_turn(&mut self.runnable, id, turn);
+                    }
+                }
+                Command::Shutdown => {
+                    for conn in self.conns.values_mut() {
+                        conn.on_stop(reg);
+                    }
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Resolves on a short-lived thread, so a slow DNS answer never stalls other connections.
+    fn resolve(&mut self, id: ConnId, target: Target) {
+        if let Ok(ip) = target.host.parse::<std::net::IpAddr>() {
+            let reg = self.poll.registry();
+            if let Some(conn) = self.conns.get_mut(&id) {
+                let turn = conn.on_resolved(Ok(vec![SocketAddr::new(ip, target.port)]), reg);
+                Self::note_turn(&mut self.runnable, id, turn);
+            }
+            return;
+        }
+        let tx = self.resolver_tx.clone();
+        let waker = self.resolver_waker.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tlsscope-resolve".into())
+            .spawn(move || {
+                let result = (target.host.as_str(), target.port)
+                    .to_socket_addrs()
+                    .map(|addrs| addrs.collect::<Vec<_>>())
+                    .map_err(|e| format!("cannot resolve host {:?}: {e}", target.host));
+                if tx.send(Command::Resolved(id, result)).is_ok() {
+                    let _ = waker.wake();
+                }
+            });
+        if let Err(e) = spawned {
+            let reg = self.poll.registry();
+            if let Some(conn) = self.conns.get_mut(&id) {
+                conn.on_resolved(Err(format!("cannot start resolver thread: {e}")), reg);
+            }
+        }
+    }
+
+    fn run_runnable(&mut self) {
+        let ids = std::mem::take(&mut self.runnable);
+        for id in ids {
+            if let Some(conn) = self.conns.get_mut(&id) {
+                let turn = conn.drive(self.poll.registry());
+                Self::note_turn(&mut self.runnable, id, turn);
+            }
+        }
+    }
+
+    fn check_deadlines(&mut self) {
+        let now: Nanos = record::now();
+        for (&id, conn) in self.conns.iter_mut() {
+            if conn.next_deadline().is_some_and(|d| now >= d) {
+                let turn = conn.on_deadline(now, self.poll.registry());
+                Self::note_turn(&mut self.runnable, id, turn);
+            }
+        }
+    }
+
+    fn fail_all(&mut self, reason: &str) {
+        let reg = self.poll.registry();
+        for (&id, conn) in self.conns.iter_mut() {
+            record::push(id, EventKind::Error(reason.into()));
+            conn.on_stop(reg);
+        }
+    }
+
+    fn flush(&mut self) {
+        let batch = record::take_batch();
+        if batch.is_empty() {
+            return;
+        }
+        // A consumer that went away no longer wants events; that is not an error here.
+        let _ = self.events.send(batch);
+        if let Some(wake) = &self.wake {
+            wake();
+        }
+    }
+}
+
+/// Runs one connection on a fresh engine and hands every batch to `on_events`, returning when
+/// the connection closed or `limit` passed (then the connection is stopped).
+pub fn trace_one(
+    spec: ConnectSpec,
+    options: EngineOptions,
+    limit: Duration,
+    mut on_events: impl FnMut(&[Event]),
+) -> std::io::Result<()> {
+    let engine = Engine::start(options)?;
+    let id = engine.connect(spec);
+    let end = Instant::now() + limit;
+    let mut stopped = false;
+    loop {
+        let timeout = end
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(10));
+        match engine.events().recv_timeout(timeout) {
+            Ok(batch) => {
+                on_events(&batch);
+                if batch
+                    .iter()
+                    .any(|e| e.conn == id && matches!(e.kind, EventKind::Close(_)))
+                {
+                    return Ok(());
+                }
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) if !stopped => {
+                if Instant::now() >= end {
+                    engine.stop(id);
+                    stopped = true;
+                }
+            }
+            Err(_) => return Ok(()),
+        }
+    }
+}

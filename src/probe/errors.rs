@@ -1,0 +1,126 @@
+//! Turning OpenSSL and OS errors into one-line reasons a person can act on.
+
+use super::tls_setup::VerifyFailure;
+use openssl::error::ErrorStack;
+use openssl::ssl::{self, ErrorCode};
+
+/// An OS error as `reason (ENAME)`.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(errno) => {
+            let text = std::io::Error::from_raw_os_error(errno).to_string();
+            let text = text
+                .split(" (os error")
+                .next()
+                .unwrap_or(&text)
+                .to_lowercase();
+            format!("{text} ({})", crate::trace::names::errno_name(errno))
+        }
+        None => e.to_string(),
+    }
+}
+
+/// The reasons in an OpenSSL error stack, joined.
+fn stack_reason(stack: &ErrorStack) -> String {
+    let reasons: Vec<String> = stack
+        .errors()
+        .iter()
+        .map(|e| {
+            e.reason()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("error code {:#x}", e.code()))
+        })
+        .collect();
+    if reasons.is_empty() {
+        "no further detail from OpenSSL".into()
+    } else {
+        reasons.join("; ")
+    }
+}
+
+/// Whatever is left in this thread's OpenSSL error queue, as `: reason` (or nothing).
+pub fn error_queue() -> String {
+    let stack = ErrorStack::get();
+    if stack.errors().is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", stack_reason(&stack))
+    }
+}
+
+/// Why an SSL call failed.
+pub fn ssl_reason(e: &ssl::Error) -> String {
+    if let Some(io) = e.io_error() {
+        return io_reason(io);
+    }
+    if let Some(stack) = e.ssl_error() {
+        return stack_reason(stack);
+    }
+    format!("SSL_get_error {}", e.code().as_raw())
+}
+
+/// The peer closed TCP without close_notify: OpenSSL 3 reports "unexpected eof while reading";
+/// older versions report SYSCALL with no error.
+pub fn is_unexpected_eof(e: &ssl::Error, eof_seen: bool) -> bool {
+    match e.code() {
+        ErrorCode::SYSCALL => e.io_error().is_none(),
+        ErrorCode::SSL => {
+            eof_seen
+                && e.ssl_error().is_some_and(|s| {
+                    s.errors()
+                        .iter()
+                        .any(|x| x.reason().is_some_and(|r| r.contains("unexpected eof")))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// The value the classic function (SSL_read, SSL_write, SSL_do_handshake) returns for this
+/// failure: 0 for a closed connection, -1 otherwise.
+pub fn classic_ret(e: &ssl::Error) -> i32 {
+    match e.code() {
+        ErrorCode::ZERO_RETURN => 0,
+        ErrorCode::SYSCALL if e.io_error().is_none() => 0,
+        _ => -1,
+    }
+}
+
+/// An error for an internal inconsistency (no TLS stream), which callers report and close.
+pub fn internal() -> ssl::Error {
+    ssl::Error::from(ErrorStack::get())
+}
+
+/// Shows bytes as text where printable, escaped otherwise.
+pub fn printable(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .flat_map(|b| std::ascii::escape_default(*b))
+        .map(char::from)
+        .collect()
+}
+
+/// Why the handshake failed, naming the certificate for verification failures and showing the
+/// first bytes of a peer that is not speaking TLS.
+pub fn handshake_reason(
+    e: &ssl::Error,
+    verify: Option<&VerifyFailure>,
+    first_bytes: &[u8],
+) -> String {
+    if let Some(v) = verify {
+        return format!(
+            "certificate verification failed: {} (certificate at depth {}: {}); use --ca FILE to trust its issuer or --insecure to skip verification",
+            v.reason, v.depth, v.subject
+        );
+    }
+    // A TLS server's first byte is a handshake (22) or alert (21) record.
+    if let Some(&first) = first_bytes.first() {
+        if !(20..=23).contains(&first) {
+            return format!(
+                "the peer is not speaking TLS: its first bytes were \"{}\"",
+                printable(first_bytes)
+            );
+        }
+    }
+    format!("TLS handshake failed: {}", ssl_reason(e))
+}

@@ -1,0 +1,162 @@
+//! The recorder: where events go on the I/O thread. A thread-local batch, because OpenSSL's
+//! callbacks and the socket tap run deep inside OpenSSL calls with no handle to the connection;
+//! the engine says which connection and call is current before each OpenSSL call and sends the
+//! batch to the consumer once per loop iteration.
+
+use crate::trace::{CallId, ConnId, Event, EventKind, Nanos};
+use std::cell::RefCell;
+use std::time::Instant;
+
+struct Recorder {
+    epoch: Instant,
+    /// Record detail events (calls, io, states, messages, levels, waits); when false only the
+    /// connection-level events (phases, tls, errors, close) are kept, for the benchmark baseline.
+    detail: bool,
+    conn: ConnId,
+    call: Option<CallId>,
+    flags: CallFlags,
+    batch: Vec<Event>,
+}
+
+/// Things the callbacks noticed during one OpenSSL call.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallFlags {
+    /// The info callback reported SSL_CB_HANDSHAKE_DONE.
+    pub handshake_done: bool,
+    /// A ClientHello was written (a new handshake began).
+    pub hello_sent: bool,
+}
+
+thread_local! {
+    static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+}
+
+/// Makes this thread an I/O thread whose clock starts at `epoch`.
+pub fn init(epoch: Instant, detail: bool) {
+    RECORDER.with(|r| {
+        *r.borrow_mut() = Some(Recorder {
+            epoch,
+            detail,
+            conn: 0,
+            call: None,
+            flags: CallFlags::default(),
+            batch: Vec::with_capacity(4096),
+        })
+    });
+}
+
+/// Nanoseconds since the engine started.
+pub fn now() -> Nanos {
+    RECORDER.with(|r| match r.borrow().as_ref() {
+        Some(rec) => rec.epoch.elapsed().as_nanos() as Nanos,
+        None => 0,
+    })
+}
+
+/// Whether detail events are being recorded.
+pub fn detail() -> bool {
+    RECORDER.with(|r| r.borrow().as_ref().is_some_and(|rec| rec.detail))
+}
+
+/// Sets the connection (and call, if inside one) that callbacks and the tap report for.
+pub fn set_current(conn: ConnId, call: Option<CallId>) {
+    RECORDER.with(|r| {
+        if let Some(rec) = r.borrow_mut().as_mut() {
+            rec.conn = conn;
+            rec.call = call;
+        }
+    });
+}
+
+/// Records an event of `conn` at time `t`. Detail events are skipped when detail is off.
+pub fn push_at(t: Nanos, conn: ConnId, kind: EventKind) {
+    RECORDER.with(|r| {
+        if let Some(rec) = r.borrow_mut().as_mut() {
+            if rec.detail || !is_detail(&kind) {
+                rec.batch.push(Event { t, conn, kind });
+            }
+        }
+    });
+}
+
+/// Records an event of `conn` now.
+pub fn push(conn: ConnId, kind: EventKind) {
+    push_at(now(), conn, kind);
+}
+
+/// Records an event of the current connection, built from the current call id. Used by the
+/// callbacks and the tap, which only run inside OpenSSL calls.
+pub fn in_call(make: impl FnOnce(Option<CallId>) -> EventKind) {
+    RECORDER.with(|r| {
+        if let Some(rec) = r.borrow_mut().as_mut() {
+            if rec.detail {
+                let t = rec.epoch.elapsed().as_nanos() as Nanos;
+                let kind = make(rec.call);
+                rec.batch.push(Event {
+                    t,
+                    conn: rec.conn,
+                    kind,
+                });
+            }
+        }
+    });
+}
+
+/// Called by the info callback when a (re)handshake completed.
+pub fn note_handshake_done() {
+    note(CallFlags {
+        handshake_done: true,
+        ..CallFlags::default()
+    });
+}
+
+/// Called by the message callback when a ClientHello went out (a handshake began).
+pub fn note_hello_sent() {
+    note(CallFlags {
+        hello_sent: true,
+        ..CallFlags::default()
+    });
+}
+
+fn note(flags: CallFlags) {
+    RECORDER.with(|r| {
+        if let Some(rec) = r.borrow_mut().as_mut() {
+            rec.flags.handshake_done |= flags.handshake_done;
+            rec.flags.hello_sent |= flags.hello_sent;
+        }
+    });
+}
+
+/// What the callbacks noticed since the last call of this function (the engine takes them
+/// after every OpenSSL call, so they belong to that call's connection).
+pub fn take_flags() -> CallFlags {
+    RECORDER.with(|r| {
+        r.borrow_mut()
+            .as_mut()
+            .map(|rec| std::mem::take(&mut rec.flags))
+            .unwrap_or_default()
+    })
+}
+
+/// Takes the events recorded since the last call.
+pub fn take_batch() -> Vec<Event> {
+    RECORDER.with(|r| match r.borrow_mut().as_mut() {
+        Some(rec) if !rec.batch.is_empty() => {
+            let cap = rec.batch.capacity().max(1024);
+            std::mem::replace(&mut rec.batch, Vec::with_capacity(cap))
+        }
+        _ => Vec::new(),
+    })
+}
+
+fn is_detail(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Call(_)
+            | EventKind::Io(_)
+            | EventKind::Wait(_)
+            | EventKind::State(_)
+            | EventKind::Msg(_)
+            | EventKind::Sock(_)
+    )
+}

@@ -1,0 +1,244 @@
+//! Turns a [`ConnectSpec`] into a configured OpenSSL client (`Ssl`), and reads the negotiated
+//! parameters and certificate chain back after a handshake.
+
+use super::ffi;
+use super::spec::{ConnectSpec, TlsVersion};
+use crate::trace::{CertInfo, TlsInfo};
+use openssl::hash::MessageDigest;
+use openssl::pkey::PKey;
+use openssl::ssl::{
+    ExtensionContext, Ssl, SslContext, SslMethod, SslRef, SslVerifyMode, SslVersion,
+};
+use openssl::x509::{X509Ref, X509};
+use std::sync::{Arc, Mutex};
+
+/// Private-use extension number for `hello_padding`.
+const PADDING_EXTENSION: u16 = 0xff5a;
+
+/// Which certificate failed verification and why, captured by the verify callback.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyFailure {
+    pub depth: u32,
+    pub subject: String,
+    pub reason: String,
+}
+
+pub type VerifyCapture = Arc<Mutex<Option<VerifyFailure>>>;
+
+fn version(v: TlsVersion) -> SslVersion {
+    match v {
+        TlsVersion::Tls12 => SslVersion::TLS1_2,
+        TlsVersion::Tls13 => SslVersion::TLS1_3,
+    }
+}
+
+/// Builds the context for one connection. Errors are one-line reasons for the user.
+fn context(spec: &ConnectSpec) -> Result<SslContext, String> {
+    let mut ctx =
+        SslContext::builder(SslMethod::tls_client()).map_err(|e| format!("OpenSSL: {e}"))?;
+    if let Some(v) = spec.tls_min {
+        ctx.set_min_proto_version(Some(version(v)))
+            .map_err(|e| format!("--tls-min {}: {e}", v.name()))?;
+    }
+    if let Some(v) = spec.tls_max {
+        ctx.set_max_proto_version(Some(version(v)))
+            .map_err(|e| format!("--tls-max {}: {e}", v.name()))?;
+    }
+    if let Some(list) = &spec.ciphers {
+        ctx.set_cipher_list(list)
+            .map_err(|_| format!("--ciphers {list:?}: OpenSSL knows none of these ciphers"))?;
+    }
+    if let Some(list) = &spec.ciphersuites {
+        ctx.set_ciphersuites(list).map_err(|_| {
+            format!("--ciphersuites {list:?}: OpenSSL knows none of these TLS 1.3 suites")
+        })?;
+    }
+    if !spec.alpn.is_empty() {
+        let mut wire = Vec::new();
+        for proto in &spec.alpn {
+            let len = u8::try_from(proto.len())
+                .ok()
+                .filter(|l| *l > 0)
+                .ok_or_else(|| format!("--alpn: protocol name {proto:?} must be 1 to 255 bytes"))?;
+            wire.push(len);
+            wire.extend_from_slice(proto.as_bytes());
+        }
+        ctx.set_alpn_protos(&wire)
+            .map_err(|e| format!("--alpn: {e}"))?;
+    }
+    match &spec.ca_pem {
+        Some(pem) => {
+            let certs = X509::stack_from_pem(pem)
+                .map_err(|_| "CA file: not a PEM certificate file".to_string())?;
+            if certs.is_empty() {
+                return Err("CA file: contains no certificate".into());
+            }
+            let store = ctx.cert_store_mut();
+            for cert in certs {
+                store.add_cert(cert).map_err(|e| format!("CA file: {e}"))?;
+            }
+        }
+        None => ctx
+            .set_default_verify_paths()
+            .map_err(|e| format!("system CA store: {e}"))?,
+    }
+    if let Some(id) = &spec.client_identity {
+        let chain = X509::stack_from_pem(&id.chain_pem)
+            .map_err(|_| "client certificate: not a PEM certificate file".to_string())?;
+        let mut chain = chain.into_iter();
+        let leaf = chain
+            .next()
+            .ok_or("client certificate: the file contains no certificate")?;
+        ctx.set_certificate(&leaf)
+            .map_err(|e| format!("client certificate: {e}"))?;
+        for cert in chain {
+            ctx.add_extra_chain_cert(cert)
+                .map_err(|e| format!("client certificate chain: {e}"))?;
+        }
+        let key = PKey::private_key_from_pem(&id.key_pem).map_err(|_| {
+            "client key: not a PEM private key (encrypted keys are not supported)".to_string()
+        })?;
+        ctx.set_private_key(&key)
+            .map_err(|e| format!("client key: {e}"))?;
+        ctx.check_private_key()
+            .map_err(|_| "client key does not match the client certificate".to_string())?;
+    }
+    if let Some(size) = spec.hello_padding {
+        static ZEROS: [u8; u16::MAX as usize] = [0; u16::MAX as usize];
+        let padding: &'static [u8] = &ZEROS[..usize::from(size)];
+        ctx.add_custom_ext(
+            PADDING_EXTENSION,
+            ExtensionContext::CLIENT_HELLO,
+            move |_, _, _| Ok(Some(padding)),
+            |_, _, _, _| Ok(()),
+        )
+        .map_err(|e| format!("ClientHello padding extension: {e}"))?;
+    }
+    Ok(ctx.build())
+}
+
+/// The configured client for one connection, and where verification failures are captured.
+pub fn client(spec: &ConnectSpec, record_detail: bool) -> Result<(Ssl, VerifyCapture), String> {
+    let ctx = context(spec)?;
+    let mut ssl = Ssl::new(&ctx).map_err(|e| format!("OpenSSL: {e}"))?;
+    if let Some(name) = spec.sni_name() {
+        ssl.set_hostname(name)
+            .map_err(|e| format!("SNI {name:?}: {e}"))?;
+    }
+    ssl.set_connect_state();
+    let capture = VerifyCapture::default();
+    if spec.verify {
+        let name = spec.verify_name();
+        match name.parse::<std::net::IpAddr>() {
+            Ok(ip) => ssl.param_mut().set_ip(ip),
+            Err(_) => ssl.param_mut().set_host(name),
+        }
+        .map_err(|e| format!("host name {name:?}: {e}"))?;
+        let sink = capture.clone();
+        ssl.set_verify_callback(SslVerifyMode::PEER, move |ok, store| {
+            if !ok {
+                let failure = VerifyFailure {
+                    depth: store.error_depth(),
+                    subject: store
+                        .current_cert()
+                        .map(|c| name_of(c.subject_name()))
+                        .unwrap_or_default(),
+                    reason: store.error().error_string().to_string(),
+                };
+                if let Ok(mut slot) = sink.lock() {
+                    slot.get_or_insert(failure);
+                }
+            }
+            ok
+        });
+    } else {
+        ssl.set_verify(SslVerifyMode::NONE);
+    }
+    if !spec.auto_retry {
+        ffi::clear_auto_retry(&mut ssl);
+    }
+    if spec.post_handshake_auth {
+        ffi::enable_post_handshake_auth(&mut ssl);
+    }
+    if record_detail {
+        ffi::install_callbacks(&mut ssl);
+    }
+    Ok((ssl, capture))
+}
+
+fn name_of(name: &openssl::x509::X509NameRef) -> String {
+    name.entries()
+        .map(|e| {
+            let key = e.object().nid().short_name().unwrap_or("?");
+            let value = e.data().to_string().unwrap_or_default();
+            format!("{key}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn cert_info(cert: &X509Ref) -> CertInfo {
+    let key = match cert.public_key() {
+        Ok(pk) => {
+            let kind = match pk.id() {
+                openssl::pkey::Id::RSA => "RSA",
+                openssl::pkey::Id::EC => "EC",
+                openssl::pkey::Id::ED25519 => "Ed25519",
+                openssl::pkey::Id::ED448 => "Ed448",
+                openssl::pkey::Id::DSA => "DSA",
+                _ => "key",
+            };
+            format!("{kind} {}", pk.bits())
+        }
+        Err(_) => "unknown key".into(),
+    };
+    let sha256 = cert
+        .digest(MessageDigest::sha256())
+        .map(|d| {
+            d.iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<Vec<_>>()
+                .join(":")
+        })
+        .unwrap_or_default();
+    CertInfo {
+        subject: name_of(cert.subject_name()),
+        issuer: name_of(cert.issuer_name()),
+        not_before: cert.not_before().to_string(),
+        not_after: cert.not_after().to_string(),
+        key,
+        sha256,
+    }
+}
+
+/// Negotiated parameters after a (re)handshake.
+pub fn tls_info(ssl: &SslRef, spec: &ConnectSpec) -> TlsInfo {
+    let verify = if !spec.verify {
+        "skipped".to_string()
+    } else {
+        let result = ssl.verify_result();
+        if result == openssl::x509::X509VerifyResult::OK {
+            "ok".to_string()
+        } else {
+            result.error_string().to_string()
+        }
+    };
+    TlsInfo {
+        version: ssl.version_str().to_string(),
+        cipher: ssl
+            .current_cipher()
+            .map(|c| c.name().to_string())
+            .unwrap_or_default(),
+        alpn: ssl
+            .selected_alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned()),
+        sni: spec.sni_name().map(str::to_string),
+        verify,
+        resumed: ssl.session_reused(),
+        chain: ssl
+            .peer_cert_chain()
+            .map(|chain| chain.iter().map(cert_info).collect())
+            .or_else(|| ssl.peer_certificate().map(|c| vec![cert_info(&c)]))
+            .unwrap_or_default(),
+    }
+}
