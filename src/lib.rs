@@ -6,5 +6,6 @@
 //! - [`cli`]: the command line.
 
 pub mod cli;
+pub mod lab;
 pub mod probe;
 pub mod trace;

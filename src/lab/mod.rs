@@ -1,0 +1,18 @@
+//! The lab: embedded TLS peers on loopback, each misbehaving in one named way, so that every
+//! WANT_READ / WANT_WRITE situation can be reproduced on demand.
+//!
+//! - [`Pki`]: certificates generated at runtime (a small CA, leaves, a client identity).
+//! - [`Scenario`]: the catalogue: names, explanations, trace signatures, client-side defaults.
+//! - [`LabServer`]: a running peer for one scenario.
+//!
+//! Each peer is driven by its own OpenSSL calls (a blocking rust-openssl server), except
+//! `not-tls`, which is not TLS at all.
+
+mod ffi;
+pub mod pki;
+pub mod scenario;
+pub mod server;
+
+pub use pki::Pki;
+pub use scenario::Scenario;
+pub use server::LabServer;
