@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Trace one TLS connection and print every event as it happens.
-    Trace(trace::TraceArgs),
+    Trace(Box<trace::TraceArgs>),
     /// Serve the lab's misbehaving TLS peers on loopback.
     Lab(lab::LabArgs),
 }
@@ -39,7 +39,7 @@ pub enum CliError {
 pub fn run() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Trace(args) => trace::run(args).map(|_| ()),
+        Command::Trace(args) => trace::run(*args).map(|_| ()),
         Command::Lab(args) => lab::run(args),
     };
     match result {

@@ -90,6 +90,16 @@ fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, String> {
     })
 }
 
+fn check_certificates(pem: &[u8], path: &Path, what: &str) -> Result<(), String> {
+    match openssl::x509::X509::stack_from_pem(pem) {
+        Ok(certs) if !certs.is_empty() => Ok(()),
+        _ => Err(format!(
+            "{what} {}: no PEM certificate found in it",
+            path.display()
+        )),
+    }
+}
+
 fn unescape(text: &str) -> Vec<u8> {
     text.replace("\\r", "\r")
         .replace("\\n", "\n")
@@ -139,13 +149,21 @@ impl ConnectOptions {
             spec.ciphersuites = self.ciphersuites.clone();
         }
         if let Some(path) = &self.ca {
-            spec.ca_pem = Some(read_file(path, "CA file")?);
+            let pem = read_file(path, "CA file")?;
+            check_certificates(&pem, path, "CA file")?;
+            spec.ca_pem = Some(pem);
         }
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
-            spec.client_identity = Some(ClientIdentity {
-                chain_pem: read_file(cert, "certificate file")?,
-                key_pem: read_file(key, "key file")?,
-            });
+            let chain_pem = read_file(cert, "certificate file")?;
+            check_certificates(&chain_pem, cert, "certificate file")?;
+            let key_pem = read_file(key, "key file")?;
+            if openssl::pkey::PKey::private_key_from_pem(&key_pem).is_err() {
+                return Err(format!(
+                    "key file {}: no unencrypted PEM private key found in it",
+                    key.display()
+                ));
+            }
+            spec.client_identity = Some(ClientIdentity { chain_pem, key_pem });
         }
         if self.insecure {
             spec.verify = false;

@@ -45,7 +45,7 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
         .trim_end_matches('s')
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if !secs.is_finite() || secs < 0.0 || secs > 1e7 {
+    if !secs.is_finite() || !(0.0..=1e7).contains(&secs) {
         return Err(format!("{text:?}: seconds must be between 0 and 10000000"));
     }
     Ok(Duration::from_secs_f64(secs))

@@ -696,8 +696,8 @@ impl Conn {
             let verify = self.verify.lock().ok().and_then(|v| v.clone());
             let first = self
                 .tls
-                .as_ref()
-                .map(|t| t.get_ref().first_bytes().to_vec())
+                .as_mut()
+                .map(|t| t.get_mut().read_more_first_bytes().to_vec())
                 .unwrap_or_default();
             errors::handshake_reason(&e, verify.as_ref(), &first)
         } else {

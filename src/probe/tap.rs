@@ -51,6 +51,21 @@ impl<S> Tap<S> {
         &self.first[..self.first_len]
     }
 
+    /// Reads whatever else the peer already sent, up to the size of the first-bytes buffer, so
+    /// that a peer that is not speaking TLS can be shown by more than the 5 bytes of a record
+    /// header OpenSSL read. Recorded as tlsscope's own read (outside any call).
+    pub fn read_more_first_bytes(&mut self) -> &[u8]
+    where
+        S: Read,
+    {
+        let mut buf = [0u8; FIRST_BYTES];
+        let room = FIRST_BYTES - self.first_len;
+        if room > 0 && !self.eof {
+            let _ = self.read(&mut buf[..room]);
+        }
+        self.first_bytes()
+    }
+
     fn note(&mut self, dir: Dir, want: usize, result: &io::Result<usize>) {
         let want = u32::try_from(want).unwrap_or(u32::MAX);
         let (got, would_block, os_error) = match result {

@@ -1,0 +1,346 @@
+//! `tlsscope trace` as a user runs it: output formats, exit statuses and the one-line reasons
+//! for bad input.
+
+mod common;
+
+use common::*;
+use std::net::TcpListener;
+use std::process::{Command, Output};
+
+fn tlsscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(args)
+        .output()
+        .expect("run tlsscope")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn text_trace_of_an_http_get_nests_io_under_calls() {
+    let files = cert_files();
+    let server = SServer::start(&["-www"]);
+    let target = format!("localhost:{}", server.port);
+    let ca = files.ca.to_string_lossy().into_owned();
+    let out = tlsscope(&[
+        "trace",
+        &target,
+        "--ca",
+        &ca,
+        "--http-get",
+        "/",
+        "--timeout",
+        "20",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}\n{text}", stderr(&out));
+    let lines: Vec<&str> = text.lines().collect();
+    let first_call = lines
+        .iter()
+        .position(|l| l.contains("SSL_do_handshake #1 → -1 WANT_READ"))
+        .expect("first call");
+    assert!(
+        lines[first_call + 1..]
+            .iter()
+            .take(8)
+            .any(|l| l.trim_start().starts_with("io    write")),
+        "{text}"
+    );
+    assert!(text.contains("msg   → handshake ClientHello"), "{text}");
+    assert!(text.contains("tls   TLSv1.3"), "{text}");
+    assert!(
+        text.contains("close clean (close_notify sent: yes"),
+        "{text}"
+    );
+}
+
+#[test]
+fn jsonl_lines_carry_the_documented_fields() {
+    let files = cert_files();
+    let server = SServer::start(&["-www"]);
+    let target = format!("localhost:{}", server.port);
+    let ca = files.ca.to_string_lossy().into_owned();
+    let out_file = files.dir.join("trace.jsonl");
+    let out_path = out_file.to_string_lossy().into_owned();
+    let out = tlsscope(&[
+        "trace",
+        &target,
+        "--ca",
+        &ca,
+        "--http-get",
+        "/",
+        "--format",
+        "jsonl",
+        "--out",
+        &out_path,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "--out sends the trace to the file");
+    let text = std::fs::read_to_string(&out_file).expect("trace file");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    for line in &lines {
+        assert!(
+            line["t"].is_u64() && line["conn"].is_u64() && line["kind"].is_string(),
+            "{line}"
+        );
+    }
+    fn of_kind<'a>(
+        lines: &'a [serde_json::Value],
+        k: &'a str,
+    ) -> impl Iterator<Item = &'a serde_json::Value> + 'a {
+        lines.iter().filter(move |l| l["kind"] == k)
+    }
+    let call = of_kind(&lines, "call").next().expect("a call line");
+    for field in ["id", "op", "ret", "error", "dur", "bytes"] {
+        assert!(!call[field].is_null(), "call.{field} in {call}");
+    }
+    let io = of_kind(&lines, "io").next().expect("an io line");
+    for field in ["call", "dir", "want", "got", "would_block"] {
+        assert!(!io[field].is_null(), "io.{field} in {io}");
+    }
+    assert!(io.get("os_error").is_some());
+    let state = of_kind(&lines, "state").next().expect("a state line");
+    assert!(state["where"].is_array() && state["text"].is_string());
+    let msg = of_kind(&lines, "msg")
+        .find(|m| m["type"] == "ClientHello")
+        .expect("ClientHello msg");
+    assert_eq!(msg["dir"], "out");
+    assert_eq!(msg["content"], "handshake");
+    let sock = of_kind(&lines, "sock").next().expect("a sock line");
+    for field in ["inq", "outq", "sndbuf", "rcvbuf", "ssl_pending"] {
+        assert!(sock[field].is_u64(), "sock.{field}");
+    }
+    let wait = of_kind(&lines, "wait").next().expect("a wait line");
+    assert!(wait["for"].is_string() && wait["dur"].is_u64() && wait["woke"].is_string());
+    let tls = of_kind(&lines, "tls").next().expect("a tls line");
+    assert_eq!(tls["version"], "TLSv1.3");
+    assert_eq!(tls["verify"], "ok");
+    assert!(tls["chain"][0]["subject"].is_string() && tls["chain"][0]["not_after"].is_string());
+    assert_eq!(
+        lines.last().map(|l| l["kind"].clone()),
+        Some("close".into())
+    );
+    // A call line comes after the io lines of that call, and its t is when it started.
+    let first_io = lines
+        .iter()
+        .position(|l| l["kind"] == "io" && l["call"] == 1)
+        .expect("io of call 1");
+    let call1 = lines
+        .iter()
+        .position(|l| l["kind"] == "call" && l["id"] == 1)
+        .expect("call 1");
+    assert!(first_io < call1);
+    assert!(lines[call1]["t"].as_u64() <= lines[first_io]["t"].as_u64());
+}
+
+#[test]
+fn malformed_target_is_a_usage_error() {
+    for bad in ["localhost", "localhost:http", "[::1", "host:99999"] {
+        let out = tlsscope(&["trace", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("tlsscope: malformed target"),
+            "{bad}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+}
+
+#[test]
+fn unreadable_files_are_usage_errors() {
+    let out = tlsscope(&["trace", "127.0.0.1:1", "--ca", "/nonexistent/ca.pem"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read CA file /nonexistent/ca.pem"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tlsscope(&[
+        "trace",
+        "127.0.0.1:1",
+        "--cert",
+        "/nonexistent/c.pem",
+        "--key",
+        "/nonexistent/k.pem",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read certificate file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tlsscope(&["trace", "127.0.0.1:1", "--cert", "/nonexistent/c.pem"]);
+    assert_eq!(out.status.code(), Some(2), "--cert without --key");
+}
+
+#[test]
+fn a_file_that_is_not_pem_is_named() {
+    let files = cert_files();
+    let junk = files.dir.join("junk.pem");
+    std::fs::write(&junk, "not a certificate").expect("write");
+    let junk = junk.to_string_lossy().into_owned();
+    let out = tlsscope(&["trace", "127.0.0.1:1", "--ca", &junk]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("junk.pem: no PEM certificate found"),
+        "{}",
+        stderr(&out)
+    );
+    let ca = files.ca.to_string_lossy().into_owned();
+    let out = tlsscope(&["trace", "127.0.0.1:1", "--cert", &ca, "--key", &junk]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no unencrypted PEM private key"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unresolvable_host_says_so() {
+    // A 70-character label makes the resolver refuse the name locally (no DNS query leaves).
+    let host = format!("{}.invalid:443", "a".repeat(70));
+    let out = tlsscope(&["trace", &host]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot resolve host"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn refused_port_says_so() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let out = tlsscope(&["trace", &format!("127.0.0.1:{port}")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("connection refused (ECONNREFUSED)"), "{err}");
+    assert!(stdout(&out)
+        .lines()
+        .last()
+        .is_some_and(|l| l.contains("close failed")));
+}
+
+#[test]
+fn connect_timeout_says_so() {
+    // A listener whose accept queue is full drops further SYNs, so connect never completes.
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    socket
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .expect("addr")
+                .into(),
+        )
+        .expect("bind");
+    socket.listen(0).expect("listen");
+    let addr = socket
+        .local_addr()
+        .expect("addr")
+        .as_socket()
+        .expect("inet");
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("socket");
+        s.set_nonblocking(true).expect("nonblocking");
+        let _ = s.connect(&addr.into());
+        fillers.push(s);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let out = tlsscope(&["trace", &addr.to_string(), "--connect-timeout", "0.5"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("timed out after 0.5 s"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn peer_that_is_not_tls_is_shown_with_its_first_bytes() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        if let Ok((mut s, _)) = listener.accept() {
+            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2\r\n");
+        }
+    });
+    let out = tlsscope(&["trace", &format!("127.0.0.1:{port}"), "--timeout", "10"]);
+    let _ = server.join();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("not speaking TLS") && err.contains("SSH-2.0-OpenSSH_9.2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_option_values_are_usage_errors() {
+    for args in [
+        &["trace", "127.0.0.1:1", "--tls-max", "1.1"][..],
+        &["trace", "127.0.0.1:1", "--upload", "lots"],
+        &["trace", "127.0.0.1:1", "--timeout", "-1"],
+        &[
+            "trace",
+            "127.0.0.1:1",
+            "--tls-min",
+            "1.3",
+            "--tls-max",
+            "1.2",
+        ],
+        &["trace", "127.0.0.1:1", "--http-get", "index.html"],
+        &["trace", "127.0.0.1:1", "--format", "xml"],
+    ] {
+        let out = tlsscope(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"));
+    }
+}
+
+#[test]
+fn timeout_ends_a_stalled_read_with_a_reason() {
+    let files = cert_files();
+    let server = SServer::start(&["-tls1_3"]);
+    let target = format!("localhost:{}", server.port);
+    let ca = files.ca.to_string_lossy().into_owned();
+    let out = tlsscope(&[
+        "trace",
+        &target,
+        "--ca",
+        &ca,
+        "--send",
+        "hi\\n",
+        "--read-for",
+        "30",
+        "--timeout",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("timed out after 1 s") && err.contains("SSL_read"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("close timeout"));
+}

@@ -1,0 +1,272 @@
+//! Shared test helpers: runtime certificates on disk, the system's `openssl s_server` as a
+//! peer, and running the engine to the end of one connection.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+use tlsscope::lab::Pki;
+use tlsscope::probe::{ConnectSpec, Engine, EngineOptions, Target};
+use tlsscope::trace::*;
+
+/// Certificates of the lab PKI written to a per-process temporary folder.
+pub struct CertFiles {
+    pub dir: PathBuf,
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+}
+
+pub fn cert_files() -> CertFiles {
+    let pki = Pki::shared().expect("generate lab PKI");
+    let dir = std::env::temp_dir().join(format!("tlsscope-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let write = |name: &str, data: Vec<u8>| {
+        let path = dir.join(name);
+        std::fs::write(&path, data).expect("write cert file");
+        path
+    };
+    CertFiles {
+        ca: write("ca.pem", pki.ca_pem()),
+        cert: write("server.pem", pki.server.chain_pem().expect("server chain")),
+        key: write("server.key", pki.server.key_pem().expect("server key")),
+        client_cert: write("client.pem", pki.client.chain_pem().expect("client chain")),
+        client_key: write("client.key", pki.client.key_pem().expect("client key")),
+        dir,
+    }
+}
+
+/// A running `openssl s_server` on an ephemeral loopback port; killed on drop.
+pub struct SServer {
+    child: Child,
+    pub stdin: Option<ChildStdin>,
+    pub port: u16,
+}
+
+impl SServer {
+    /// Starts `openssl s_server` with the lab's server certificate and `extra` arguments.
+    pub fn start(extra: &[&str]) -> SServer {
+        let files = cert_files();
+        let mut child = Command::new("openssl")
+            .arg("s_server")
+            .args(["-accept", "127.0.0.1:0", "-cert"])
+            .arg(&files.cert)
+            .arg("-key")
+            .arg(&files.key)
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start openssl s_server");
+        let stdout = child.stdout.take().expect("s_server stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("ACCEPT ") {
+                    let _ = tx.send(addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()));
+                }
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(10))
+            .ok()
+            .flatten()
+            .expect("s_server printed its port");
+        let stdin = child.stdin.take();
+        SServer { child, stdin, port }
+    }
+
+    /// Types a command on s_server's standard input (e.g. "r" to renegotiate).
+    pub fn type_line(&mut self, line: &str) {
+        if let Some(stdin) = self.stdin.as_mut() {
+            let _ = writeln!(stdin, "{line}");
+            let _ = stdin.flush();
+        }
+    }
+
+    pub fn target(&self) -> Target {
+        Target {
+            host: "localhost".into(),
+            port: self.port,
+        }
+    }
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A spec for `target` that trusts the lab CA, with a bounded whole-connection timeout.
+pub fn lab_trusting_spec(target: Target) -> ConnectSpec {
+    let mut spec = ConnectSpec::new(target);
+    spec.ca_pem = Some(Pki::shared().expect("pki").ca_pem());
+    spec.timeout = Some(Duration::from_secs(20));
+    spec
+}
+
+/// Runs one connection to its end, calling `on_event` for each event as it arrives (so a test
+/// can react, e.g. type into s_server once the handshake is done). Bounded by 30 s.
+pub fn run_with(spec: ConnectSpec, mut on_event: impl FnMut(&Event)) -> Vec<Event> {
+    let engine = Engine::start(EngineOptions::default()).expect("engine");
+    let id = engine.connect(spec);
+    let mut all = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        let Ok(batch) = engine.events().recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        for e in &batch {
+            on_event(e);
+        }
+        let closed = batch
+            .iter()
+            .any(|e| e.conn == id && matches!(e.kind, EventKind::Close(_)));
+        all.extend(batch);
+        if closed {
+            return all;
+        }
+    }
+    panic!(
+        "connection did not close within 30 s; events so far: {}",
+        all.len()
+    );
+}
+
+pub fn run(spec: ConnectSpec) -> Vec<Event> {
+    run_with(spec, |_| {})
+}
+
+// ----- queries over recorded events -----
+
+pub fn calls(events: &[Event]) -> Vec<Call> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let EventKind::Call(c) = e.kind {
+                Some(c)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn ios_in(events: &[Event], call: CallId) -> Vec<Io> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let EventKind::Io(io) = e.kind {
+                Some(io)
+            } else {
+                None
+            }
+        })
+        .filter(|io| io.call == Some(call))
+        .collect()
+}
+
+pub fn msgs_in(events: &[Event], call: CallId) -> Vec<Msg> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let EventKind::Msg(m) = e.kind {
+                Some(m)
+            } else {
+                None
+            }
+        })
+        .filter(|m| m.call == Some(call))
+        .collect()
+}
+
+pub fn msgs(events: &[Event]) -> Vec<Msg> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let EventKind::Msg(m) = e.kind {
+                Some(m)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn states(events: &[Event]) -> Vec<&'static str> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let EventKind::State(s) = e.kind {
+                Some(s.text)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn tls_infos(events: &[Event]) -> Vec<TlsInfo> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let EventKind::Tls(t) = &e.kind {
+                Some((**t).clone())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn close(events: &[Event]) -> Close {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| {
+            if let EventKind::Close(c) = e.kind {
+                Some(c)
+            } else {
+                None
+            }
+        })
+        .expect("a close event")
+}
+
+pub fn error_message(events: &[Event]) -> Option<String> {
+    events.iter().rev().find_map(|e| {
+        if let EventKind::Error(m) = &e.kind {
+            Some(m.to_string())
+        } else {
+            None
+        }
+    })
+}
+
+pub fn has_msg(msgs: &[Msg], dir: MsgDir, content: u8, msg_type: u8) -> bool {
+    msgs.iter()
+        .any(|m| m.dir == dir && m.content == content && m.msg_type == msg_type)
+}
+
+/// Describes the events for assertion messages.
+pub fn dump(events: &[Event]) -> String {
+    events
+        .iter()
+        .map(|e| format!("{:>10} {}", e.t, text::describe(e)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub const HANDSHAKE: u8 = 22;
+pub const CLIENT_HELLO: u8 = 1;
+pub const SERVER_HELLO: u8 = 2;
+pub const NEW_SESSION_TICKET: u8 = 4;
+pub const KEY_UPDATE: u8 = 24;
+pub const HELLO_REQUEST: u8 = 0;
