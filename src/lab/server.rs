@@ -442,7 +442,14 @@ impl Peer {
     fn accept(&self, ctx: &SslContext, wire: Wire) -> Step<Stream> {
         let ssl = Ssl::new(ctx).map_err(|e| format!("SSL_new: {e}"))?;
         let mut s = SslStream::new(ssl, wire).map_err(|e| format!("SSL_set_bio: {e}"))?;
-        self.retry("handshake", PATIENCE, || s.accept())?;
+        if let Err(e) = self.retry("handshake", PATIENCE, || s.accept()) {
+            // Close gracefully: the alert OpenSSL sent must reach the client before our FIN,
+            // and a close with unread data (the client's next flight) would send a RST instead.
+            let tcp = &mut s.get_mut().tcp;
+            let _ = tcp.shutdown(Shutdown::Write);
+            let _ = drain_raw(self, tcp, Duration::from_secs(5));
+            return Err(e);
+        }
         self.note(format!(
             "handshake done: {} {}",
             s.ssl().version_str(),
@@ -476,7 +483,7 @@ impl Peer {
                 Got::Data(n) => {
                     req.extend_from_slice(&buf[..n]);
                     last_data = Instant::now();
-                    if req.windows(4).any(|w| w == b"\r\n\r\n") || req.len() >= 64 * 1024 {
+                    if request_complete(&req) {
                         break;
                     }
                 }
@@ -569,6 +576,18 @@ fn finished(s: &Stream) -> Vec<u8> {
     buf[..n].to_vec()
 }
 
+/// An HTTP request ends with an empty line; anything else with its first newline.
+fn request_complete(req: &[u8]) -> bool {
+    if req.len() >= 64 * 1024 || req.windows(4).any(|w| w == b"\r\n\r\n") {
+        return true;
+    }
+    let Some(end) = req.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let line = String::from_utf8_lossy(&req[..end]);
+    !line.trim_end().contains(" HTTP/")
+}
+
 fn first_line(bytes: &[u8]) -> String {
     let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     let text = String::from_utf8_lossy(line);
@@ -633,6 +652,7 @@ fn drain_raw(peer: &Peer, tcp: &mut TcpStream, max: Duration) -> Step<()> {
     loop {
         match tcp.read(&mut buf) {
             Ok(0) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
             Ok(_) => {}
             Err(e)
                 if matches!(
