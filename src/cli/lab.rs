@@ -1,23 +1,167 @@
-//! `tlsscope lab` and the `lab:NAME` targets of `tlsscope trace`.
+//! `tlsscope lab` (serve the misbehaving peers on loopback) and the `lab:NAME` targets of
+//! `tlsscope trace`, which start one scenario in-process.
 
 use super::CliError;
+use crate::lab::{LabServer, Pki, Scenario};
 use crate::probe::ConnectSpec;
 use clap::Args;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 #[derive(Args, Debug)]
 pub struct LabArgs {
-    /// List the scenarios and what each one shows.
+    /// List the scenarios and what each one shows, then exit.
     #[arg(long)]
     pub list: bool,
+    /// Address to serve on; each scenario gets its own port from PORT upwards (0: any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// The scenario to serve, or `all`.
+    #[arg(long, value_name = "NAME", default_value = "all")]
+    pub scenario: String,
+    /// Stop serving after this many seconds (default: until interrupted).
+    #[arg(long, value_name = "S")]
+    pub duration: Option<String>,
 }
 
-/// Starts scenario `name` in-process; returns the client spec and the running server.
+fn unknown(name: &str) -> String {
+    let names: Vec<_> = Scenario::ALL.iter().map(|s| s.name()).collect();
+    format!(
+        "unknown lab scenario {name:?}; the scenarios are: {}",
+        names.join(", ")
+    )
+}
+
+/// Starts scenario `name` on an ephemeral loopback port; returns its client spec and the server,
+/// which serves as long as it is kept.
 pub fn start_for_trace(
     name: &str,
 ) -> Result<(ConnectSpec, Option<Box<dyn std::any::Any>>), String> {
-    Err(format!("unknown lab scenario {name:?}"))
+    let scenario = Scenario::from_name(name).ok_or_else(|| unknown(name))?;
+    let pki = Pki::shared().map_err(|e| format!("cannot generate the lab's certificates: {e}"))?;
+    let listen = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+    let server = LabServer::start(scenario, listen, pki.clone())
+        .map_err(|e| format!("cannot start lab scenario {name}: {e}"))?;
+    let spec = scenario.client_spec(server.addr(), &pki);
+    Ok((spec, Some(Box::new(server))))
 }
 
-pub fn run(_args: LabArgs) -> Result<(), CliError> {
-    Err(CliError::Usage("the lab is not built yet".into()))
+/// The text of `tlsscope lab --list` (README's scenario table is checked against it).
+pub fn list_text() -> String {
+    let mut out = String::new();
+    for s in Scenario::ALL {
+        out.push_str(&format!("{:<22} {}\n", s.name(), s.summary()));
+        out.push_str(&format!("{:<22} {}\n", "", s.explanation()));
+        out.push_str(&format!("{:<22} signature: {}\n\n", "", s.signature()));
+    }
+    out
+}
+
+pub fn run(args: LabArgs) -> Result<(), CliError> {
+    if args.list {
+        print!("{}", list_text());
+        return Ok(());
+    }
+    let listen: SocketAddr = args.listen.parse().map_err(|_| {
+        CliError::Usage(format!(
+            "--listen {:?}: expected IP:PORT, e.g. 127.0.0.1:4433",
+            args.listen
+        ))
+    })?;
+    let scenarios: Vec<Scenario> = if args.scenario == "all" {
+        Scenario::ALL.to_vec()
+    } else {
+        vec![Scenario::from_name(&args.scenario)
+            .ok_or_else(|| CliError::Usage(unknown(&args.scenario)))?]
+    };
+    let duration = match &args.duration {
+        Some(s) => Some(
+            super::units::parse_seconds(s)
+                .map_err(|e| CliError::Usage(format!("--duration: {e}")))?,
+        ),
+        None => None,
+    };
+    let pki = Pki::shared()
+        .map_err(|e| CliError::Failed(format!("cannot generate the lab's certificates: {e}")))?;
+    let mut servers = Vec::new();
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let port = if listen.port() == 0 {
+            0
+        } else {
+            listen.port().saturating_add(i as u16)
+        };
+        let addr = SocketAddr::new(listen.ip(), port);
+        let server = LabServer::start(*scenario, addr, pki.clone()).map_err(|e| {
+            CliError::Failed(format!("cannot serve {} on {addr}: {e}", scenario.name()))
+        })?;
+        println!(
+            "{:<22} {}   try: tlsscope trace {} {}",
+            scenario.name(),
+            server.addr(),
+            server.addr(),
+            try_options(*scenario)
+        );
+        servers.push(server);
+    }
+    let ca_path = std::env::temp_dir().join(format!("tlsscope-lab-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca_path, pki.ca_pem()).map_err(|e| {
+        CliError::Failed(format!(
+            "cannot write the lab CA to {}: {e}",
+            ca_path.display()
+        ))
+    })?;
+    println!("\nThe lab CA is in {} (pass it with --ca); `tlsscope trace lab:NAME` starts a scenario by itself.", ca_path.display());
+    println!("Serving until interrupted (Ctrl-C).");
+    let started = std::time::Instant::now();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        if duration.is_some_and(|d| started.elapsed() >= d) {
+            return Ok(());
+        }
+    }
+}
+
+/// The options that reproduce a scenario's client defaults on the command line.
+fn try_options(scenario: Scenario) -> String {
+    let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 1);
+    let Ok(pki) = Pki::shared() else {
+        return String::new();
+    };
+    let spec = scenario.client_spec(addr, &pki);
+    let mut opts = vec!["--ca LAB_CA.pem".to_string(), "--sni localhost".to_string()];
+    if !spec.verify {
+        opts.push("--insecure".into());
+    }
+    if let Some(v) = spec.tls_max {
+        opts.push(format!("--tls-max {}", v.name()));
+    }
+    if !spec.auto_retry {
+        opts.push("--no-auto-retry".into());
+    }
+    if let Some(n) = spec.sndbuf {
+        opts.push(format!("--sndbuf {n}"));
+    }
+    if let Some(n) = spec.rcvbuf {
+        opts.push(format!("--rcvbuf {n}"));
+    }
+    if let Some(p) = &spec.workload.http_get {
+        opts.push(format!("--http-get {p}"));
+    }
+    if let Some(t) = &spec.workload.send {
+        opts.push(format!(
+            "--send {:?}",
+            String::from_utf8_lossy(t)
+                .replace('\n', "\\n")
+                .replace('\r', "\\r")
+        ));
+    }
+    if let Some(n) = spec.workload.upload {
+        opts.push(format!("--upload {n}"));
+    }
+    if let Some(d) = spec.workload.read_for {
+        opts.push(format!("--read-for {}", d.as_secs_f64()));
+    }
+    if spec.client_identity.is_some() {
+        opts.push("--cert CLIENT.pem --key CLIENT.key".into());
+    }
+    opts.join(" ")
 }

@@ -1,6 +1,7 @@
 //! The command line: argument parsing and the subcommands. `main` calls [`run`]; errors are
 //! reported once, there, with the exit status they map to.
 
+mod bench;
 mod lab;
 pub mod trace;
 mod units;
@@ -24,6 +25,8 @@ pub enum Command {
     Trace(Box<trace::TraceArgs>),
     /// Serve the lab's misbehaving TLS peers on loopback.
     Lab(lab::LabArgs),
+    /// Measure what recording costs: a bulk loopback transfer with recording on and off.
+    Bench(bench::BenchArgs),
 }
 
 /// How a command failed, and so which exit status it gets.
@@ -41,6 +44,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Trace(args) => trace::run(*args).map(|_| ()),
         Command::Lab(args) => lab::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => 0,
