@@ -4,6 +4,7 @@
 pub mod event;
 pub mod jsonl;
 pub mod names;
+pub mod store;
 pub mod text;
 
 pub use event::*;
