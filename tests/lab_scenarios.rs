@@ -52,16 +52,6 @@ fn socks(events: &[Event]) -> Vec<Sock> {
         .collect()
 }
 
-fn all_ios(events: &[Event]) -> Vec<Io> {
-    events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Io(io) => Some(io),
-            _ => None,
-        })
-        .collect()
-}
-
 fn has_in(events: &[Event], call: CallId, content: u8, msg_type: u8) -> bool {
     has_msg(&msgs_in(events, call), MsgDir::In, content, msg_type)
 }
