@@ -1,15 +1,174 @@
-//! `tlsscope bench`: the cost of recording, measured on a bulk loopback transfer.
+//! `tlsscope bench`: what recording costs. A bulk upload over loopback to an in-process TLS
+//! sink, alternating runs with recording off (connection-level events only) and on (every
+//! call, socket operation, state, message and buffer level), in one process.
 
 use super::CliError;
+use crate::lab::Pki;
+use crate::probe::{self, ConnectSpec, EngineOptions, Target};
+use crate::trace::{CloseReason, Event, EventKind, Phase};
 use clap::Args;
+use openssl::ssl::{SslAcceptor, SslMethod, SslStream};
+use std::io::Read;
+use std::net::TcpListener;
+use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// Bytes to upload per run (e.g. 256M).
     #[arg(long, value_name = "BYTES", default_value = "256M")]
     pub bytes: String,
+    /// Runs per mode (off/on alternate; the best run of each mode is compared).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: u32,
 }
 
-pub fn run(_args: BenchArgs) -> Result<(), CliError> {
-    Err(CliError::Failed("bench: not built yet".into()))
+/// One measured transfer.
+struct Run {
+    secs: f64,
+    events: usize,
+}
+
+/// Accepts TLS connections on loopback and reads everything until the client closes.
+fn start_sink(pki: &Pki) -> Result<std::net::SocketAddr, String> {
+    let mut acceptor =
+        SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).map_err(|e| e.to_string())?;
+    let leaf = pki
+        .server
+        .leaf()
+        .ok_or("lab PKI has no server certificate")?;
+    acceptor.set_certificate(leaf).map_err(|e| e.to_string())?;
+    acceptor
+        .set_private_key(&pki.server.key)
+        .map_err(|e| e.to_string())?;
+    let acceptor = acceptor.build();
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let acceptor = acceptor.clone();
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                let Ok(mut tls): Result<SslStream<_>, _> = acceptor.accept(stream) else {
+                    return;
+                };
+                let mut buf = vec![0u8; 64 * 1024];
+                while matches!(tls.read(&mut buf), Ok(n) if n > 0) {}
+                let _ = tls.shutdown();
+            });
+        }
+    });
+    Ok(addr)
+}
+
+fn transfer(addr: std::net::SocketAddr, bytes: u64, record: bool) -> Result<Run, String> {
+    let mut spec = ConnectSpec::new(Target {
+        host: "localhost".into(),
+        port: addr.port(),
+    });
+    spec.verify = false;
+    spec.workload.upload = Some(bytes);
+    spec.timeout = Some(Duration::from_secs(600));
+    let options = EngineOptions {
+        connection_events_only: !record,
+        ..Default::default()
+    };
+    let mut stored: Vec<Event> = Vec::new();
+    probe::trace_one(spec, options, Duration::from_secs(660), |batch| {
+        stored.extend_from_slice(batch)
+    })
+    .map_err(|e| format!("engine: {e}"))?;
+    let start = stored
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::Phase(Phase::Workload)))
+        .map(|e| e.t);
+    let end = stored
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::Phase(Phase::Shutdown)))
+        .map(|e| e.t);
+    let clean = stored
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::Close(c) if c.reason == CloseReason::Clean));
+    match (start, end, clean) {
+        (Some(s), Some(e), true) if e > s => Ok(Run {
+            secs: (e - s) as f64 / 1e9,
+            events: stored.len(),
+        }),
+        _ => {
+            let why = stored.iter().find_map(|e| {
+                if let EventKind::Error(m) = &e.kind {
+                    Some(m.to_string())
+                } else {
+                    None
+                }
+            });
+            Err(format!(
+                "the transfer did not complete: {}",
+                why.unwrap_or_else(|| "no reason recorded".into())
+            ))
+        }
+    }
+}
+
+pub fn run(args: BenchArgs) -> Result<(), CliError> {
+    let bytes = super::units::parse_size(&args.bytes)
+        .map_err(|e| CliError::Usage(format!("--bytes: {e}")))?;
+    if bytes < 1 << 20 {
+        return Err(CliError::Usage(
+            "--bytes: at least 1M, or the timing is noise".into(),
+        ));
+    }
+    let rounds = args.rounds.clamp(1, 20);
+    let pki = Pki::shared().map_err(|e| CliError::Failed(format!("certificates: {e}")))?;
+    let addr =
+        start_sink(&pki).map_err(|e| CliError::Failed(format!("cannot start the sink: {e}")))?;
+    let mib = bytes as f64 / (1 << 20) as f64;
+    println!("bulk upload of {mib:.0} MiB to an in-process TLS sink on loopback, {rounds} round(s) per mode");
+    let (mut best_off, mut best_on): (Option<Run>, Option<Run>) = (None, None);
+    let mut ratios = Vec::new();
+    let mut last_off: Option<f64> = None;
+    for round in 1..=rounds {
+        for record in [false, true] {
+            let run = transfer(addr, bytes, record).map_err(CliError::Failed)?;
+            if record {
+                if let Some(off) = &last_off {
+                    ratios.push(off / run.secs);
+                }
+            } else {
+                last_off = Some(run.secs);
+            }
+            println!(
+                "  round {round} recording {:<3}: {:>8.1} MiB/s  {:>7} events",
+                if record { "on" } else { "off" },
+                mib / run.secs,
+                run.events
+            );
+            let best = if record { &mut best_on } else { &mut best_off };
+            if best.as_ref().is_none_or(|b| run.secs < b.secs) {
+                *best = Some(run);
+            }
+        }
+    }
+    let (Some(off), Some(on)) = (best_off, best_on) else {
+        return Err(CliError::Failed("no run completed".into()));
+    };
+    let event_size = std::mem::size_of::<Event>();
+    println!("recording off: {:.1} MiB/s", mib / off.secs);
+    println!("recording on:  {:.1} MiB/s", mib / on.secs);
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
+    println!(
+        "throughput ratio (on/off): best runs {:.3}, median of rounds {median:.3}",
+        off.secs / on.secs
+    );
+    println!(
+        "events recorded: {} ({:.0} events/s)",
+        on.events,
+        on.events as f64 / on.secs
+    );
+    println!("bytes per stored event: {event_size} (fixed-size Event; heap only for tls/error/connected events)");
+    println!(
+        "bytes recorded per MiB transferred: {:.0}",
+        (on.events * event_size) as f64 / mib
+    );
+    Ok(())
 }

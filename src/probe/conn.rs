@@ -18,8 +18,11 @@ use std::time::Duration;
 
 type Tls = SslStream<Tap<TcpStream>>;
 
-/// Bytes handed to one SSL_write (one TLS record's worth of plaintext).
-const WRITE_CHUNK: usize = 16 * 1024;
+/// Bytes handed to one SSL_write: four TLS records' worth of plaintext, so a bulk upload shows
+/// both the record split (several socket writes in one call) and a manageable number of calls.
+const WRITE_CHUNK: usize = 64 * 1024;
+/// Bytes asked of one SSL_read: one maximal TLS record.
+const READ_CHUNK: usize = 16 * 1024;
 /// How long to wait for the peer's close_notify after sending ours.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// Calls one connection may make in a row before letting the others run.
@@ -575,7 +578,7 @@ impl Conn {
             self.resume = Some(Step::Reading);
             return self.begin_action();
         }
-        let mut buf = [0u8; WRITE_CHUNK];
+        let mut buf = [0u8; READ_CHUNK];
         match self.call(Op::Read, |tls| {
             tls.ssl_read(&mut buf).map(|n| (n as i32, n as u32))
         }) {
