@@ -1,6 +1,7 @@
 //! The only `unsafe` code of tlsscope: OpenSSL functions rust-openssl does not expose (info and
-//! message callbacks, KeyUpdate, renegotiation, mode bits, post-handshake auth) and the Linux
-//! socket ioctls / getsockopt behind the buffer levels.
+//! message callbacks, KeyUpdate, renegotiation, mode bits, post-handshake auth, session tickets)
+//! and the Linux socket ioctls / getsockopt behind the buffer levels. The lab's server-side peers
+//! use the OpenSSL wrappers too, so that all FFI stays in this one file.
 
 use super::record;
 use crate::trace::{EventKind, Msg, MsgDir, State, TcpInfo};
@@ -28,6 +29,8 @@ extern "C" {
     fn SSL_key_update(ssl: *mut SSL, updatetype: c_int) -> c_int;
     fn SSL_renegotiate(ssl: *mut SSL) -> c_int;
     fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int);
+    fn SSL_verify_client_post_handshake(ssl: *mut SSL) -> c_int;
+    fn SSL_new_session_ticket(ssl: *mut SSL) -> c_int;
 }
 
 const SSL_CTRL_CLEAR_MODE: c_int = 78;
@@ -80,6 +83,22 @@ pub fn key_update(ssl: &SslRef, request_peer_update: bool) -> i32 {
 pub fn renegotiate(ssl: &SslRef) -> i32 {
     // SAFETY: `ssl` is valid.
     unsafe { SSL_renegotiate(ssl.as_ptr()) }
+}
+
+/// Server side: schedules a TLS 1.3 post-handshake CertificateRequest (sent by the next
+/// SSL_do_handshake or SSL_write). True when OpenSSL accepted it.
+pub fn verify_client_post_handshake(ssl: &SslRef) -> bool {
+    // SAFETY: `ssl` is valid; the function checks the connection's state and returns 0 if the
+    // request cannot be made.
+    unsafe { SSL_verify_client_post_handshake(ssl.as_ptr()) == 1 }
+}
+
+/// Server side: schedules one more TLS 1.3 NewSessionTicket (sent by the next SSL_do_handshake or
+/// SSL_write). True when OpenSSL accepted it.
+pub fn new_session_ticket(ssl: &SslRef) -> bool {
+    // SAFETY: `ssl` is valid; the function checks the connection's state and returns 0 if it
+    // cannot send a ticket now.
+    unsafe { SSL_new_session_ticket(ssl.as_ptr()) == 1 }
 }
 
 /// `SSL_get_error` for a raw return value (used for the calls rust-openssl does not wrap).

@@ -4,7 +4,7 @@
 mod conn;
 mod engine;
 mod errors;
-mod ffi;
+pub mod ffi;
 mod record;
 mod sockstat;
 pub mod spec;
