@@ -4,8 +4,10 @@
 //! - [`probe`]: the engine that drives real OpenSSL client connections and records them.
 //! - [`lab`]: embedded misbehaving TLS peers that reproduce each stall class on loopback.
 //! - [`cli`]: the command line.
+//! - [`ui`]: the desktop app (eframe / egui).
 
 pub mod cli;
 pub mod lab;
 pub mod probe;
 pub mod trace;
+pub mod ui;

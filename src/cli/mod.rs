@@ -12,11 +12,15 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "tlsscope",
     version,
-    about = "An oscilloscope for TLS connections: every OpenSSL call, socket read and write, handshake state and buffer level of a real non-blocking TLS client."
+    about = "An oscilloscope for TLS connections: every OpenSSL call, socket read and write, handshake state and buffer level of a real non-blocking TLS client.",
+    long_about = "An oscilloscope for TLS connections: every OpenSSL call, socket read and write, handshake state and buffer level of a real non-blocking TLS client.\n\nWithout a subcommand, opens the desktop app and traces TARGET (default: the lab's `ok` scenario).",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub gui: crate::ui::GuiArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -42,9 +46,10 @@ pub enum CliError {
 pub fn run() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Trace(args) => trace::run(*args).map(|_| ()),
-        Command::Lab(args) => lab::run(args),
-        Command::Bench(args) => bench::run(args),
+        Some(Command::Trace(args)) => trace::run(*args).map(|_| ()),
+        Some(Command::Lab(args)) => lab::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
+        None => crate::ui::run(cli.gui).map_err(CliError::Failed),
     };
     match result {
         Ok(()) => 0,

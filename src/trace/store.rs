@@ -308,7 +308,10 @@ pub struct ConnTrace {
     /// Readiness waits (class = 0 read, 1 write, 2 both).
     pub waits: Spans,
     pub wait_woke: Vec<Woke>,
-    /// Socket operations (points in time; class 0 done, 1 would block, 2 error/EOF).
+    /// The longest readiness wait so far (index into `waits`).
+    pub longest_wait: Option<usize>,
+    /// Socket operations (points in time; class = 2 × severity (0 done, 1 would block,
+    /// 2 error or EOF) + 1 for writes, so the worst in a bucket has the highest class).
     pub io: Spans,
     pub io_event: Vec<u32>,
     /// Handshake states: span from one transition to the next.
@@ -336,7 +339,7 @@ impl ConnTrace {
             id,
             calls: Spans::with_classes(CallClass::ALL.len()),
             waits: Spans::with_classes(3),
-            io: Spans::with_classes(3),
+            io: Spans::with_classes(6),
             first_t: Nanos::MAX,
             ..Default::default()
         }
@@ -367,13 +370,14 @@ impl ConnTrace {
                 self.last_t = self.last_t.max(start + c.dur);
             }
             EventKind::Io(io) => {
-                let class = if io.would_block {
+                let severity = if io.would_block {
                     1
                 } else if io.os_error.is_some() || io.is_eof() {
                     2
                 } else {
                     0
                 };
+                let class = severity * 2 + u8::from(io.dir == Dir::Write);
                 let t = e.t.max(self.io.start.last().copied().unwrap_or(0));
                 self.io.push(t, t, class);
                 self.io_event.push(index);
@@ -387,6 +391,11 @@ impl ConnTrace {
                 let start = e.t.max(self.waits.end.last().copied().unwrap_or(0));
                 self.waits.push(start, start + w.dur, class);
                 self.wait_woke.push(w.woke);
+                let i = self.waits.len() - 1;
+                let longer = |j: usize| w.dur > self.waits.end[j] - self.waits.start[j];
+                if self.longest_wait.is_none_or(longer) {
+                    self.longest_wait = Some(i);
+                }
                 self.last_t = self.last_t.max(start + w.dur);
             }
             EventKind::State(s) => {

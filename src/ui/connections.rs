@@ -1,0 +1,94 @@
+//! The list of connections: each with its state and colour; a stalled one stands out.
+
+use super::model::{fmt_dur, Model};
+use crate::trace::store::{ConnTrace, Status};
+use crate::trace::Nanos;
+use egui::{Color32, RichText};
+
+pub const RED: Color32 = Color32::from_rgb(235, 80, 70);
+pub const ORANGE: Color32 = Color32::from_rgb(240, 150, 40);
+pub const GREEN: Color32 = Color32::from_rgb(90, 190, 100);
+pub const BLUE: Color32 = Color32::from_rgb(80, 150, 240);
+pub const GREY: Color32 = Color32::from_rgb(150, 150, 150);
+
+/// The words and colour for a connection's state at `now`.
+pub fn describe(c: &ConnTrace, now: Nanos) -> (String, Color32) {
+    match c.status() {
+        Status::Connecting => ("connecting".into(), BLUE),
+        Status::Handshaking => ("handshaking".into(), BLUE),
+        Status::Open => ("open".into(), GREEN),
+        Status::Waiting { op, error, since } => {
+            let dir = if error == crate::trace::SslError::WantWrite {
+                "write"
+            } else {
+                "read"
+            };
+            let text = format!(
+                "{} waiting on {dir} for {}",
+                op.name(),
+                fmt_dur(now.saturating_sub(since))
+            );
+            let colour = if c.is_stalled(now) { RED } else { ORANGE };
+            (text, colour)
+        }
+        Status::Closed(reason) => (format!("closed ({})", reason.name()), GREY),
+        Status::Failed(msg) => (format!("failed: {msg}"), RED),
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
+    ui.heading("Connections");
+    if model.store.conns.is_empty() {
+        ui.label("None yet: type a target above and press Connect, or pick a lab scenario.");
+        return;
+    }
+    let current = model.current().map(|c| c.id);
+    let mut clicked = None;
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for c in model.store.conns.iter().rev() {
+            let (text, colour) = describe(c, model.now);
+            let stalled = c.is_stalled(model.now);
+            let frame = egui::Frame::group(ui.style()).fill(if stalled {
+                Color32::from_rgb(90, 30, 30)
+            } else {
+                Color32::TRANSPARENT
+            });
+            frame.show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                let title = format!("#{} {}", c.id, model.label(c.id));
+                ui.horizontal(|ui| {
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+                    ui.painter().circle_filled(rect.center(), 5.0, colour);
+                    let r = ui.selectable_label(
+                        current == Some(c.id),
+                        RichText::new(title).color(colour).strong(),
+                    );
+                    if r.clicked() {
+                        clicked = Some(c.id);
+                    }
+                });
+                let mut status = RichText::new(text).color(colour);
+                if stalled {
+                    status = status.strong();
+                }
+                ui.label(status);
+                ui.label(
+                    RichText::new(format!(
+                        "{} events, {} calls",
+                        c.events.len(),
+                        c.calls.len()
+                    ))
+                    .small()
+                    .color(GREY),
+                );
+            });
+        }
+    });
+    if let Some(id) = clicked {
+        if model.selected_conn != Some(id) {
+            model.selection = None;
+        }
+        model.selected_conn = Some(id);
+    }
+}

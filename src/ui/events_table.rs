@@ -1,0 +1,140 @@
+//! The table of all events of the current connection: virtualised (only visible rows are laid
+//! out) and filtered by kind, operation and result. The filtered row list grows incrementally.
+
+use super::model::Model;
+use crate::trace::{text, ConnId, Event, EventKind, Op, SslError};
+
+const KINDS: [&str; 12] = [
+    "phase",
+    "call",
+    "io",
+    "wait",
+    "state",
+    "msg",
+    "sock",
+    "tls",
+    "connected",
+    "close",
+    "error",
+    "dropped",
+];
+
+/// The filter; `None` means any.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Filter {
+    pub kind: Option<&'static str>,
+    pub op: Option<Op>,
+    pub result: Option<SslError>,
+}
+
+impl Filter {
+    /// Does `e` pass? Operation and result filters apply to calls and to the events inside calls
+    /// of that operation / result (known only for calls, so those filters keep calls only).
+    pub fn accepts(&self, e: &Event) -> bool {
+        if self.kind.is_some_and(|k| k != e.kind_name()) {
+            return false;
+        }
+        if self.op.is_none() && self.result.is_none() {
+            return true;
+        }
+        match &e.kind {
+            EventKind::Call(c) => {
+                self.op.is_none_or(|op| op == c.op) && self.result.is_none_or(|r| r == c.error)
+            }
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct EventsTable {
+    pub filter: Filter,
+    /// Indices into the connection's events that pass the filter.
+    rows: Vec<u32>,
+    /// For which connection and filter `rows` was built, and how far it has scanned.
+    built_for: Option<(ConnId, Filter)>,
+    scanned: usize,
+}
+
+impl EventsTable {
+    /// Brings the row list up to date, scanning only events not seen yet.
+    pub fn refresh(&mut self, model: &Model) -> usize {
+        let Some(c) = model.current() else {
+            self.rows.clear();
+            return 0;
+        };
+        let key = (c.id, self.filter.clone());
+        if self.built_for.as_ref() != Some(&key) {
+            self.rows.clear();
+            self.scanned = 0;
+            self.built_for = Some(key);
+        }
+        for (i, e) in c.events.iter().enumerate().skip(self.scanned) {
+            if self.filter.accepts(e) {
+                self.rows.push(i as u32);
+            }
+        }
+        self.scanned = c.events.len();
+        self.rows.len()
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, model: &mut Model) {
+        ui.horizontal(|ui| {
+            ui.label("Filter:");
+            egui::ComboBox::from_label("kind")
+                .selected_text(self.filter.kind.unwrap_or("any kind"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filter.kind, None, "any kind");
+                    for k in KINDS {
+                        ui.selectable_value(&mut self.filter.kind, Some(k), k);
+                    }
+                });
+            egui::ComboBox::from_label("operation")
+                .selected_text(self.filter.op.map_or("any operation", Op::name))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filter.op, None, "any operation");
+                    for op in Op::ALL {
+                        ui.selectable_value(&mut self.filter.op, Some(op), op.name());
+                    }
+                });
+            egui::ComboBox::from_label("result")
+                .selected_text(self.filter.result.map_or("any result", SslError::name))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filter.result, None, "any result");
+                    for code in [0, 2, 3, 6, 5, 1] {
+                        let e = SslError::from_code(code);
+                        ui.selectable_value(&mut self.filter.result, Some(e), e.name());
+                    }
+                });
+        });
+        let n = self.refresh(model);
+        ui.label(format!("{n} rows"));
+        let Some(c) = model.current() else {
+            return;
+        };
+        let conn = c.id;
+        let mut clicked = None;
+        let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
+        egui::ScrollArea::vertical()
+            .id_salt("events-table")
+            .auto_shrink([false, false])
+            .show_rows(ui, row_height, n, |ui, range| {
+                for &row in &self.rows[range] {
+                    let Some(e) = c.events.get(row as usize) else {
+                        continue;
+                    };
+                    let line = format!("{:>12.3} ms  {}", e.t as f64 / 1e6, text::describe(e));
+                    let selected = matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&call.id));
+                    let r = ui.selectable_label(selected, egui::RichText::new(line).monospace());
+                    if r.clicked() {
+                        if let Some(id) = e.call_id() {
+                            clicked = c.call_index(id);
+                        }
+                    }
+                }
+            });
+        if let Some(i) = clicked {
+            model.select_call(conn, i);
+        }
+    }
+}

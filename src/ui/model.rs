@@ -1,0 +1,122 @@
+//! The state the views share: recorded events, which connection and call are selected, the
+//! visible time range, and the requests the user made of the engine.
+
+use crate::cli::trace::ConnectOptions;
+use crate::probe::Action;
+use crate::trace::store::Store;
+use crate::trace::{ConnId, Nanos};
+use std::collections::HashMap;
+
+/// Something the user asked the engine to do; the app carries it out.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Connect {
+        target: String,
+        options: Box<ConnectOptions>,
+    },
+    Stop(ConnId),
+    Action(ConnId, Action),
+}
+
+/// A selected OpenSSL call: the connection and the call's index in its store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    pub conn: ConnId,
+    pub call: usize,
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub store: Store,
+    /// What the user typed for each connection (shown in the list).
+    pub labels: HashMap<ConnId, String>,
+    pub selected_conn: Option<ConnId>,
+    pub selection: Option<Selection>,
+    /// Keep the timeline on the newest events.
+    pub follow: bool,
+    /// Visible time range in seconds since the engine started (the app owns it so that the
+    /// linked plots agree).
+    pub view: (f64, f64),
+    /// The engine's clock now (for "waiting for how long").
+    pub now: Nanos,
+    /// Requests made in this frame, carried out by the app.
+    pub requests: Vec<Request>,
+}
+
+impl Default for Model {
+    fn default() -> Model {
+        Model {
+            store: Store::new(),
+            labels: HashMap::new(),
+            selected_conn: None,
+            selection: None,
+            follow: true,
+            view: (0.0, 1.0),
+            now: 0,
+            requests: Vec::new(),
+        }
+    }
+}
+
+/// Seconds for display from engine nanoseconds.
+pub fn secs(t: Nanos) -> f64 {
+    t as f64 / 1e9
+}
+
+/// Engine nanoseconds from display seconds (clamped at 0).
+pub fn nanos(s: f64) -> Nanos {
+    (s.max(0.0) * 1e9) as Nanos
+}
+
+/// A duration in the unit that reads best.
+pub fn fmt_dur(ns: Nanos) -> String {
+    match ns {
+        0..=9_999 => format!("{ns} ns"),
+        10_000..=9_999_999 => format!("{:.1} µs", ns as f64 / 1e3),
+        10_000_000..=9_999_999_999 => format!("{:.1} ms", ns as f64 / 1e6),
+        _ => format!("{:.1} s", ns as f64 / 1e9),
+    }
+}
+
+impl Model {
+    pub fn label(&self, id: ConnId) -> String {
+        self.labels
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("connection {id}"))
+    }
+
+    /// The connection the views show: the selected one, else the newest.
+    pub fn current(&self) -> Option<&crate::trace::store::ConnTrace> {
+        match self.selected_conn {
+            Some(id) => self.store.conn(id),
+            None => self.store.conns.last(),
+        }
+    }
+
+    /// Selects call `call` of connection `conn` and shows its connection.
+    pub fn select_call(&mut self, conn: ConnId, call: usize) {
+        self.selected_conn = Some(conn);
+        self.selection = Some(Selection { conn, call });
+    }
+
+    /// While following, slides the view so the newest events of the current connection show.
+    pub fn follow_tail(&mut self) {
+        if !self.follow {
+            return;
+        }
+        let Some(c) = self.current() else {
+            return;
+        };
+        if c.events.is_empty() {
+            return;
+        }
+        let first = secs(c.first_t);
+        let last = secs(c.last_t.max(if c.close.is_some() { 0 } else { self.now }));
+        let span = (last - first).max(0.002);
+        // Whole connection while it is short; the last 10 s once it is long.
+        let start = if span > 10.0 { last - 10.0 } else { first };
+        let pad = (last - start).max(0.002) * 0.03;
+        self.view = (start - pad, last + pad);
+    }
+}

@@ -1,0 +1,515 @@
+//! The timeline: lanes of OpenSSL calls, socket I/O, readiness waits and handshake
+//! states/messages on one time axis, and below it the buffer levels, linked on x. Everything
+//! drawn comes from per-pixel-bucket queries of the visible range (see `trace::store`).
+
+use super::connections::{BLUE, GREEN, GREY, ORANGE, RED};
+use super::details::class_colour;
+use super::model::{fmt_dur, nanos, secs, Model};
+use crate::trace::store::{aggregate, CallClass, ConnTrace, Mark, Status};
+use crate::trace::{names, text, MsgDir, Nanos, SslError};
+use egui::{Color32, RichText};
+use egui_plot::{
+    Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotPoint,
+    Points, Polygon, Text,
+};
+
+const MSG_IN: Color32 = Color32::from_rgb(200, 170, 255);
+const MSG_OUT: Color32 = Color32::from_rgb(255, 200, 120);
+const CALLS: f64 = 4.0;
+const IO: f64 = 3.0;
+const WAITS: f64 = 2.0;
+const HANDSHAKE: f64 = 1.0;
+const LANES: [(f64, &str); 4] = [
+    (CALLS, "OpenSSL calls"),
+    (IO, "socket I/O"),
+    (WAITS, "waits"),
+    (HANDSHAKE, "handshake"),
+];
+
+/// What the pointer is over in the lanes, found from the store (not from what was drawn).
+pub fn hit(c: &ConnTrace, t: Nanos, y: f64, tol: Nanos) -> Option<(String, Option<usize>)> {
+    let lo = t.saturating_sub(tol);
+    let hi = t + tol;
+    let nearest =
+        |starts: &[Nanos], a: usize, b: usize| (a..b).min_by_key(|&i| starts[i].abs_diff(t));
+    if (y - CALLS).abs() < 0.5 {
+        let (a, b) = c.calls.overlapping(lo, hi);
+        let i = c.call_at(t).or_else(|| nearest(&c.calls.start, a, b))?;
+        let e = c.events.get(c.call_event[i] as usize)?;
+        let mut s = text::describe(e);
+        if c.call_attempt[i] > 1 {
+            s.push_str(&format!(
+                "\nattempt {} of this operation",
+                c.call_attempt[i]
+            ));
+        }
+        s.push_str("\nclick for details");
+        return Some((s, Some(i)));
+    }
+    if (y - IO).abs() < 0.5 {
+        let (a, b) = c.io.overlapping(lo, hi);
+        let i = nearest(&c.io.start, a, b)?;
+        let e = c.events.get(c.io_event[i] as usize)?;
+        let call = e
+            .call_id()
+            .map_or(String::new(), |id| format!(" (inside call #{id})"));
+        return Some((format!("{}{call}", text::describe(e)), None));
+    }
+    if (y - WAITS).abs() < 0.5 {
+        let (a, b) = c.waits.overlapping(lo, hi);
+        let i = c.waits.at(t).or_else(|| nearest(&c.waits.start, a, b))?;
+        let what = ["read", "write", "read or write"][c.waits.class[i] as usize % 3];
+        return Some((
+            format!(
+                "waited {} for the socket to be ready for {what}; woke: {}",
+                fmt_dur(c.waits.end[i] - c.waits.start[i]),
+                c.wait_woke[i].name()
+            ),
+            None,
+        ));
+    }
+    if (y - HANDSHAKE).abs() < 0.5 {
+        let a = c.msgs.partition_point(|m| m.0 < lo);
+        let b = c.msgs.partition_point(|m| m.0 <= hi);
+        if let Some(i) = (a..b).min_by_key(|&i| c.msgs[i].0.abs_diff(t)) {
+            let m = c.msgs[i].1;
+            return Some((
+                format!(
+                    "TLS message {} {} {} ({} B)",
+                    if m.dir == MsgDir::In { "in" } else { "out" },
+                    names::content_name(m.content),
+                    names::msg_type_name(m.content, m.msg_type),
+                    m.len
+                ),
+                None,
+            ));
+        }
+        let i = c.states.partition_point(|s| s.0 <= t).checked_sub(1)?;
+        return Some((format!("handshake state: {}", c.states[i].1.text), None));
+    }
+    None
+}
+
+/// The long wait worth pointing out: the one going on now, or the longest one (≥ 1 s).
+pub fn stall(c: &ConnTrace, now: Nanos) -> Option<String> {
+    if let Status::Waiting { op, error, since } = c.status() {
+        if c.is_stalled(now) {
+            let dir = if error == SslError::WantWrite {
+                "writable"
+            } else {
+                "readable"
+            };
+            return Some(format!(
+                "Stalled: {} returned {} and has been waiting {} for the socket to become {dir}.",
+                op.name(),
+                error.name(),
+                fmt_dur(now.saturating_sub(since))
+            ));
+        }
+    }
+    let w = c.longest_wait?;
+    let dur = c.waits.end[w] - c.waits.start[w];
+    if dur < crate::trace::store::STALL_NANOS {
+        return None;
+    }
+    let before = c
+        .calls
+        .end
+        .partition_point(|&e| e <= c.waits.start[w])
+        .checked_sub(1);
+    let call = before.map_or(String::new(), |i| {
+        format!(
+            "after {} returned {}, ",
+            c.call_op[i].name(),
+            c.call_error[i].name()
+        )
+    });
+    let what = ["readable", "writable", "ready"][c.waits.class[w] as usize % 3];
+    Some(format!(
+        "Stall: {call}the socket was not {what} for {} (the wait ended: {}).",
+        fmt_dur(dur),
+        c.wait_woke[w].name()
+    ))
+}
+
+fn bars(name: &str, colour: Color32, width: f64, bars: Vec<Bar>) -> BarChart {
+    BarChart::new(name, bars)
+        .color(colour)
+        .width(width)
+        .horizontal()
+        .allow_hover(false)
+}
+
+fn bar(y: f64, start: Nanos, end: Nanos, min_len: f64, colour: Color32) -> Bar {
+    let len = (secs(end) - secs(start)).max(min_len);
+    Bar::new(y, len)
+        .base_offset(secs(start))
+        .fill(colour)
+        .stroke(egui::Stroke::new(0.5, colour))
+}
+
+/// Draws the lanes and the buffer plot for the current connection.
+pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
+    let Some(c) = model.current() else {
+        ui.centered_and_justified(|ui| ui.label("The timeline appears once a connection starts."));
+        return;
+    };
+    if let Some(text) = stall(c, model.now) {
+        ui.label(RichText::new(text.clone()).color(RED).strong());
+        if text.contains("WANT_WRITE") || text.contains("writable") {
+            ui.label(
+                RichText::new(super::explain::explain(
+                    crate::trace::Op::Write,
+                    SslError::WantWrite,
+                    -1,
+                    &[],
+                ))
+                .italics(),
+            );
+        }
+    }
+    key(ui);
+    let (v0, v1) = model.view;
+    let width_px = ui.available_width().max(100.0);
+    let buckets = (width_px as usize / 2).max(50);
+    let (t0, t1) = (nanos(v0), nanos(v1).max(nanos(v0) + 1));
+    let px = (v1 - v0) / width_px as f64;
+    let min_len = px * 2.0;
+    let tol = nanos(px * 5.0).max(1);
+
+    let mut items: Vec<BarChart> = Vec::new();
+    // Calls, one chart per result class so the legend explains the colours.
+    let marks = aggregate(&c.calls, t0, t1, buckets);
+    for class in CallClass::ALL {
+        let b: Vec<Bar> = marks
+            .iter()
+            .filter(|m| m.class == class as u8)
+            .map(|m| bar(CALLS, m.start, m.end, min_len, class_colour(class)))
+            .collect();
+        items.push(bars(class.name(), class_colour(class), 0.6, b));
+    }
+    // Retries of the same operation: a thin link from the previous attempt to this one.
+    let links: Vec<Bar> = marks
+        .iter()
+        .filter(|m: &&Mark| m.count == 1 && m.first > 0 && c.call_attempt[m.first] > 1)
+        .map(|m| bar(CALLS - 0.38, c.calls.end[m.first - 1], m.start, 0.0, GREY))
+        .collect();
+    items.push(bars("retry of the same call", GREY, 0.06, links));
+    // Waits.
+    let wmarks = aggregate(&c.waits, t0, t1, buckets);
+    for (class, name, colour) in [
+        (0u8, "wait for readable", BLUE),
+        (1, "wait for writable", ORANGE),
+        (2, "wait for either", GREY),
+    ] {
+        let b: Vec<Bar> = wmarks
+            .iter()
+            .filter(|m| m.class == class)
+            .map(|m| bar(WAITS, m.start, m.end, min_len, colour))
+            .collect();
+        items.push(bars(name, colour.gamma_multiply(0.6), 0.4, b));
+    }
+    // States: spans between transitions, labelled when wide enough.
+    let sa = c.states.partition_point(|s| s.0 < t0).saturating_sub(1);
+    let sb = (c.states.partition_point(|s| s.0 <= t1) + 1).min(c.states.len());
+    let step = ((sb - sa) / buckets).max(1);
+    let mut state_bars = Vec::new();
+    let mut labels: Vec<Text> = Vec::new();
+    let mut i = sa;
+    while i < sb {
+        let (st, s) = c.states[i];
+        let end = c.states.get(i + step).map_or(c.last_t, |n| n.0);
+        let colour = if (i / step).is_multiple_of(2) {
+            Color32::from_rgb(120, 100, 200)
+        } else {
+            Color32::from_rgb(90, 140, 180)
+        };
+        state_bars.push(bar(HANDSHAKE + 0.2, st, end, 0.0, colour));
+        if (secs(end) - secs(st)) / px > 120.0 {
+            labels.push(
+                Text::new(
+                    "",
+                    PlotPoint::new(secs(st.max(t0)), HANDSHAKE + 0.2),
+                    RichText::new(s.text).small(),
+                )
+                .anchor(egui::Align2::LEFT_CENTER)
+                .color(Color32::WHITE),
+            );
+        }
+        i += step;
+    }
+    items.push(bars(
+        "handshake state",
+        Color32::from_rgb(120, 100, 200),
+        0.25,
+        state_bars,
+    ));
+    // Messages and socket I/O as markers.
+    let ma = c.msgs.partition_point(|m| m.0 < t0);
+    let mb = c.msgs.partition_point(|m| m.0 <= t1);
+    let mstep = ((mb - ma) / buckets).max(1);
+    let mut msg_in = Vec::new();
+    let mut msg_out = Vec::new();
+    // Labels go in two rows under the markers, each label only where it has room.
+    let mut row_free = [f64::MIN; 2];
+    for (t, m) in c.msgs[ma..mb].iter().step_by(mstep) {
+        let x = secs(*t);
+        let p = [x, HANDSHAKE - 0.2];
+        if m.dir == MsgDir::In {
+            msg_in.push(p)
+        } else {
+            msg_out.push(p)
+        }
+        let name = names::msg_type_name(m.content, m.msg_type);
+        let Some(row) = (0..2).find(|&r| row_free[r] <= x) else {
+            continue;
+        };
+        if m.content == 23 {
+            continue;
+        }
+        row_free[row] = x + px * (name.len() as f64 * 6.5 + 8.0);
+        let y = HANDSHAKE - 0.42 - row as f64 * 0.22;
+        labels.push(
+            Text::new("", PlotPoint::new(x, y), RichText::new(name).small())
+                .anchor(egui::Align2::LEFT_CENTER)
+                .color(Color32::LIGHT_GRAY),
+        );
+    }
+    let io_marks = aggregate(&c.io, t0, t1, buckets);
+    let mut io_points: [Vec<[f64; 2]>; 6] = Default::default();
+    for m in &io_marks {
+        let write = m.class % 2 == 1;
+        io_points[m.class as usize % 6]
+            .push([secs(m.start), IO + if write { -0.15 } else { 0.15 }]);
+    }
+    let stalled_now = match c.status() {
+        Status::Waiting { since, error, .. } if c.is_stalled(model.now) => Some((since, error)),
+        _ => None,
+    };
+    let sndbuf = c.sndbuf;
+    let rcvbuf = c.rcvbuf;
+    let inq = c.inq.envelope(t0, t1, buckets);
+    let outq = c.outq.envelope(t0, t1, buckets);
+    let pending = c.pending.envelope(t0, t1, buckets);
+    let now_s = secs(model.now);
+
+    let link = egui::Id::unique("timeline-x");
+    let lanes_height = (ui.available_height() * 0.55).max(160.0);
+    let plot = Plot::new("lanes")
+        .height(lanes_height)
+        .link_cursor(link, [true, false])
+        .allow_zoom([true, false])
+        .allow_scroll([true, false])
+        .allow_drag([true, false])
+        .allow_double_click_reset(false)
+        .show_y(false)
+        .label_formatter(|_| None)
+        .y_axis_formatter(|mark, _| {
+            LANES
+                .iter()
+                .find(|l| (l.0 - mark.value).abs() < 1e-6)
+                .map_or(String::new(), |l| l.1.to_string())
+        })
+        .y_axis_min_width(90.0)
+        .x_axis_formatter(|mark, _| fmt_axis(mark.value, v1 - v0));
+    let response = plot.show(ui, |pui| {
+        pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.2], [v1, 4.6]));
+        if let Some((since, error)) = stalled_now {
+            let colour = if error == SslError::WantWrite {
+                ORANGE
+            } else {
+                BLUE
+            };
+            let x0 = secs(since);
+            pui.polygon(
+                Polygon::new(
+                    "stalled",
+                    vec![[x0, 0.4], [now_s, 0.4], [now_s, 4.6], [x0, 4.6]],
+                )
+                .fill_color(colour.gamma_multiply(0.12))
+                .stroke(egui::Stroke::new(1.0, RED))
+                .allow_hover(false),
+            );
+        }
+        for b in items {
+            pui.bar_chart(b);
+        }
+        let shapes = [
+            ("socket read", GREEN, MarkerShape::Up),
+            ("socket write", GREEN, MarkerShape::Down),
+            ("would block (read)", ORANGE, MarkerShape::Cross),
+            ("would block (write)", ORANGE, MarkerShape::Cross),
+            ("EOF / error (read)", RED, MarkerShape::Asterisk),
+            ("EOF / error (write)", RED, MarkerShape::Asterisk),
+        ];
+        for (pts, (name, colour, shape)) in io_points.into_iter().zip(shapes) {
+            pui.points(
+                Points::new(name, pts)
+                    .shape(shape)
+                    .color(colour)
+                    .radius(4.0)
+                    .filled(true)
+                    .allow_hover(false),
+            );
+        }
+        pui.points(
+            Points::new("message in", msg_in)
+                .shape(MarkerShape::Left)
+                .color(MSG_IN)
+                .radius(5.0)
+                .filled(true)
+                .allow_hover(false),
+        );
+        pui.points(
+            Points::new("message out", msg_out)
+                .shape(MarkerShape::Right)
+                .color(MSG_OUT)
+                .radius(5.0)
+                .filled(true)
+                .allow_hover(false),
+        );
+        for l in labels {
+            pui.text(l);
+        }
+        pui.pointer_coordinate()
+    });
+    let bounds = response.transform.bounds();
+    let (n0, n1) = (bounds.min()[0], bounds.max()[0]);
+    let moved = (n0 - v0).abs() > 1e-12 || (n1 - v1).abs() > 1e-12;
+    let pointer = response.inner;
+    let mut clicked_call = None;
+    if let Some(p) = pointer {
+        let t = nanos(p.x);
+        if let Some((text, call)) = hit(c, t, p.y, tol) {
+            let r = response.response.clone().on_hover_ui_at_pointer(|ui| {
+                ui.label(text);
+            });
+            if r.clicked() {
+                clicked_call = call;
+            }
+        }
+    }
+    let conn = c.id;
+    // The buffer levels, on the same x range.
+    let buf = Plot::new("buffers")
+        .link_cursor(link, [true, false])
+        .allow_zoom([true, false])
+        .allow_scroll([true, false])
+        .allow_drag([true, false])
+        .allow_double_click_reset(false)
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .y_axis_min_width(90.0)
+        .y_axis_formatter(|mark, _| human_bytes(mark.value))
+        .x_axis_formatter(|mark, _| fmt_axis(mark.value, v1 - v0))
+        .label_formatter(|pos| match pos {
+            egui_plot::HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => Some(format!(
+                "{plot_name}: {} at {:.6} s",
+                human_bytes(position.y),
+                position.x
+            )),
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        });
+    let to_pts = |v: &[(Nanos, u32)]| -> Vec<[f64; 2]> {
+        v.iter().map(|&(t, x)| [secs(t), x as f64]).collect()
+    };
+    let ycap = [sndbuf, rcvbuf].into_iter().flatten().max().unwrap_or(0) as f64;
+    let ydata = inq
+        .iter()
+        .chain(&outq)
+        .chain(&pending)
+        .map(|p| p.1)
+        .max()
+        .unwrap_or(0) as f64;
+    // Show the buffer sizes when the data come near them; otherwise scale to the data.
+    let ytop = if ydata >= ycap * 0.2 {
+        ycap.max(ydata) * 1.1
+    } else {
+        (ydata * 1.3).max(4096.0)
+    };
+    let bresp = buf.show(ui, |pui| {
+        pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.0], [v1, ytop]));
+        pui.line(Line::new("receive queue (unread)", to_pts(&inq)).color(BLUE));
+        pui.line(Line::new("send queue (unacked)", to_pts(&outq)).color(ORANGE));
+        pui.line(Line::new("SSL_pending", to_pts(&pending)).color(GREEN));
+        if let Some(s) = sndbuf {
+            pui.hline(
+                HLine::new(format!("SO_SNDBUF {}", human_bytes(s as f64)), s as f64)
+                    .color(ORANGE.gamma_multiply(0.5))
+                    .style(LineStyle::dashed_dense()),
+            );
+        }
+        if let Some(r) = rcvbuf {
+            pui.hline(
+                HLine::new(format!("SO_RCVBUF {}", human_bytes(r as f64)), r as f64)
+                    .color(BLUE.gamma_multiply(0.5))
+                    .style(LineStyle::dashed_dense()),
+            );
+        }
+    });
+    let bb = bresp.transform.bounds();
+    let (b0, b1) = (bb.min()[0], bb.max()[0]);
+    let bmoved = (b0 - v0).abs() > 1e-12 || (b1 - v1).abs() > 1e-12;
+    if moved {
+        model.view = (n0, n1);
+        model.follow = false;
+    } else if bmoved {
+        model.view = (b0, b1);
+        model.follow = false;
+    }
+    if let Some(i) = clicked_call {
+        model.select_call(conn, i);
+    }
+}
+
+/// A time-axis label, in ms while the view is short.
+fn fmt_axis(s: f64, span: f64) -> String {
+    if span < 2.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+/// The colour key of the lanes (a legend inside the plot would cover the data).
+fn key(ui: &mut egui::Ui) {
+    let swatch = |ui: &mut egui::Ui, colour: Color32, text: &str| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+        ui.painter().rect_filled(rect, 2.0, colour);
+        ui.label(RichText::new(text).color(colour));
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 5.0;
+        ui.label(RichText::new("calls:").color(GREY));
+        for class in CallClass::ALL {
+            swatch(ui, class_colour(class), class.name());
+        }
+        ui.separator();
+        ui.label(RichText::new("socket:").color(GREY));
+        swatch(ui, GREEN, "read (upper) / write (lower)");
+        swatch(ui, ORANGE, "would block (x)");
+        swatch(ui, RED, "EOF / error (*)");
+        ui.separator();
+        ui.label(RichText::new("waits:").color(GREY));
+        swatch(ui, BLUE, "readable");
+        swatch(ui, ORANGE, "writable");
+        ui.separator();
+        swatch(ui, MSG_IN, "message in");
+        swatch(ui, MSG_OUT, "message out");
+        ui.label(RichText::new("| drag: pan, wheel: zoom, Space: follow").color(GREY));
+    });
+}
+
+/// Bytes in a short human form.
+pub fn human_bytes(v: f64) -> String {
+    if v.abs() >= 1048576.0 {
+        format!("{:.1} MiB", v / 1048576.0)
+    } else if v.abs() >= 1024.0 {
+        format!("{:.0} KiB", v / 1024.0)
+    } else {
+        format!("{v:.0} B")
+    }
+}
