@@ -6,9 +6,9 @@
 //! - [`LabServer`]: a running peer for one scenario.
 //!
 //! Each peer is driven by its own OpenSSL calls (a blocking rust-openssl server), except
-//! `not-tls`, which is not TLS at all.
+//! `not-tls`, which is not TLS at all. The few OpenSSL functions rust-openssl lacks come from
+//! [`crate::probe::ffi`], tlsscope's one FFI file.
 
-mod ffi;
 pub mod pki;
 pub mod scenario;
 pub mod server;

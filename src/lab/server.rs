@@ -21,9 +21,9 @@ use openssl::ssl::{
 use openssl::x509::store::X509StoreBuilder;
 use socket2::{Domain, SockRef, Socket, Type};
 
-use super::ffi;
 use super::pki::{Identity, Pki};
 use super::scenario::Scenario;
+use crate::probe::ffi;
 
 /// At most this many connections are served at once per server; more are closed at once.
 pub const MAX_CONNECTIONS: usize = 32;
@@ -721,7 +721,7 @@ fn serve(scenario: Scenario, peer: &Peer, tcp: TcpStream, ctx: Option<&SslContex
         }
         Scenario::KeyUpdate => {
             peer.read_request(s)?;
-            if !ffi::key_update(s.ssl(), ffi::KEY_UPDATE_REQUESTED) {
+            if ffi::key_update(s.ssl(), true) != 1 {
                 return Err("SSL_key_update refused".to_string());
             }
             peer.retry("sending KeyUpdate", PATIENCE, || s.do_handshake())?;
@@ -750,7 +750,7 @@ fn serve(scenario: Scenario, peer: &Peer, tcp: TcpStream, ctx: Option<&SslContex
                 peer.write_all(s, first.as_bytes())?;
             }
             let before = finished(s);
-            if !ffi::renegotiate(s.ssl()) {
+            if ffi::renegotiate(s.ssl()) != 1 {
                 return Err("SSL_renegotiate refused".to_string());
             }
             peer.retry("sending HelloRequest", PATIENCE, || s.do_handshake())?;
