@@ -1,0 +1,174 @@
+//! UI tests of the desktop app with egui_kittest, on traces recorded from the real engine and
+//! the lab before the harness starts (no live thread inside the harness).
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use std::time::Duration;
+use tlsscope::cli::trace::{prepare, ConnectOptions};
+use tlsscope::probe::{trace_one, EngineOptions};
+use tlsscope::trace::{Event, EventKind, Op, SslError};
+use tlsscope::ui::model::Request;
+use tlsscope::ui::App;
+
+/// Traces `target` with the real engine and returns every event.
+fn record(target: &str, options: ConnectOptions) -> Vec<Event> {
+    let prepared = prepare(target, &options).expect("the lab scenario starts");
+    let mut events = Vec::new();
+    trace_one(
+        prepared.spec,
+        EngineOptions::default(),
+        Duration::from_secs(20),
+        |batch| events.extend_from_slice(batch),
+    )
+    .expect("the engine starts");
+    events
+}
+
+fn harness(app: App) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app)
+}
+
+fn app_with(target: &str, events: &[Event]) -> App {
+    let mut app = App::offline();
+    if let Some(e) = events.first() {
+        app.model.labels.insert(e.conn, target.to_string());
+    }
+    app.feed(events);
+    app
+}
+
+#[test]
+fn connect_form_accepts_input_and_requests_a_connection() {
+    let mut h = harness(App::offline());
+    h.run();
+    h.get_by_label("Connect").click();
+    h.run();
+    assert!(h.state().model.requests.is_empty());
+    assert!(h.query_by_label_contains("enter a target").is_some());
+
+    let field = h.get_by_label("Target");
+    field.focus();
+    field.type_text("example.com");
+    h.run();
+    h.get_by_label("Connect").click();
+    h.run();
+    assert!(h.state().model.requests.is_empty());
+    assert!(h.query_by_label_contains("expected HOST:PORT").is_some());
+
+    h.get_by_label("Target").focus();
+    h.get_by_label("Target").type_text(":443");
+    h.run();
+    h.get_by_label("Connect").click();
+    h.run();
+    let requests = &h.state().model.requests;
+    assert_eq!(requests.len(), 1);
+    assert!(matches!(&requests[0], Request::Connect { target, .. } if target == "example.com:443"));
+    assert!(h.query_by_label_contains("Problem:").is_none());
+}
+
+#[test]
+fn options_map_to_the_trace_options() {
+    let mut h = harness(App::offline());
+    h.run();
+    h.get_by_label("Options").click();
+    h.run();
+    h.get_by_label("ALPN").focus();
+    h.get_by_label("ALPN").type_text("h2,http/1.1");
+    h.get_by_label("Target").focus();
+    h.get_by_label("Target").type_text("lab:ok");
+    h.run();
+    h.get_by_label("Connect").click();
+    h.run();
+    match &h.state().model.requests[..] {
+        [Request::Connect { target, options }] => {
+            assert_eq!(target, "lab:ok");
+            assert_eq!(options.alpn.as_deref(), Some("h2,http/1.1"));
+        }
+        other => panic!("expected one connect request, got {other:?}"),
+    }
+}
+
+#[test]
+fn selecting_a_call_shows_its_details() {
+    let events = record("lab:renegotiate", ConnectOptions::default());
+    let mut app = app_with("lab:renegotiate", &events);
+    app.table.filter.op = Some(Op::Read);
+    let mut h = harness(app);
+    h.run();
+    assert!(h.query_by_label_contains("Click a call").is_some());
+    let conn = h.state().model.current().expect("a connection").id;
+    let first_read = h
+        .state()
+        .model
+        .store
+        .conn(conn)
+        .and_then(|c| c.call_op.iter().position(|&op| op == Op::Read))
+        .expect("the trace has an SSL_read");
+    let id = h.state().model.store.conn(conn).unwrap().call_id[first_read];
+    h.get_by_label_contains(&format!("SSL_read #{id} ")).click();
+    h.run();
+    assert_eq!(h.state().model.selection.map(|s| s.call), Some(first_read));
+    assert!(h
+        .query_by_label_contains(&format!("SSL_read #{id} returned"))
+        .is_some());
+    assert!(h.query_by_label_contains("Inside the call").is_some());
+    // Escape clears the selection.
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.state().model.selection.is_none());
+}
+
+#[test]
+fn filters_keep_only_matching_rows() {
+    let events = record("lab:ok", ConnectOptions::default());
+    let calls = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Call(_)))
+        .count();
+    let want_read = events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Call(c) if c.error == SslError::WantRead))
+        .count();
+    assert!(calls > want_read && want_read > 0);
+    let mut h = harness(app_with("lab:ok", &events));
+    h.run();
+    assert!(h
+        .query_by_label(&format!("{} rows", events.len()))
+        .is_some());
+    // Through the kind menu.
+    h.get_by_label("kind").click();
+    h.run();
+    h.get_by_label("call").click();
+    h.run();
+    assert!(h.query_by_label(&format!("{calls} rows")).is_some());
+    h.state_mut().table.filter.result = Some(SslError::WantRead);
+    h.run();
+    assert!(h.query_by_label(&format!("{want_read} rows")).is_some());
+    assert!(h.query_by_label_contains("NONE").is_none());
+}
+
+#[test]
+fn a_want_write_stall_is_shown_and_explained() {
+    let options = ConnectOptions {
+        timeout: Some("2".into()),
+        ..Default::default()
+    };
+    let events = record("lab:slow-reader", options);
+    assert!(events
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::Call(c) if c.error == SslError::WantWrite)));
+    let mut h = harness(app_with("lab:slow-reader", &events));
+    h.run();
+    assert!(h
+        .query_by_label_contains("WANT_WRITE, the socket was not writable")
+        .is_some());
+    assert!(h
+        .query_by_label_contains(
+            "Wait until the socket is writable, then call SSL_write again with the same arguments"
+        )
+        .is_some());
+    // The connection list says how it ended.
+    assert!(h.query_by_label_contains("closed (timeout)").is_some());
+}
