@@ -14,7 +14,7 @@ fn synthetic(n: usize) -> Vec<Event> {
     let mut id = 0u32;
     while events.len() < n {
         id += 1;
-        let blocked = id % 8 == 0;
+        let blocked = id.is_multiple_of(8);
         let push = |events: &mut Vec<Event>, t: u64, kind| events.push(Event { t, conn: 1, kind });
         push(
             &mut events,
@@ -92,7 +92,7 @@ fn frame_time_at_scale() {
         for i in 0..frames {
             // Pan a little each frame so every query runs again on a new range.
             let (a, b) = h.state().model.view;
-            let shift = (b - a) * 0.001 * if i % 2 == 0 { 1.0 } else { -1.0 };
+            let shift = (b - a) * 0.001 * if i.is_multiple_of(2) { 1.0 } else { -1.0 };
             h.state_mut().model.follow = false;
             h.state_mut().model.view = (a + shift, b + shift);
             h.step();
