@@ -87,7 +87,7 @@ fn frame_time_at_scale() {
         // The first frames build the events table's row list once.
         h.step();
         h.step();
-        let frames = 30;
+        let frames: u32 = 30;
         let start = Instant::now();
         for i in 0..frames {
             // Pan a little each frame so every query runs again on a new range.
