@@ -165,8 +165,8 @@ pub struct ConnectSpec {
     pub renegotiate: bool,
     /// Offer TLS 1.3 post-handshake client authentication.
     pub post_handshake_auth: bool,
-    /// Add a private ClientHello extension of this many bytes (makes handshake flights larger
-    /// than a small send buffer; the lab's `reneg-backpressure` scenario uses it).
+    /// Add a private extension of this many bytes to renegotiation ClientHellos (makes the
+    /// flight larger than a small send buffer; the lab's `reneg-backpressure` scenario uses it).
     pub hello_padding: Option<u16>,
 }
 

@@ -109,7 +109,9 @@ fn context(spec: &ConnectSpec) -> Result<SslContext, String> {
         ctx.add_custom_ext(
             PADDING_EXTENSION,
             ExtensionContext::CLIENT_HELLO,
-            move |_, _, _| Ok(Some(padding)),
+            // Only in renegotiation ClientHellos (a Finished was already sent): the initial
+            // handshake stays ordinary, so the padding shows where it matters.
+            move |ssl, _, _| Ok((ssl.finished(&mut [0u8; 64]) > 0).then_some(padding)),
             |_, _, _, _| Ok(()),
         )
         .map_err(|e| format!("ClientHello padding extension: {e}"))?;
