@@ -1,0 +1,153 @@
+//! Making OpenSSL calls on the record: each call gets an id, its duration, its result and the
+//! buffer levels after it; waits are recorded with what ended them.
+
+use super::*;
+
+impl Conn {
+    // ----- recording -----
+
+    /// Makes one OpenSSL call through rust-openssl and records it. `f` returns (ret, bytes).
+    pub(super) fn call(
+        &mut self,
+        op: Op,
+        f: impl FnOnce(&mut Tls) -> Result<(i32, u32), ssl::Error>,
+    ) -> Result<(i32, u32), ssl::Error> {
+        let id = self.next_call;
+        self.next_call += 1;
+        let Some(tls) = self.tls.as_mut() else {
+            return Err(errors::internal());
+        };
+        tls.get_mut().clear_blocked();
+        record::set_current(self.id, Some(id));
+        let t0 = record::now();
+        let result = f(tls);
+        let dur = record::now().saturating_sub(t0);
+        record::set_current(self.id, None);
+        let (ret, error, bytes) = match &result {
+            Ok((ret, bytes)) => (*ret, SslError::None, *bytes),
+            Err(e) => (
+                errors::classic_ret(e),
+                SslError::from_code(e.code().as_raw()),
+                0,
+            ),
+        };
+        if !error.is_want() {
+            self.immediate_retries = 0;
+        }
+        record::push_at(
+            t0,
+            self.id,
+            EventKind::Call(Call {
+                id,
+                op,
+                ret,
+                error,
+                dur,
+                bytes,
+            }),
+        );
+        self.after_call();
+        result
+    }
+
+    /// Makes one call rust-openssl does not wrap (returns 1 on success) and records it.
+    pub(super) fn raw_call(&mut self, op: Op, f: impl FnOnce(&mut Tls) -> i32) -> bool {
+        let id = self.next_call;
+        self.next_call += 1;
+        let Some(tls) = self.tls.as_mut() else {
+            return false;
+        };
+        record::set_current(self.id, Some(id));
+        let t0 = record::now();
+        let ret = f(tls);
+        let dur = record::now().saturating_sub(t0);
+        record::set_current(self.id, None);
+        let error = if ret == 1 {
+            SslError::None
+        } else {
+            SslError::from_code(ffi::get_error(tls.ssl(), ret))
+        };
+        record::push_at(
+            t0,
+            self.id,
+            EventKind::Call(Call {
+                id,
+                op,
+                ret,
+                error,
+                dur,
+                bytes: 0,
+            }),
+        );
+        self.after_call();
+        ret == 1
+    }
+
+    pub(super) fn after_call(&mut self) {
+        let flags = record::take_flags();
+        self.hello_since_tls |= flags.hello_sent;
+        if flags.handshake_done && self.hello_since_tls {
+            self.hello_since_tls = false;
+            self.emit_tls();
+        }
+        self.sample_sock();
+    }
+
+    pub(super) fn emit_tls(&mut self) {
+        if let Some(tls) = self.tls.as_ref() {
+            let info = tls_setup::tls_info(tls.ssl(), &self.spec);
+            record::push(self.id, EventKind::Tls(Box::new(info)));
+        }
+    }
+
+    pub(super) fn sample_sock(&self) {
+        if !self.detail {
+            return;
+        }
+        if let Some(tls) = self.tls.as_ref() {
+            let sock = sockstat::sample(&tls.get_ref().inner, tls.ssl().pending());
+            record::push(self.id, EventKind::Sock(sock));
+        }
+    }
+
+    pub(super) fn start_wait(&mut self, interest: Interest, reg: &Registry) -> Turn {
+        let mio_interest = match interest {
+            Interest::Read => mio::Interest::READABLE,
+            Interest::Write => mio::Interest::WRITABLE,
+            Interest::ReadWrite => mio::Interest::READABLE | mio::Interest::WRITABLE,
+        };
+        let token = self.token();
+        // Re-registering re-arms the edge-triggered poll: if the socket is already ready for
+        // `interest`, poll reports it at once.
+        let result = match (self.tls.as_mut(), self.socket.as_mut()) {
+            (Some(tls), _) => reg.reregister(&mut tls.get_mut().inner, token, mio_interest),
+            (None, Some(sock)) => reg.reregister(sock, token, mio_interest),
+            (None, None) => Ok(()),
+        };
+        if let Err(e) = result {
+            return self.close(
+                CloseReason::Failed,
+                Some(format!("cannot watch socket: {e}")),
+                reg,
+            );
+        }
+        self.immediate_retries = 0;
+        self.waiting = Some((record::now(), interest));
+        Turn::Parked
+    }
+
+    pub(super) fn end_wait(&mut self, since: Nanos, interest: Interest, woke: Woke) {
+        self.waiting = None;
+        let dur = record::now().saturating_sub(since);
+        record::push_at(
+            since,
+            self.id,
+            EventKind::Wait(Wait {
+                interest,
+                dur,
+                woke,
+            }),
+        );
+        self.sample_sock();
+    }
+}
