@@ -494,6 +494,19 @@ impl ConnTrace {
         Some((self.inq.at(t)?, self.outq.at(t)?, self.pending.at(t)?))
     }
 
+    /// The buffer levels sampled right after `t` (the engine samples after each call), or the
+    /// last ones before it; with the sample's time.
+    pub fn levels_after(&self, t: Nanos) -> Option<(Nanos, (u32, u32, u32))> {
+        let i = self.inq.t.partition_point(|&x| x < t);
+        let i = if i < self.inq.t.len() {
+            i
+        } else {
+            i.checked_sub(1)?
+        };
+        let at = self.inq.t[i];
+        Some((at, (self.inq.v[i], self.outq.v[i], self.pending.v[i])))
+    }
+
     /// Bytes this store holds for the connection, roughly.
     pub fn memory(&self) -> usize {
         use std::mem::size_of;

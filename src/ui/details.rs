@@ -77,9 +77,14 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
         ui.label(RichText::new(explain(op, error, ret, &nested)).italics());
     });
     ui.add_space(4.0);
-    if let Some((inq, outq, pending)) = c.levels_at(end) {
+    if let Some((at, (inq, outq, pending))) = c.levels_after(end) {
+        let when = if at >= end {
+            format!("{} after the call", fmt_dur(at - end))
+        } else {
+            format!("{} before the call ended", fmt_dur(end - at))
+        };
         ui.label(format!(
-            "Buffers then: receive queue {inq} B / {} B, send queue {outq} B / {} B, SSL_pending {pending} B",
+            "Buffers ({when}): receive queue {inq} B of SO_RCVBUF {} B, send queue {outq} B of SO_SNDBUF {} B, SSL_pending {pending} B",
             c.rcvbuf.unwrap_or(0),
             c.sndbuf.unwrap_or(0)
         ));

@@ -58,5 +58,7 @@ pub fn ui(ui: &mut egui::Ui, model: &Model, rate: &Rate) {
         } else {
             "paused (Space follows)"
         });
+        ui.separator();
+        ui.label("timeline: drag to pan, wheel to zoom, click a call; Esc clears");
     });
 }

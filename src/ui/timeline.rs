@@ -286,6 +286,26 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         Status::Waiting { since, error, .. } if c.is_stalled(model.now) => Some((since, error)),
         _ => None,
     };
+    // The wait going on now has no event yet (a wait is recorded when it ends): draw it.
+    if let Status::Waiting { since, error, .. } = c.status() {
+        let (name, colour) = if error == SslError::WantWrite {
+            ("waiting for writable now", ORANGE)
+        } else {
+            ("waiting for readable now", BLUE)
+        };
+        let b = bar(WAITS, since, model.now.max(since), min_len, colour);
+        items.push(bars(name, colour.gamma_multiply(0.6), 0.4, vec![b]));
+    }
+    // The selected call, outlined.
+    let selected = model
+        .selection
+        .filter(|s| s.conn == c.id)
+        .and_then(|s| Some((*c.calls.start.get(s.call)?, c.calls.end[s.call])));
+    let end_t = if c.close.is_some() {
+        c.last_t
+    } else {
+        model.now.max(c.last_t)
+    };
     let sndbuf = c.sndbuf;
     let rcvbuf = c.rcvbuf;
     let inq = c.inq.envelope(t0, t1, buckets);
@@ -294,7 +314,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     let now_s = secs(model.now);
 
     let link = egui::Id::unique("timeline-x");
-    let lanes_height = (ui.available_height() * 0.55).max(160.0);
+    let lanes_height = (ui.available_height() * 0.62).max(160.0);
     let plot = Plot::new("lanes")
         .height(lanes_height)
         .link_cursor(link, [true, false])
@@ -328,6 +348,26 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
                 )
                 .fill_color(colour.gamma_multiply(0.12))
                 .stroke(egui::Stroke::new(1.0, RED))
+                .allow_hover(false),
+            );
+        }
+        if let Some((s, e)) = selected {
+            let (x0, x1) = (
+                secs(s) - px * 3.0,
+                secs(e).max(secs(s) + min_len) + px * 3.0,
+            );
+            pui.polygon(
+                Polygon::new(
+                    "selected call",
+                    vec![
+                        [x0, CALLS - 0.45],
+                        [x1, CALLS - 0.45],
+                        [x1, CALLS + 0.45],
+                        [x0, CALLS + 0.45],
+                    ],
+                )
+                .fill_color(Color32::from_white_alpha(25))
+                .stroke(egui::Stroke::new(1.5, Color32::WHITE))
                 .allow_hover(false),
             );
         }
@@ -397,7 +437,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         .allow_scroll([true, false])
         .allow_drag([true, false])
         .allow_double_click_reset(false)
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .legend(Legend::default().position(egui_plot::Corner::RightTop))
         .y_axis_min_width(90.0)
         .y_axis_formatter(|mark, _| human_bytes(mark.value))
         .x_axis_formatter(|mark, _| fmt_axis(mark.value, v1 - v0))
@@ -413,8 +453,21 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
             )),
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         });
+    // Levels hold until the next sample: draw steps, the last one up to the end of the trace.
     let to_pts = |v: &[(Nanos, u32)]| -> Vec<[f64; 2]> {
-        v.iter().map(|&(t, x)| [secs(t), x as f64]).collect()
+        let mut out = Vec::with_capacity(v.len() * 2 + 1);
+        for (i, &(t, x)) in v.iter().enumerate() {
+            if let Some(prev) = i.checked_sub(1).map(|p| v[p].1) {
+                out.push([secs(t), prev as f64]);
+            }
+            out.push([secs(t), x as f64]);
+        }
+        if let Some(&(t, x)) = v.last() {
+            if end_t > t {
+                out.push([secs(end_t), x as f64]);
+            }
+        }
+        out
     };
     let ycap = [sndbuf, rcvbuf].into_iter().flatten().max().unwrap_or(0) as f64;
     let ydata = inq
@@ -432,9 +485,21 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     };
     let bresp = buf.show(ui, |pui| {
         pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.0], [v1, ytop]));
-        pui.line(Line::new("receive queue (unread)", to_pts(&inq)).color(BLUE));
-        pui.line(Line::new("send queue (unacked)", to_pts(&outq)).color(ORANGE));
-        pui.line(Line::new("SSL_pending", to_pts(&pending)).color(GREEN));
+        pui.line(
+            Line::new("receive queue (unread)", to_pts(&inq))
+                .color(BLUE)
+                .allow_band(false),
+        );
+        pui.line(
+            Line::new("send queue (unacked)", to_pts(&outq))
+                .color(ORANGE)
+                .allow_band(false),
+        );
+        pui.line(
+            Line::new("SSL_pending", to_pts(&pending))
+                .color(GREEN)
+                .allow_band(false),
+        );
         if let Some(s) = sndbuf {
             pui.hline(
                 HLine::new(format!("SO_SNDBUF {}", human_bytes(s as f64)), s as f64)
@@ -489,7 +554,7 @@ fn key(ui: &mut egui::Ui) {
         }
         ui.separator();
         ui.label(RichText::new("socket:").color(GREY));
-        swatch(ui, GREEN, "read (upper) / write (lower)");
+        swatch(ui, GREEN, "read / write");
         swatch(ui, ORANGE, "would block (x)");
         swatch(ui, RED, "EOF / error (*)");
         ui.separator();
@@ -499,7 +564,6 @@ fn key(ui: &mut egui::Ui) {
         ui.separator();
         swatch(ui, MSG_IN, "message in");
         swatch(ui, MSG_OUT, "message out");
-        ui.label(RichText::new("| drag: pan, wheel: zoom, Space: follow").color(GREY));
     });
 }
 
