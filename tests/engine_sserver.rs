@@ -22,23 +22,17 @@ fn tls13_handshake_records_states_messages_and_parameters() {
         .into_iter()
         .filter(|c| c.op == Op::DoHandshake)
         .collect();
-    // The first call writes the ClientHello; a call that found no ServerHello yet waited for it.
+    // The first call writes the ClientHello. (Whether a call then waits for the ServerHello
+    // depends on how fast the server answers, so it is not asserted here.)
     assert!(has_msg(
         &msgs_in(&events, handshakes[0].id),
         MsgDir::Out,
         HANDSHAKE,
         CLIENT_HELLO
     ));
-    assert!(handshakes.iter().any(|c| c.error == SslError::WantRead
-        && ios_in(&events, c.id)
-            .iter()
-            .any(|io| io.dir == Dir::Read && io.would_block)));
     assert!(ios_in(&events, handshakes[0].id)
         .iter()
         .any(|io| io.dir == Dir::Write && io.got > 0));
-    assert!(ios_in(&events, handshakes[0].id)
-        .iter()
-        .any(|io| io.dir == Dir::Read && io.would_block));
     assert_eq!(handshakes.last().map(|c| c.error), Some(SslError::None));
 
     let all_msgs = msgs(&events);
