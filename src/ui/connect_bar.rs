@@ -198,12 +198,11 @@ impl ConnectBar {
                     }
                 }
             }
-            if let Some(e) = &self.error {
-                ui.label(
-                    RichText::new(format!("Problem: {e}")).color(Color32::from_rgb(255, 110, 90)),
-                );
-            }
         });
+        // On a line of its own, right under the field, so a long reason is never cut off.
+        if let Some(e) = &self.error {
+            ui.label(RichText::new(format!("Problem: {e}")).color(Color32::from_rgb(255, 110, 90)));
+        }
         if self.show_options {
             self.options_ui(ui);
         }

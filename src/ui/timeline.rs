@@ -6,7 +6,7 @@ use super::connections::{BLUE, GREEN, GREY, ORANGE, RED};
 use super::details::class_colour;
 use super::model::{fmt_dur, nanos, secs, Model};
 use crate::trace::store::{aggregate, CallClass, ConnTrace, Mark, Status};
-use crate::trace::{names, text, MsgDir, Nanos, SslError};
+use crate::trace::{names, text, MsgDir, Nanos, Op, SslError};
 use egui::{Color32, RichText};
 use egui_plot::{
     Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotPoint,
@@ -90,8 +90,9 @@ pub fn hit(c: &ConnTrace, t: Nanos, y: f64, tol: Nanos) -> Option<(String, Optio
     None
 }
 
-/// The long wait worth pointing out: the one going on now, or the longest one (≥ 1 s).
-pub fn stall(c: &ConnTrace, now: Nanos) -> Option<String> {
+/// The long wait worth pointing out: the one going on now, or the longest one (>= 1 s); with
+/// the call result that led to it, when known.
+pub fn stall(c: &ConnTrace, now: Nanos) -> Option<(String, Option<(Op, SslError)>)> {
     if let Status::Waiting { op, error, since } = c.status() {
         if c.is_stalled(now) {
             let dir = if error == SslError::WantWrite {
@@ -99,12 +100,13 @@ pub fn stall(c: &ConnTrace, now: Nanos) -> Option<String> {
             } else {
                 "readable"
             };
-            return Some(format!(
+            let text = format!(
                 "Stalled: {} returned {} and has been waiting {} for the socket to become {dir}.",
                 op.name(),
                 error.name(),
                 fmt_dur(now.saturating_sub(since))
-            ));
+            );
+            return Some((text, Some((op, error))));
         }
     }
     let w = c.longest_wait?;
@@ -116,20 +118,18 @@ pub fn stall(c: &ConnTrace, now: Nanos) -> Option<String> {
         .calls
         .end
         .partition_point(|&e| e <= c.waits.start[w])
-        .checked_sub(1);
-    let call = before.map_or(String::new(), |i| {
-        format!(
-            "after {} returned {}, ",
-            c.call_op[i].name(),
-            c.call_error[i].name()
-        )
+        .checked_sub(1)
+        .map(|i| (c.call_op[i], c.call_error[i]));
+    let call = before.map_or(String::new(), |(op, error)| {
+        format!("after {} returned {}, ", op.name(), error.name())
     });
     let what = ["readable", "writable", "ready"][c.waits.class[w] as usize % 3];
-    Some(format!(
+    let text = format!(
         "Stall: {call}the socket was not {what} for {} (the wait ended: {}).",
         fmt_dur(dur),
         c.wait_woke[w].name()
-    ))
+    );
+    Some((text, before))
 }
 
 fn bars(name: &str, colour: Color32, width: f64, bars: Vec<Bar>) -> BarChart {
@@ -154,18 +154,18 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         ui.centered_and_justified(|ui| ui.label("The timeline appears once a connection starts."));
         return;
     };
-    if let Some(text) = stall(c, model.now) {
-        ui.label(RichText::new(text.clone()).color(RED).strong());
-        if text.contains("WANT_WRITE") || text.contains("writable") {
-            ui.label(
-                RichText::new(super::explain::explain(
-                    crate::trace::Op::Write,
-                    SslError::WantWrite,
-                    -1,
-                    &[],
-                ))
-                .italics(),
-            );
+    if let Status::Failed(reason) = c.status() {
+        ui.label(
+            RichText::new(format!("Failed: {reason}"))
+                .color(RED)
+                .strong(),
+        );
+    }
+    if let Some((text, call)) = stall(c, model.now) {
+        ui.label(RichText::new(text).color(RED).strong());
+        if let Some((op, error)) = call.filter(|c| c.1.is_want()) {
+            let why = super::explain::explain(op, error, -1, &[]);
+            ui.label(RichText::new(why).italics());
         }
     }
     key(ui);
@@ -430,6 +430,13 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         }
     }
     let conn = c.id;
+    if c.inq.t.is_empty() {
+        ui.label(RichText::new("No buffer levels recorded (no socket was connected).").color(GREY));
+        if let Some(i) = clicked_call {
+            model.select_call(conn, i);
+        }
+        return;
+    }
     // The buffer levels, on the same x range.
     let buf = Plot::new("buffers")
         .link_cursor(link, [true, false])
