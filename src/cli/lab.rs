@@ -5,7 +5,9 @@ use super::CliError;
 use crate::lab::{LabServer, Pki, Scenario};
 use crate::probe::ConnectSpec;
 use clap::Args;
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct LabArgs {
@@ -56,10 +58,21 @@ pub fn list_text() -> String {
     out
 }
 
+/// Prints to standard output; a reader that went away (`| head`) ends the command quietly.
+fn say(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::Quiet),
+        Err(e) => Err(CliError::Failed(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}
+
 pub fn run(args: LabArgs) -> Result<(), CliError> {
     if args.list {
-        print!("{}", list_text());
-        return Ok(());
+        return say(&list_text());
     }
     let listen: SocketAddr = args.listen.parse().map_err(|_| {
         CliError::Usage(format!(
@@ -82,6 +95,7 @@ pub fn run(args: LabArgs) -> Result<(), CliError> {
     };
     let pki = Pki::shared()
         .map_err(|e| CliError::Failed(format!("cannot generate the lab's certificates: {e}")))?;
+    let files = LabFiles::write(&pki).map_err(CliError::Failed)?;
     let mut servers = Vec::new();
     for (i, scenario) in scenarios.iter().enumerate() {
         let port = if listen.port() == 0 {
@@ -93,24 +107,25 @@ pub fn run(args: LabArgs) -> Result<(), CliError> {
         let server = LabServer::start(*scenario, addr, pki.clone()).map_err(|e| {
             CliError::Failed(format!("cannot serve {} on {addr}: {e}", scenario.name()))
         })?;
-        println!(
-            "{:<22} {}   try: tlsscope trace {} {}",
+        say(&format!(
+            "{:<22} {}  {}\n{:<22} try: tlsscope trace {} {}\n",
             scenario.name(),
             server.addr(),
+            scenario.summary(),
+            "",
             server.addr(),
-            try_options(*scenario)
-        );
+            try_options(*scenario, &files)
+        ))?;
         servers.push(server);
     }
-    let ca_path = std::env::temp_dir().join(format!("tlsscope-lab-ca-{}.pem", std::process::id()));
-    std::fs::write(&ca_path, pki.ca_pem()).map_err(|e| {
-        CliError::Failed(format!(
-            "cannot write the lab CA to {}: {e}",
-            ca_path.display()
-        ))
-    })?;
-    println!("\nThe lab CA is in {} (pass it with --ca); `tlsscope trace lab:NAME` starts a scenario by itself.", ca_path.display());
-    println!("Serving until interrupted (Ctrl-C).");
+    say(&format!(
+        "\nThe lab CA is {}; the lab's client certificate and key are {} and {}.\n\
+         `tlsscope trace lab:NAME` needs none of this: it starts the scenario by itself.\n\
+         Serving until interrupted (Ctrl-C).\n",
+        files.ca.display(),
+        files.client_cert.display(),
+        files.client_key.display()
+    ))?;
     let started = std::time::Instant::now();
     loop {
         std::thread::sleep(std::time::Duration::from_millis(200));
@@ -120,14 +135,45 @@ pub fn run(args: LabArgs) -> Result<(), CliError> {
     }
 }
 
+/// The lab's CA and client identity, written to files for `tlsscope trace --ca/--cert/--key`.
+/// Generated at startup; the key stays in this machine's temporary folder.
+struct LabFiles {
+    ca: PathBuf,
+    client_cert: PathBuf,
+    client_key: PathBuf,
+}
+
+impl LabFiles {
+    fn write(pki: &Pki) -> Result<LabFiles, String> {
+        let dir = std::env::temp_dir().join(format!("tlsscope-lab-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let identity = pki.client_identity();
+        let write = |name: &str, data: &[u8]| {
+            let path = dir.join(name);
+            std::fs::write(&path, data)
+                .map(|()| path)
+                .map_err(|e| format!("cannot write {name}: {e}"))
+        };
+        Ok(LabFiles {
+            ca: write("ca.pem", &pki.ca_pem())?,
+            client_cert: write("client.pem", &identity.chain_pem)?,
+            client_key: write("client.key", &identity.key_pem)?,
+        })
+    }
+}
+
 /// The options that reproduce a scenario's client defaults on the command line.
-fn try_options(scenario: Scenario) -> String {
+fn try_options(scenario: Scenario, files: &LabFiles) -> String {
     let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 1);
     let Ok(pki) = Pki::shared() else {
         return String::new();
     };
     let spec = scenario.client_spec(addr, &pki);
-    let mut opts = vec!["--ca LAB_CA.pem".to_string(), "--sni localhost".to_string()];
+    let mut opts = vec![
+        format!("--ca {}", files.ca.display()),
+        "--sni localhost".to_string(),
+    ];
     if !spec.verify {
         opts.push("--insecure".into());
     }
@@ -147,12 +193,10 @@ fn try_options(scenario: Scenario) -> String {
         opts.push(format!("--http-get {p}"));
     }
     if let Some(t) = &spec.workload.send {
-        opts.push(format!(
-            "--send {:?}",
-            String::from_utf8_lossy(t)
-                .replace('\n', "\\n")
-                .replace('\r', "\\r")
-        ));
+        let text = String::from_utf8_lossy(t)
+            .replace('\n', "\\n")
+            .replace('\r', "\\r");
+        opts.push(format!("--send '{text}'"));
     }
     if let Some(n) = spec.workload.upload {
         opts.push(format!("--upload {n}"));
@@ -160,8 +204,18 @@ fn try_options(scenario: Scenario) -> String {
     if let Some(d) = spec.workload.read_for {
         opts.push(format!("--read-for {}", d.as_secs_f64()));
     }
+    if let Some(t) = spec.timeout {
+        opts.push(format!("--timeout {}", t.as_secs_f64()));
+    }
     if spec.client_identity.is_some() {
-        opts.push("--cert CLIENT.pem --key CLIENT.key".into());
+        opts.push(format!(
+            "--cert {} --key {}",
+            files.client_cert.display(),
+            files.client_key.display()
+        ));
+    }
+    if spec.hello_padding.is_some() || spec.post_handshake_auth {
+        opts.push("(its padded ClientHello / post-handshake auth need lab:NAME)".into());
     }
     opts.join(" ")
 }

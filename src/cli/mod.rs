@@ -40,6 +40,8 @@ pub enum CliError {
     Usage(String),
     /// The connection or TLS failed: exit status 1.
     Failed(String),
+    /// Standard output went away (e.g. `| head`): stop without a message, exit status 0.
+    Quiet,
 }
 
 /// Runs the command line; returns the process exit status.
@@ -61,5 +63,6 @@ pub fn run() -> i32 {
             eprintln!("tlsscope: {reason}");
             1
         }
+        Err(CliError::Quiet) => 0,
     }
 }
