@@ -36,7 +36,8 @@ pub fn explain(op: Op, error: SslError, ret: i32, nested: &[&Event]) -> String {
             "WANT_READ: {name} cannot make progress until more data arrives from the peer. Wait until the socket is readable (poll/select/epoll), then call {name} again with the same arguments. Do not treat this as an error, and do not assume that only reading is involved: the next attempt may also write."
         ),
         SslError::WantWrite => format!(
-            "WANT_WRITE: {name} produced TLS data that the socket would not take (our send queue or the peer's receive window is full). Wait until the socket is writable, then call {name} again with the same arguments (for SSL_write: the same buffer and the same length). A program that only waits for readability here hangs."
+            "WANT_WRITE: {name} produced TLS data that the socket would not take (our send queue or the peer's receive window is full). Wait until the socket is writable, then call {name} again with the same arguments{}. A program that only waits for readability here hangs.",
+            if op == Op::Write { " (the same buffer and the same length)" } else { "" }
         ),
         SslError::ZeroReturn => "ZERO_RETURN: the peer sent close_notify; the TLS session is closed for reading. Stop reading; answer with SSL_shutdown to close cleanly.".to_string(),
         SslError::Syscall => format!(
