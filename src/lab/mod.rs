@@ -4,11 +4,13 @@
 //! - [`Pki`]: certificates generated at runtime (a small CA, leaves, a client identity).
 //! - [`Scenario`]: the catalogue: names, explanations, trace signatures, client-side defaults.
 //! - [`LabServer`]: a running peer for one scenario.
+//! - `peers` (private): what one connection does, scenario by scenario.
 //!
 //! Each peer is driven by its own OpenSSL calls (a blocking rust-openssl server), except
 //! `not-tls`, which is not TLS at all. The few OpenSSL functions rust-openssl lacks come from
 //! [`crate::probe::ffi`], tlsscope's one FFI file.
 
+mod peers;
 pub mod pki;
 pub mod scenario;
 pub mod server;

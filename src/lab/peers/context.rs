@@ -1,0 +1,95 @@
+//! The TLS context each scenario's peer is built on (protocol versions, tickets, identity,
+//! client verification, the `alert` refusal), and the listening socket's receive buffer.
+
+use openssl::error::ErrorStack;
+use openssl::ssl::{
+    SniError, SslAlert, SslContext, SslContextBuilder, SslMethod, SslMode, SslVerifyMode,
+    SslVersion,
+};
+use openssl::x509::store::X509StoreBuilder;
+
+use super::SMALL_RCVBUF;
+use crate::lab::pki::{Identity, Pki, LONG_CHAIN_INTERMEDIATES};
+use crate::lab::scenario::Scenario;
+
+pub(in crate::lab) fn server_rcvbuf(scenario: Scenario) -> Option<usize> {
+    match scenario {
+        Scenario::SlowReader | Scenario::RenegBackpressure | Scenario::PostHandshakeAuth => {
+            Some(SMALL_RCVBUF)
+        }
+        _ => None,
+    }
+}
+
+fn set_identity(b: &mut SslContextBuilder, id: &Identity) -> Result<(), ErrorStack> {
+    let mut certs = id.chain.iter();
+    if let Some(leaf) = certs.next() {
+        b.set_certificate(leaf)?;
+    }
+    for extra in certs {
+        b.add_extra_chain_cert(extra.clone())?;
+    }
+    b.set_private_key(&id.key)?;
+    b.check_private_key()
+}
+
+fn trust_lab_ca(b: &mut SslContextBuilder, pki: &Pki) -> Result<(), ErrorStack> {
+    let mut store = X509StoreBuilder::new()?;
+    store.add_cert(pki.ca.clone())?;
+    b.set_verify_cert_store(store.build())?;
+    b.add_client_ca(&pki.ca)
+}
+
+pub(in crate::lab) fn build_context(
+    scenario: Scenario,
+    pki: &Pki,
+) -> Result<SslContext, ErrorStack> {
+    let mut b = SslContextBuilder::new(SslMethod::tls_server())?;
+    b.set_mode(SslMode::ACCEPT_MOVING_WRITE_BUFFER);
+    b.set_session_id_context(b"tlsscope-lab")?;
+    b.set_min_proto_version(Some(SslVersion::TLS1_2))?;
+    if scenario.tls13_only() {
+        b.set_min_proto_version(Some(SslVersion::TLS1_3))?;
+    }
+    if scenario.tls12_only() {
+        b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
+    }
+    // Session tickets are noise in most traces; `ok` keeps OpenSSL's default (two), and
+    // `late-tickets` sends its own later.
+    if scenario != Scenario::Ok {
+        b.set_num_tickets(0)?;
+    }
+    let id = match scenario {
+        Scenario::BadCertExpired => &pki.expired,
+        Scenario::BadCertWrongHost => &pki.wrong_host,
+        Scenario::BadCertSelfSigned => &pki.self_signed,
+        Scenario::BadCertUntrusted => &pki.untrusted,
+        _ => &pki.server,
+    };
+    set_identity(&mut b, id)?;
+    match scenario {
+        Scenario::Alert => {
+            // Called for every ClientHello (with or without SNI): refuse it.
+            b.set_servername_callback(|_ssl, alert| {
+                *alert = SslAlert::HANDSHAKE_FAILURE;
+                Err(SniError::ALERT_FATAL)
+            });
+        }
+        Scenario::ClientCert => {
+            trust_lab_ca(&mut b, pki)?;
+            b.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT);
+        }
+        Scenario::PostHandshakeAuth => {
+            trust_lab_ca(&mut b, pki)?;
+            // SSL_VERIFY_POST_HANDSHAKE (0x08): no request during the handshake itself.
+            b.set_verify(
+                SslVerifyMode::PEER
+                    | SslVerifyMode::FAIL_IF_NO_PEER_CERT
+                    | SslVerifyMode::from_bits_retain(0x08),
+            );
+            b.set_verify_depth(LONG_CHAIN_INTERMEDIATES as u32 + 10);
+        }
+        _ => {}
+    }
+    Ok(b.build())
+}
