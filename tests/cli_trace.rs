@@ -344,3 +344,25 @@ fn timeout_ends_a_stalled_read_with_a_reason() {
     );
     assert!(stdout(&out).contains("close timeout"));
 }
+
+#[test]
+fn text_trace_ends_with_a_diagnosis() {
+    let out = tlsscope(&["trace", "lab:renegotiate"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}\n{text}", stderr(&out));
+    let diagnosis = text
+        .split("\ndiagnosis:\n")
+        .nth(1)
+        .expect("a diagnosis section");
+    assert!(
+        diagnosis.contains("SSL_read wrote to the socket in call #"),
+        "{diagnosis}"
+    );
+    assert!(diagnosis.contains("Ended clean"), "{diagnosis}");
+
+    let out = tlsscope(&["trace", "lab:slow-reader", "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("after SSL_write #"), "{text}");
+    assert!(text.contains("the peer is not reading"), "{text}");
+}

@@ -2,7 +2,7 @@
 
 use super::units;
 use crate::probe::{self, ClientIdentity, ConnectSpec, EngineOptions, Sni, Target, TlsVersion};
-use crate::trace::{jsonl, text::TextWriter, CloseReason, Event, EventKind};
+use crate::trace::{diagnosis, jsonl, text::TextWriter, CloseReason, Event, EventKind};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -277,6 +277,8 @@ pub fn run(args: TraceArgs) -> Result<Outcome, super::CliError> {
     let mut last_error: Option<String> = None;
     let mut close = None;
     let mut write_failed: Option<std::io::Error> = None;
+    // Kept for the closing diagnosis of the text format (fixed-size events: cheap to keep).
+    let mut recorded: Vec<Event> = Vec::new();
     // A little beyond the connection's own deadline, so its timeout (with its reason) fires first.
     let limit = prepared
         .spec
@@ -288,6 +290,9 @@ pub fn run(args: TraceArgs) -> Result<Outcome, super::CliError> {
         EngineOptions::default(),
         limit,
         |batch: &[Event]| {
+            if args.format == Format::Text {
+                recorded.extend_from_slice(batch);
+            }
             for event in batch {
                 match &event.kind {
                     EventKind::Error(message) => last_error = Some(message.to_string()),
@@ -313,6 +318,17 @@ pub fn run(args: TraceArgs) -> Result<Outcome, super::CliError> {
         },
     )
     .map_err(|e| super::CliError::Failed(format!("cannot start the engine: {e}")))?;
+    if args.format == Format::Text && write_failed.is_none() {
+        if let Some(conn) = recorded.first().map(|e| e.conn) {
+            let mut text = String::from("\ndiagnosis:\n");
+            for sentence in diagnosis::diagnose(&recorded, conn).sentences() {
+                text.push_str(&format!("  {sentence}\n"));
+            }
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                write_failed = Some(e);
+            }
+        }
+    }
     if let Some(e) = write_failed {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             return Err(super::CliError::Failed(format!(
