@@ -229,10 +229,9 @@ fn refused_port_says_so() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("connection refused (ECONNREFUSED)"), "{err}");
-    assert!(stdout(&out)
-        .lines()
-        .last()
-        .is_some_and(|l| l.contains("close failed")));
+    let text = stdout(&out);
+    assert!(text.contains("close failed"), "{text}");
+    assert!(text.contains("Ended failed: TCP connect"), "{text}");
 }
 
 #[test]
