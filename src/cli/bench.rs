@@ -17,14 +17,16 @@ pub struct BenchArgs {
     /// Bytes to upload per run (e.g. 256M).
     #[arg(long, value_name = "BYTES", default_value = "256M")]
     pub bytes: String,
-    /// Runs per mode (off/on alternate; the best run of each mode is compared).
-    #[arg(long, default_value_t = 3)]
+    /// Runs per mode (off and on alternate; medians are compared).
+    #[arg(long, default_value_t = 5)]
     pub rounds: u32,
 }
 
 /// One measured transfer.
 struct Run {
     secs: f64,
+    /// CPU time of the whole process (client engine and sink) during the run.
+    cpu_secs: f64,
     events: usize,
 }
 
@@ -73,10 +75,12 @@ fn transfer(addr: std::net::SocketAddr, bytes: u64, record: bool) -> Result<Run,
         ..Default::default()
     };
     let mut stored: Vec<Event> = Vec::new();
+    let cpu_before = probe::ffi::process_cpu_time();
     probe::trace_one(spec, options, Duration::from_secs(660), |batch| {
         stored.extend_from_slice(batch)
     })
     .map_err(|e| format!("engine: {e}"))?;
+    let cpu_secs = probe::ffi::process_cpu_time().saturating_sub(cpu_before) as f64 / 1e9;
     let start = stored
         .iter()
         .find(|e| matches!(e.kind, EventKind::Phase(Phase::Workload)))
@@ -91,6 +95,7 @@ fn transfer(addr: std::net::SocketAddr, bytes: u64, record: bool) -> Result<Run,
     match (start, end, clean) {
         (Some(s), Some(e), true) if e > s => Ok(Run {
             secs: (e - s) as f64 / 1e9,
+            cpu_secs,
             events: stored.len(),
         }),
         _ => {
@@ -123,52 +128,51 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         start_sink(&pki).map_err(|e| CliError::Failed(format!("cannot start the sink: {e}")))?;
     let mib = bytes as f64 / (1 << 20) as f64;
     println!("bulk upload of {mib:.0} MiB to an in-process TLS sink on loopback, {rounds} round(s) per mode");
-    let (mut best_off, mut best_on): (Option<Run>, Option<Run>) = (None, None);
-    let mut ratios = Vec::new();
-    let mut last_off: Option<f64> = None;
+    let (mut off, mut on): (Vec<Run>, Vec<Run>) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         for record in [false, true] {
             let run = transfer(addr, bytes, record).map_err(CliError::Failed)?;
-            if record {
-                if let Some(off) = &last_off {
-                    ratios.push(off / run.secs);
-                }
-            } else {
-                last_off = Some(run.secs);
-            }
             println!(
-                "  round {round} recording {:<3}: {:>8.1} MiB/s  {:>7} events",
+                "  round {round} recording {:<3}: {:>8.1} MiB/s  {:>6.3} s CPU  {:>7} events",
                 if record { "on" } else { "off" },
                 mib / run.secs,
+                run.cpu_secs,
                 run.events
             );
-            let best = if record { &mut best_on } else { &mut best_off };
-            if best.as_ref().is_none_or(|b| run.secs < b.secs) {
-                *best = Some(run);
+            if record {
+                on.push(run)
+            } else {
+                off.push(run)
             }
         }
     }
-    let (Some(off), Some(on)) = (best_off, best_on) else {
-        return Err(CliError::Failed("no run completed".into()));
+    let median_secs = |runs: &[Run]| {
+        let mut secs: Vec<f64> = runs.iter().map(|r| r.secs).collect();
+        secs.sort_by(f64::total_cmp);
+        secs.get(secs.len() / 2).copied().unwrap_or(f64::NAN)
     };
+    let cpu = |runs: &[Run]| runs.iter().map(|r| r.cpu_secs).sum::<f64>();
+    let (off_secs, on_secs) = (median_secs(&off), median_secs(&on));
+    let events = on.iter().map(|r| r.events).max().unwrap_or(0);
     let event_size = std::mem::size_of::<Event>();
-    println!("recording off: {:.1} MiB/s", mib / off.secs);
-    println!("recording on:  {:.1} MiB/s", mib / on.secs);
-    ratios.sort_by(f64::total_cmp);
-    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
+    println!("recording off: {:.1} MiB/s (median)", mib / off_secs);
+    println!("recording on:  {:.1} MiB/s (median)", mib / on_secs);
     println!(
-        "throughput ratio (on/off): best runs {:.3}, median of rounds {median:.3}",
-        off.secs / on.secs
+        "throughput ratio (on/off, medians): {:.3}",
+        off_secs / on_secs
     );
     println!(
-        "events recorded: {} ({:.0} events/s)",
-        on.events,
-        on.events as f64 / on.secs
+        "CPU ratio (CPU per byte off/on, whole process incl. the sink): {:.3}",
+        cpu(&off) / cpu(&on)
+    );
+    println!(
+        "events recorded per run: {events} ({:.0} events/s)",
+        events as f64 / on_secs
     );
     println!("bytes per stored event: {event_size} (fixed-size Event; heap only for tls/error/connected events)");
     println!(
         "bytes recorded per MiB transferred: {:.0}",
-        (on.events * event_size) as f64 / mib
+        (events * event_size) as f64 / mib
     );
     Ok(())
 }

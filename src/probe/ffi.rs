@@ -239,3 +239,18 @@ pub fn tcp_info(fd: RawFd) -> Option<TcpInfo> {
         snd_wnd: field(SND_WND),
     })
 }
+
+/// CPU time (user + system) this process has used, in nanoseconds (the benchmark's measure of
+/// what recording costs, steadier than wall-clock throughput on a busy machine).
+pub fn process_cpu_time() -> u64 {
+    // SAFETY: rusage is plain old data, so all-zero is a valid value; getrusage fills it in.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+            return 0;
+        }
+        usage
+    };
+    let ns = |tv: libc::timeval| tv.tv_sec as u64 * 1_000_000_000 + tv.tv_usec as u64 * 1_000;
+    ns(usage.ru_utime) + ns(usage.ru_stime)
+}

@@ -2,7 +2,7 @@
 //! kernel buffer levels.
 
 use super::ffi;
-use crate::trace::Sock;
+use crate::trace::{Nanos, Sock, TcpInfo};
 use mio::net::TcpStream;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use std::net::SocketAddr;
@@ -31,18 +31,55 @@ pub fn connect_nonblocking(
     Ok(TcpStream::from_std(socket.into()))
 }
 
-/// The buffer levels of `stream` now.
-pub fn sample(stream: &TcpStream, ssl_pending: usize) -> Sock {
-    let fd = stream.as_raw_fd();
-    let (inq, outq, notsent) = ffi::queue_levels(fd);
-    let sock = SockRef::from(stream);
-    Sock {
-        inq,
-        outq,
-        notsent,
-        sndbuf: sock.send_buffer_size().unwrap_or(0) as u32,
-        rcvbuf: sock.recv_buffer_size().unwrap_or(0) as u32,
-        ssl_pending: ssl_pending as u32,
-        tcp: ffi::tcp_info(fd),
+/// How long the slowly changing levels (buffer sizes, TCP_INFO) may be reused between calls
+/// that completed without wanting anything.
+const SLOW_LEVELS_MAX_AGE: Nanos = 1_000_000;
+
+/// Samples a connection's buffer levels. The queue levels and SSL_pending are read at every
+/// sample; SO_SNDBUF, SO_RCVBUF and TCP_INFO (three more system calls, which change only as the
+/// kernel autotunes or an ACK arrives) are re-read on every `full` sample — waits and calls that
+/// returned WANT_* or failed — and otherwise at most every millisecond. That keeps a bulk
+/// transfer's recording cost low without losing a level that explains a stall.
+#[derive(Default)]
+pub struct Sampler {
+    slow: Option<(Nanos, u32, u32, Option<TcpInfo>)>,
+}
+
+impl Sampler {
+    pub fn sample(
+        &mut self,
+        stream: &TcpStream,
+        ssl_pending: usize,
+        now: Nanos,
+        full: bool,
+    ) -> Sock {
+        let fd = stream.as_raw_fd();
+        let (inq, outq, notsent) = ffi::queue_levels(fd);
+        let slow = match self.slow {
+            Some((taken, sndbuf, rcvbuf, tcp))
+                if !full && now.saturating_sub(taken) < SLOW_LEVELS_MAX_AGE =>
+            {
+                (sndbuf, rcvbuf, tcp)
+            }
+            _ => {
+                let sock = SockRef::from(stream);
+                let fresh = (
+                    sock.send_buffer_size().unwrap_or(0) as u32,
+                    sock.recv_buffer_size().unwrap_or(0) as u32,
+                    ffi::tcp_info(fd),
+                );
+                self.slow = Some((now, fresh.0, fresh.1, fresh.2));
+                fresh
+            }
+        };
+        Sock {
+            inq,
+            outq,
+            notsent,
+            sndbuf: slow.0,
+            rcvbuf: slow.1,
+            ssl_pending: ssl_pending as u32,
+            tcp: slow.2,
+        }
     }
 }

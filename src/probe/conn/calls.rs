@@ -46,7 +46,7 @@ impl Conn {
                 bytes,
             }),
         );
-        self.after_call();
+        self.after_call(error != SslError::None);
         result
     }
 
@@ -79,18 +79,20 @@ impl Conn {
                 bytes: 0,
             }),
         );
-        self.after_call();
+        self.after_call(error != SslError::None);
         ret == 1
     }
 
-    pub(super) fn after_call(&mut self) {
+    /// After every call: handshake-done bookkeeping and the buffer levels (re-reading all of
+    /// them when the call did not simply succeed).
+    pub(super) fn after_call(&mut self, full_levels: bool) {
         let flags = record::take_flags();
         self.hello_since_tls |= flags.hello_sent;
         if flags.handshake_done && self.hello_since_tls {
             self.hello_since_tls = false;
             self.emit_tls();
         }
-        self.sample_sock();
+        self.sample_sock(full_levels);
     }
 
     pub(super) fn emit_tls(&mut self) {
@@ -100,13 +102,17 @@ impl Conn {
         }
     }
 
-    pub(super) fn sample_sock(&self) {
+    /// Records the buffer levels now; `full` re-reads the slowly changing ones too.
+    pub(super) fn sample_sock(&mut self, full: bool) {
         if !self.detail {
             return;
         }
         if let Some(tls) = self.tls.as_ref() {
-            let sock = sockstat::sample(&tls.get_ref().inner, tls.ssl().pending());
-            record::push(self.id, EventKind::Sock(sock));
+            let now = record::now();
+            let sock = self
+                .sampler
+                .sample(&tls.get_ref().inner, tls.ssl().pending(), now, full);
+            record::push_at(now, self.id, EventKind::Sock(sock));
         }
     }
 
@@ -148,6 +154,6 @@ impl Conn {
                 woke,
             }),
         );
-        self.sample_sock();
+        self.sample_sock(true);
     }
 }

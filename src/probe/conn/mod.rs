@@ -111,6 +111,7 @@ pub struct Conn {
     /// Application bytes read and written.
     pub bytes_read: u64,
     pub bytes_written: u64,
+    sampler: sockstat::Sampler,
     /// The address being connected to.
     current_addr: Option<SocketAddr>,
 }
@@ -184,6 +185,7 @@ impl Conn {
             bytes_read: 0,
             bytes_written: 0,
             current_addr: None,
+            sampler: sockstat::Sampler::default(),
         }
     }
 

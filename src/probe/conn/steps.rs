@@ -92,7 +92,7 @@ impl Conn {
             Ok(tls) => self.tls = Some(tls),
             Err(e) => return Next::Close(CloseReason::Failed, Some(format!("OpenSSL: {e}"))),
         }
-        self.sample_sock();
+        self.sample_sock(true);
         record::push(self.id, EventKind::Phase(Phase::Handshake));
         self.step = Step::Handshaking;
         Next::Continue
