@@ -168,84 +168,63 @@ pub fn run(spec: ConnectSpec) -> Vec<Event> {
 
 // ----- queries over recorded events -----
 
+/// The values `pick` finds in the events, in order.
+pub fn picked<T>(events: &[Event], pick: impl Fn(&EventKind) -> Option<T>) -> Vec<T> {
+    events.iter().filter_map(|e| pick(&e.kind)).collect()
+}
+
 pub fn calls(events: &[Event]) -> Vec<Call> {
-    events
-        .iter()
-        .filter_map(|e| {
-            if let EventKind::Call(c) = e.kind {
-                Some(c)
-            } else {
-                None
-            }
-        })
-        .collect()
+    picked(events, |k| {
+        if let EventKind::Call(c) = k {
+            Some(*c)
+        } else {
+            None
+        }
+    })
 }
 
 pub fn ios_in(events: &[Event], call: CallId) -> Vec<Io> {
-    events
-        .iter()
-        .filter_map(|e| {
-            if let EventKind::Io(io) = e.kind {
-                Some(io)
-            } else {
-                None
-            }
-        })
-        .filter(|io| io.call == Some(call))
-        .collect()
+    picked(events, |k| match k {
+        EventKind::Io(io) if io.call == Some(call) => Some(*io),
+        _ => None,
+    })
+}
+
+pub fn msgs(events: &[Event]) -> Vec<Msg> {
+    picked(events, |k| {
+        if let EventKind::Msg(m) = k {
+            Some(*m)
+        } else {
+            None
+        }
+    })
 }
 
 pub fn msgs_in(events: &[Event], call: CallId) -> Vec<Msg> {
-    events
-        .iter()
-        .filter_map(|e| {
-            if let EventKind::Msg(m) = e.kind {
-                Some(m)
-            } else {
-                None
-            }
-        })
+    msgs(events)
+        .into_iter()
         .filter(|m| m.call == Some(call))
         .collect()
 }
 
-pub fn msgs(events: &[Event]) -> Vec<Msg> {
-    events
-        .iter()
-        .filter_map(|e| {
-            if let EventKind::Msg(m) = e.kind {
-                Some(m)
-            } else {
-                None
-            }
-        })
-        .collect()
-}
-
 pub fn states(events: &[Event]) -> Vec<&'static str> {
-    events
-        .iter()
-        .filter_map(|e| {
-            if let EventKind::State(s) = e.kind {
-                Some(s.text)
-            } else {
-                None
-            }
-        })
-        .collect()
+    picked(events, |k| {
+        if let EventKind::State(s) = k {
+            Some(s.text)
+        } else {
+            None
+        }
+    })
 }
 
 pub fn tls_infos(events: &[Event]) -> Vec<TlsInfo> {
-    events
-        .iter()
-        .filter_map(|e| {
-            if let EventKind::Tls(t) = &e.kind {
-                Some((**t).clone())
-            } else {
-                None
-            }
-        })
-        .collect()
+    picked(events, |k| {
+        if let EventKind::Tls(t) = k {
+            Some((**t).clone())
+        } else {
+            None
+        }
+    })
 }
 
 pub fn close(events: &[Event]) -> Close {

@@ -4,25 +4,15 @@
 use super::*;
 
 impl Conn {
-    // ----- recording -----
-
     /// Makes one OpenSSL call through rust-openssl and records it. `f` returns (ret, bytes).
     pub(super) fn call(
         &mut self,
         op: Op,
         f: impl FnOnce(&mut Tls) -> Result<(i32, u32), ssl::Error>,
     ) -> Result<(i32, u32), ssl::Error> {
-        let id = self.next_call;
-        self.next_call += 1;
-        let Some(tls) = self.tls.as_mut() else {
+        let Some((id, t0, dur, result)) = self.timed(f) else {
             return Err(errors::internal());
         };
-        tls.get_mut().clear_blocked();
-        record::set_current(self.id, Some(id));
-        let t0 = record::now();
-        let result = f(tls);
-        let dur = record::now().saturating_sub(t0);
-        record::set_current(self.id, None);
         let (ret, error, bytes) = match &result {
             Ok((ret, bytes)) => (*ret, SslError::None, *bytes),
             Err(e) => (
@@ -31,61 +21,71 @@ impl Conn {
                 0,
             ),
         };
-        if !error.is_want() {
-            self.immediate_retries = 0;
-        }
-        record::push_at(
+        self.record_call(
             t0,
-            self.id,
-            EventKind::Call(Call {
+            Call {
                 id,
                 op,
                 ret,
                 error,
                 dur,
                 bytes,
-            }),
+            },
         );
-        self.after_call(error != SslError::None);
         result
     }
 
     /// Makes one call rust-openssl does not wrap (returns 1 on success) and records it.
     pub(super) fn raw_call(&mut self, op: Op, f: impl FnOnce(&mut Tls) -> i32) -> bool {
-        let id = self.next_call;
-        self.next_call += 1;
-        let Some(tls) = self.tls.as_mut() else {
+        let Some((id, t0, dur, ret)) = self.timed(f) else {
             return false;
         };
-        record::set_current(self.id, Some(id));
-        let t0 = record::now();
-        let ret = f(tls);
-        let dur = record::now().saturating_sub(t0);
-        record::set_current(self.id, None);
-        let error = if ret == 1 {
-            SslError::None
-        } else {
-            SslError::from_code(ffi::get_error(tls.ssl(), ret))
+        let error = match self.tls.as_ref() {
+            Some(_) if ret == 1 => SslError::None,
+            Some(tls) => SslError::from_code(ffi::get_error(tls.ssl(), ret)),
+            None => SslError::Ssl,
         };
-        record::push_at(
+        self.record_call(
             t0,
-            self.id,
-            EventKind::Call(Call {
+            Call {
                 id,
                 op,
                 ret,
                 error,
                 dur,
                 bytes: 0,
-            }),
+            },
         );
-        self.after_call(error != SslError::None);
         ret == 1
+    }
+
+    /// Runs `f` as this connection's next call, with the recorder pointed at it so that the
+    /// socket tap and the callbacks tie what happens inside to its id. Returns the id, start
+    /// time, duration and `f`'s result; None without a TLS stream.
+    fn timed<T>(&mut self, f: impl FnOnce(&mut Tls) -> T) -> Option<(CallId, Nanos, Nanos, T)> {
+        let tls = self.tls.as_mut()?;
+        let id = self.next_call;
+        self.next_call += 1;
+        tls.get_mut().clear_blocked();
+        record::set_current(self.id, Some(id));
+        let t0 = record::now();
+        let out = f(tls);
+        let dur = record::now().saturating_sub(t0);
+        record::set_current(self.id, None);
+        Some((id, t0, dur, out))
+    }
+
+    fn record_call(&mut self, t0: Nanos, call: Call) {
+        if !call.error.is_want() {
+            self.immediate_retries = 0;
+        }
+        record::push_at(t0, self.id, EventKind::Call(call));
+        self.after_call(call.error != SslError::None);
     }
 
     /// After every call: handshake-done bookkeeping and the buffer levels (re-reading all of
     /// them when the call did not simply succeed).
-    pub(super) fn after_call(&mut self, full_levels: bool) {
+    fn after_call(&mut self, full_levels: bool) {
         let flags = record::take_flags();
         self.hello_since_tls |= flags.hello_sent;
         if flags.handshake_done && self.hello_since_tls {
