@@ -3,6 +3,7 @@
 
 pub mod diagnosis;
 pub mod event;
+pub mod explain;
 pub mod jsonl;
 pub mod names;
 pub mod store;

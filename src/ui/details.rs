@@ -2,7 +2,7 @@
 //! instant, and what the result means for a correct program.
 
 use super::connections::{BLUE, GREY, ORANGE, RED};
-use super::explain::explain;
+use crate::trace::explain::explain;
 use super::model::{fmt_dur, Model};
 use crate::trace::store::{CallClass, ConnTrace};
 use crate::trace::{text, Dir, EventKind, Op, SslError};

@@ -6,7 +6,6 @@ pub mod connect_bar;
 pub mod connections;
 pub mod details;
 pub mod events_table;
-pub mod explain;
 pub mod model;
 pub mod status_line;
 pub mod summary;

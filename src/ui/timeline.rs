@@ -164,7 +164,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     if let Some((text, call)) = stall(c, model.now) {
         ui.label(RichText::new(text).color(RED).strong());
         if let Some((op, error)) = call.filter(|c| c.1.is_want()) {
-            let why = super::explain::explain(op, error, -1, &[]);
+            let why = crate::trace::explain::explain(op, error, -1, &[]);
             ui.label(RichText::new(why).italics());
         }
     }

@@ -1,6 +1,6 @@
 //! Plain-language sentences: what a call's result means and what a correct program does next.
 
-use crate::trace::{Dir, Event, EventKind, Op, SslError};
+use super::event::{Dir, Event, EventKind, Op, SslError};
 
 /// What the result of `op` with `error` means, given the socket operations inside the call.
 pub fn explain(op: Op, error: SslError, ret: i32, nested: &[&Event]) -> String {
