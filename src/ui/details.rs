@@ -2,8 +2,8 @@
 //! instant, and what the result means for a correct program.
 
 use super::connections::{BLUE, GREY, ORANGE, RED};
-use crate::trace::explain::explain;
 use super::model::{fmt_dur, Model};
+use crate::trace::explain::explain;
 use crate::trace::store::{CallClass, ConnTrace};
 use crate::trace::{text, Dir, EventKind, Op, SslError};
 use egui::RichText;
