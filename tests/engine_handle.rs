@@ -1,0 +1,178 @@
+//! The engine's handle: several connections on one I/O thread, stopping one, and live
+//! post-handshake actions, against the lab's peers.
+
+mod common;
+
+use common::*;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use tlsscope::lab::{LabServer, Pki, Scenario};
+use tlsscope::probe::{Action, ConnectSpec, Engine, EngineOptions};
+use tlsscope::trace::*;
+
+fn lab(scenario: Scenario) -> (LabServer, ConnectSpec) {
+    let pki = Pki::shared().expect("lab PKI");
+    let listen = "127.0.0.1:0".parse().expect("addr");
+    let server = LabServer::start(scenario, listen, pki.clone()).expect("lab server");
+    let spec = scenario.client_spec(server.addr(), &pki);
+    (server, spec)
+}
+
+/// Collects events per connection until every one of `ids` closed (bounded by 30 s), calling
+/// `react` on each event so a test can command the engine mid-flight.
+fn collect(
+    engine: &Engine,
+    ids: &[ConnId],
+    mut react: impl FnMut(&Event),
+) -> HashMap<ConnId, Vec<Event>> {
+    let mut by_conn: HashMap<ConnId, Vec<Event>> = HashMap::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let Ok(batch) = engine.events().recv_timeout(Duration::from_millis(100)) else {
+            continue;
+        };
+        for e in batch {
+            react(&e);
+            by_conn.entry(e.conn).or_default().push(e);
+        }
+        let closed = |id: &ConnId| {
+            by_conn
+                .get(id)
+                .is_some_and(|evs| evs.iter().any(|e| matches!(e.kind, EventKind::Close(_))))
+        };
+        if ids.iter().all(closed) {
+            return by_conn;
+        }
+    }
+    panic!("not every connection closed within 30 s");
+}
+
+#[test]
+fn one_engine_drives_several_connections_at_once() {
+    let (_ok, ok_spec) = lab(Scenario::Ok);
+    let (_reneg, reneg_spec) = lab(Scenario::Renegotiate);
+    let (_silent, mut silent_spec) = lab(Scenario::Silent);
+    silent_spec.workload.read_for = Some(Duration::from_millis(300));
+    let engine = Engine::start(EngineOptions::default()).expect("engine");
+    let ids = [
+        engine.connect(ok_spec),
+        engine.connect(reneg_spec),
+        engine.connect(silent_spec),
+    ];
+    assert_eq!(
+        ids.iter().collect::<std::collections::HashSet<_>>().len(),
+        3,
+        "distinct ids"
+    );
+    let events = collect(&engine, &ids, |_| {});
+    for id in ids {
+        let evs = &events[&id];
+        assert_eq!(
+            close(evs).reason,
+            CloseReason::Clean,
+            "conn {id}:\n{}",
+            dump(evs)
+        );
+        let call_ids: Vec<CallId> = calls(evs).iter().map(|c| c.id).collect();
+        let mut sorted = call_ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            (1..=call_ids.len() as CallId).collect::<Vec<_>>(),
+            "call ids per connection"
+        );
+    }
+    // Each connection's own signature, although they ran interleaved on one thread.
+    let reneg = &events[&ids[1]];
+    assert!(calls(reneg).iter().any(|c| c.op == Op::Read
+        && has_msg(&msgs_in(reneg, c.id), MsgDir::Out, HANDSHAKE, CLIENT_HELLO)));
+    let silent = &events[&ids[2]];
+    assert!(calls(silent)
+        .iter()
+        .filter(|c| c.op == Op::Read)
+        .all(|c| c.bytes == 0));
+}
+
+#[test]
+fn stop_ends_a_stalled_connection_with_the_wait_it_interrupted() {
+    let (_silent, mut spec) = lab(Scenario::Silent);
+    spec.workload.read_for = Some(Duration::from_secs(20));
+    spec.timeout = Some(Duration::from_secs(25));
+    let engine = Engine::start(EngineOptions::default()).expect("engine");
+    let id = engine.connect(spec);
+    let mut stopped = false;
+    let events = collect(&engine, &[id], |e| {
+        // Stop once the connection is waiting for data that never comes.
+        if !stopped
+            && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.error == SslError::WantRead)
+        {
+            stopped = true;
+            engine.stop(id);
+        }
+    });
+    let evs = &events[&id];
+    assert_eq!(close(evs).reason, CloseReason::Stopped, "{}", dump(evs));
+    assert!(
+        evs.iter().any(|e| matches!(e.kind, EventKind::Wait(w) if w.woke == Woke::Command && w.interest == Interest::Read)),
+        "{}",
+        dump(evs)
+    );
+}
+
+#[test]
+fn a_live_key_update_interrupts_the_read_wait_and_is_sent() {
+    let (_silent, mut spec) = lab(Scenario::Silent);
+    spec.workload.read_for = Some(Duration::from_secs(1));
+    let engine = Engine::start(EngineOptions::default()).expect("engine");
+    let id = engine.connect(spec);
+    let mut asked = false;
+    let events = collect(&engine, &[id], |e| {
+        if !asked
+            && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.error == SslError::WantRead)
+        {
+            asked = true;
+            engine.action(id, Action::KeyUpdate);
+        }
+    });
+    let evs = &events[&id];
+    assert!(
+        calls(evs)
+            .iter()
+            .any(|c| c.op == Op::KeyUpdate && c.ret == 1),
+        "{}",
+        dump(evs)
+    );
+    assert!(
+        has_msg(&msgs(evs), MsgDir::Out, HANDSHAKE, KEY_UPDATE),
+        "{}",
+        dump(evs)
+    );
+    assert!(evs
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::Wait(w) if w.woke == Woke::Command)));
+    assert_eq!(close(evs).reason, CloseReason::Clean, "{}", dump(evs));
+}
+
+#[test]
+fn recording_off_keeps_only_connection_level_events() {
+    let (_ok, spec) = lab(Scenario::Ok);
+    let engine = Engine::start(EngineOptions {
+        connection_events_only: true,
+        ..Default::default()
+    })
+    .expect("engine");
+    let id = engine.connect(spec);
+    let events = collect(&engine, &[id], |_| {});
+    let evs = &events[&id];
+    assert_eq!(close(evs).reason, CloseReason::Clean);
+    assert_eq!(tls_infos(evs).len(), 1);
+    assert!(evs.iter().all(|e| !matches!(
+        e.kind,
+        EventKind::Call(_)
+            | EventKind::Io(_)
+            | EventKind::State(_)
+            | EventKind::Msg(_)
+            | EventKind::Sock(_)
+            | EventKind::Wait(_)
+    )));
+}
