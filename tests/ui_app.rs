@@ -171,4 +171,9 @@ fn a_want_write_stall_is_shown_and_explained() {
         .is_some());
     // The connection list says how it ended.
     assert!(h.query_by_label_contains("closed (timeout)").is_some());
+    // TCP_INFO samples are plotted: rtt and the peer's window, with their legend.
+    assert!(h.query_by_label_contains("smoothed rtt").is_some());
+    assert!(h
+        .query_by_label_contains("snd_wnd (peer's window)")
+        .is_some());
 }

@@ -9,6 +9,7 @@ pub mod events_table;
 pub mod model;
 pub mod status_line;
 pub mod summary;
+pub mod tcp;
 pub mod timeline;
 
 pub use app::{run, App, GuiArgs};

@@ -5,6 +5,7 @@
 use super::connections::{BLUE, GREEN, GREY, ORANGE, RED};
 use super::details::class_colour;
 use super::model::{fmt_dur, nanos, secs, Model};
+use super::tcp::{self, TcpView};
 use crate::trace::store::{aggregate, CallClass, ConnTrace, Mark, Status};
 use crate::trace::{names, text, MsgDir, Nanos, Op, SslError};
 use egui::{Color32, RichText};
@@ -314,7 +315,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     let now_s = secs(model.now);
 
     let link = egui::Id::unique("timeline-x");
-    let lanes_height = (ui.available_height() * 0.62).max(160.0);
+    let lanes_height = (ui.available_height() * 0.44).max(160.0);
     let plot = Plot::new("lanes")
         .height(lanes_height)
         .link_cursor(link, [true, false])
@@ -415,7 +416,6 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     });
     let bounds = response.transform.bounds();
     let (n0, n1) = (bounds.min()[0], bounds.max()[0]);
-    let moved = (n0 - v0).abs() > 1e-12 || (n1 - v1).abs() > 1e-12;
     let pointer = response.inner;
     let mut clicked_call = None;
     if let Some(p) = pointer {
@@ -432,13 +432,26 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     let conn = c.id;
     if c.inq.t.is_empty() {
         ui.label(RichText::new("No buffer levels recorded (no socket was connected).").color(GREY));
+        if (n0 - v0).abs() > 1e-12 || (n1 - v1).abs() > 1e-12 {
+            model.view = (n0, n1);
+            model.follow = false;
+        }
         if let Some(i) = clicked_call {
             model.select_call(conn, i);
         }
         return;
     }
     // The buffer levels, on the same x range.
+    let tcp = TcpView::query(c, t0, t1, buckets);
+    // The TCP plot, when there is one, gets a fixed strip under the buffers.
+    let tcp_height = 120.0;
+    let buf_height = if tcp.is_some() {
+        (ui.available_height() - tcp_height - 6.0).max(80.0)
+    } else {
+        ui.available_height()
+    };
     let buf = Plot::new("buffers")
+        .height(buf_height)
         .link_cursor(link, [true, false])
         .allow_zoom([true, false])
         .allow_scroll([true, false])
@@ -460,22 +473,6 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
             )),
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         });
-    // Levels hold until the next sample: draw steps, the last one up to the end of the trace.
-    let to_pts = |v: &[(Nanos, u32)]| -> Vec<[f64; 2]> {
-        let mut out = Vec::with_capacity(v.len() * 2 + 1);
-        for (i, &(t, x)) in v.iter().enumerate() {
-            if let Some(prev) = i.checked_sub(1).map(|p| v[p].1) {
-                out.push([secs(t), prev as f64]);
-            }
-            out.push([secs(t), x as f64]);
-        }
-        if let Some(&(t, x)) = v.last() {
-            if end_t > t {
-                out.push([secs(end_t), x as f64]);
-            }
-        }
-        out
-    };
     let ycap = [sndbuf, rcvbuf].into_iter().flatten().max().unwrap_or(0) as f64;
     let ydata = inq
         .iter()
@@ -493,17 +490,17 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     let bresp = buf.show(ui, |pui| {
         pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.0], [v1, ytop]));
         pui.line(
-            Line::new("receive queue (unread)", to_pts(&inq))
+            Line::new("receive queue (unread)", steps(&inq, end_t))
                 .color(BLUE)
                 .allow_band(false),
         );
         pui.line(
-            Line::new("send queue (unacked)", to_pts(&outq))
+            Line::new("send queue (unacked)", steps(&outq, end_t))
                 .color(ORANGE)
                 .allow_band(false),
         );
         pui.line(
-            Line::new("SSL_pending", to_pts(&pending))
+            Line::new("SSL_pending", steps(&pending, end_t))
                 .color(GREEN)
                 .allow_band(false),
         );
@@ -524,12 +521,15 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     });
     let bb = bresp.transform.bounds();
     let (b0, b1) = (bb.min()[0], bb.max()[0]);
-    let bmoved = (b0 - v0).abs() > 1e-12 || (b1 - v1).abs() > 1e-12;
-    if moved {
-        model.view = (n0, n1);
-        model.follow = false;
-    } else if bmoved {
-        model.view = (b0, b1);
+    let tcp_view = tcp.map(|data| tcp::show(ui, data, (v0, v1), end_t, link, tcp_height));
+    let changed = |(a, b): (f64, f64)| (a - v0).abs() > 1e-12 || (b - v1).abs() > 1e-12;
+    // Whichever plot the user panned or zoomed sets the range for all three next frame.
+    let new_view = [Some((n0, n1)), Some((b0, b1)), tcp_view]
+        .into_iter()
+        .flatten()
+        .find(|&r| changed(r));
+    if let Some(r) = new_view {
+        model.view = r;
         model.follow = false;
     }
     if let Some(i) = clicked_call {
@@ -537,8 +537,26 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     }
 }
 
+/// Points of a level series drawn as steps (a level holds until the next sample), the last one
+/// up to `end_t`.
+pub fn steps(v: &[(Nanos, u32)], end_t: Nanos) -> Vec<[f64; 2]> {
+    let mut out = Vec::with_capacity(v.len() * 2 + 1);
+    for (i, &(t, x)) in v.iter().enumerate() {
+        if let Some(prev) = i.checked_sub(1).map(|p| v[p].1) {
+            out.push([secs(t), prev as f64]);
+        }
+        out.push([secs(t), x as f64]);
+    }
+    if let Some(&(t, x)) = v.last() {
+        if end_t > t {
+            out.push([secs(end_t), x as f64]);
+        }
+    }
+    out
+}
+
 /// A time-axis label, in ms while the view is short.
-fn fmt_axis(s: f64, span: f64) -> String {
+pub fn fmt_axis(s: f64, span: f64) -> String {
     if span < 2.0 {
         format!("{:.1} ms", s * 1e3)
     } else {

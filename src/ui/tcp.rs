@@ -1,0 +1,114 @@
+//! The TCP plot under the buffer levels: the kernel's smoothed rtt and the peer's advertised
+//! receive window (snd_wnd) over time, on the timeline's x range, from TCP_INFO samples.
+
+use super::connections::GREY;
+use super::timeline::{fmt_axis, human_bytes, steps};
+use crate::trace::store::ConnTrace;
+use crate::trace::Nanos;
+use egui::Color32;
+use egui_plot::{Corner, HoverPosition, Legend, Line, Plot, PlotBounds};
+
+const RTT: &str = "smoothed rtt (y axis)";
+const WND: &str = "snd_wnd (peer's window)";
+const WND_COLOUR: Color32 = Color32::from_rgb(230, 210, 90);
+const RTT_COLOUR: Color32 = Color32::from_rgb(200, 130, 230);
+
+/// A duration given in µs, short.
+fn fmt_us(us: f64) -> String {
+    if us >= 1000.0 {
+        format!("{:.1} ms", us / 1000.0)
+    } else {
+        format!("{us:.0} µs")
+    }
+}
+
+/// The visible part of the TCP series, each aggregated to the pixel buckets like the buffer
+/// levels (so the cost does not grow with the trace). None when the kernel gave no TCP_INFO.
+pub struct TcpView {
+    rtt: Vec<(Nanos, u32)>,
+    wnd: Vec<(Nanos, u32)>,
+}
+
+impl TcpView {
+    pub fn query(c: &ConnTrace, t0: Nanos, t1: Nanos, buckets: usize) -> Option<TcpView> {
+        if c.rtt_us.t.is_empty() {
+            return None;
+        }
+        Some(TcpView {
+            rtt: c.rtt_us.envelope(t0, t1, buckets),
+            wnd: c.snd_wnd.envelope(t0, t1, buckets),
+        })
+    }
+}
+
+/// Draws the plot `height` points high; returns its x range after the user's pan or zoom.
+pub fn show(
+    ui: &mut egui::Ui,
+    data: TcpView,
+    view: (f64, f64),
+    end_t: Nanos,
+    link: egui::Id,
+    height: f32,
+) -> (f64, f64) {
+    let (v0, v1) = view;
+    // Two units on one plot: the y axis is in rtt microseconds and the window is scaled so that
+    // its largest visible value sits near the top, above the rtt line (which stays at about 60%
+    // of the height), so the two never hide each other; the legend and the hover give bytes.
+    let rtt_top = data.rtt.iter().map(|p| p.1).max().unwrap_or(0).max(1) as f64;
+    let wnd_top = data.wnd.iter().map(|p| p.1).max().unwrap_or(0) as f64;
+    let ytop = rtt_top * 1.6;
+    let scale = if wnd_top > 0.0 {
+        ytop * 0.9 / wnd_top
+    } else {
+        1.0
+    };
+    let wnd_name = format!("{WND}, top {}", human_bytes(wnd_top));
+    let wnd_points: Vec<[f64; 2]> = steps(&data.wnd, end_t)
+        .into_iter()
+        .map(|[x, y]| [x, y * scale])
+        .collect();
+    let hover_wnd = wnd_name.clone();
+    let plot = Plot::new("tcp")
+        .height(height)
+        .link_cursor(link, [true, false])
+        .allow_zoom([true, false])
+        .allow_scroll([true, false])
+        .allow_drag([true, false])
+        .allow_double_click_reset(false)
+        .legend(Legend::default().position(Corner::RightTop))
+        .y_axis_min_width(90.0)
+        .y_axis_formatter(|mark, _| fmt_us(mark.value))
+        .x_axis_formatter(move |mark, _| fmt_axis(mark.value, v1 - v0))
+        .label_formatter(move |pos| match pos {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } if *plot_name == hover_wnd.as_str() => Some(format!(
+                "peer's receive window: {} at {:.6} s",
+                human_bytes(position.y / scale),
+                position.x
+            )),
+            HoverPosition::NearDataPoint { position, .. } => Some(format!(
+                "smoothed rtt: {} at {:.6} s",
+                fmt_us(position.y),
+                position.x
+            )),
+            HoverPosition::Elsewhere { .. } => None,
+        });
+    let resp = plot.show(ui, |pui| {
+        pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.0], [v1, ytop]));
+        pui.line(
+            Line::new(RTT, steps(&data.rtt, end_t))
+                .color(RTT_COLOUR)
+                .allow_band(false),
+        );
+        pui.line(
+            Line::new(wnd_name, wnd_points)
+                .color(if wnd_top > 0.0 { WND_COLOUR } else { GREY })
+                .allow_band(false),
+        );
+    });
+    let b = resp.transform.bounds();
+    (b.min()[0], b.max()[0])
+}
