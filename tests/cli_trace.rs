@@ -83,6 +83,9 @@ fn jsonl_lines_carry_the_documented_fields() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).is_empty(), "--out sends the trace to the file");
     let text = std::fs::read_to_string(&out_file).expect("trace file");
+    // The saved trace reads back into the same number of events (what the app opens).
+    let events = tlsscope::trace::jsonl_read::from_text(&text).expect("trace reads back");
+    assert_eq!(events.len(), text.lines().count());
     let lines: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))

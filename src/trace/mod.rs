@@ -1,10 +1,12 @@
 //! The trace: what tlsscope records about a TLS connection, independent of how it was recorded
 //! (the probe) or shown (command line, GUI). Pure data, formatting and queries; no OpenSSL, no I/O.
 
+pub mod cert_time;
 pub mod diagnosis;
 pub mod event;
 pub mod explain;
 pub mod jsonl;
+pub mod jsonl_read;
 pub mod names;
 pub mod store;
 pub mod text;

@@ -1,0 +1,432 @@
+//! Reading a JSONL trace back into events (the inverse of [`super::jsonl`]), so a trace saved
+//! with `tlsscope trace --format jsonl --out FILE` can be opened in the app. Bad lines get a
+//! one-line reason naming the line; nothing panics on what a file contains.
+
+use super::event::*;
+use super::names;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+/// At most this many distinct state texts are kept from files (the texts live for the process,
+/// like OpenSSL's own; a file cannot make that grow without bound).
+const MAX_INTERNED: usize = 1024;
+
+/// A `&'static str` for a state text read from a file.
+fn intern(text: &str) -> &'static str {
+    static TEXTS: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    let Ok(mut guard) = TEXTS.lock() else {
+        return "unknown state";
+    };
+    let set = guard.get_or_insert_with(HashSet::new);
+    if let Some(known) = set.get(text) {
+        return known;
+    }
+    if set.len() >= MAX_INTERNED {
+        return "unknown state";
+    }
+    let leaked: &'static str = Box::leak(text.to_string().into_boxed_str());
+    set.insert(leaked);
+    leaked
+}
+
+fn by_name<T: Copy>(
+    all: impl IntoIterator<Item = T>,
+    name: impl Fn(T) -> &'static str,
+    text: &str,
+) -> Option<T> {
+    all.into_iter().find(|v| name(*v) == text)
+}
+
+struct Line<'a>(&'a Value);
+
+impl Line<'_> {
+    fn field(&self, key: &str) -> Result<&Value, String> {
+        self.0
+            .get(key)
+            .ok_or_else(|| format!("missing field `{key}`"))
+    }
+    fn u64(&self, key: &str) -> Result<u64, String> {
+        self.field(key)?
+            .as_u64()
+            .ok_or_else(|| format!("field `{key}` is not a non-negative integer"))
+    }
+    fn u32(&self, key: &str) -> Result<u32, String> {
+        u32::try_from(self.u64(key)?).map_err(|_| format!("field `{key}` is too large"))
+    }
+    fn i32(&self, key: &str) -> Result<i32, String> {
+        let n = self
+            .field(key)?
+            .as_i64()
+            .ok_or_else(|| format!("field `{key}` is not an integer"))?;
+        i32::try_from(n).map_err(|_| format!("field `{key}` is out of range"))
+    }
+    fn str(&self, key: &str) -> Result<&str, String> {
+        self.field(key)?
+            .as_str()
+            .ok_or_else(|| format!("field `{key}` is not a string"))
+    }
+    fn opt_str(&self, key: &str) -> Option<String> {
+        self.0.get(key).and_then(Value::as_str).map(str::to_string)
+    }
+    fn bool(&self, key: &str) -> Result<bool, String> {
+        self.field(key)?
+            .as_bool()
+            .ok_or_else(|| format!("field `{key}` is not true or false"))
+    }
+    fn call(&self) -> Result<Option<CallId>, String> {
+        match self.0.get("call") {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| "field `call` is not a call id".into()),
+        }
+    }
+    fn named<T: Copy>(
+        &self,
+        key: &str,
+        all: impl IntoIterator<Item = T>,
+        name: impl Fn(T) -> &'static str,
+    ) -> Result<T, String> {
+        let text = self.str(key)?;
+        by_name(all, name, text).ok_or_else(|| format!("unknown {key} {text:?}"))
+    }
+}
+
+/// Parses one JSONL line into an event.
+pub fn from_line(text: &str) -> Result<Event, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let line = Line(&value);
+    let t = line.u64("t")?;
+    let conn = line.u32("conn")?;
+    let kind = match line.str("kind")? {
+        "phase" => EventKind::Phase(line.named(
+            "phase",
+            [
+                Phase::Resolve,
+                Phase::Connect,
+                Phase::Handshake,
+                Phase::Action,
+                Phase::Workload,
+                Phase::Shutdown,
+            ],
+            Phase::name,
+        )?),
+        "call" => EventKind::Call(Call {
+            id: line.u32("id")?,
+            op: line.named("op", Op::ALL, Op::name)?,
+            ret: line.i32("ret")?,
+            error: {
+                let text = line.str("error")?;
+                SslError::from_name(text).ok_or_else(|| format!("unknown error {text:?}"))?
+            },
+            dur: line.u64("dur")?,
+            bytes: line.u32("bytes")?,
+        }),
+        "io" => EventKind::Io(Io {
+            call: line.call()?,
+            dir: line.named("dir", [Dir::Read, Dir::Write], Dir::name)?,
+            want: line.u32("want")?,
+            got: line.u32("got")?,
+            would_block: line.bool("would_block")?,
+            os_error: line
+                .opt_str("os_error")
+                .and_then(|n| names::errno_from_name(&n)),
+        }),
+        "wait" => EventKind::Wait(Wait {
+            interest: line.named(
+                "for",
+                [Interest::Read, Interest::Write, Interest::ReadWrite],
+                Interest::name,
+            )?,
+            dur: line.u64("dur")?,
+            woke: line.named(
+                "woke",
+                [
+                    Woke::Readable,
+                    Woke::Writable,
+                    Woke::Timeout,
+                    Woke::Command,
+                    Woke::Hangup,
+                ],
+                Woke::name,
+            )?,
+        }),
+        "state" => {
+            let flags = line
+                .field("where")?
+                .as_array()
+                .ok_or("field `where` is not a list")?;
+            let where_ = flags
+                .iter()
+                .filter_map(Value::as_str)
+                .filter_map(|f| {
+                    names::WHERE_FLAGS
+                        .iter()
+                        .find(|(_, n)| *n == f)
+                        .map(|(bit, _)| *bit)
+                })
+                .fold(0, |acc, bit| acc | bit);
+            EventKind::State(State {
+                call: line.call()?,
+                text: intern(line.str("text")?),
+                where_,
+                ret: 0,
+            })
+        }
+        "msg" => {
+            let content_text = line.str("content")?;
+            let content = (0..=255u8)
+                .find(|c| names::content_name(*c) == content_text)
+                .ok_or_else(|| format!("unknown content {content_text:?}"))?;
+            let type_text = line.str("type")?;
+            let msg_type = (0..=255u8)
+                .find(|t| names::msg_type_name(content, *t) == type_text)
+                .unwrap_or(0);
+            let level = match line.opt_str("level").as_deref() {
+                Some("fatal") => 2,
+                Some("warning") => 1,
+                _ => 0,
+            };
+            EventKind::Msg(Msg {
+                call: line.call()?,
+                dir: line.named("dir", [MsgDir::In, MsgDir::Out], MsgDir::name)?,
+                content,
+                msg_type,
+                level,
+                len: line.u32("len")?,
+            })
+        }
+        "sock" => {
+            let tcp = match (
+                value.get("rtt_us"),
+                value.get("snd_cwnd"),
+                value.get("snd_wnd"),
+            ) {
+                (Some(_), Some(_), Some(_)) => Some(TcpInfo {
+                    rtt_us: line.u32("rtt_us")?,
+                    snd_cwnd: line.u32("snd_cwnd")?,
+                    snd_wnd: line.u32("snd_wnd")?,
+                }),
+                _ => None,
+            };
+            EventKind::Sock(Sock {
+                inq: line.u32("inq")?,
+                outq: line.u32("outq")?,
+                notsent: value.get("notsent").and_then(Value::as_u64).unwrap_or(0) as u32,
+                sndbuf: line.u32("sndbuf")?,
+                rcvbuf: line.u32("rcvbuf")?,
+                ssl_pending: line.u32("ssl_pending")?,
+                tcp,
+            })
+        }
+        "tls" => {
+            let chain = match value.get("chain").and_then(Value::as_array) {
+                Some(certs) => certs
+                    .iter()
+                    .map(|c| {
+                        let c = Line(c);
+                        CertInfo {
+                            subject: c.opt_str("subject").unwrap_or_default(),
+                            issuer: c.opt_str("issuer").unwrap_or_default(),
+                            not_before: c.opt_str("not_before").unwrap_or_default(),
+                            not_after: c.opt_str("not_after").unwrap_or_default(),
+                            key: c.opt_str("key").unwrap_or_default(),
+                            sha256: c.opt_str("sha256").unwrap_or_default(),
+                        }
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            EventKind::Tls(Box::new(TlsInfo {
+                version: line.str("version")?.to_string(),
+                cipher: line.opt_str("cipher").unwrap_or_default(),
+                alpn: line.opt_str("alpn"),
+                sni: line.opt_str("sni"),
+                verify: line.opt_str("verify").unwrap_or_default(),
+                resumed: value
+                    .get("resumed")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                chain,
+            }))
+        }
+        "connected" => {
+            let addr = |key: &str| -> Result<std::net::SocketAddr, String> {
+                line.str(key)?
+                    .parse()
+                    .map_err(|_| format!("field `{key}` is not a socket address"))
+            };
+            EventKind::Connected(Box::new(Endpoints {
+                local: addr("local")?,
+                peer: addr("peer")?,
+            }))
+        }
+        "close" => EventKind::Close(Close {
+            reason: line.named(
+                "reason",
+                [
+                    CloseReason::Clean,
+                    CloseReason::Eof,
+                    CloseReason::Reset,
+                    CloseReason::Timeout,
+                    CloseReason::Stopped,
+                    CloseReason::Failed,
+                ],
+                CloseReason::name,
+            )?,
+            notify_sent: line.bool("notify_sent")?,
+            notify_received: line.bool("notify_received")?,
+            workload_done: value
+                .get("workload_done")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        }),
+        "error" => EventKind::Error(line.str("message")?.into()),
+        "dropped" => EventKind::Dropped {
+            count: line.u64("count")?,
+        },
+        other => return Err(format!("unknown kind {other:?}")),
+    };
+    Ok(Event { t, conn, kind })
+}
+
+/// Parses a whole JSONL trace; the error names the first bad line.
+pub fn from_text(text: &str) -> Result<Vec<Event>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| from_line(l).map_err(|e| format!("line {}: {e}", i + 1)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::jsonl::to_line;
+    use super::*;
+
+    fn round_trip(kind: EventKind) {
+        let event = Event {
+            t: 1234,
+            conn: 7,
+            kind,
+        };
+        let back = from_line(&to_line(&event)).expect("parses");
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn every_kind_round_trips() {
+        round_trip(EventKind::Phase(Phase::Workload));
+        round_trip(EventKind::Call(Call {
+            id: 3,
+            op: Op::Read,
+            ret: -1,
+            error: SslError::WantWrite,
+            dur: 99,
+            bytes: 0,
+        }));
+        round_trip(EventKind::Io(Io {
+            call: Some(3),
+            dir: Dir::Write,
+            want: 10,
+            got: 0,
+            would_block: true,
+            os_error: None,
+        }));
+        round_trip(EventKind::Io(Io {
+            call: None,
+            dir: Dir::Read,
+            want: 5,
+            got: 0,
+            would_block: false,
+            os_error: Some(104),
+        }));
+        round_trip(EventKind::Wait(Wait {
+            interest: Interest::Write,
+            dur: 5,
+            woke: Woke::Timeout,
+        }));
+        round_trip(EventKind::State(State {
+            call: Some(1),
+            text: "SSLv3/TLS write client hello",
+            where_: 0x1001,
+            ret: 0,
+        }));
+        round_trip(EventKind::Msg(Msg {
+            call: Some(2),
+            dir: MsgDir::In,
+            content: 22,
+            msg_type: 24,
+            level: 0,
+            len: 1,
+        }));
+        round_trip(EventKind::Msg(Msg {
+            call: None,
+            dir: MsgDir::Out,
+            content: 21,
+            msg_type: 0,
+            level: 1,
+            len: 2,
+        }));
+        round_trip(EventKind::Sock(Sock {
+            inq: 1,
+            outq: 2,
+            notsent: 3,
+            sndbuf: 4,
+            rcvbuf: 5,
+            ssl_pending: 6,
+            tcp: Some(TcpInfo {
+                rtt_us: 7,
+                snd_cwnd: 8,
+                snd_wnd: 0,
+            }),
+        }));
+        round_trip(EventKind::Tls(Box::new(TlsInfo {
+            version: "TLSv1.3".into(),
+            cipher: "TLS_AES_256_GCM_SHA384".into(),
+            alpn: Some("h2".into()),
+            sni: None,
+            verify: "ok".into(),
+            resumed: true,
+            chain: vec![CertInfo {
+                subject: "CN=a".into(),
+                sha256: "AB".into(),
+                ..CertInfo::default()
+            }],
+        })));
+        round_trip(EventKind::Connected(Box::new(Endpoints {
+            local: "127.0.0.1:1".parse().expect("addr"),
+            peer: "[::1]:443".parse().expect("addr"),
+        })));
+        round_trip(EventKind::Close(Close {
+            reason: CloseReason::Eof,
+            notify_sent: true,
+            notify_received: false,
+            workload_done: true,
+        }));
+        round_trip(EventKind::Error("peer closed".into()));
+        round_trip(EventKind::Dropped { count: 3 });
+    }
+
+    #[test]
+    fn bad_lines_say_which_and_why() {
+        let err = from_text(
+            "\n{\"t\":1,\"conn\":1,\"kind\":\"phase\",\"phase\":\"resolve\"}\n{\"t\":1}\n",
+        )
+        .unwrap_err();
+        assert_eq!(err, "line 3: missing field `conn`");
+        assert!(from_line("not json").unwrap_err().starts_with("not JSON"));
+        assert_eq!(
+            from_line(r#"{"t":1,"conn":1,"kind":"bogus"}"#).unwrap_err(),
+            "unknown kind \"bogus\""
+        );
+        let err = from_line(
+            r#"{"t":1,"conn":1,"kind":"call","id":1,"op":"SSL_nope","ret":1,"error":"NONE","dur":1,"bytes":0}"#,
+        );
+        assert_eq!(err.unwrap_err(), "unknown op \"SSL_nope\"");
+        assert!(from_line(r#"{"t":-5,"conn":1,"kind":"phase","phase":"resolve"}"#).is_err());
+    }
+}
