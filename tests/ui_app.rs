@@ -7,6 +7,7 @@ use std::time::Duration;
 use tlsscope::cli::trace::{prepare, ConnectOptions};
 use tlsscope::probe::{trace_one, EngineOptions};
 use tlsscope::trace::{Event, EventKind, Op, SslError};
+use tlsscope::ui::app::Tab;
 use tlsscope::ui::model::Request;
 use tlsscope::ui::App;
 
@@ -176,4 +177,37 @@ fn a_want_write_stall_is_shown_and_explained() {
     assert!(h
         .query_by_label_contains("snd_wnd (peer's window)")
         .is_some());
+}
+
+#[test]
+fn summary_shows_certificate_validity_and_verification() {
+    let options = ConnectOptions {
+        insecure: true,
+        ..Default::default()
+    };
+    let events = record("lab:bad-cert-expired", options);
+    let mut app = app_with("lab:bad-cert-expired", &events);
+    app.tab = Tab::Summary;
+    let mut h = harness(app);
+    h.run();
+    assert!(h.query_by_label_contains("verification skipped").is_some());
+    assert!(h.query_by_label("[expired]").is_some());
+
+    let events = record("lab:bad-cert-expired", ConnectOptions::default());
+    let mut app = app_with("lab:bad-cert-expired", &events);
+    app.tab = Tab::Summary;
+    let mut h = harness(app);
+    h.run();
+    assert!(h
+        .query_by_label_contains("Certificate verification failed: certificate has expired")
+        .is_some());
+
+    let events = record("lab:ok", ConnectOptions::default());
+    let mut app = app_with("lab:ok", &events);
+    app.tab = Tab::Summary;
+    let mut h = harness(app);
+    h.run();
+    assert!(h.query_by_label("Certificate verified: ok").is_some());
+    assert!(h.query_by_label("[valid now]").is_some());
+    assert!(h.query_by_label("[expired]").is_none());
 }

@@ -1,8 +1,31 @@
 //! The connection summary: endpoints, negotiated parameters, certificate chain, how it ended.
 
-use super::connections::{GREEN, RED};
+use super::connections::{GREEN, GREY, ORANGE, RED};
 use super::model::Model;
+use crate::trace::cert_time::{validity, Validity};
 use egui::RichText;
+
+/// The verification result as one prominent line: what it means, in its colour.
+fn verification(ui: &mut egui::Ui, verify: &str) {
+    let (text, colour) = match verify {
+        "ok" => ("Certificate verified: ok".to_string(), GREEN),
+        "skipped" => (
+            "Certificate verification skipped (--insecure): the peer was not authenticated"
+                .to_string(),
+            ORANGE,
+        ),
+        reason => (format!("Certificate verification failed: {reason}"), RED),
+    };
+    ui.label(RichText::new(text).color(colour).strong().size(15.0));
+}
+
+/// Seconds since the Unix epoch now (the certificates' dates are compared with the wall clock,
+/// not the engine's monotonic one).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
 
 pub fn ui(ui: &mut egui::Ui, model: &Model) {
     let Some(c) = model.current() else {
@@ -12,6 +35,16 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
     egui::ScrollArea::vertical()
         .id_salt("summary")
         .show(ui, |ui| {
+            match (&c.tls, &c.error) {
+                (Some(t), _) => verification(ui, &t.verify),
+                // A failed verification ends the handshake, so it only shows in the error.
+                (None, Some(e)) => {
+                    if let Some(reason) = e.strip_prefix("certificate verification failed: ") {
+                        verification(ui, reason);
+                    }
+                }
+                (None, None) => {}
+            }
             egui::Grid::new("summary-grid")
                 .num_columns(2)
                 .striped(true)
@@ -55,8 +88,17 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
             if let Some(t) = &c.tls {
                 ui.add_space(6.0);
                 ui.label(RichText::new("Certificate chain").strong());
+                let now = unix_now();
                 for (i, cert) in t.chain.iter().enumerate() {
-                    ui.label(RichText::new(format!("{i}: {}", cert.subject)).color(GREEN));
+                    let (state, colour) = match validity(&cert.not_before, &cert.not_after, now) {
+                        Some(Validity::Valid) => (Validity::Valid.name(), GREEN),
+                        Some(v) => (v.name(), RED),
+                        None => ("validity dates unreadable", GREY),
+                    };
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(format!("{i}: {}", cert.subject)).strong());
+                        ui.label(RichText::new(format!("[{state}]")).color(colour).strong());
+                    });
                     ui.label(format!(
                         "   issuer {}\n   valid {} .. {}\n   key {}, sha256 {}",
                         cert.issuer, cert.not_before, cert.not_after, cert.key, cert.sha256
