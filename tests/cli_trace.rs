@@ -368,3 +368,22 @@ fn text_trace_ends_with_a_diagnosis() {
     assert!(text.contains("after SSL_write #"), "{text}");
     assert!(text.contains("the peer is not reading"), "{text}");
 }
+
+#[test]
+fn the_app_refuses_a_bad_trace_file_before_opening_a_window() {
+    let files = cert_files();
+    let bad = files.dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"t\":1,\"conn\":1,\"kind\":\"phase\",\"phase\":\"resolve\"}\n{\"t\":2}\n",
+    )
+    .expect("write");
+    let out = tlsscope(&["--open", &bad.to_string_lossy()]);
+    assert_ne!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.jsonl: line 2: missing field `conn`"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

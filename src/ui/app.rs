@@ -24,6 +24,27 @@ pub struct GuiArgs {
     /// Wait until the connection ended or the trace settled, save a PNG of the window, exit.
     #[arg(long, value_name = "FILE.png")]
     pub screenshot: Option<PathBuf>,
+    /// Open a trace saved with `tlsscope trace --format jsonl --out FILE` instead of connecting.
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with = "target")]
+    pub open: Option<PathBuf>,
+}
+
+/// Connection ids of opened traces start here, so they never collide with live connections.
+const OPENED_CONN_BASE: crate::trace::ConnId = 1_000_000;
+
+/// Reads a saved JSONL trace; a one-line reason naming the file (and line) when it cannot.
+fn load_trace(path: &std::path::Path) -> Result<Vec<Event>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut events = crate::trace::jsonl_read::from_text(&text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if events.is_empty() {
+        return Err(format!("{}: the trace is empty", path.display()));
+    }
+    for e in &mut events {
+        e.conn = e.conn.saturating_add(OPENED_CONN_BASE);
+    }
+    Ok(events)
 }
 
 /// Most events taken from the engine per frame, and most time spent on it, so a burst never
@@ -89,7 +110,7 @@ impl App {
     }
 
     /// Starts the engine (waking `ctx` once per batch) and asks for the first connection.
-    fn start(ctx: egui::Context, args: GuiArgs, result: ShotResult) -> App {
+    fn start(ctx: egui::Context, args: GuiArgs, opened: Vec<Event>, result: ShotResult) -> App {
         let mut app = App::offline();
         let wake = ctx.clone();
         match Engine::start(EngineOptions {
@@ -99,9 +120,23 @@ impl App {
             Ok(engine) => app.engine = Some(engine),
             Err(e) => app.connect.error = Some(format!("cannot start the engine: {e}")),
         }
-        let target = args.target.unwrap_or_else(|| "lab:ok".into());
-        app.connect.set_from(&target, &args.options);
-        app.connect.connect(&mut app.model);
+        if let (Some(path), false) = (&args.open, opened.is_empty()) {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            for e in &opened {
+                app.model
+                    .labels
+                    .entry(e.conn)
+                    .or_insert_with(|| format!("{name} #{}", e.conn - OPENED_CONN_BASE));
+            }
+            app.feed(&opened);
+        } else {
+            let target = args.target.clone().unwrap_or_else(|| "lab:ok".into());
+            app.connect.set_from(&target, &args.options);
+            app.connect.connect(&mut app.model);
+        }
         app.screenshot = args.screenshot.map(|path| Screenshot {
             path,
             started: Instant::now(),
@@ -299,6 +334,10 @@ fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), Stri
 pub fn run(args: GuiArgs) -> Result<(), String> {
     let result: ShotResult = Arc::new(Mutex::new(None));
     let wants_shot = args.screenshot.is_some();
+    let opened = match &args.open {
+        Some(path) => load_trace(path)?,
+        None => Vec::new(),
+    };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("tlsscope")
@@ -309,7 +348,14 @@ pub fn run(args: GuiArgs) -> Result<(), String> {
     eframe::run_native(
         "tlsscope",
         options,
-        Box::new(move |cc| Ok(Box::new(App::start(cc.egui_ctx.clone(), args, slot)))),
+        Box::new(move |cc| {
+            Ok(Box::new(App::start(
+                cc.egui_ctx.clone(),
+                args,
+                opened,
+                slot,
+            )))
+        }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))?;
     if !wants_shot {
