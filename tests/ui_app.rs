@@ -9,7 +9,7 @@ use tlsscope::probe::{trace_one, EngineOptions};
 use tlsscope::trace::{Event, EventKind, Op, SslError};
 use tlsscope::ui::app::Tab;
 use tlsscope::ui::model::Request;
-use tlsscope::ui::App;
+use tlsscope::ui::{timeline, App};
 
 /// Traces `target` with the real engine and returns every event.
 fn record(target: &str, options: ConnectOptions) -> Vec<Event> {
@@ -210,4 +210,39 @@ fn summary_shows_certificate_validity_and_verification() {
     assert!(h.query_by_label("Certificate verified: ok").is_some());
     assert!(h.query_by_label("[valid now]").is_some());
     assert!(h.query_by_label("[expired]").is_none());
+}
+
+#[test]
+fn retries_of_one_operation_are_grouped_in_the_calls_lane() {
+    let events = record("lab:ok", ConnectOptions::default());
+    let app = app_with("lab:ok", &events);
+    let c = app.model.current().expect("a connection");
+    // The handshake is retried after WANT_READ: one run from its first to its last attempt.
+    let r = (0..c.retries.len())
+        .find(|&r| c.call_op[c.retry_first[r]] == Op::DoHandshake)
+        .expect("a retried handshake");
+    let first = c.retry_first[r];
+    let n = c.retry_attempts[r] as usize;
+    assert!(n >= 2);
+    assert_eq!(c.retries.start[r], c.calls.start[first]);
+    assert_eq!(c.retries.end[r], c.calls.end[first + n - 1]);
+    // Hovering the second attempt names it and the run.
+    let second = first + 1;
+    let mid = (c.calls.start[second] + c.calls.end[second]) / 2;
+    let (text, call) = timeline::hit(c, mid, 4.0, 1).expect("the call is under the pointer");
+    assert_eq!(call, Some(second));
+    assert!(
+        text.contains(&format!(
+            "attempt 2 of {n} attempts of one SSL_do_handshake"
+        )),
+        "{text}"
+    );
+    // Between two attempts (the wait), the band itself says what it is.
+    let gap = (c.calls.end[first] + c.calls.start[second]) / 2;
+    let (text, call) = timeline::hit(c, gap, 4.0, 1).expect("the band is under the pointer");
+    assert_eq!(call, None);
+    assert!(
+        text.starts_with(&format!("{n} attempts of one SSL_do_handshake")),
+        "{text}"
+    );
 }

@@ -98,6 +98,13 @@ impl Spans {
         (a, b.max(a))
     }
 
+    /// Moves the end of the last span later (a span still growing, like a run of retries).
+    fn extend_last(&mut self, end: Nanos) {
+        if let Some(last) = self.end.last_mut() {
+            *last = (*last).max(end);
+        }
+    }
+
     /// The span containing `t`, if any.
     pub fn at(&self, t: Nanos) -> Option<usize> {
         let i = self.start.partition_point(|&s| s <= t).checked_sub(1)?;
@@ -305,6 +312,12 @@ pub struct ConnTrace {
     pub call_event: Vec<u32>,
     /// How many calls in a row, up to this one, were the same operation retried after WANT_*.
     pub call_attempt: Vec<u32>,
+    /// Runs of retries: each span goes from the first to the last attempt of one operation that
+    /// was called again after WANT_* (two attempts or more; one class).
+    pub retries: Spans,
+    /// Per run: index of its first call, and how many attempts it has so far.
+    pub retry_first: Vec<usize>,
+    pub retry_attempts: Vec<u32>,
     /// Readiness waits (class = 0 read, 1 write, 2 both).
     pub waits: Spans,
     pub wait_woke: Vec<Woke>,
@@ -338,6 +351,7 @@ impl ConnTrace {
         ConnTrace {
             id,
             calls: Spans::with_classes(CallClass::ALL.len()),
+            retries: Spans::with_classes(1),
             waits: Spans::with_classes(3),
             io: Spans::with_classes(6),
             first_t: Nanos::MAX,
@@ -367,6 +381,19 @@ impl ConnTrace {
                 self.call_bytes.push(c.bytes);
                 self.call_event.push(index);
                 self.call_attempt.push(attempt);
+                // Kept as spans while recording so the timeline can query the visible runs.
+                let i = self.call_attempt.len() - 1;
+                if attempt == 2 {
+                    let first_start = self.calls.start[i - 1];
+                    self.retries.push(first_start, start + c.dur, 0);
+                    self.retry_first.push(i - 1);
+                    self.retry_attempts.push(2);
+                } else if attempt > 2 {
+                    self.retries.extend_last(start + c.dur);
+                    if let Some(n) = self.retry_attempts.last_mut() {
+                        *n = attempt;
+                    }
+                }
                 self.last_t = self.last_t.max(start + c.dur);
             }
             EventKind::Io(io) => {
@@ -461,6 +488,20 @@ impl ConnTrace {
     /// The call at time `t`, if one was running then.
     pub fn call_at(&self, t: Nanos) -> Option<usize> {
         self.calls.at(t)
+    }
+
+    /// The run of retries call `i` belongs to, if it was retried or is a retry.
+    pub fn retry_run(&self, i: usize) -> Option<usize> {
+        let start = *self.calls.start.get(i)?;
+        let r = self
+            .retries
+            .start
+            .partition_point(|&s| s <= start)
+            .checked_sub(1)?;
+        let first = self.retry_first[r];
+        (first..first + self.retry_attempts[r] as usize)
+            .contains(&i)
+            .then_some(r)
     }
 
     /// The call with OpenSSL-call id `id`.
@@ -567,3 +608,53 @@ impl Store {
 #[cfg(test)]
 #[path = "store_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod retry_tests {
+    use super::*;
+
+    fn call(t: Nanos, id: CallId, op: Op, error: SslError) -> Event {
+        let ret = if error == SslError::None { 1 } else { -1 };
+        let kind = EventKind::Call(Call {
+            id,
+            op,
+            ret,
+            error,
+            dur: 10,
+            bytes: 0,
+        });
+        Event { t, conn: 1, kind }
+    }
+
+    #[test]
+    fn retries_of_one_operation_form_one_run() {
+        let mut s = Store::new();
+        s.push_batch(&[
+            call(0, 1, Op::DoHandshake, SslError::WantRead),
+            call(100, 2, Op::DoHandshake, SslError::None),
+            call(200, 3, Op::Write, SslError::WantWrite),
+            call(300, 4, Op::Write, SslError::WantWrite),
+            call(400, 5, Op::Write, SslError::None),
+            call(500, 6, Op::Read, SslError::None),
+            call(600, 7, Op::Read, SslError::WantRead),
+        ]);
+        let Some(c) = s.conn(1) else {
+            panic!("no connection");
+        };
+        assert_eq!(c.retries.start, vec![0, 200]);
+        assert_eq!(c.retries.end, vec![110, 410]);
+        assert_eq!(c.retry_first, vec![0, 2]);
+        assert_eq!(c.retry_attempts, vec![2, 3]);
+        let runs: Vec<_> = (0..7).map(|i| c.retry_run(i)).collect();
+        let expected = [Some(0), Some(0), Some(1), Some(1), Some(1), None, None];
+        assert_eq!(runs, expected);
+        // A new attempt extends the open run only when it is the same operation again.
+        s.push(&call(700, 8, Op::Read, SslError::None));
+        let Some(c) = s.conn(1) else {
+            panic!("no connection");
+        };
+        assert_eq!(c.retry_attempts, vec![2, 3, 2]);
+        assert_eq!(c.retries.end[2], 710);
+        assert_eq!(c.retry_run(6), Some(2));
+    }
+}

@@ -6,7 +6,7 @@ use super::connections::{BLUE, GREEN, GREY, ORANGE, RED};
 use super::details::class_colour;
 use super::model::{fmt_dur, nanos, secs, Model};
 use super::tcp::{self, TcpView};
-use crate::trace::store::{aggregate, CallClass, ConnTrace, Mark, Status};
+use crate::trace::store::{aggregate, CallClass, ConnTrace, Status};
 use crate::trace::{names, text, MsgDir, Nanos, Op, SslError};
 use egui::{Color32, RichText};
 use egui_plot::{
@@ -16,6 +16,7 @@ use egui_plot::{
 
 const MSG_IN: Color32 = Color32::from_rgb(200, 170, 255);
 const MSG_OUT: Color32 = Color32::from_rgb(255, 200, 120);
+const RETRY: Color32 = Color32::from_rgb(170, 170, 200);
 const CALLS: f64 = 4.0;
 const IO: f64 = 3.0;
 const WAITS: f64 = 2.0;
@@ -35,14 +36,16 @@ pub fn hit(c: &ConnTrace, t: Nanos, y: f64, tol: Nanos) -> Option<(String, Optio
         |starts: &[Nanos], a: usize, b: usize| (a..b).min_by_key(|&i| starts[i].abs_diff(t));
     if (y - CALLS).abs() < 0.5 {
         let (a, b) = c.calls.overlapping(lo, hi);
-        let i = c.call_at(t).or_else(|| nearest(&c.calls.start, a, b))?;
+        let Some(i) = c.call_at(t).or_else(|| nearest(&c.calls.start, a, b)) else {
+            // Between the attempts of a retried operation: say what the band is.
+            let r = c.retries.at(t)?;
+            return Some((retry_text(c, r, None), None));
+        };
         let e = c.events.get(c.call_event[i] as usize)?;
         let mut s = text::describe(e);
-        if c.call_attempt[i] > 1 {
-            s.push_str(&format!(
-                "\nattempt {} of this operation",
-                c.call_attempt[i]
-            ));
+        if let Some(r) = c.retry_run(i) {
+            s.push('\n');
+            s.push_str(&retry_text(c, r, Some(i)));
         }
         s.push_str("\nclick for details");
         return Some((s, Some(i)));
@@ -89,6 +92,17 @@ pub fn hit(c: &ConnTrace, t: Nanos, y: f64, tol: Nanos) -> Option<(String, Optio
         return Some((format!("handshake state: {}", c.states[i].1.text), None));
     }
     None
+}
+
+/// What a run of retries is: the operation, how many attempts over how long, and which one
+/// call `i` is.
+fn retry_text(c: &ConnTrace, r: usize, i: Option<usize>) -> String {
+    let first = c.retry_first[r];
+    let n = c.retry_attempts[r];
+    let op = c.call_op.get(first).map_or("?", |op| op.name());
+    let span = fmt_dur(c.retries.end[r] - c.retries.start[r]);
+    let which = i.map_or(String::new(), |i| format!("attempt {} of ", i + 1 - first));
+    format!("{which}{n} attempts of one {op} (retried after WANT_*), over {span}")
 }
 
 /// The long wait worth pointing out: the one going on now, or the longest one (>= 1 s); with
@@ -189,13 +203,16 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
             .collect();
         items.push(bars(class.name(), class_colour(class), 0.6, b));
     }
-    // Retries of the same operation: a thin link from the previous attempt to this one.
-    let links: Vec<Bar> = marks
+    // Retries of one operation: a shaded band behind the bars from its first to its last attempt.
+    let runs: Vec<Bar> = aggregate(&c.retries, t0, t1, buckets)
         .iter()
-        .filter(|m: &&Mark| m.count == 1 && m.first > 0 && c.call_attempt[m.first] > 1)
-        .map(|m| bar(CALLS - 0.38, c.calls.end[m.first - 1], m.start, 0.0, GREY))
+        .map(|m| {
+            bar(CALLS, m.start, m.end, min_len, RETRY)
+                .fill(RETRY.gamma_multiply(0.25))
+                .stroke(egui::Stroke::new(1.0, RETRY.gamma_multiply(0.8)))
+        })
         .collect();
-    items.push(bars("retry of the same call", GREY, 0.06, links));
+    items.insert(0, bars("retries of one operation", RETRY, 0.85, runs));
     // Waits.
     let wmarks = aggregate(&c.waits, t0, t1, buckets);
     for (class, name, colour) in [
@@ -577,6 +594,7 @@ fn key(ui: &mut egui::Ui) {
         for class in CallClass::ALL {
             swatch(ui, class_colour(class), class.name());
         }
+        swatch(ui, RETRY, "retried operation (band)");
         ui.separator();
         ui.label(RichText::new("socket:").color(GREY));
         swatch(ui, GREEN, "read / write");
