@@ -229,7 +229,8 @@ fn retries_of_one_operation_are_grouped_in_the_calls_lane() {
     // Hovering the second attempt names it and the run.
     let second = first + 1;
     let mid = (c.calls.start[second] + c.calls.end[second]) / 2;
-    let (text, call) = timeline::hit(c, mid, 4.0, 1).expect("the call is under the pointer");
+    let (text, call) =
+        timeline::hit(c, mid, timeline::CALLS, 1).expect("the call is under the pointer");
     assert_eq!(call, Some(second));
     assert!(
         text.contains(&format!(
@@ -239,10 +240,52 @@ fn retries_of_one_operation_are_grouped_in_the_calls_lane() {
     );
     // Between two attempts (the wait), the band itself says what it is.
     let gap = (c.calls.end[first] + c.calls.start[second]) / 2;
-    let (text, call) = timeline::hit(c, gap, 4.0, 1).expect("the band is under the pointer");
+    let (text, call) =
+        timeline::hit(c, gap, timeline::CALLS, 1).expect("the band is under the pointer");
     assert_eq!(call, None);
     assert!(
         text.starts_with(&format!("{n} attempts of one SSL_do_handshake")),
         "{text}"
     );
+}
+
+#[test]
+fn clicking_a_call_bar_in_the_timeline_shows_its_details() {
+    let events = record("lab:renegotiate", ConnectOptions::default());
+    let mut app = app_with("lab:renegotiate", &events);
+    let c = app.model.current().expect("a connection");
+    let conn = c.id;
+    // The SSL_read that wrote the renegotiation ClientHello: the one a user would click.
+    let i = (0..c.calls.len())
+        .filter(|&i| c.call_op[i] == Op::Read)
+        .max_by_key(|&i| c.nested(i).len())
+        .expect("the trace has an SSL_read");
+    let id = c.call_id[i];
+    let (start, end) = (c.calls.start[i], c.calls.end[i]);
+    // Show a range around the call so its bar is wide, and stop following the tail.
+    let pad = (end - start) as f64 / 1e9;
+    app.model.view = (start as f64 / 1e9 - pad, end as f64 / 1e9 + pad);
+    app.model.follow = false;
+    let mut h = harness(app);
+    h.run();
+    assert!(h.state().model.selection.is_none());
+    let lanes = h.state().model.lanes.expect("the lanes were drawn");
+    let mid = (start + end) as f64 / 2e9;
+    let pos = lanes.position_from_point(&egui_plot::PlotPoint::new(mid, timeline::CALLS));
+    assert!(lanes.frame().contains(pos), "the call is inside the plot");
+    h.hover_at(pos);
+    h.run();
+    h.drag_at(pos);
+    h.drop_at(pos);
+    h.run();
+    let selection = h
+        .state()
+        .model
+        .selection
+        .expect("the click selected a call");
+    assert_eq!((selection.conn, selection.call), (conn, i));
+    assert!(h
+        .query_by_label_contains(&format!("SSL_read #{id} returned"))
+        .is_some());
+    assert!(h.query_by_label_contains("Inside the call").is_some());
 }

@@ -41,6 +41,9 @@ pub struct Model {
     pub now: Nanos,
     /// Requests made in this frame, carried out by the app.
     pub requests: Vec<Request>,
+    /// Where the lanes were drawn in the last frame (screen <-> plot coordinates), so a pointer
+    /// position can be aimed at a call from outside the plot (the UI tests click through it).
+    pub lanes: Option<egui_plot::PlotTransform>,
 }
 
 impl Default for Model {
@@ -54,6 +57,7 @@ impl Default for Model {
             view: (0.0, 1.0),
             now: 0,
             requests: Vec::new(),
+            lanes: None,
         }
     }
 }

@@ -17,7 +17,8 @@ use egui_plot::{
 const MSG_IN: Color32 = Color32::from_rgb(200, 170, 255);
 const MSG_OUT: Color32 = Color32::from_rgb(255, 200, 120);
 const RETRY: Color32 = Color32::from_rgb(170, 170, 200);
-const CALLS: f64 = 4.0;
+/// The y of the calls lane (public so tests can aim at it).
+pub const CALLS: f64 = 4.0;
 const IO: f64 = 3.0;
 const WAITS: f64 = 2.0;
 const HANDSHAKE: f64 = 1.0;
@@ -431,6 +432,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         }
         pui.pointer_coordinate()
     });
+    let lanes_transform = response.transform;
     let bounds = response.transform.bounds();
     let (n0, n1) = (bounds.min()[0], bounds.max()[0]);
     let pointer = response.inner;
@@ -439,7 +441,8 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         let t = nanos(p.x);
         if let Some((text, call)) = hit(c, t, p.y, tol) {
             let r = response.response.clone().on_hover_ui_at_pointer(|ui| {
-                ui.label(text);
+                // Monospace: the trace's text uses arrows (→ ←) that only the monospace font has.
+                ui.label(RichText::new(text).monospace());
             });
             if r.clicked() {
                 clicked_call = call;
@@ -449,6 +452,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     let conn = c.id;
     if c.inq.t.is_empty() {
         ui.label(RichText::new("No buffer levels recorded (no socket was connected).").color(GREY));
+        model.lanes = Some(lanes_transform);
         if (n0 - v0).abs() > 1e-12 || (n1 - v1).abs() > 1e-12 {
             model.view = (n0, n1);
             model.follow = false;
@@ -545,6 +549,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         .into_iter()
         .flatten()
         .find(|&r| changed(r));
+    model.lanes = Some(lanes_transform);
     if let Some(r) = new_view {
         model.view = r;
         model.follow = false;
