@@ -441,7 +441,10 @@ impl ConnTrace {
                 self.sndbuf = Some(s.sndbuf);
                 self.rcvbuf = Some(s.rcvbuf);
                 if let Some(tcp) = s.tcp {
-                    self.rtt_us.push(t, tcp.rtt_us);
+                    // The kernel reports 0 until it has measured a round trip: unknown, not 0.
+                    if tcp.rtt_us > 0 {
+                        self.rtt_us.push(t, tcp.rtt_us);
+                    }
                     self.snd_wnd.push(t, tcp.snd_wnd);
                 }
             }

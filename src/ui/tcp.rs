@@ -6,7 +6,7 @@ use super::timeline::{fmt_axis, human_bytes, steps};
 use crate::trace::store::ConnTrace;
 use crate::trace::Nanos;
 use egui::Color32;
-use egui_plot::{Corner, HoverPosition, Legend, Line, Plot, PlotBounds};
+use egui_plot::{uniform_grid_spacer, Corner, HoverPosition, Legend, Line, Plot, PlotBounds};
 
 const RTT: &str = "smoothed rtt (y axis)";
 const WND: &str = "snd_wnd (peer's window)";
@@ -22,6 +22,19 @@ fn fmt_us(us: f64) -> String {
     }
 }
 
+/// The 1, 2 or 5 times a power of ten nearest above `x` (for axis steps).
+fn nice_step(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 || !x.is_finite() {
+        return 1.0;
+    }
+    let p = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|&s| s >= x)
+        .unwrap_or(10.0 * p)
+}
+
 /// The visible part of the TCP series, each aggregated to the pixel buckets like the buffer
 /// levels (so the cost does not grow with the trace). None when the kernel gave no TCP_INFO.
 pub struct TcpView {
@@ -31,7 +44,7 @@ pub struct TcpView {
 
 impl TcpView {
     pub fn query(c: &ConnTrace, t0: Nanos, t1: Nanos, buckets: usize) -> Option<TcpView> {
-        if c.rtt_us.t.is_empty() {
+        if c.snd_wnd.t.is_empty() {
             return None;
         }
         Some(TcpView {
@@ -78,6 +91,12 @@ pub fn show(
         .legend(Legend::default().position(Corner::RightTop))
         .y_axis_min_width(90.0)
         .y_axis_formatter(|mark, _| fmt_us(mark.value))
+        .y_grid_spacer(uniform_grid_spacer(|input| {
+            // About three labelled steps: the default decade grid leaves a plot this short
+            // with only its 0 label.
+            let step = nice_step((input.bounds.1 - input.bounds.0) / 3.0);
+            [step / 2.0, step, step * 10.0]
+        }))
         .x_axis_formatter(move |mark, _| fmt_axis(mark.value, v1 - v0))
         .label_formatter(move |pos| match pos {
             HoverPosition::NearDataPoint {

@@ -333,7 +333,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     let now_s = secs(model.now);
 
     let link = egui::Id::unique("timeline-x");
-    let lanes_height = (ui.available_height() * 0.44).max(160.0);
+    let lanes_height = (ui.available_height() * 0.4).max(160.0);
     let plot = Plot::new("lanes")
         .height(lanes_height)
         .link_cursor(link, [true, false])
@@ -465,7 +465,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     // The buffer levels, on the same x range.
     let tcp = TcpView::query(c, t0, t1, buckets);
     // The TCP plot, when there is one, gets a fixed strip under the buffers.
-    let tcp_height = 120.0;
+    let tcp_height = (ui.available_height() * 0.42).clamp(70.0, 120.0);
     let buf_height = if tcp.is_some() {
         (ui.available_height() - tcp_height - 6.0).max(80.0)
     } else {
