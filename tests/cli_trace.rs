@@ -313,6 +313,7 @@ fn bad_option_values_are_usage_errors() {
         ],
         &["trace", "127.0.0.1:1", "--http-get", "index.html"],
         &["trace", "127.0.0.1:1", "--format", "xml"],
+        &["trace", "127.0.0.1:1", "--then-send", "x"],
     ] {
         let out = tlsscope(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));

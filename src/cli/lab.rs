@@ -198,6 +198,12 @@ fn try_options(scenario: Scenario, files: &LabFiles) -> String {
             .replace('\r', "\\r");
         opts.push(format!("--send '{text}'"));
     }
+    if let Some(t) = &spec.workload.then_send {
+        let text = String::from_utf8_lossy(t)
+            .replace('\n', "\\n")
+            .replace('\r', "\\r");
+        opts.push(format!("--then-send '{text}'"));
+    }
     if let Some(n) = spec.workload.upload {
         opts.push(format!("--upload {n}"));
     }

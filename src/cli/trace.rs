@@ -54,6 +54,9 @@ pub struct ConnectOptions {
     /// SO_RCVBUF for our socket (e.g. 16K); Linux doubles it.
     #[arg(long, value_name = "N")]
     pub rcvbuf: Option<String>,
+    /// Set TCP_NODELAY: small writes leave at once instead of waiting for the peer's ACK (Nagle).
+    #[arg(long)]
+    pub nodelay: bool,
     /// Seconds allowed for the TCP connect [default: 10].
     #[arg(long, value_name = "S")]
     pub connect_timeout: Option<String>,
@@ -72,6 +75,10 @@ pub struct ConnectOptions {
     /// After the workload, keep reading until the peer closes or S seconds pass.
     #[arg(long, value_name = "S")]
     pub read_for: Option<String>,
+    /// When --read-for's time is up, send TEXT and read for that long again (also carries what
+    /// OpenSSL deferred to the next write, e.g. the reply to a peer's KeyUpdate).
+    #[arg(long, value_name = "TEXT", requires = "read_for")]
+    pub then_send: Option<String>,
     /// After the handshake, send a TLS 1.3 KeyUpdate (update_requested).
     #[arg(long)]
     pub key_update: bool,
@@ -177,6 +184,9 @@ impl ConnectOptions {
         if let Some(n) = &self.rcvbuf {
             spec.rcvbuf = Some(units::parse_buffer(n).map_err(|e| format!("--rcvbuf: {e}"))?);
         }
+        if self.nodelay {
+            spec.nodelay = true;
+        }
         if let Some(s) = &self.connect_timeout {
             let d = units::parse_seconds(s).map_err(|e| format!("--connect-timeout: {e}"))?;
             if d.is_zero() {
@@ -212,6 +222,9 @@ impl ConnectOptions {
         if let Some(s) = &self.read_for {
             spec.workload.read_for =
                 Some(units::parse_seconds(s).map_err(|e| format!("--read-for: {e}"))?);
+        }
+        if let Some(text) = &self.then_send {
+            spec.workload.then_send = Some(unescape(text));
         }
         spec.key_update |= self.key_update;
         spec.renegotiate |= self.renegotiate;

@@ -14,6 +14,7 @@ pub fn connect_nonblocking(
     addr: SocketAddr,
     sndbuf: Option<u32>,
     rcvbuf: Option<u32>,
+    nodelay: bool,
 ) -> std::io::Result<TcpStream> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_nonblocking(true)?;
@@ -22,6 +23,9 @@ pub fn connect_nonblocking(
     }
     if let Some(size) = rcvbuf {
         socket.set_recv_buffer_size(size as usize)?;
+    }
+    if nodelay {
+        socket.set_nodelay(true)?;
     }
     match socket.connect(&addr.into()) {
         Ok(()) => {}

@@ -131,6 +131,10 @@ pub struct Workload {
     /// After the writes, keep reading until the peer closes or this much time passes.
     /// `None`: read until close for `http_get`, no read phase otherwise.
     pub read_for: Option<Duration>,
+    /// When the read phase's time is up, send these bytes and read for `read_for` again (a
+    /// second request; it also carries anything OpenSSL deferred to the next write, such as the
+    /// reply to a peer's KeyUpdate).
+    pub then_send: Option<Vec<u8>>,
 }
 
 /// Everything about one connection to trace.
@@ -155,6 +159,8 @@ pub struct ConnectSpec {
     pub auto_retry: bool,
     pub sndbuf: Option<u32>,
     pub rcvbuf: Option<u32>,
+    /// Set TCP_NODELAY (no Nagle delay for small writes).
+    pub nodelay: bool,
     pub connect_timeout: Duration,
     /// Deadline for the whole connection; `None` for no limit.
     pub timeout: Option<Duration>,
@@ -187,6 +193,7 @@ impl ConnectSpec {
             auto_retry: true,
             sndbuf: None,
             rcvbuf: None,
+            nodelay: false,
             connect_timeout: Duration::from_secs(10),
             timeout: Some(Duration::from_secs(30)),
             workload: Workload::default(),

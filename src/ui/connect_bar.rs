@@ -18,6 +18,7 @@ pub struct ConnectBar {
     pub no_sni: bool,
     pub insecure: bool,
     pub no_auto_retry: bool,
+    pub nodelay: bool,
     pub key_update: bool,
     pub renegotiate: bool,
     /// The last problem with the input or the connection request.
@@ -25,7 +26,7 @@ pub struct ConnectBar {
 }
 
 /// Label and hint of each text option.
-pub const TEXT_FIELDS: [(&str, &str); 17] = [
+pub const TEXT_FIELDS: [(&str, &str); 18] = [
     ("SNI", "server name to send"),
     ("ALPN", "h2,http/1.1"),
     ("TLS min", "1.2 or 1.3"),
@@ -43,6 +44,7 @@ pub const TEXT_FIELDS: [(&str, &str); 17] = [
     ("Send text", "escapes \\n \\r \\t"),
     ("Upload bytes", "e.g. 10M"),
     ("Read for", "seconds"),
+    ("Then send", "text, after Read for"),
 ];
 
 fn opt(text: &str) -> Option<String> {
@@ -75,6 +77,8 @@ impl ConnectBar {
             send: opt(&f[14]),
             upload: opt(&f[15]),
             read_for: opt(&f[16]),
+            then_send: opt(&f[17]),
+            nodelay: self.nodelay,
             key_update: self.key_update,
             renegotiate: self.renegotiate,
         }
@@ -101,6 +105,7 @@ impl ConnectBar {
             o.send.clone(),
             o.upload.clone(),
             o.read_for.clone(),
+            o.then_send.clone(),
         ];
         for (field, value) in self.fields.iter_mut().zip(values) {
             *field = value.unwrap_or_default();
@@ -109,6 +114,7 @@ impl ConnectBar {
         self.no_sni = o.no_sni;
         self.insecure = o.insecure;
         self.no_auto_retry = o.no_auto_retry;
+        self.nodelay = o.nodelay;
         self.key_update = o.key_update;
         self.renegotiate = o.renegotiate;
     }
@@ -247,6 +253,7 @@ impl ConnectBar {
             ui.checkbox(&mut self.no_sni, "No SNI");
             ui.checkbox(&mut self.insecure, "Don't verify");
             ui.checkbox(&mut self.no_auto_retry, "AUTO_RETRY off");
+            ui.checkbox(&mut self.nodelay, "TCP_NODELAY");
             ui.checkbox(&mut self.key_update, "Key update after handshake");
             ui.checkbox(&mut self.renegotiate, "Renegotiate after handshake");
         });

@@ -101,6 +101,8 @@ pub struct Conn {
     /// An SSL_write returned WANT_*: it must be retried with the same arguments before anything else.
     write_in_flight: bool,
     read_phase: ReadPhase,
+    /// Bytes to send when the read phase's time is up (taken once).
+    then_send: Option<Vec<u8>>,
     actions: Vec<Action>,
     /// Step to return to when an action is done.
     resume: Option<Step>,
@@ -156,6 +158,7 @@ impl Conn {
             actions.push(Action::Renegotiate);
         }
         let upload_left = workload.upload.unwrap_or(0);
+        let then_send = workload.then_send.clone();
         record::push(id, EventKind::Phase(Phase::Resolve));
         Conn {
             id,
@@ -176,6 +179,7 @@ impl Conn {
             upload_left,
             write_in_flight: false,
             read_phase,
+            then_send,
             actions,
             resume: None,
             hello_since_tls: false,
@@ -273,6 +277,13 @@ impl Conn {
                     self.spec.target
                 );
                 self.close(CloseReason::Timeout, Some(reason), reg)
+            }
+            Step::Reading if self.then_send.is_some() => {
+                // --read-for elapsed: send the second message, then read again.
+                self.request = self.then_send.take().unwrap_or_default();
+                self.request_pos = 0;
+                self.step = Step::Writing;
+                self.drive(reg)
             }
             Step::Reading => {
                 // --read-for elapsed: the workload is done, close politely.

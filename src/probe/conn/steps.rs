@@ -14,7 +14,12 @@ impl Conn {
         };
         record::push(self.id, EventKind::Phase(Phase::Connect));
         self.current_addr = Some(addr);
-        match sockstat::connect_nonblocking(addr, self.spec.sndbuf, self.spec.rcvbuf) {
+        match sockstat::connect_nonblocking(
+            addr,
+            self.spec.sndbuf,
+            self.spec.rcvbuf,
+            self.spec.nodelay,
+        ) {
             Ok(mut stream) => {
                 if let Err(e) = reg.register(&mut stream, self.token(), mio::Interest::WRITABLE) {
                     return self.close(
