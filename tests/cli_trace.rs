@@ -22,22 +22,21 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[test]
-fn text_trace_of_an_http_get_nests_io_under_calls() {
+/// Runs `tlsscope trace` against an `openssl s_server` started with `server_args`, trusting the
+/// lab CA, with `extra` options.
+fn trace_sserver(server_args: &[&str], extra: &[&str]) -> Output {
     let files = cert_files();
-    let server = SServer::start(&["-www"]);
+    let server = SServer::start(server_args);
     let target = format!("localhost:{}", server.port);
     let ca = files.ca.to_string_lossy().into_owned();
-    let out = tlsscope(&[
-        "trace",
-        &target,
-        "--ca",
-        &ca,
-        "--http-get",
-        "/",
-        "--timeout",
-        "20",
-    ]);
+    let mut args = vec!["trace", &target, "--ca", &ca];
+    args.extend_from_slice(extra);
+    tlsscope(&args)
+}
+
+#[test]
+fn text_trace_of_an_http_get_nests_io_under_calls() {
+    let out = trace_sserver(&["-www"], &["--http-get", "/", "--timeout", "20"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{}\n{text}", stderr(&out));
     let lines: Vec<&str> = text.lines().collect();
@@ -62,24 +61,12 @@ fn text_trace_of_an_http_get_nests_io_under_calls() {
 
 #[test]
 fn jsonl_lines_carry_the_documented_fields() {
-    let files = cert_files();
-    let server = SServer::start(&["-www"]);
-    let target = format!("localhost:{}", server.port);
-    let ca = files.ca.to_string_lossy().into_owned();
-    let out_file = files.dir.join("trace.jsonl");
+    let out_file = cert_files().dir.join("trace.jsonl");
     let out_path = out_file.to_string_lossy().into_owned();
-    let out = tlsscope(&[
-        "trace",
-        &target,
-        "--ca",
-        &ca,
-        "--http-get",
-        "/",
-        "--format",
-        "jsonl",
-        "--out",
-        &out_path,
-    ]);
+    let out = trace_sserver(
+        &["-www"],
+        &["--http-get", "/", "--format", "jsonl", "--out", &out_path],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).is_empty(), "--out sends the trace to the file");
     let text = std::fs::read_to_string(&out_file).expect("trace file");
@@ -323,22 +310,10 @@ fn bad_option_values_are_usage_errors() {
 
 #[test]
 fn timeout_ends_a_stalled_read_with_a_reason() {
-    let files = cert_files();
-    let server = SServer::start(&["-tls1_3"]);
-    let target = format!("localhost:{}", server.port);
-    let ca = files.ca.to_string_lossy().into_owned();
-    let out = tlsscope(&[
-        "trace",
-        &target,
-        "--ca",
-        &ca,
-        "--send",
-        "hi\\n",
-        "--read-for",
-        "30",
-        "--timeout",
-        "1",
-    ]);
+    let out = trace_sserver(
+        &["-tls1_3"],
+        &["--send", "hi\\n", "--read-for", "30", "--timeout", "1"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
