@@ -363,3 +363,15 @@ fn the_app_refuses_a_bad_trace_file_before_opening_a_window() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// Regression: the timeout reason used to drop what the connection was waiting for.
+#[test]
+fn a_timeout_says_what_it_was_waiting_for() {
+    let out = tlsscope(&["trace", "lab:handshake-stall", "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("during the TLS handshake waiting for the socket to become readable"),
+        "{err}"
+    );
+}

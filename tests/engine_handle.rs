@@ -176,3 +176,77 @@ fn recording_off_keeps_only_connection_level_events() {
             | EventKind::Wait(_)
     )));
 }
+
+/// Regression: an action asked for while SSL_read is still writing a handshake flight (it
+/// returned WANT_WRITE) used to interrupt that retry and fail with "KeyUpdate refused".
+#[test]
+fn an_action_waits_for_a_read_that_is_still_writing_a_flight() {
+    let (_server, spec) = lab(Scenario::PostHandshakeAuth);
+    let engine = Engine::start(EngineOptions::default()).expect("engine");
+    let id = engine.connect(spec);
+    let mut asked = false;
+    let events = collect(&engine, &[id], |e| {
+        if !asked
+            && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.error == SslError::WantWrite)
+        {
+            asked = true;
+            engine.action(id, Action::KeyUpdate);
+        }
+    });
+    let evs = &events[&id];
+    assert!(
+        asked,
+        "the scenario makes SSL_read return WANT_WRITE:\n{}",
+        dump(evs)
+    );
+    assert_eq!(close(evs).reason, CloseReason::Clean, "{}", dump(evs));
+    let key_update = calls(evs)
+        .into_iter()
+        .find(|c| c.op == Op::KeyUpdate)
+        .expect("the action ran");
+    assert_eq!(key_update.ret, 1);
+    assert!(
+        has_msg(&msgs(evs), MsgDir::Out, HANDSHAKE, 11),
+        "the Certificate flight went out first"
+    );
+}
+
+/// Regression: a live renegotiation while the server keeps sending used SSL_do_handshake, which
+/// aborts with unexpected_message when application data arrives; SSL_read now drives it.
+#[test]
+fn a_live_renegotiation_is_driven_by_ssl_read_while_data_flows() {
+    let mut server = SServer::start(&["-tls1_2", "-client_renegotiation"]);
+    let mut spec = lab_trusting_spec(server.target());
+    spec.tls_max = Some(tlsscope::probe::TlsVersion::Tls12);
+    spec.workload.send = Some(b"hello\n".to_vec());
+    spec.workload.read_for = Some(Duration::from_secs(2));
+    let engine = Engine::start(EngineOptions::default()).expect("engine");
+    let id = engine.connect(spec);
+    let (mut asked, mut typed) = (false, false);
+    let events = collect(&engine, &[id], |e| {
+        if !typed && matches!(e.kind, EventKind::Tls(_)) {
+            typed = true;
+            // s_server sends each line typed on its stdin: data keeps arriving.
+            server.type_repeatedly("some data from the server");
+        }
+        if !asked && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.bytes > 0) {
+            asked = true;
+            engine.action(id, Action::Renegotiate);
+        }
+    });
+    let evs = &events[&id];
+    assert!(asked, "{}", dump(evs));
+    assert_eq!(close(evs).reason, CloseReason::Clean, "{}", dump(evs));
+    assert!(calls(evs)
+        .iter()
+        .any(|c| c.op == Op::Renegotiate && c.ret == 1));
+    let reneg_hello = calls(evs).into_iter().any(|c| {
+        c.op == Op::Read && has_msg(&msgs_in(evs, c.id), MsgDir::Out, HANDSHAKE, CLIENT_HELLO)
+    });
+    assert!(
+        reneg_hello,
+        "SSL_read wrote the renegotiation ClientHello:\n{}",
+        dump(evs)
+    );
+    assert!(tls_infos(evs).len() >= 2, "{}", dump(evs));
+}

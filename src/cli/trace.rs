@@ -309,6 +309,8 @@ pub fn run(args: TraceArgs) -> Result<Outcome, super::CliError> {
             for event in batch {
                 match &event.kind {
                     EventKind::Error(message) => last_error = Some(message.to_string()),
+                    // A failed address before a successful connect is not why the run failed.
+                    EventKind::Connected(_) => last_error = None,
                     EventKind::Close(c) => close = Some(*c),
                     _ => {}
                 }

@@ -103,6 +103,8 @@ pub struct Conn {
     read_phase: ReadPhase,
     /// Bytes to send when the read phase's time is up (taken once).
     then_send: Option<Vec<u8>>,
+    /// The read phase's time ran out while an action was under way.
+    read_time_is_up: bool,
     actions: Vec<Action>,
     /// Step to return to when an action is done.
     resume: Option<Step>,
@@ -180,6 +182,7 @@ impl Conn {
             write_in_flight: false,
             read_phase,
             then_send,
+            read_time_is_up: false,
             actions,
             resume: None,
             hello_since_tls: false,
@@ -256,6 +259,8 @@ impl Conn {
 
     /// Called when `now` passed one of the deadlines.
     pub fn on_deadline(&mut self, now: Nanos, reg: &Registry) -> Turn {
+        // Said before the wait ends, so the reason can tell what it was waiting for.
+        let doing = self.doing();
         if let Some((since, interest)) = self.waiting {
             self.end_wait(since, interest, Woke::Timeout);
         }
@@ -265,7 +270,7 @@ impl Conn {
                 .timeout
                 .map(|t| t.as_secs_f64())
                 .unwrap_or_default();
-            let reason = format!("timed out after {secs} s (--timeout) {}", self.doing());
+            let reason = format!("timed out after {secs} s (--timeout) {doing}");
             return self.close(CloseReason::Timeout, Some(reason), reg);
         }
         self.phase_deadline = None;
@@ -278,22 +283,40 @@ impl Conn {
                 );
                 self.close(CloseReason::Timeout, Some(reason), reg)
             }
-            Step::Reading if self.then_send.is_some() => {
-                // --read-for elapsed: send the second message, then read again.
-                self.request = self.then_send.take().unwrap_or_default();
-                self.request_pos = 0;
-                self.step = Step::Writing;
-                self.drive(reg)
-            }
             Step::Reading => {
-                // --read-for elapsed: the workload is done, close politely.
-                self.workload_done = true;
-                self.step = Step::ShuttingDown { sent: false };
-                record::push(self.id, EventKind::Phase(Phase::Shutdown));
+                let next = self.read_time_up();
+                self.follow(next, reg)
+            }
+            Step::Acting { .. } if self.resume == Some(Step::Reading) => {
+                // --read-for ran out during an action: finish the action, then end the reading.
+                self.read_time_is_up = true;
                 self.drive(reg)
             }
             Step::ShuttingDown { .. } => self.close(CloseReason::Clean, None, reg),
             _ => self.drive(reg),
+        }
+    }
+
+    /// --read-for's time is up: send the second message and read again, or close politely.
+    fn read_time_up(&mut self) -> Next {
+        self.read_time_is_up = false;
+        if let Some(bytes) = self.then_send.take() {
+            self.request = bytes;
+            self.request_pos = 0;
+            self.step = Step::Writing;
+            return Next::Continue;
+        }
+        self.workload_done = true;
+        self.begin_shutdown()
+    }
+
+    /// Carries out what a step outside `drive` decided.
+    fn follow(&mut self, next: Next, reg: &Registry) -> Turn {
+        match next {
+            Next::Continue => self.drive(reg),
+            Next::Wait(interest) => self.start_wait(interest, reg),
+            Next::Close(reason, message) => self.close(reason, message, reg),
+            Next::ConnectFailed(e) => self.connect_failed(e, reg),
         }
     }
 
@@ -303,9 +326,12 @@ impl Conn {
             return Turn::Closed;
         }
         self.actions.push(action);
-        if let (Some((since, interest)), Step::Reading) = (self.waiting, self.step) {
-            // Reading is the only wait an action may interrupt: no call is mid-retry there.
-            self.end_wait(since, interest, Woke::Command);
+        // Only a read that waits for data with no handshake under way may be interrupted; an
+        // SSL_read that is still writing a handshake flight must be retried first (the action
+        // then starts from `read`).
+        let idle_read = self.step == Step::Reading && !self.handshake_under_way();
+        if let (Some((since, Interest::Read)), true) = (self.waiting, idle_read) {
+            self.end_wait(since, Interest::Read, Woke::Command);
             return self.drive(reg);
         }
         Turn::Parked
@@ -341,6 +367,13 @@ impl Conn {
             }
         }
         Turn::Yielded
+    }
+
+    /// A (re)handshake or post-handshake flight is in progress inside OpenSSL.
+    fn handshake_under_way(&self) -> bool {
+        self.tls
+            .as_ref()
+            .is_some_and(|t| !t.ssl().is_init_finished())
     }
 
     /// What the connection was doing, for timeout messages.

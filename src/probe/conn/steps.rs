@@ -118,6 +118,9 @@ impl Conn {
     /// Next step once the handshake or an action completed.
     pub(super) fn after_handshake(&mut self) -> Next {
         if let Some(step) = self.resume.take() {
+            if step == Step::Reading && self.read_time_is_up {
+                return self.read_time_up();
+            }
             self.step = step;
             return Next::Continue;
         }
@@ -162,10 +165,19 @@ impl Conn {
                     "TLS 1.2 and a peer that allows it"
                 };
                 let detail = errors::error_queue();
-                return Next::Close(
-                    CloseReason::Failed,
-                    Some(format!("{name} refused by OpenSSL: it needs {needs}, this connection is {version}{detail}")),
-                );
+                let fits = (action == Action::KeyUpdate) == (version == "TLSv1.3");
+                let reason = if fits {
+                    format!("{name} refused by OpenSSL{detail}")
+                } else {
+                    format!("{name} refused by OpenSSL: it needs {needs}, this connection is {version}{detail}")
+                };
+                return Next::Close(CloseReason::Failed, Some(reason));
+            }
+            if action == Action::Renegotiate && self.resume == Some(Step::Reading) {
+                // While reading, SSL_read drives the renegotiation itself and passes on any
+                // application data that arrives in between; SSL_do_handshake would treat that
+                // data as an unexpected message and abort.
+                return self.after_handshake();
             }
             self.step = Step::Acting {
                 action,
@@ -173,9 +185,13 @@ impl Conn {
             };
             return Next::Continue;
         }
+        let during = match action {
+            Action::KeyUpdate => "key update",
+            Action::Renegotiate => "renegotiation",
+        };
         match self.call(Op::DoHandshake, |tls| tls.do_handshake().map(|()| (1, 0))) {
             Ok(_) => self.after_handshake(),
-            Err(e) => self.on_error(e, "handshake"),
+            Err(e) => self.on_error(e, during),
         }
     }
 
@@ -192,7 +208,7 @@ impl Conn {
     }
 
     pub(super) fn write(&mut self) -> Next {
-        if !self.write_in_flight && !self.actions.is_empty() {
+        if !self.write_in_flight && !self.actions.is_empty() && !self.handshake_under_way() {
             self.resume = Some(Step::Writing);
             return self.begin_action();
         }
@@ -249,14 +265,15 @@ impl Conn {
     }
 
     pub(super) fn begin_shutdown(&mut self) -> Next {
-        self.phase_deadline = None;
+        // Bounded even if our close_notify cannot be flushed (the peer is not reading).
+        self.phase_deadline = Some(record::now() + SHUTDOWN_GRACE.as_nanos() as Nanos);
         record::push(self.id, EventKind::Phase(Phase::Shutdown));
         self.step = Step::ShuttingDown { sent: false };
         Next::Continue
     }
 
     pub(super) fn read(&mut self) -> Next {
-        if !self.actions.is_empty() {
+        if !self.actions.is_empty() && !self.handshake_under_way() {
             self.resume = Some(Step::Reading);
             return self.begin_action();
         }
@@ -296,8 +313,19 @@ impl Conn {
             }
             Err(e) if is_want(e.code()) => self.on_want(e.code()),
             Err(e) if self.notify_sent => {
-                // Our close_notify is out; the peer closing TCP without answering is common.
-                let _ = e;
+                // Our close_notify is out; the peer closing (or resetting) TCP without answering
+                // is common. Anything else is kept in the trace, though the session is over.
+                let tap = self.tls.as_ref().map(|t| t.get_ref());
+                let closed = tap.is_some_and(|t| t.eof || t.os_error == Some(libc::ECONNRESET));
+                if !closed && !errors::is_unexpected_eof(&e, false) {
+                    let reason = errors::ssl_reason(&e);
+                    record::push(
+                        self.id,
+                        EventKind::Error(
+                            format!("after our close_notify, SSL_shutdown failed: {reason}").into(),
+                        ),
+                    );
+                }
                 Next::Close(CloseReason::Clean, None)
             }
             Err(e) => self.on_error(e, "shutdown"),
