@@ -22,7 +22,6 @@ pub struct Tap<S> {
     first: [u8; FIRST_BYTES],
     first_len: usize,
     pub bytes_read: u64,
-    pub bytes_written: u64,
 }
 
 impl<S> Tap<S> {
@@ -36,7 +35,6 @@ impl<S> Tap<S> {
             first: [0; FIRST_BYTES],
             first_len: 0,
             bytes_read: 0,
-            bytes_written: 0,
         }
     }
 
@@ -81,7 +79,6 @@ impl<S> Tap<S> {
             }
             Dir::Write => {
                 self.write_blocked |= would_block;
-                self.bytes_written += u64::from(got);
             }
         }
         if os_error.is_some() {

@@ -112,9 +112,6 @@ pub struct Conn {
     workload_done: bool,
     notify_sent: bool,
     notify_received: bool,
-    /// Application bytes read and written.
-    pub bytes_read: u64,
-    pub bytes_written: u64,
     sampler: sockstat::Sampler,
     /// The address being connected to.
     current_addr: Option<SocketAddr>,
@@ -189,8 +186,6 @@ impl Conn {
             workload_done: false,
             notify_sent: false,
             notify_received: false,
-            bytes_read: 0,
-            bytes_written: 0,
             current_addr: None,
             sampler: sockstat::Sampler::default(),
         }

@@ -231,7 +231,6 @@ impl Conn {
             Ok((n, _)) => {
                 self.write_in_flight = false;
                 let n = n as usize;
-                self.bytes_written += n as u64;
                 if from_request {
                     self.request_pos += n;
                 } else {
@@ -281,10 +280,7 @@ impl Conn {
         match self.call(Op::Read, |tls| {
             tls.ssl_read(&mut buf).map(|n| (n as i32, n as u32))
         }) {
-            Ok((n, _)) => {
-                self.bytes_read += n as u64;
-                Next::Continue
-            }
+            Ok(_) => Next::Continue,
             Err(e) => self.on_error(e, "read"),
         }
     }
