@@ -5,6 +5,7 @@ pub mod cert_time;
 pub mod diagnosis;
 pub mod event;
 pub mod explain;
+pub mod format;
 pub mod jsonl;
 pub mod jsonl_read;
 pub mod names;
