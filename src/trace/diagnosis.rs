@@ -133,6 +133,7 @@ impl Diagnosis {
                 },
                 match wait.woke {
                     Woke::Timeout => "by timeout",
+                    Woke::Elapsed => "when our own time for it ran out",
                     Woke::Readable => "readable",
                     Woke::Writable => "writable",
                     Woke::Command => "by a command",

@@ -47,6 +47,14 @@ pub enum EventKind {
     Close(Close),
     /// Something went wrong; a human-readable, one-line reason. Followed by a `Close`.
     Error(Box<str>),
+    /// Our side of the negotiation and what we plan to do, once per connection before resolving
+    /// (boxed: once per connection).
+    Setup(Box<Setup>),
+    /// An HTTP response head was parsed from what SSL_read returned, or the response (as its head
+    /// framed it) became complete. Emitted once for the head and once when complete.
+    Http(Box<HttpResponse>),
+    /// The verdict on the connection (see [`crate::trace::verdict`]); written just before `Close`.
+    Verdict(Box<crate::trace::verdict::Verdict>),
     /// Events the recorder could not keep. Never emitted by the current engine (its channel is
     /// unbounded), but part of the vocabulary so a consumer can show a non-zero count.
     Dropped { count: u64 },
@@ -64,6 +72,15 @@ pub enum Phase {
 }
 
 impl Phase {
+    pub const ALL: [Phase; 6] = [
+        Phase::Resolve,
+        Phase::Connect,
+        Phase::Handshake,
+        Phase::Action,
+        Phase::Workload,
+        Phase::Shutdown,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Phase::Resolve => "resolve",
@@ -200,6 +217,8 @@ pub enum Dir {
 }
 
 impl Dir {
+    pub const ALL: [Dir; 2] = [Dir::Read, Dir::Write];
+
     pub fn name(self) -> &'static str {
         match self {
             Dir::Read => "read",
@@ -242,6 +261,8 @@ pub enum Interest {
 }
 
 impl Interest {
+    pub const ALL: [Interest; 3] = [Interest::Read, Interest::Write, Interest::ReadWrite];
+
     pub fn name(self) -> &'static str {
         match self {
             Interest::Read => "read",
@@ -256,17 +277,30 @@ impl Interest {
 pub enum Woke {
     Readable,
     Writable,
+    /// A deadline the user set for failure passed (`--timeout`, the connect timeout).
     Timeout,
+    /// A time we chose to spend ran out (`--read-for`, the shutdown grace): not a stall.
+    Elapsed,
     Command,
     Hangup,
 }
 
 impl Woke {
+    pub const ALL: [Woke; 6] = [
+        Woke::Readable,
+        Woke::Writable,
+        Woke::Timeout,
+        Woke::Elapsed,
+        Woke::Command,
+        Woke::Hangup,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Woke::Readable => "readable",
             Woke::Writable => "writable",
             Woke::Timeout => "timeout",
+            Woke::Elapsed => "elapsed",
             Woke::Command => "command",
             Woke::Hangup => "hangup",
         }
@@ -299,6 +333,8 @@ pub enum MsgDir {
 }
 
 impl MsgDir {
+    pub const ALL: [MsgDir; 2] = [MsgDir::In, MsgDir::Out];
+
     pub fn name(self) -> &'static str {
         match self {
             MsgDir::In => "in",
@@ -317,7 +353,77 @@ pub struct Msg {
     pub msg_type: u8,
     /// Alert level (1 warning, 2 fatal) for alerts, else 0.
     pub level: u8,
+    /// For a KeyUpdate: its request_update byte (1: update_requested, the peer must answer with
+    /// its own KeyUpdate). 0 otherwise.
+    pub request_update: u8,
     pub len: u32,
+}
+
+impl Msg {
+    /// A handshake message of this type (`names::handshake_name` numbering).
+    pub fn is_handshake(&self, msg_type: u8) -> bool {
+        self.content == 22 && self.msg_type == msg_type
+    }
+
+    /// A fatal alert, in or out.
+    pub fn is_fatal_alert(&self) -> bool {
+        self.content == 21 && self.level == 2
+    }
+
+    /// An empty Certificate message (the answer to a CertificateRequest when we have no
+    /// certificate): 4-byte header + 3-byte list length in TLS 1.2, + 1-byte context in TLS 1.3.
+    pub fn is_empty_certificate(&self) -> bool {
+        self.is_handshake(11) && self.len <= 8
+    }
+}
+
+/// Our side of the negotiation, and the workload, as configured for one connection.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Setup {
+    /// Target as the user wrote it (`HOST:PORT`).
+    pub target: String,
+    /// The server name sent in the ClientHello; `None`: no SNI extension.
+    pub sni: Option<String>,
+    /// ALPN protocols offered, in order of preference (empty: no ALPN extension).
+    pub alpn: Vec<String>,
+    /// Lowest and highest protocol version offered (`TLSv1.2`, `TLSv1.3`).
+    pub version_min: String,
+    pub version_max: String,
+    /// Cipher suites offered for TLS 1.2 and below, and for TLS 1.3.
+    pub ciphers_tls12: u32,
+    pub ciphers_tls13: u32,
+    /// A client certificate is configured (so a CertificateRequest can be answered).
+    pub client_cert: bool,
+    /// Certificate verification is on.
+    pub verify: bool,
+    /// SSL_MODE_AUTO_RETRY is on.
+    pub auto_retry: bool,
+    /// The workload: an HTTP GET path, bytes of a message to send, bytes to upload.
+    pub http_get: Option<String>,
+    pub send_bytes: u64,
+    pub upload_bytes: u64,
+    /// How long we keep reading after our writes, in ns (`--read-for`); `None`: until the peer
+    /// closes (HTTP) or no read phase.
+    pub read_for: Option<Nanos>,
+}
+
+/// What tlsscope parsed of an HTTP/1.x response (only with an HTTP workload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Bytes of the response head (status line and headers, with the blank line).
+    pub head_bytes: u32,
+    /// `Content-Length`, when the response has one.
+    pub content_length: Option<u64>,
+    /// `Transfer-Encoding: chunked`.
+    pub chunked: bool,
+    /// The server said `Connection: close`.
+    pub close: bool,
+    /// Response bytes (head and body) received when this event was recorded.
+    pub received: u64,
+    /// The whole response has arrived, as its framing says (Content-Length reached, or the last
+    /// chunk). False for a body delimited by the close of the connection.
+    pub complete: bool,
 }
 
 /// Buffer levels of one connection at one instant.
@@ -396,6 +502,15 @@ pub enum CloseReason {
 }
 
 impl CloseReason {
+    pub const ALL: [CloseReason; 6] = [
+        CloseReason::Clean,
+        CloseReason::Eof,
+        CloseReason::Reset,
+        CloseReason::Timeout,
+        CloseReason::Stopped,
+        CloseReason::Failed,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             CloseReason::Clean => "clean",
@@ -443,6 +558,9 @@ impl Event {
             EventKind::Connected(_) => "connected",
             EventKind::Close(_) => "close",
             EventKind::Error(_) => "error",
+            EventKind::Setup(_) => "setup",
+            EventKind::Http(_) => "http",
+            EventKind::Verdict(_) => "verdict",
             EventKind::Dropped { .. } => "dropped",
         }
     }

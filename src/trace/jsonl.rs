@@ -37,6 +37,9 @@ pub fn to_json(event: &Event) -> Value {
             if m.content == 21 {
                 v["level"] = json!(if m.level == 2 { "fatal" } else { "warning" });
             }
+            if m.is_handshake(24) {
+                v["request_update"] = json!(m.request_update == 1);
+            }
             v
         }
         EventKind::Sock(s) => {
@@ -67,6 +70,19 @@ pub fn to_json(event: &Event) -> Value {
             "notify_received": c.notify_received, "workload_done": c.workload_done,
         }),
         EventKind::Error(message) => json!({ "message": message }),
+        EventKind::Setup(s) => json!({
+            "target": s.target, "sni": s.sni, "alpn": s.alpn, "version_min": s.version_min,
+            "version_max": s.version_max, "ciphers_tls12": s.ciphers_tls12,
+            "ciphers_tls13": s.ciphers_tls13, "client_cert": s.client_cert, "verify": s.verify,
+            "auto_retry": s.auto_retry, "http_get": s.http_get, "send_bytes": s.send_bytes,
+            "upload_bytes": s.upload_bytes, "read_for": s.read_for,
+        }),
+        EventKind::Http(h) => json!({
+            "status": h.status, "head_bytes": h.head_bytes, "content_length": h.content_length,
+            "chunked": h.chunked, "close": h.close, "received": h.received,
+            "complete": h.complete,
+        }),
+        EventKind::Verdict(v) => super::verdict_json::to_json(v),
         EventKind::Dropped { count } => json!({ "count": count }),
     };
     if let Value::Object(fields) = fields {
@@ -139,6 +155,7 @@ mod tests {
                 content: 21,
                 msg_type: 40,
                 level: 2,
+                request_update: 0,
                 len: 2,
             }),
         };

@@ -102,18 +102,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
     let t = line.u64("t")?;
     let conn = line.u32("conn")?;
     let kind = match line.str("kind")? {
-        "phase" => EventKind::Phase(line.named(
-            "phase",
-            [
-                Phase::Resolve,
-                Phase::Connect,
-                Phase::Handshake,
-                Phase::Action,
-                Phase::Workload,
-                Phase::Shutdown,
-            ],
-            Phase::name,
-        )?),
+        "phase" => EventKind::Phase(line.named("phase", Phase::ALL, Phase::name)?),
         "call" => EventKind::Call(Call {
             id: line.u32("id")?,
             op: line.named("op", Op::ALL, Op::name)?,
@@ -127,7 +116,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
         }),
         "io" => EventKind::Io(Io {
             call: line.call()?,
-            dir: line.named("dir", [Dir::Read, Dir::Write], Dir::name)?,
+            dir: line.named("dir", Dir::ALL, Dir::name)?,
             want: line.u32("want")?,
             got: line.u32("got")?,
             would_block: line.bool("would_block")?,
@@ -136,23 +125,9 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 .and_then(|n| names::errno_from_name(&n)),
         }),
         "wait" => EventKind::Wait(Wait {
-            interest: line.named(
-                "for",
-                [Interest::Read, Interest::Write, Interest::ReadWrite],
-                Interest::name,
-            )?,
+            interest: line.named("for", Interest::ALL, Interest::name)?,
             dur: line.u64("dur")?,
-            woke: line.named(
-                "woke",
-                [
-                    Woke::Readable,
-                    Woke::Writable,
-                    Woke::Timeout,
-                    Woke::Command,
-                    Woke::Hangup,
-                ],
-                Woke::name,
-            )?,
+            woke: line.named("woke", Woke::ALL, Woke::name)?,
         }),
         "state" => {
             let flags = line
@@ -192,10 +167,14 @@ pub fn from_line(text: &str) -> Result<Event, String> {
             };
             EventKind::Msg(Msg {
                 call: line.call()?,
-                dir: line.named("dir", [MsgDir::In, MsgDir::Out], MsgDir::name)?,
+                dir: line.named("dir", MsgDir::ALL, MsgDir::name)?,
                 content,
                 msg_type,
                 level,
+                request_update: match value.get("request_update").and_then(Value::as_bool) {
+                    Some(true) => 1,
+                    _ => 0,
+                },
                 len: line.u32("len")?,
             })
         }
@@ -265,18 +244,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
             }))
         }
         "close" => EventKind::Close(Close {
-            reason: line.named(
-                "reason",
-                [
-                    CloseReason::Clean,
-                    CloseReason::Eof,
-                    CloseReason::Reset,
-                    CloseReason::Timeout,
-                    CloseReason::Stopped,
-                    CloseReason::Failed,
-                ],
-                CloseReason::name,
-            )?,
+            reason: line.named("reason", CloseReason::ALL, CloseReason::name)?,
             notify_sent: line.bool("notify_sent")?,
             notify_received: line.bool("notify_received")?,
             workload_done: value
@@ -285,12 +253,56 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 .unwrap_or(false),
         }),
         "error" => EventKind::Error(line.str("message")?.into()),
+        "setup" => EventKind::Setup(Box::new(setup_from(&line)?)),
+        "http" => EventKind::Http(Box::new(HttpResponse {
+            status: u16::try_from(line.u64("status")?)
+                .map_err(|_| "field `status` is too large")?,
+            head_bytes: line.u32("head_bytes")?,
+            content_length: value.get("content_length").and_then(Value::as_u64),
+            chunked: line.bool("chunked")?,
+            close: line.bool("close")?,
+            received: line.u64("received")?,
+            complete: line.bool("complete")?,
+        })),
+        "verdict" => EventKind::Verdict(Box::new(super::verdict_json::from_json(&value)?)),
         "dropped" => EventKind::Dropped {
             count: line.u64("count")?,
         },
         other => return Err(format!("unknown kind {other:?}")),
     };
     Ok(Event { t, conn, kind })
+}
+
+fn setup_from(line: &Line) -> Result<Setup, String> {
+    let strings = |key: &str| -> Vec<String> {
+        line.0
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let count = |key: &str| line.0.get(key).and_then(Value::as_u64).unwrap_or(0);
+    Ok(Setup {
+        target: line.str("target")?.to_string(),
+        sni: line.opt_str("sni"),
+        alpn: strings("alpn"),
+        version_min: line.opt_str("version_min").unwrap_or_default(),
+        version_max: line.opt_str("version_max").unwrap_or_default(),
+        ciphers_tls12: u32::try_from(count("ciphers_tls12")).unwrap_or(u32::MAX),
+        ciphers_tls13: u32::try_from(count("ciphers_tls13")).unwrap_or(u32::MAX),
+        client_cert: line.bool("client_cert")?,
+        verify: line.bool("verify")?,
+        auto_retry: line.bool("auto_retry")?,
+        http_get: line.opt_str("http_get"),
+        send_bytes: count("send_bytes"),
+        upload_bytes: count("upload_bytes"),
+        read_for: line.0.get("read_for").and_then(Value::as_u64),
+    })
 }
 
 /// Parses a whole JSONL trace; the error names the first bad line.
@@ -361,7 +373,8 @@ mod tests {
             content: 22,
             msg_type: 24,
             level: 0,
-            len: 1,
+            request_update: 1,
+            len: 5,
         }));
         round_trip(EventKind::Msg(Msg {
             call: None,
@@ -369,6 +382,7 @@ mod tests {
             content: 21,
             msg_type: 0,
             level: 1,
+            request_update: 0,
             len: 2,
         }));
         round_trip(EventKind::Sock(Sock {
@@ -409,6 +423,50 @@ mod tests {
         }));
         round_trip(EventKind::Error("peer closed".into()));
         round_trip(EventKind::Dropped { count: 3 });
+        round_trip(EventKind::Setup(Box::new(Setup {
+            target: "example.com:443".into(),
+            sni: Some("example.com".into()),
+            alpn: vec!["h2".into(), "http/1.1".into()],
+            version_min: "TLSv1.2".into(),
+            version_max: "TLSv1.3".into(),
+            ciphers_tls12: 30,
+            ciphers_tls13: 3,
+            client_cert: true,
+            verify: true,
+            auto_retry: false,
+            http_get: Some("/".into()),
+            send_bytes: 0,
+            upload_bytes: 1 << 20,
+            read_for: Some(2_000_000_000),
+        })));
+        round_trip(EventKind::Http(Box::new(HttpResponse {
+            status: 413,
+            head_bytes: 80,
+            content_length: Some(20),
+            chunked: false,
+            close: true,
+            received: 100,
+            complete: true,
+        })));
+        round_trip(EventKind::Verdict(Box::new(
+            crate::trace::verdict::Verdict {
+                class: crate::trace::verdict::Class::WriteDeadlock,
+                summary: "We wait to write; the peer waits to write to us.".into(),
+                evidence: vec![crate::trace::verdict::Evidence {
+                    text: "receive queue 115 KiB of 128 KiB".into(),
+                    call: Some(9),
+                    t: Some(77),
+                }],
+                next_user: vec!["read while writing".into()],
+                next_code: vec!["poll for both".into()],
+                breakdown: crate::trace::verdict::Breakdown {
+                    wait_write: 5,
+                    total: 9,
+                    ..Default::default()
+                },
+                focus: Some(9),
+            },
+        )));
     }
 
     #[test]

@@ -452,7 +452,10 @@ impl ConnTrace {
             EventKind::Connected(ep) => self.endpoints = Some(**ep),
             EventKind::Close(c) => self.close = Some(*c),
             EventKind::Error(msg) => self.error = Some(msg.to_string()),
-            EventKind::Dropped { .. } => {}
+            EventKind::Dropped { .. }
+            | EventKind::Setup(_)
+            | EventKind::Http(_)
+            | EventKind::Verdict(_) => {}
         }
         self.last_t = self.last_t.max(e.t);
         self.events.push(e.clone());

@@ -116,6 +116,13 @@ pub fn describe(e: &Event) -> String {
             if m.content == 21 && m.level == 2 {
                 s.push_str(" fatal");
             }
+            if m.is_handshake(24) {
+                s.push_str(if m.request_update == 1 {
+                    " update_requested"
+                } else {
+                    " update_not_requested"
+                });
+            }
         }
         EventKind::Sock(k) => {
             let _ = write!(
@@ -164,6 +171,45 @@ pub fn describe(e: &Event) -> String {
         }
         EventKind::Error(message) => {
             let _ = write!(s, "error {message}");
+        }
+        EventKind::Setup(setup) => {
+            let _ = write!(
+                s,
+                "setup {} sni={} alpn={} versions {}..{} ciphers tls1.2:{} tls1.3:{} client-cert={} verify={} auto-retry={}",
+                setup.target,
+                setup.sni.as_deref().unwrap_or("(none)"),
+                if setup.alpn.is_empty() { "(none)".to_string() } else { setup.alpn.join(",") },
+                setup.version_min,
+                setup.version_max,
+                setup.ciphers_tls12,
+                setup.ciphers_tls13,
+                yes_no(setup.client_cert),
+                yes_no(setup.verify),
+                yes_no(setup.auto_retry),
+            );
+        }
+        EventKind::Http(h) => {
+            let framing = match (h.content_length, h.chunked) {
+                (Some(n), _) => format!("Content-Length {n}"),
+                (None, true) => "chunked".to_string(),
+                (None, false) => "until close".to_string(),
+            };
+            let _ = write!(
+                s,
+                "http  {} status {}, head {} B, body {framing}{}, {} B received",
+                if h.complete {
+                    "response complete:"
+                } else {
+                    "response:"
+                },
+                h.status,
+                h.head_bytes,
+                if h.close { ", Connection: close" } else { "" },
+                h.received
+            );
+        }
+        EventKind::Verdict(v) => {
+            let _ = write!(s, "verdict {}: {}", v.class.name(), v.summary);
         }
         EventKind::Dropped { count } => {
             let _ = write!(s, "DROPPED {count} events");
