@@ -333,7 +333,11 @@ fn text_trace_ends_with_a_diagnosis() {
         .nth(1)
         .expect("a diagnosis section");
     assert!(
-        diagnosis.contains("SSL_read wrote to the socket in call #"),
+        diagnosis.starts_with("  verdict: renegotiation (note)"),
+        "{diagnosis}"
+    );
+    assert!(
+        diagnosis.contains("SSL_read wrote to the socket in 1 call(s), first #"),
         "{diagnosis}"
     );
     assert!(diagnosis.contains("Ended clean"), "{diagnosis}");
@@ -341,8 +345,9 @@ fn text_trace_ends_with_a_diagnosis() {
     let out = tlsscope(&["trace", "lab:slow-reader", "--timeout", "1"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
+    assert!(text.contains("verdict: peer-not-reading (stall)"), "{text}");
     assert!(text.contains("after SSL_write #"), "{text}");
-    assert!(text.contains("the peer is not reading"), "{text}");
+    assert!(text.contains("the peer does not read"), "{text}");
 }
 
 #[test]

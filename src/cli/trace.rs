@@ -2,7 +2,7 @@
 
 use super::units;
 use crate::probe::{self, ClientIdentity, ConnectSpec, EngineOptions, Sni, Target, TlsVersion};
-use crate::trace::{diagnosis, jsonl, text::TextWriter, CloseReason, Event, EventKind};
+use crate::trace::{diagnosis::Diagnoser, jsonl, text::TextWriter, CloseReason, Event, EventKind};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -290,8 +290,8 @@ pub fn run(args: TraceArgs) -> Result<Outcome, super::CliError> {
     let mut last_error: Option<String> = None;
     let mut close = None;
     let mut write_failed: Option<std::io::Error> = None;
-    // Kept for the closing diagnosis of the text format (fixed-size events: cheap to keep).
-    let mut recorded: Vec<Event> = Vec::new();
+    // The verdict and the closing diagnosis, from bounded per-connection facts.
+    let mut diagnoser = Diagnoser::new();
     // A little beyond the connection's own deadline, so its timeout (with its reason) fires first.
     let limit = prepared
         .spec
@@ -303,10 +303,8 @@ pub fn run(args: TraceArgs) -> Result<Outcome, super::CliError> {
         EngineOptions::default(),
         limit,
         |batch: &[Event]| {
-            if args.format == Format::Text {
-                recorded.extend_from_slice(batch);
-            }
             for event in batch {
+                let verdict = diagnoser.feed(event);
                 match &event.kind {
                     EventKind::Error(message) => last_error = Some(message.to_string()),
                     // A failed address before a successful connect is not why the run failed.
@@ -317,10 +315,13 @@ pub fn run(args: TraceArgs) -> Result<Outcome, super::CliError> {
                 if write_failed.is_some() {
                     continue;
                 }
-                let result = match args.format {
-                    Format::Text => writer.write_event(event, &mut out),
-                    Format::Jsonl => writeln!(out, "{}", jsonl::to_line(event)),
-                };
+                let result = verdict
+                    .iter()
+                    .chain(std::iter::once(event))
+                    .try_for_each(|e| match args.format {
+                        Format::Text => writer.write_event(e, &mut out),
+                        Format::Jsonl => writeln!(out, "{}", jsonl::to_line(e)),
+                    });
                 if let Err(e) = result {
                     write_failed = Some(e);
                 }
@@ -334,10 +335,10 @@ pub fn run(args: TraceArgs) -> Result<Outcome, super::CliError> {
     )
     .map_err(|e| super::CliError::Failed(format!("cannot start the engine: {e}")))?;
     if args.format == Format::Text && write_failed.is_none() {
-        if let Some(conn) = recorded.first().map(|e| e.conn) {
+        for conn in diagnoser.conns() {
             let mut text = String::from("\ndiagnosis:\n");
-            for sentence in diagnosis::diagnose(&recorded, conn).sentences() {
-                text.push_str(&format!("  {sentence}\n"));
+            for line in diagnoser.section(conn) {
+                text.push_str(&format!("  {line}\n"));
             }
             if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
                 write_failed = Some(e);

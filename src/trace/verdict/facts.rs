@@ -1,0 +1,462 @@
+//! A bounded, streaming summary of one connection's events: counters, the last and first of
+//! what matters, the current wait. Fed one event at a time (live or at the end of a trace), it
+//! keeps no list that grows with the trace, so a verdict costs the same after 10 or 10^7 events.
+
+use crate::trace::event::*;
+
+/// A message and where it was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub t: Nanos,
+    pub call: Option<CallId>,
+}
+
+/// An alert, in or out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alert {
+    pub desc: u8,
+    pub fatal: bool,
+    pub at: Seen,
+    /// The handshake had completed when it came.
+    pub after_handshake: bool,
+    /// The call it came in (the op), if any.
+    pub op: Option<Op>,
+}
+
+/// What the socket did inside the call being recorded (io events precede their call's event).
+#[derive(Debug, Clone, Copy, Default)]
+struct CallIo {
+    call: CallId,
+    would_block: bool,
+    read: u64,
+    wrote: u64,
+}
+
+/// Everything the rules look at, for one connection.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub conn: ConnId,
+    pub setup: Option<Box<Setup>>,
+    pub first_t: Option<Nanos>,
+    pub last_t: Nanos,
+    pub phase: Option<Phase>,
+    /// When each phase (in `Phase::ALL` order) first began.
+    pub phase_start: [Option<Nanos>; 6],
+    pub peer: Option<std::net::SocketAddr>,
+
+    // ----- handshake -----
+    pub hello_out: Option<Seen>,
+    /// The first message from the server (anything in after our ClientHello).
+    pub first_in: Option<Seen>,
+    pub server_hello: Option<Seen>,
+    pub handshake_done: Option<Nanos>,
+    pub version: Option<String>,
+    pub alpn: Option<String>,
+    pub verify: Option<String>,
+    /// Handshake round trips: our flight out → the first message in after it.
+    pub round_trips: u32,
+    pub longest_round_trip: Nanos,
+    awaiting_answer_since: Option<Nanos>,
+    /// CertificateRequest in during the handshake, and in after it (post-handshake auth).
+    pub cert_request: Option<Seen>,
+    pub post_handshake_cert_request: Option<Seen>,
+    /// Our Certificate message answering a request: `Some(true)` when it was empty.
+    pub cert_sent_empty: Option<bool>,
+    pub alert_in: Option<Alert>,
+    pub alert_out: Option<Alert>,
+
+    // ----- after the handshake -----
+    pub hello_requests: u32,
+    pub first_hello_request: Option<Seen>,
+    /// Our ClientHello written after the first handshake (renegotiation), and the call.
+    pub reneg_hello_out: Option<Seen>,
+    pub reneg_hello_op: Option<Op>,
+    pub key_update_in: Option<(Seen, bool)>,
+    pub key_update_out: Option<(Seen, bool, Option<Op>)>,
+    pub tickets_in: u32,
+    /// SSL_read calls that returned WANT_READ without a would-block: nothing to wait for.
+    pub want_read_without_block: u32,
+    pub first_want_read_without_block: Option<CallId>,
+
+    // ----- calls -----
+    pub calls: u32,
+    pub want_read: u32,
+    pub want_write: u32,
+    pub in_openssl: Nanos,
+    pub last_call: Option<(Nanos, Call)>,
+    /// The first call that returned WANT_* after the last call that made progress: the one a
+    /// stall started with.
+    pub stall_call: Option<(Nanos, Call)>,
+    pub reads_that_wrote: u32,
+    pub first_read_that_wrote: Option<(CallId, u64)>,
+    pub writes_that_read: u32,
+    pub first_write_that_read: Option<(CallId, u64)>,
+    current_io: CallIo,
+    /// SSL_read calls after the last SSL_write that made progress.
+    pub reads_since_write_progress: u32,
+
+    // ----- application data -----
+    pub app_in: u64,
+    /// SSL_read calls that returned application data.
+    pub reads_with_data: u32,
+    /// Bytes OpenSSL wrote to the socket (records, handshake included).
+    pub sock_out: u64,
+    pub app_out: u64,
+    pub first_app_in: Option<Nanos>,
+    pub last_app_in: Option<Nanos>,
+    pub last_app_out: Option<Nanos>,
+    /// Application bytes read since our last write made progress (the answer to it).
+    pub app_in_since_write: u64,
+    /// Application bytes written since the last write-blocked episode began, and when it began.
+    pub write_block_since: Option<Nanos>,
+    pub write_block_bytes: u64,
+
+    // ----- waits -----
+    pub wait_read: Nanos,
+    pub wait_write: Nanos,
+    pub wait_handshake: Nanos,
+    pub idle: Nanos,
+    /// Of `idle`, the part spent reading for the answer (`--read-for`), not in the shutdown grace.
+    pub idle_reading: Nanos,
+    pub waits: u32,
+    pub last_wait: Option<(Nanos, Wait)>,
+    pub longest_wait: Option<(Nanos, Wait)>,
+
+    // ----- buffer levels -----
+    pub last_sock: Option<(Nanos, Sock)>,
+    pub max_inq: u32,
+    pub max_outq: u32,
+    /// Samples with the peer's window at 0 since the last write progress, and the first one.
+    pub zero_window_samples: u32,
+    pub zero_window_since: Option<Nanos>,
+    /// The largest receive-queue fill while we were blocked writing.
+    pub max_inq_while_write_blocked: u32,
+    pub rtt_us: u32,
+
+    // ----- HTTP -----
+    pub http_head: Option<(Nanos, HttpResponse)>,
+    pub http_complete: Option<(Nanos, HttpResponse)>,
+
+    // ----- the end -----
+    pub eof: Option<Seen>,
+    pub os_error: Option<(Seen, i32, Dir)>,
+    pub close: Option<(Nanos, Close)>,
+    pub error: Option<String>,
+    pub dropped: u64,
+}
+
+fn phase_index(p: Phase) -> usize {
+    Phase::ALL.iter().position(|x| *x == p).unwrap_or(0)
+}
+
+impl Facts {
+    pub fn new(conn: ConnId) -> Facts {
+        Facts {
+            conn,
+            ..Facts::default()
+        }
+    }
+
+    /// Takes one event of this connection (others are ignored).
+    pub fn feed(&mut self, e: &Event) {
+        if e.conn != self.conn {
+            return;
+        }
+        self.first_t = Some(self.first_t.map_or(e.t, |f| f.min(e.t)));
+        self.last_t = self.last_t.max(e.t);
+        match &e.kind {
+            EventKind::Setup(s) => self.setup = Some(s.clone()),
+            EventKind::Phase(p) => {
+                self.phase = Some(*p);
+                let slot = &mut self.phase_start[phase_index(*p)];
+                slot.get_or_insert(e.t);
+            }
+            EventKind::Connected(ends) => self.peer = Some(ends.peer),
+            EventKind::Call(c) => self.on_call(e.t, c),
+            EventKind::Io(io) => self.on_io(e.t, io),
+            EventKind::Wait(w) => self.on_wait(e.t, w),
+            EventKind::State(_) => {}
+            EventKind::Msg(m) => self.on_msg(e.t, m),
+            EventKind::Sock(s) => self.on_sock(e.t, s),
+            EventKind::Tls(info) => {
+                self.handshake_done.get_or_insert(e.t);
+                self.version = Some(info.version.clone());
+                self.alpn = info.alpn.clone();
+                self.verify = Some(info.verify.clone());
+                self.awaiting_answer_since = None;
+            }
+            EventKind::Http(h) => {
+                if h.complete {
+                    self.http_complete = Some((e.t, **h));
+                }
+                if self.http_head.is_none() || !h.complete {
+                    self.http_head = Some((e.t, **h));
+                }
+            }
+            EventKind::Close(c) => {
+                self.close = Some((e.t, *c));
+                self.last_t = self.last_t.max(e.t);
+            }
+            EventKind::Error(m) => self.error = Some(m.to_string()),
+            EventKind::Dropped { count } => self.dropped += count,
+            EventKind::Verdict(_) => {}
+        }
+    }
+
+    fn on_io(&mut self, t: Nanos, io: &Io) {
+        if let Some(call) = io.call {
+            if self.current_io.call != call {
+                self.current_io = CallIo {
+                    call,
+                    ..CallIo::default()
+                };
+            }
+            self.current_io.would_block |= io.would_block;
+            match io.dir {
+                Dir::Read => self.current_io.read += u64::from(io.got),
+                Dir::Write => self.current_io.wrote += u64::from(io.got),
+            }
+        }
+        if io.dir == Dir::Write {
+            self.sock_out += u64::from(io.got);
+        }
+        let at = Seen { t, call: io.call };
+        if io.is_eof() {
+            self.eof.get_or_insert(at);
+        }
+        if let Some(errno) = io.os_error {
+            self.os_error.get_or_insert((at, errno, io.dir));
+        }
+    }
+
+    fn on_call(&mut self, t: Nanos, c: &Call) {
+        self.calls += 1;
+        self.in_openssl += c.dur;
+        let io = if self.current_io.call == c.id {
+            std::mem::take(&mut self.current_io)
+        } else {
+            CallIo::default()
+        };
+        match c.error {
+            SslError::WantRead => self.want_read += 1,
+            SslError::WantWrite => self.want_write += 1,
+            _ => {}
+        }
+        // Messages arrive before the call they happened in: name their call's operation now.
+        for alert in [&mut self.alert_in, &mut self.alert_out]
+            .into_iter()
+            .flatten()
+        {
+            if alert.at.call == Some(c.id) && alert.op.is_none() {
+                alert.op = Some(c.op);
+            }
+        }
+        if let Some((at, _, op)) = &mut self.key_update_out {
+            if at.call == Some(c.id) {
+                *op = Some(c.op);
+            }
+        }
+        if self.reneg_hello_out.is_some_and(|at| at.call == Some(c.id)) {
+            self.reneg_hello_op.get_or_insert(c.op);
+        }
+        let end = t + c.dur;
+        match c.op {
+            Op::Read | Op::Peek => {
+                self.reads_since_write_progress += 1;
+                if io.wrote > 0 {
+                    self.reads_that_wrote += 1;
+                    self.first_read_that_wrote.get_or_insert((c.id, io.wrote));
+                }
+                if c.error == SslError::WantRead && !io.would_block {
+                    self.want_read_without_block += 1;
+                    self.first_want_read_without_block.get_or_insert(c.id);
+                }
+                if c.bytes > 0 {
+                    self.reads_with_data += 1;
+                    self.app_in += u64::from(c.bytes);
+                    self.app_in_since_write += u64::from(c.bytes);
+                    self.first_app_in.get_or_insert(end);
+                    self.last_app_in = Some(end);
+                }
+            }
+            Op::Write => {
+                if io.read > 0 {
+                    self.writes_that_read += 1;
+                    self.first_write_that_read.get_or_insert((c.id, io.read));
+                }
+                if c.bytes > 0 {
+                    self.app_out += u64::from(c.bytes);
+                    self.last_app_out = Some(end);
+                    self.app_in_since_write = 0;
+                    self.reads_since_write_progress = 0;
+                    self.zero_window_samples = 0;
+                    self.zero_window_since = None;
+                    if self.write_block_since.is_some() {
+                        self.write_block_bytes += u64::from(c.bytes);
+                    }
+                }
+                if c.error == SslError::WantWrite {
+                    self.write_block_since.get_or_insert(t);
+                }
+            }
+            _ => {}
+        }
+        let progressed = c.bytes > 0 || c.error == SslError::None;
+        if progressed {
+            self.stall_call = None;
+        } else if c.error.is_want() && self.stall_call.is_none() {
+            self.stall_call = Some((t, *c));
+        }
+        self.last_call = Some((t, *c));
+        self.last_t = self.last_t.max(end);
+    }
+
+    fn on_wait(&mut self, t: Nanos, w: &Wait) {
+        self.waits += 1;
+        if w.woke == Woke::Elapsed {
+            self.idle += w.dur;
+            if self.phase != Some(Phase::Shutdown) {
+                self.idle_reading += w.dur;
+            }
+        } else if self.handshake_done.is_none() {
+            self.wait_handshake += w.dur;
+        } else if w.interest == Interest::Write {
+            self.wait_write += w.dur;
+        } else {
+            self.wait_read += w.dur;
+        }
+        if w.woke != Woke::Elapsed && self.longest_wait.is_none_or(|(_, l)| w.dur > l.dur) {
+            self.longest_wait = Some((t, *w));
+        }
+        self.last_wait = Some((t, *w));
+        self.last_t = self.last_t.max(t + w.dur);
+    }
+
+    fn on_msg(&mut self, t: Nanos, m: &Msg) {
+        let at = Seen { t, call: m.call };
+        let done = self.handshake_done.is_some();
+        if m.content == 21 {
+            let alert = Alert {
+                desc: m.msg_type,
+                fatal: m.level == 2,
+                at,
+                after_handshake: done,
+                op: None,
+            };
+            // close_notify is the orderly end, not a failure.
+            if m.msg_type != 0 {
+                match m.dir {
+                    MsgDir::In => {
+                        self.alert_in.get_or_insert(alert);
+                    }
+                    MsgDir::Out => {
+                        self.alert_out.get_or_insert(alert);
+                    }
+                }
+            }
+            return;
+        }
+        if m.content != 22 {
+            return;
+        }
+        match m.dir {
+            MsgDir::Out => {
+                if m.msg_type == 1 {
+                    if done {
+                        self.reneg_hello_out.get_or_insert(at);
+                    } else {
+                        self.hello_out.get_or_insert(at);
+                    }
+                }
+                if m.msg_type == 11 && self.cert_sent_empty.is_none() {
+                    self.cert_sent_empty = Some(m.is_empty_certificate());
+                }
+                if m.msg_type == 24 {
+                    self.key_update_out = Some((at, m.request_update == 1, None));
+                }
+                if !done {
+                    self.awaiting_answer_since.get_or_insert(t);
+                }
+            }
+            MsgDir::In => {
+                if !done {
+                    self.first_in.get_or_insert(at);
+                    if let Some(since) = self.awaiting_answer_since.take() {
+                        self.round_trips += 1;
+                        self.longest_round_trip = self.longest_round_trip.max(t - since.min(t));
+                    }
+                }
+                match m.msg_type {
+                    0 => {
+                        self.hello_requests += 1;
+                        self.first_hello_request.get_or_insert(at);
+                    }
+                    2 => {
+                        self.server_hello.get_or_insert(at);
+                    }
+                    4 => self.tickets_in += 1,
+                    13 if done => {
+                        self.post_handshake_cert_request.get_or_insert(at);
+                    }
+                    13 => {
+                        self.cert_request.get_or_insert(at);
+                    }
+                    24 => self.key_update_in = Some((at, m.request_update == 1)),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn on_sock(&mut self, t: Nanos, s: &Sock) {
+        self.max_inq = self.max_inq.max(s.inq);
+        self.max_outq = self.max_outq.max(s.outq);
+        if let Some(tcp) = s.tcp {
+            if tcp.rtt_us > 0 {
+                self.rtt_us = tcp.rtt_us;
+            }
+            if tcp.snd_wnd == 0 && s.outq > 0 {
+                self.zero_window_samples += 1;
+                self.zero_window_since.get_or_insert(t);
+            }
+        }
+        if self.write_blocked() {
+            self.max_inq_while_write_blocked = self.max_inq_while_write_blocked.max(s.inq);
+        }
+        self.last_sock = Some((t, *s));
+    }
+
+    /// The last call returned WANT_WRITE (we are waiting to write, or about to).
+    pub fn write_blocked(&self) -> bool {
+        self.last_call
+            .is_some_and(|(_, c)| c.error == SslError::WantWrite)
+    }
+
+    /// The wait under way now (the last call asked to wait, and no wait event ended it yet):
+    /// when it began and for what.
+    pub fn ongoing_wait(&self) -> Option<(Nanos, Interest)> {
+        if self.close.is_some() {
+            return None;
+        }
+        let (t, c) = self.last_call?;
+        let end = t + c.dur;
+        if self.last_wait.is_some_and(|(wt, _)| wt >= end) {
+            return None;
+        }
+        match c.error {
+            SslError::WantRead => Some((end, Interest::Read)),
+            SslError::WantWrite => Some((end, Interest::Write)),
+            _ => None,
+        }
+    }
+
+    /// When the given phase began.
+    pub fn phase_began(&self, p: Phase) -> Option<Nanos> {
+        self.phase_start[phase_index(p)]
+    }
+
+    /// The server answered something in the handshake.
+    pub fn server_answered(&self) -> bool {
+        self.first_in.is_some()
+    }
+}

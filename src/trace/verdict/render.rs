@@ -1,0 +1,58 @@
+//! The verdict as text: summary, evidence, what to do, where the time went.
+
+use super::types::Verdict;
+use crate::trace::format;
+
+/// Lines for the text trace's `diagnosis:` section (without indentation).
+pub fn lines(v: &Verdict) -> Vec<String> {
+    let mut out = vec![format!(
+        "verdict: {} ({})",
+        v.class.name(),
+        v.severity().name()
+    )];
+    out.push(v.summary.clone());
+    for e in &v.evidence {
+        let at = match (e.call, e.t) {
+            (Some(c), _) => format!(" [call #{c}]"),
+            (None, Some(t)) => format!(" [at {}]", format::duration(t)),
+            (None, None) => String::new(),
+        };
+        out.push(format!("  - {}{at}", e.text));
+    }
+    for n in &v.next_user {
+        out.push(format!("next: {n}"));
+    }
+    for n in &v.next_code {
+        out.push(format!("for programmers: {n}"));
+    }
+    out.push(format!("time: {}", breakdown(v)));
+    out
+}
+
+fn breakdown(v: &Verdict) -> String {
+    let b = &v.breakdown;
+    let mut parts = vec![format!("total {}", format::duration(b.total))];
+    let mut part = |name: &str, ns: u64| {
+        if ns > 0 {
+            parts.push(format!("{name} {}", format::duration(ns)));
+        }
+    };
+    part("resolve", b.resolve);
+    part("connect", b.connect);
+    part("handshake", b.handshake);
+    part("waiting to read", b.wait_read);
+    part("waiting to write", b.wait_write);
+    part("in OpenSSL", b.in_openssl);
+    part("idle by our choice", b.idle);
+    if b.handshake_round_trips > 0 {
+        parts.push(format!(
+            "{} handshake round trip(s), longest {}",
+            b.handshake_round_trips,
+            format::duration(b.longest_round_trip)
+        ));
+    }
+    if b.tcp_rtt > 0 {
+        parts.push(format!("TCP rtt {}", format::duration(b.tcp_rtt)));
+    }
+    parts.join(", ")
+}

@@ -1,0 +1,345 @@
+//! How a connection that got past its handshake ended: cut short (reset, EOF without
+//! close_notify, a fatal alert) or finished — and then what is worth knowing about it
+//! (post-handshake activity, latency, a slow reader) or that it was healthy.
+
+use super::stalls::{framing, retry_without_block, slow_answer};
+use super::{closed_by, delivery, Draft, STALL_AFTER};
+use crate::trace::event::{CloseReason, Nanos, Op};
+use crate::trace::format;
+use crate::trace::names::{alert_name, errno_name};
+use crate::trace::verdict::facts::Facts;
+use crate::trace::verdict::types::Class;
+
+/// A reset, an EOF without close_notify, or a fatal alert after the handshake.
+pub(super) fn cut_short(f: &Facts) -> Option<Draft> {
+    f.handshake_done?;
+    let reason = closed_by(f)?;
+    if let Some(alert) = f.alert_in.filter(|a| a.fatal && a.after_handshake) {
+        let name = alert_name(alert.desc);
+        return Some(
+            Draft::new(
+                Class::PeerAlert,
+                format!("The peer ended the connection with the fatal alert {name} after the handshake."),
+            )
+            .fact(format!("alert {name} arrived in {}", alert.op.map_or("a call", Op::name)), alert.at.call, Some(alert.at.t))
+            .focus(alert.at.call)
+            .user("The alert names what the peer objected to; check its logs.")
+            .code("A fatal alert makes SSL_read/SSL_write fail with SSL_ERROR_SSL; the connection cannot be used again."),
+        );
+    }
+    let reset = reason == CloseReason::Reset
+        || f.os_error
+            .is_some_and(|(_, e, _)| e == libc_econnreset() || e == libc_epipe());
+    if reset {
+        return Some(reset_verdict(f));
+    }
+    let eof = reason == CloseReason::Eof
+        || f.error
+            .as_deref()
+            .is_some_and(|e| e.contains("unexpected eof"))
+        || (f.eof.is_some() && !f.close.is_some_and(|(_, c)| c.notify_received));
+    if eof && reason != CloseReason::Clean {
+        return Some(eof_verdict(f));
+    }
+    None
+}
+
+// errno values are the same on every Linux architecture tlsscope runs on.
+fn libc_econnreset() -> i32 {
+    104
+}
+fn libc_epipe() -> i32 {
+    32
+}
+
+fn reset_verdict(f: &Facts) -> Draft {
+    let at = f.os_error.map(|(s, _, _)| s);
+    let errno = f
+        .os_error
+        .map_or_else(|| "ECONNRESET".to_string(), |(_, e, _)| errno_name(e));
+    let unread = f.last_sock.map_or(0, |(_, s)| s.inq);
+    let answer = f.http_head.map(|(_, h)| h.status);
+    if unread > 0 || (answer.is_some_and(|s| s >= 400) && f.app_out > 0) {
+        let what = match answer {
+            Some(status) => format!("its answer (HTTP {status})"),
+            None => format!("{} it had sent", format::bytes(u64::from(unread))),
+        };
+        return Draft::new(
+            Class::EarlyRejection,
+            format!("The peer answered while we were still sending, then reset the connection: we never read {what}, and the reset ({errno}) is what our write saw."),
+        )
+        .fact(format!("{} were waiting unread in our receive queue at the last sample", format::bytes(u64::from(unread))), None, f.last_sock.map(|(t, _)| t))
+        .fact(format!("{} sent before the reset", format::bytes(f.app_out)), None, f.last_app_out)
+        .fact(format!("the socket reported {errno}"), at.and_then(|s| s.call), at.map(|s| s.t))
+        .focus(at.and_then(|s| s.call))
+        .user("Read the server's answer: it rejected the request early (e.g. 413 Payload Too Large, 401); the bytes are in the answer, not in the reset.")
+        .code("Read while you write: SSL_read would still have returned the answer that arrived before the reset; call it when the socket is readable, even mid-upload.");
+    }
+    Draft::new(
+        Class::Reset,
+        format!("The peer reset the connection ({errno}) mid-transfer, after {} received and {} sent.", format::bytes(f.app_in), format::bytes(f.app_out)),
+    )
+    .fact(format!("the socket reported {errno}"), at.and_then(|s| s.call), at.map(|s| s.t))
+    .fact(delivery(f).1, None, f.last_sock.map(|(t, _)| t))
+    .focus(at.and_then(|s| s.call))
+    .user("The server, a proxy or a firewall aborted the connection: check their logs around this time.")
+    .code("A reset makes SSL_read/SSL_write fail with SSL_ERROR_SYSCALL (errno ECONNRESET / EPIPE).")
+}
+
+fn eof_verdict(f: &Facts) -> Draft {
+    let at = f.eof;
+    let focus = at.and_then(|s| s.call);
+    if let Some((t, h)) = f.http_complete {
+        return Draft::new(
+            Class::NoCloseNotify,
+            format!("The peer closed TCP without close_notify, after a complete HTTP response (status {}, {}): harmless here.", h.status, framing(&h)),
+        )
+        .fact(format!("the response was complete at {}", format::duration(t)), None, Some(t))
+        .fact("EOF without close_notify", focus, at.map(|s| s.t))
+        .focus(focus)
+        .user("Nothing to fix: the response's own framing shows it is complete.")
+        .code("With OpenSSL 3, EOF without close_notify is SSL_ERROR_SSL \"unexpected eof while reading\" (SSL_OP_IGNORE_UNEXPECTED_EOF turns it into a plain end).");
+    }
+    if let Some((_, h)) = f.http_head {
+        let received = f.app_in;
+        if let Some(len) = h.content_length {
+            let expected = u64::from(h.head_bytes) + len;
+            return Draft::new(
+                Class::Truncated,
+                format!("The response was cut short: the peer closed TCP without close_notify after {} of the {} its Content-Length announced.", format::bytes(received), format::bytes(expected)),
+            )
+            .fact(format!("HTTP {} with Content-Length {len} (+{} B of head)", h.status, h.head_bytes), None, None)
+            .fact(format!("{} received, {} missing", format::bytes(received), format::bytes(expected.saturating_sub(received))), focus, at.map(|s| s.t))
+            .focus(focus)
+            .user("The server or a proxy died or timed out mid-response: check its logs.")
+            .code("Treat EOF without close_notify as truncation unless the framing says the data is complete.");
+        }
+        if !h.chunked {
+            return Draft::new(
+                Class::NoCloseNotify,
+                format!("The peer closed TCP without close_notify to end an HTTP response whose body runs until the close (status {}): the end cannot be told from a truncation.", h.status),
+            )
+            .fact(format!("{} received", format::bytes(received)), focus, at.map(|s| s.t))
+            .focus(focus)
+            .user("Nothing tlsscope can check: the response has no length.")
+            .code("Without close_notify and without a length, a truncation attack cannot be detected.");
+        }
+    }
+    Draft::new(
+        Class::Truncated,
+        format!("The peer closed TCP without close_notify after {} received and {} sent: the data may be cut short.", format::bytes(f.app_in), format::bytes(f.app_out)),
+    )
+    .fact("EOF without close_notify", focus, at.map(|s| s.t))
+    .focus(focus)
+    .user("If the protocol has its own end marker, check it; otherwise the peer (or a proxy) ended abruptly.")
+    .code("With OpenSSL 3, EOF without close_notify is SSL_ERROR_SSL \"unexpected eof while reading\".")
+}
+
+/// A finished (or live, progressing) connection: notes, slowness, or healthy.
+pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
+    f.handshake_done?;
+    let reason = closed_by(f);
+    if reason == Some(CloseReason::Stopped) {
+        return Some(Draft::new(
+            Class::Stopped,
+            "Stopped by the user; nothing was stalled.",
+        ));
+    }
+    if let Some(d) = post_handshake_note(f) {
+        return Some(d);
+    }
+    if let Some(d) = slow(f) {
+        return Some(d);
+    }
+    reason?;
+    let (close_t, close) = f.close?;
+    if reason == Some(CloseReason::Timeout) {
+        let doing = f.error.clone().unwrap_or_else(|| "timed out".into());
+        return Some(
+            Draft::new(Class::Stalled, format!("No progress until the deadline: {doing}."))
+                .fact(doing, f.last_call.map(|(_, c)| c.id), Some(close_t))
+                .focus(f.last_call.map(|(_, c)| c.id))
+                .user("Raise --timeout if the peer is just slow; otherwise see what the last call waited for."),
+        );
+    }
+    if reason == Some(CloseReason::Clean)
+        && f.app_out > 0
+        && f.app_in_since_write == 0
+        && f.idle_reading > 0
+    {
+        let (_, delivery_text) = delivery(f);
+        return Some(
+            Draft::new(
+                Class::NoResponse,
+                format!("No answer to our request came back in the {} we read for (--read-for).", format::duration(f.idle_reading)),
+            )
+            .fact(format!("we sent {}", format::bytes(f.app_out)), None, f.last_app_out)
+            .fact(delivery_text, None, f.last_sock.map(|(t, _)| t))
+            .user("Read longer (--read-for) or check that the server answers this request.")
+            .code("SSL_read returns WANT_READ while nothing arrives: wait for readable, with a timeout."),
+        );
+    }
+    if reason == Some(CloseReason::Clean)
+        && close.notify_sent
+        && !close.notify_received
+        && f.app_in == 0
+        && f.app_out == 0
+    {
+        return Some(
+            Draft::new(
+                Class::Idle,
+                "We asked for nothing and the peer sent nothing; we closed after our own wait.",
+            )
+            .user("Send a request (--http-get PATH or --send TEXT) to see the server answer."),
+        );
+    }
+    let total = f.first_t.map_or(0, |t| now.saturating_sub(t));
+    let mut d = Draft::new(
+        Class::Healthy,
+        format!(
+            "Healthy: {} handshake in {}, {} sent and {} received, closed cleanly in {}.",
+            f.version.as_deref().unwrap_or("TLS"),
+            format::duration(
+                f.handshake_done.unwrap_or(0).saturating_sub(
+                    f.phase_began(crate::trace::event::Phase::Handshake)
+                        .unwrap_or(0)
+                )
+            ),
+            format::bytes(f.app_out),
+            format::bytes(f.app_in),
+            format::duration(total)
+        ),
+    );
+    if close.notify_sent && !close.notify_received {
+        d = d.fact(
+            "the peer did not answer our close_notify (harmless and common)",
+            None,
+            None,
+        );
+    }
+    Some(d)
+}
+
+fn post_handshake_note(f: &Facts) -> Option<Draft> {
+    if let Some(req) = f.first_hello_request {
+        let mut d = Draft::new(
+            Class::Renegotiation,
+            format!(
+                "The server renegotiated (TLS 1.2): a HelloRequest arrived in SSL_read #{}, and our ClientHello was written inside {}.",
+                req.call.unwrap_or(0),
+                f.reneg_hello_out.and_then(|s| s.call).map_or("a later call".into(), |c| format!("{} #{c}", f.reneg_hello_op.map_or("call", Op::name)))
+            ),
+        )
+        .fact("HelloRequest in", req.call, Some(req.t))
+        .focus(req.call);
+        if f.want_write > 0 {
+            d = d.fact(format!("{} call(s) returned WANT_WRITE while the ClientHello went out: SSL_read had to wait for the socket to become writable", f.want_write), None, None);
+        }
+        return Some(
+            d.user("Nothing to fix unless the wait hurts; a server can be told not to renegotiate.")
+                .code("SSL_read may write (and return WANT_WRITE) during a renegotiation: wait for writable and call SSL_read again."),
+        );
+    }
+    if let Some(req) = f.post_handshake_cert_request {
+        return Some(
+            Draft::new(Class::PostHandshakeAuth, format!("The server asked for a client certificate after the handshake (TLS 1.3 post-handshake authentication); {} answered it.", f.first_read_that_wrote.map_or("SSL_read".into(), |(c, _)| format!("SSL_read #{c}"))))
+                .fact("CertificateRequest in after the handshake", req.call, Some(req.t))
+                .focus(req.call)
+                .user("Nothing to fix.")
+                .code("SSL_read answers a post-handshake CertificateRequest by writing: it can return WANT_WRITE."),
+        );
+    }
+    if let Some((at, requested)) = f.key_update_in {
+        let reply = match f.key_update_out {
+            Some((out, _, op)) => format!("our KeyUpdate went out in {} #{}", op.map_or("a call", Op::name), out.call.unwrap_or(0)),
+            None if requested => "no SSL_write followed, so our reply was never sent (OpenSSL 3 defers it to the next write)".into(),
+            None => "no reply was needed".into(),
+        };
+        return Some(
+            Draft::new(Class::KeyUpdate, format!("The peer updated its keys (TLS 1.3 KeyUpdate, {}); {reply}.", if requested { "update_requested" } else { "update_not_requested" }))
+                .fact("KeyUpdate in", at.call, Some(at.t))
+                .focus(at.call)
+                .user("Nothing to fix.")
+                .code("OpenSSL sends the requested KeyUpdate reply with the next SSL_write, never inside SSL_read."),
+        );
+    }
+    if retry_without_block(f) {
+        return Some(
+            Draft::new(Class::TicketWantRead, format!("With AUTO_RETRY off, {} SSL_read call(s) returned WANT_READ after processing a non-application record ({} session ticket(s)) with nothing to wait for.", f.want_read_without_block, f.tickets_in))
+                .focus(f.first_want_read_without_block)
+                .fact("WANT_READ without a would-block read inside the call", f.first_want_read_without_block, None)
+                .user("Nothing to fix in tlsscope; --no-auto-retry shows this on purpose.")
+                .code("A WANT_READ with no would-block means: call SSL_read again at once; waiting for readable can hang forever."),
+        );
+    }
+    None
+}
+
+fn slow(f: &Facts) -> Option<Draft> {
+    let rtt = u64::from(f.rtt_us) * 1000;
+    if f.longest_round_trip >= 100_000_000 && f.longest_round_trip >= rtt.saturating_mul(5) {
+        return Some(
+            Draft::new(Class::Slow, format!("Slow but healthy: handshake round trips took up to {} while the TCP round trip is {}, so the delay is beyond the first TCP hop (a proxy, or a slow server).", format::duration(f.longest_round_trip), format::duration(rtt)))
+                .fact(format!("{} handshake round trip(s), the longest {}", f.round_trips, format::duration(f.longest_round_trip)), None, None)
+                .fact(format!("smoothed TCP rtt {} (measured to whoever terminates TCP)", format::duration(rtt)), None, None)
+                .user("Nothing is stuck. Compare with a direct path to the server to find where the time goes.")
+                .code("Nothing to fix in the client."),
+        );
+    }
+    if f.wait_write >= STALL_AFTER && f.app_out > 0 {
+        return Some(
+            Draft::new(Class::SlowReader, format!("The peer reads slowly: we spent {} waiting to write {}.", format::duration(f.wait_write), format::bytes(f.app_out)))
+                .fact(format!("{} call(s) returned WANT_WRITE", f.want_write), None, f.write_block_since)
+                .user("Nothing to fix on our side: the peer consumes slowly.")
+                .code("After WANT_WRITE, wait for writable and retry SSL_write with the same buffer and length."),
+        );
+    }
+    // Many short waits for a little data each: the peer trickles.
+    if f.wait_read >= STALL_AFTER && f.reads_with_data >= 20 {
+        let per_read = f.app_in / u64::from(f.reads_with_data.max(1));
+        return Some(
+            Draft::new(Class::Slow, format!("Slow but healthy: the peer trickles its data, {} in {} pieces of about {} while we waited {} to read.", format::bytes(f.app_in), f.reads_with_data, format::bytes(per_read.max(1)), format::duration(f.wait_read)))
+                .fact(format!("{} SSL_read calls returned WANT_READ", f.want_read), None, f.first_app_in)
+                .fact(format!("{} received at {} on average", format::bytes(f.app_in), format::rate(f.app_in, f.wait_read)), None, f.last_app_in)
+                .user("Nothing is stuck: the server (or a proxy) sends in small pieces with pauses.")
+                .code("Each WANT_READ means: wait for readable, call SSL_read again; buffer until the message is complete."),
+        );
+    }
+    if let Some((t, dur)) = slow_answer(f) {
+        return Some(
+            Draft::new(
+                Class::Slow,
+                format!(
+                    "Slow but healthy: the peer took {} to send data we waited for, then went on.",
+                    format::duration(dur)
+                ),
+            )
+            .fact(
+                format!("a wait for readable of {}", format::duration(dur)),
+                None,
+                Some(t),
+            )
+            .user("Nothing is stuck; the server is slow to answer.")
+            .code("Nothing to fix in the client."),
+        );
+    }
+    None
+}
+
+/// Why an SSL_read wrote: the messages that went out explain it.
+pub(super) fn why_read_wrote(f: &Facts) -> &'static str {
+    if f.alert_out.is_some_and(|a| a.op == Some(Op::Read)) {
+        "our own alert"
+    } else if f.reneg_hello_out.is_some() {
+        "our renegotiation ClientHello"
+    } else if f.post_handshake_cert_request.is_some() {
+        "our answer to a post-handshake CertificateRequest"
+    } else if f
+        .key_update_out
+        .is_some_and(|(_, _, op)| op == Some(Op::Read))
+    {
+        "our KeyUpdate reply"
+    } else {
+        "a handshake message had to go out"
+    }
+}

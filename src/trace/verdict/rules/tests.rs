@@ -1,0 +1,518 @@
+//! The rules on hand-built traces: one test per class boundary that real traffic showed is easy
+//! to get wrong (the end-to-end tests run real peers; these pin the decisions).
+
+use crate::trace::event::*;
+use crate::trace::verdict::{judge, Class, Severity, Verdict};
+
+const MS: Nanos = 1_000_000;
+
+/// A connection's events, built in time order. Messages and socket I/O go into the next call.
+struct Trace {
+    t: Nanos,
+    next_call: CallId,
+    events: Vec<Event>,
+}
+
+impl Trace {
+    fn new() -> Trace {
+        let mut tr = Trace {
+            t: 0,
+            next_call: 1,
+            events: Vec::new(),
+        };
+        tr.push(EventKind::Setup(Box::new(Setup {
+            target: "example.test:443".into(),
+            sni: Some("example.test".into()),
+            alpn: vec!["http/1.1".into()],
+            version_min: "TLSv1.2".into(),
+            version_max: "TLSv1.3".into(),
+            ciphers_tls12: 30,
+            ciphers_tls13: 3,
+            ..Setup::default()
+        })));
+        tr.push(EventKind::Phase(Phase::Resolve));
+        tr.push(EventKind::Phase(Phase::Connect));
+        tr.push(EventKind::Phase(Phase::Handshake));
+        tr
+    }
+
+    fn push(&mut self, kind: EventKind) {
+        self.events.push(Event {
+            t: self.t,
+            conn: 1,
+            kind,
+        });
+    }
+
+    fn msg(&mut self, dir: MsgDir, content: u8, msg_type: u8, len: u32) -> &mut Trace {
+        let level = if content == 21 { 2 } else { 0 };
+        self.push(EventKind::Msg(Msg {
+            call: Some(self.next_call),
+            dir,
+            content,
+            msg_type,
+            level,
+            request_update: 0,
+            len,
+        }));
+        self
+    }
+
+    fn io(&mut self, dir: Dir, got: u32, would_block: bool) -> &mut Trace {
+        self.push(EventKind::Io(Io {
+            call: Some(self.next_call),
+            dir,
+            want: got.max(5),
+            got,
+            would_block,
+            os_error: None,
+        }));
+        self
+    }
+
+    fn io_error(&mut self, errno: i32) -> &mut Trace {
+        self.push(EventKind::Io(Io {
+            call: Some(self.next_call),
+            dir: Dir::Read,
+            want: 5,
+            got: 0,
+            would_block: false,
+            os_error: Some(errno),
+        }));
+        self
+    }
+
+    fn call(&mut self, op: Op, error: SslError, bytes: u32) -> &mut Trace {
+        self.push(EventKind::Call(Call {
+            id: self.next_call,
+            op,
+            ret: if error == SslError::None { 1 } else { -1 },
+            error,
+            dur: 10_000,
+            bytes,
+        }));
+        self.next_call += 1;
+        self.t += 10_000;
+        self
+    }
+
+    fn wait(&mut self, interest: Interest, ms: u64, woke: Woke) -> &mut Trace {
+        self.push(EventKind::Wait(Wait {
+            interest,
+            dur: ms * MS,
+            woke,
+        }));
+        self.t += ms * MS;
+        self
+    }
+
+    fn sock(&mut self, inq: u32, outq: u32, snd_wnd: u32) -> &mut Trace {
+        self.push(EventKind::Sock(Sock {
+            inq,
+            outq,
+            notsent: 0,
+            sndbuf: 64 * 1024,
+            rcvbuf: 128 * 1024,
+            ssl_pending: 0,
+            tcp: Some(TcpInfo {
+                rtt_us: 50,
+                snd_cwnd: 10,
+                snd_wnd,
+            }),
+        }));
+        self
+    }
+
+    /// ClientHello out, the server's flight in, handshake done (TLS 1.3).
+    fn handshake(&mut self) -> &mut Trace {
+        self.msg(MsgDir::Out, 22, 1, 300)
+            .io(Dir::Write, 305, false)
+            .io(Dir::Read, 0, true)
+            .call(Op::DoHandshake, SslError::WantRead, 0)
+            .wait(Interest::Read, 2, Woke::Readable)
+            .msg(MsgDir::In, 22, 2, 90)
+            .msg(MsgDir::In, 22, 20, 36)
+            .msg(MsgDir::Out, 22, 20, 36)
+            .call(Op::DoHandshake, SslError::None, 0);
+        self.push(EventKind::Tls(Box::new(TlsInfo {
+            version: "TLSv1.3".into(),
+            verify: "ok".into(),
+            ..TlsInfo::default()
+        })));
+        self.push(EventKind::Phase(Phase::Workload));
+        self
+    }
+
+    fn http(&mut self, status: u16, content_length: Option<u64>, received: u64) -> &mut Trace {
+        let complete = content_length.is_some_and(|n| received >= 100 + n);
+        self.push(EventKind::Http(Box::new(HttpResponse {
+            status,
+            head_bytes: 100,
+            content_length,
+            chunked: false,
+            close: false,
+            received,
+            complete,
+        })));
+        self
+    }
+
+    fn close(&mut self, reason: CloseReason, error: Option<&str>) -> Verdict {
+        if let Some(message) = error {
+            self.push(EventKind::Error(message.into()));
+        }
+        self.push(EventKind::Close(Close {
+            reason,
+            notify_sent: reason == CloseReason::Clean,
+            notify_received: reason == CloseReason::Clean,
+            workload_done: reason == CloseReason::Clean,
+        }));
+        judge(&self.events, 1)
+    }
+
+    fn live(&self, now_ms_later: u64) -> Verdict {
+        let mut facts = crate::trace::verdict::Facts::new(1);
+        for e in &self.events {
+            facts.feed(e);
+        }
+        crate::trace::verdict::verdict(&facts, self.t + now_ms_later * MS)
+    }
+}
+
+fn text(v: &Verdict) -> String {
+    let evidence: Vec<&str> = v.evidence.iter().map(|e| e.text.as_str()).collect();
+    format!("{}\n{}", v.summary, evidence.join("\n"))
+}
+
+#[test]
+fn a_clean_exchange_is_healthy() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 80)
+        .io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0)
+        .wait(Interest::Read, 3, Woke::Readable)
+        .call(Op::Read, SslError::None, 200);
+    let v = tr.close(CloseReason::Clean, None);
+    assert_eq!(v.class, Class::Healthy, "{}", text(&v));
+    assert_eq!(v.severity(), Severity::Ok);
+    assert_eq!(v.breakdown.handshake_round_trips, 1);
+}
+
+#[test]
+fn our_own_read_for_is_not_a_stall_but_an_unanswered_request_is_named() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 80)
+        .sock(0, 0, 65535)
+        .io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0)
+        .wait(Interest::Read, 5000, Woke::Elapsed);
+    let v = tr.close(CloseReason::Clean, None);
+    assert_eq!(v.class, Class::NoResponse, "{}", text(&v));
+    assert_eq!(v.breakdown.idle, 5000 * MS);
+    assert_eq!(v.breakdown.wait_read, 0, "our own wait is idle time");
+}
+
+#[test]
+fn idle_when_we_asked_for_nothing() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0)
+        .wait(Interest::Read, 3000, Woke::Timeout);
+    let v = tr.close(CloseReason::Timeout, Some("timed out"));
+    assert_eq!(v.class, Class::Idle, "{}", text(&v));
+}
+
+#[test]
+fn a_request_acknowledged_and_never_answered() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 80)
+        .sock(0, 0, 65535)
+        .io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0)
+        .wait(Interest::Read, 3000, Woke::Timeout);
+    let v = tr.close(CloseReason::Timeout, Some("timed out"));
+    assert_eq!(v.class, Class::NoResponse, "{}", text(&v));
+    assert!(v.summary.contains("delivered"), "{}", v.summary);
+    assert_eq!(v.focus, Some(4), "the SSL_read that started the wait");
+}
+
+#[test]
+fn a_complete_response_on_a_kept_open_connection_is_not_a_stall() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 80)
+        .http(200, Some(20), 120)
+        .call(Op::Read, SslError::None, 120)
+        .io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0)
+        .wait(Interest::Read, 3000, Woke::Timeout);
+    let v = tr.close(CloseReason::Timeout, Some("timed out"));
+    assert_eq!(v.class, Class::ResponseCompleteKeptOpen, "{}", text(&v));
+    assert_ne!(v.severity(), Severity::Stall);
+}
+
+#[test]
+fn a_peer_that_stops_mid_stream_is_silent() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 80)
+        .call(Op::Read, SslError::None, 500)
+        .io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0)
+        .wait(Interest::Read, 4000, Woke::Timeout);
+    let v = tr.close(CloseReason::Timeout, Some("timed out"));
+    assert_eq!(v.class, Class::PeerSilent, "{}", text(&v));
+}
+
+#[test]
+fn blocked_writing_with_a_full_receive_queue_is_a_deadlock() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 16384)
+        .io(Dir::Write, 0, true)
+        .call(Op::Write, SslError::WantWrite, 0)
+        .sock(120_000, 60_000, 0)
+        .wait(Interest::Write, 3000, Woke::Timeout)
+        .sock(121_000, 60_000, 0);
+    let v = tr.close(CloseReason::Timeout, Some("timed out"));
+    assert_eq!(v.class, Class::WriteDeadlock, "{}", text(&v));
+    assert!(
+        v.next_code.iter().any(|n| n.contains("SSL_read")),
+        "{:?}",
+        v.next_code
+    );
+}
+
+#[test]
+fn blocked_writing_with_an_empty_receive_queue_is_a_peer_not_reading() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 16384)
+        .io(Dir::Write, 0, true)
+        .call(Op::Write, SslError::WantWrite, 0)
+        .sock(0, 60_000, 0)
+        .wait(Interest::Write, 3000, Woke::Timeout)
+        .sock(0, 60_000, 0);
+    let v = tr.close(CloseReason::Timeout, Some("timed out"));
+    assert_eq!(v.class, Class::PeerNotReading, "{}", text(&v));
+    assert!(
+        text(&v).contains("window was 0 in 2 samples"),
+        "{}",
+        text(&v)
+    );
+}
+
+#[test]
+fn writes_that_keep_progressing_are_a_slow_reader() {
+    let mut tr = Trace::new();
+    tr.handshake();
+    for _ in 0..6 {
+        tr.io(Dir::Write, 0, true)
+            .call(Op::Write, SslError::WantWrite, 0)
+            .wait(Interest::Write, 400, Woke::Writable)
+            .call(Op::Write, SslError::None, 4096);
+    }
+    let v = tr.close(CloseReason::Clean, None);
+    assert_eq!(v.class, Class::SlowReader, "{}", text(&v));
+    assert_eq!(v.severity(), Severity::Slow);
+}
+
+#[test]
+fn live_waits_become_a_stall_only_after_a_while() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 80)
+        .sock(0, 0, 65535)
+        .io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0);
+    assert_eq!(tr.live(300).class, Class::InProgress);
+    let v = tr.live(2500);
+    assert_eq!(v.class, Class::NoResponse, "{}", text(&v));
+    assert!(v.summary.contains("2.50 s"), "{}", v.summary);
+}
+
+#[test]
+fn a_slow_but_answered_wait_is_slow_not_stalled() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 80)
+        .io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0)
+        .wait(Interest::Read, 2400, Woke::Readable)
+        .call(Op::Read, SslError::None, 300);
+    let v = tr.close(CloseReason::Clean, None);
+    assert_eq!(v.class, Class::Slow, "{}", text(&v));
+}
+
+#[test]
+fn a_reset_with_unread_data_is_an_early_rejection() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 16384)
+        .sock(180, 30_000, 65535)
+        .io_error(104)
+        .call(Op::Write, SslError::Syscall, 0);
+    let v = tr.close(CloseReason::Reset, Some("connection reset by peer"));
+    assert_eq!(v.class, Class::EarlyRejection, "{}", text(&v));
+    assert!(text(&v).contains("180 B"), "{}", text(&v));
+}
+
+#[test]
+fn a_reset_with_nothing_unread_is_a_reset() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 80)
+        .sock(0, 0, 65535)
+        .io_error(104)
+        .call(Op::Read, SslError::Syscall, 0);
+    let v = tr.close(CloseReason::Reset, Some("connection reset by peer"));
+    assert_eq!(v.class, Class::Reset, "{}", text(&v));
+}
+
+#[test]
+fn eof_before_content_length_is_truncation_and_after_it_is_harmless() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 80)
+        .http(200, Some(1000), 400)
+        .call(Op::Read, SslError::None, 400)
+        .io(Dir::Read, 0, false)
+        .call(Op::Read, SslError::Ssl, 0);
+    let v = tr.close(CloseReason::Eof, Some("unexpected eof"));
+    assert_eq!(v.class, Class::Truncated, "{}", text(&v));
+    assert!(
+        text(&v).contains("1.07 KiB"),
+        "expected bytes: {}",
+        text(&v)
+    );
+
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 80)
+        .http(200, Some(20), 120)
+        .call(Op::Read, SslError::None, 120)
+        .io(Dir::Read, 0, false)
+        .call(Op::Read, SslError::Ssl, 0);
+    let v = tr.close(CloseReason::Eof, Some("unexpected eof"));
+    assert_eq!(v.class, Class::NoCloseNotify, "{}", text(&v));
+}
+
+fn failed_with_alert(desc: u8) -> Verdict {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Write, 305, false)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .wait(Interest::Read, 2, Woke::Readable)
+        .msg(MsgDir::In, 21, desc, 2)
+        .call(Op::DoHandshake, SslError::Ssl, 0);
+    tr.close(CloseReason::Failed, Some("TLS handshake failed: alert"))
+}
+
+#[test]
+fn handshake_alerts_map_to_our_side_of_the_negotiation() {
+    let v = failed_with_alert(112);
+    assert_eq!(v.class, Class::SniRejected);
+    assert!(v.summary.contains("\"example.test\""), "{}", v.summary);
+    let v = failed_with_alert(120);
+    assert_eq!(v.class, Class::AlpnMismatch);
+    assert!(v.summary.contains("http/1.1"), "{}", v.summary);
+    let v = failed_with_alert(70);
+    assert_eq!(v.class, Class::VersionMismatch);
+    assert!(v.summary.contains("TLSv1.2 to TLSv1.3"), "{}", v.summary);
+    assert_eq!(failed_with_alert(40).class, Class::CipherMismatch);
+    assert_eq!(failed_with_alert(80).class, Class::HandshakeAlert);
+}
+
+#[test]
+fn an_empty_certificate_answer_means_a_client_certificate_is_required_whatever_the_alert() {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .msg(MsgDir::In, 22, 2, 90)
+        .msg(MsgDir::In, 22, 13, 40)
+        .msg(MsgDir::Out, 22, 11, 7)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .msg(MsgDir::In, 21, 50, 2)
+        .call(Op::DoHandshake, SslError::Ssl, 0);
+    let v = tr.close(
+        CloseReason::Failed,
+        Some("TLS handshake failed: decode error"),
+    );
+    assert_eq!(v.class, Class::ClientCertRequired, "{}", text(&v));
+    assert!(v.summary.contains("decode_error"), "{}", v.summary);
+}
+
+#[test]
+fn tls13_client_certificate_refusal_surfaces_in_the_first_read() {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .msg(MsgDir::In, 22, 2, 90)
+        .msg(MsgDir::In, 22, 13, 40)
+        .msg(MsgDir::Out, 22, 11, 8)
+        .call(Op::DoHandshake, SslError::None, 0);
+    tr.push(EventKind::Tls(Box::default()));
+    tr.call(Op::Write, SslError::None, 80)
+        .msg(MsgDir::In, 21, 116, 2)
+        .call(Op::Read, SslError::Ssl, 0);
+    let v = tr.close(CloseReason::Failed, Some("certificate required"));
+    assert_eq!(v.class, Class::ClientCertRequired, "{}", text(&v));
+    assert!(text(&v).contains("first SSL_read"), "{}", text(&v));
+    assert_eq!(v.focus, Some(4));
+}
+
+#[test]
+fn a_clienthello_nobody_answers() {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Write, 305, false)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .sock(0, 0, 65535)
+        .wait(Interest::Read, 3000, Woke::Timeout);
+    let v = tr.close(CloseReason::Timeout, Some("timed out"));
+    assert_eq!(v.class, Class::HelloUnanswered, "{}", text(&v));
+    assert!(v.summary.contains("delivered"), "{}", v.summary);
+}
+
+#[test]
+fn an_eof_right_after_the_clienthello_is_a_closed_handshake() {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Write, 305, false)
+        .io(Dir::Read, 0, false)
+        .call(Op::DoHandshake, SslError::Syscall, 0);
+    let v = tr.close(CloseReason::Failed, Some("peer closed"));
+    assert_eq!(v.class, Class::HandshakeClosed, "{}", text(&v));
+}
+
+#[test]
+fn a_close_notify_left_unanswered_is_a_note() {
+    let mut tr = Trace::new();
+    tr.handshake().call(Op::Write, SslError::None, 80);
+    tr.push(EventKind::Phase(Phase::Shutdown));
+    tr.io(Dir::Read, 0, true)
+        .call(Op::Shutdown, SslError::WantRead, 0)
+        .wait(Interest::Read, 2000, Woke::Elapsed);
+    tr.push(EventKind::Close(Close {
+        reason: CloseReason::Clean,
+        notify_sent: true,
+        notify_received: false,
+        workload_done: true,
+    }));
+    let v = judge(&tr.events, 1);
+    assert_eq!(v.class, Class::Healthy, "{}", text(&v));
+    assert!(
+        text(&v).contains("did not answer our close_notify"),
+        "{}",
+        text(&v)
+    );
+}
