@@ -59,7 +59,13 @@ fn reset_verdict(f: &Facts) -> Draft {
         .map_or_else(|| "ECONNRESET".to_string(), |(_, e, _)| errno_name(e));
     let unread = f.last_sock.map_or(0, |(_, s)| s.inq);
     let answer = f.http_head.map(|(_, h)| h.status);
-    if unread > 0 || (answer.is_some_and(|s| s >= 400) && f.app_out > 0) {
+    // TLS 1.3 servers send session tickets right after the handshake; a client that never
+    // read has them in its queue, and they are not an answer.
+    let only_tickets = f.version.as_deref() == Some("TLSv1.3")
+        && f.tickets_in == 0
+        && unread <= 1024
+        && answer.is_none();
+    if (unread > 0 && !only_tickets) || (answer.is_some_and(|s| s >= 400) && f.app_out > 0) {
         let what = match answer {
             Some(status) => format!("its answer (HTTP {status})"),
             None => format!("{} it had sent", format::bytes(u64::from(unread))),
@@ -179,16 +185,11 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .code("SSL_read returns WANT_READ while nothing arrives: wait for readable, with a timeout."),
         );
     }
-    if reason == Some(CloseReason::Clean)
-        && close.notify_sent
-        && !close.notify_received
-        && f.app_in == 0
-        && f.app_out == 0
-    {
+    if reason == Some(CloseReason::Clean) && f.app_in == 0 && f.app_out == 0 && f.idle_reading > 0 {
         return Some(
             Draft::new(
                 Class::Idle,
-                "We asked for nothing and the peer sent nothing; we closed after our own wait.",
+                format!("We asked for nothing and the peer sent nothing in the {} we read for; we closed. Idle by our own choice, not a stall.", format::duration(f.idle_reading)),
             )
             .user("Send a request (--http-get PATH or --send TEXT) to see the server answer."),
         );

@@ -1,0 +1,33 @@
+"""A plain TCP peer (no TLS) for tlsscope's verdict tests: reads the ClientHello, then either
+closes (MODE close) or stays silent (MODE silent). usage: plain_peer.py MODE -- prints its port."""
+import os
+import socket
+import sys
+import threading
+import time
+
+LIFETIME = 15.0
+
+
+def main():
+    mode = sys.argv[1]
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(LIFETIME)
+    print(listener.getsockname()[1], flush=True)
+    threading.Timer(LIFETIME, lambda: os._exit(0)).start()
+    try:
+        conn, _ = listener.accept()
+        conn.recv(4096)
+        if mode == "silent":
+            time.sleep(LIFETIME)
+        conn.close()
+    except OSError:
+        pass
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

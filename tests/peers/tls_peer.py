@@ -1,0 +1,121 @@
+"""A misbehaving TLS server for tlsscope's verdict tests (one connection, then exit).
+
+usage: tls_peer.py MODE CERT KEY   -- prints the port it listens on (127.0.0.1), then serves.
+Every mode ends by itself within LIFETIME seconds, so a test can never hang on it.
+"""
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+
+LIFETIME = 15.0
+
+
+def read_head(conn):
+    """Reads until the end of an HTTP request head (bounded)."""
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < 65536:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def linger_close(conn):
+    """Closes with a TCP reset (SO_LINGER 0), skipping close_notify."""
+    raw = socket.socket(fileno=conn.detach())
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    raw.close()
+
+
+def serve(mode, conn):
+    if mode == "keepalive":
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello")
+        time.sleep(LIFETIME)  # ignores "Connection: close"
+    elif mode == "keepalive-chunked":
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        time.sleep(LIFETIME)
+    elif mode == "truncate":
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100)
+        time.sleep(0.2)
+        # Close TCP without close_notify.
+        socket.socket(fileno=conn.detach()).close()
+    elif mode == "reject413":
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        time.sleep(0.3)
+        linger_close(conn)
+    elif mode == "no-answer":
+        read_head(conn)
+        time.sleep(LIFETIME)
+    elif mode == "midstream":
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"y" * 1000)
+        time.sleep(LIFETIME)
+    elif mode == "echo":
+        # Echoes synchronously: while its write blocks, it does not read.
+        conn.settimeout(LIFETIME)
+        end = time.time() + LIFETIME
+        try:
+            while time.time() < end:
+                data = conn.recv(16384)
+                if not data:
+                    break
+                conn.sendall(data)
+        except (OSError, ssl.SSLError):
+            pass
+    elif mode == "slow-read":
+        # Reads, but only 8 KiB every 50 ms.
+        conn.settimeout(LIFETIME)
+        end = time.time() + LIFETIME
+        try:
+            while time.time() < end:
+                if not conn.recv(8192):
+                    break
+                time.sleep(0.05)
+        except (OSError, ssl.SSLError):
+            pass
+    elif mode == "slow-answer":
+        read_head(conn)
+        time.sleep(2.4)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        conn.unwrap()
+
+
+def main():
+    mode, cert, key = sys.argv[1], sys.argv[2], sys.argv[3]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    if mode == "sni-required":
+        def on_sni(sslobj, name, _ctx):
+            if name != "expected.example":
+                return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
+            return None
+        ctx.sni_callback = on_sni
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if mode in ("echo", "slow-read"):
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(LIFETIME)
+    print(listener.getsockname()[1], flush=True)
+    threading.Timer(LIFETIME + 5, lambda: __import__("os")._exit(0)).start()
+    try:
+        raw, _ = listener.accept()
+        conn = ctx.wrap_socket(raw, server_side=True)
+        serve(mode, conn)
+    except (OSError, ssl.SSLError):
+        pass
+    __import__("os")._exit(0)
+
+
+if __name__ == "__main__":
+    main()

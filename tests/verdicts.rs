@@ -1,0 +1,348 @@
+//! One verdict class per test, against real peers: the lab, the system's `openssl s_server`,
+//! small Python `ssl` servers and a delaying TCP proxy (tests/peers/). Each runs
+//! `tlsscope trace … --format jsonl` as a user would and checks the `verdict` event: its class
+//! and the evidence it names.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// A Python peer from tests/peers/, killed when dropped.
+struct PyPeer {
+    child: Child,
+    port: u16,
+}
+
+impl PyPeer {
+    fn start(script: &str, args: &[&str]) -> PyPeer {
+        let path = format!("{}/tests/peers/{script}", env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new("python3")
+            .arg(path)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start python3");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the peer's port");
+        let port = line.trim().parse().expect("a port number");
+        PyPeer { child, port }
+    }
+
+    /// A TLS peer in `mode` with the lab's server certificate.
+    fn tls(mode: &str) -> PyPeer {
+        let files = cert_files();
+        PyPeer::start(
+            "tls_peer.py",
+            &[
+                mode,
+                &files.cert.to_string_lossy(),
+                &files.key.to_string_lossy(),
+            ],
+        )
+    }
+
+    fn target(&self) -> String {
+        format!("localhost:{}", self.port)
+    }
+}
+
+impl Drop for PyPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `tlsscope trace TARGET ARGS --format jsonl` (trusting the lab CA) and returns the
+/// verdict event and every line, checking that the verdict comes right before `close`.
+fn verdict(target: &str, args: &[&str]) -> (Value, Vec<Value>) {
+    let files = cert_files();
+    let ca = files.ca.to_string_lossy().into_owned();
+    let mut all = vec!["trace", target, "--format", "jsonl"];
+    if !target.starts_with("lab:") {
+        all.extend(["--ca", &ca]);
+    }
+    all.extend_from_slice(args);
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(&all)
+        .output()
+        .expect("run tlsscope");
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let at = lines
+        .iter()
+        .position(|v| v["kind"] == "verdict")
+        .unwrap_or_else(|| panic!("no verdict in {lines:?}"));
+    assert_eq!(lines.get(at + 1).map(|v| &v["kind"]), Some(&"close".into()));
+    (lines[at].clone(), lines)
+}
+
+fn class(v: &Value) -> &str {
+    v["class"].as_str().unwrap_or("")
+}
+
+/// Summary and evidence as one text, for `contains` checks.
+fn said(v: &Value) -> String {
+    let mut text = v["summary"].as_str().unwrap_or("").to_string();
+    for e in v["evidence"].as_array().into_iter().flatten() {
+        text.push('\n');
+        text.push_str(e["text"].as_str().unwrap_or(""));
+    }
+    text
+}
+
+fn assert_class(v: &Value, expected: &str) {
+    assert_eq!(
+        class(v),
+        expected,
+        "{}",
+        serde_json::to_string_pretty(v).unwrap_or_default()
+    );
+}
+
+#[test]
+fn healthy() {
+    let (v, _) = verdict("lab:ok", &[]);
+    assert_class(&v, "healthy");
+    assert_eq!(v["severity"], "ok");
+    assert!(v["breakdown"]["handshake"].as_u64() > Some(0));
+}
+
+#[test]
+fn slow_behind_a_delaying_proxy() {
+    let server = SServer::start(&["-www"]);
+    let proxy = PyPeer::start("delay_proxy.py", &[&server.port.to_string(), "150"]);
+    let (v, _) = verdict(&proxy.target(), &["--http-get", "/", "--timeout", "10"]);
+    assert_class(&v, "slow");
+    assert!(
+        said(&v).contains("beyond the first TCP hop"),
+        "{}",
+        said(&v)
+    );
+    let b = &v["breakdown"];
+    assert!(b["longest_round_trip"].as_u64() > Some(250_000_000), "{b}");
+}
+
+#[test]
+fn slow_answer_is_not_a_stall() {
+    let peer = PyPeer::tls("slow-answer");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "10"]);
+    assert_class(&v, "slow");
+    assert_ne!(v["severity"], "stall");
+}
+
+#[test]
+fn idle_by_our_own_choice() {
+    let server = SServer::start(&[]);
+    let (v, _) = verdict(&server.target().to_string(), &["--read-for", "1"]);
+    assert_class(&v, "idle");
+    assert!(v["breakdown"]["idle"].as_u64() >= Some(900_000_000), "{v}");
+}
+
+#[test]
+fn hello_unanswered_by_a_silent_plain_tcp_port() {
+    let peer = PyPeer::start("plain_peer.py", &["silent"]);
+    let (v, _) = verdict(&peer.target(), &["--timeout", "2"]);
+    assert_class(&v, "hello-unanswered");
+    assert!(said(&v).contains("acknowledged"), "{}", said(&v));
+}
+
+#[test]
+fn handshake_closed_right_after_the_clienthello() {
+    let peer = PyPeer::start("plain_peer.py", &["close"]);
+    let (v, _) = verdict(&peer.target(), &["--timeout", "5"]);
+    assert_class(&v, "handshake-closed");
+}
+
+#[test]
+fn no_response_to_a_delivered_request() {
+    let peer = PyPeer::tls("no-answer");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2"]);
+    assert_class(&v, "no-response");
+    assert!(said(&v).contains("delivered"), "{}", said(&v));
+    assert!(v["focus"].as_u64().is_some());
+}
+
+#[test]
+fn response_complete_on_a_kept_open_connection() {
+    for mode in ["keepalive", "keepalive-chunked"] {
+        let peer = PyPeer::tls(mode);
+        let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2"]);
+        assert_class(&v, "response-complete-kept-open");
+        assert_ne!(v["severity"], "stall");
+    }
+}
+
+#[test]
+fn peer_silent_mid_response() {
+    let peer = PyPeer::tls("midstream");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2"]);
+    assert_class(&v, "peer-silent");
+}
+
+#[test]
+fn peer_not_reading() {
+    let (v, _) = verdict("lab:slow-reader", &["--timeout", "2"]);
+    assert_class(&v, "peer-not-reading");
+    assert!(said(&v).contains("send queue"), "{}", said(&v));
+}
+
+#[test]
+fn slow_reader_progresses() {
+    let peer = PyPeer::tls("slow-read");
+    let (v, _) = verdict(
+        &peer.target(),
+        &["--upload", "600000", "--sndbuf", "8192", "--timeout", "20"],
+    );
+    assert_class(&v, "slow-reader");
+}
+
+#[test]
+fn write_deadlock_with_an_echo_peer() {
+    let peer = PyPeer::tls("echo");
+    let (v, _) = verdict(
+        &peer.target(),
+        &[
+            "--upload",
+            "8000000",
+            "--sndbuf",
+            "16384",
+            "--rcvbuf",
+            "16384",
+            "--timeout",
+            "3",
+        ],
+    );
+    assert_class(&v, "write-deadlock");
+    assert!(said(&v).contains("receive queue"), "{}", said(&v));
+    let code = v["next"]["code"].to_string();
+    assert!(code.contains("SSL_read"), "{code}");
+}
+
+#[test]
+fn not_tls() {
+    let (v, _) = verdict("lab:not-tls", &[]);
+    assert_class(&v, "not-tls");
+}
+
+#[test]
+fn reset_mid_transfer() {
+    let (v, _) = verdict("lab:reset", &[]);
+    assert_class(&v, "reset");
+    assert!(said(&v).contains("ECONNRESET"), "{}", said(&v));
+}
+
+#[test]
+fn early_rejection_leaves_the_answer_unread() {
+    let peer = PyPeer::tls("reject413");
+    let (v, _) = verdict(
+        &peer.target(),
+        &[
+            "--send",
+            "POST /upload HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 50000000\\r\\n\\r\\n",
+            "--upload",
+            "50000000",
+            "--timeout",
+            "10",
+        ],
+    );
+    assert_class(&v, "early-rejection");
+    assert!(said(&v).contains("unread"), "{}", said(&v));
+}
+
+#[test]
+fn truncated_before_content_length() {
+    let peer = PyPeer::tls("truncate");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
+    assert_class(&v, "truncated");
+    assert!(said(&v).contains("Content-Length"), "{}", said(&v));
+}
+
+#[test]
+fn sni_rejected() {
+    let peer = PyPeer::tls("sni-required");
+    let (v, _) = verdict(&peer.target(), &["--timeout", "5"]);
+    assert_class(&v, "sni-rejected");
+    assert!(said(&v).contains("\"localhost\""), "{}", said(&v));
+}
+
+#[test]
+fn alpn_mismatch() {
+    let server = SServer::start(&["-alpn", "h2"]);
+    let (v, _) = verdict(&server.target().to_string(), &["--alpn", "http/1.1"]);
+    assert_class(&v, "alpn-mismatch");
+    assert!(said(&v).contains("http/1.1"), "{}", said(&v));
+}
+
+#[test]
+fn version_mismatch() {
+    let server = SServer::start(&["-tls1_2"]);
+    let (v, _) = verdict(&server.target().to_string(), &["--tls-min", "1.3"]);
+    assert_class(&v, "version-mismatch");
+    assert!(said(&v).contains("TLSv1.3 only"), "{}", said(&v));
+}
+
+#[test]
+fn cipher_mismatch() {
+    let server = SServer::start(&["-tls1_2", "-cipher", "AES128-SHA"]);
+    let (v, _) = verdict(
+        &server.target().to_string(),
+        &[
+            "--tls-max",
+            "1.2",
+            "--ciphers",
+            "ECDHE-ECDSA-AES256-GCM-SHA384",
+        ],
+    );
+    assert_class(&v, "cipher-mismatch");
+}
+
+#[test]
+fn client_certificate_required_in_tls12_and_tls13() {
+    let server = SServer::start(&["-Verify", "1", "-tls1_2"]);
+    let (v, _) = verdict(&server.target().to_string(), &["--http-get", "/"]);
+    assert_class(&v, "client-cert-required");
+    assert!(said(&v).contains("CertificateRequest"), "{}", said(&v));
+
+    let server = SServer::start(&["-Verify", "1"]);
+    let (v, _) = verdict(&server.target().to_string(), &["--http-get", "/"]);
+    assert_class(&v, "client-cert-required");
+    assert!(said(&v).contains("first SSL_read"), "{}", said(&v));
+}
+
+#[test]
+fn verify_failed() {
+    let (v, _) = verdict("lab:bad-cert-expired", &[]);
+    assert_class(&v, "verify-failed");
+    assert!(said(&v).contains("expired"), "{}", said(&v));
+}
+
+#[test]
+fn connect_failed_on_a_closed_port() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let (v, _) = verdict(&format!("127.0.0.1:{port}"), &[]);
+    assert_class(&v, "connect-failed");
+}
+
+#[test]
+fn post_handshake_activity_is_named() {
+    let (v, _) = verdict("lab:renegotiate", &[]);
+    assert_class(&v, "renegotiation");
+    assert!(said(&v).contains("HelloRequest"), "{}", said(&v));
+    let (v, _) = verdict("lab:key-update", &[]);
+    assert_class(&v, "key-update");
+    assert!(said(&v).contains("update_requested"), "{}", said(&v));
+    let (v, _) = verdict("lab:late-tickets", &["--no-auto-retry"]);
+    assert_class(&v, "ticket-want-read");
+}
