@@ -56,3 +56,26 @@ fn ci_runs_the_readme_test_command() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).expect(".ci/run");
     assert!(ci.lines().any(|l| l.trim() == "cargo test"));
 }
+
+#[test]
+fn readme_lists_every_verdict_class() {
+    let text = readme();
+    let section = text
+        .split("## Verdicts")
+        .nth(1)
+        .expect("a Verdicts section");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    let listed: Vec<&str> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let classes: Vec<&str> = tlsscope::trace::verdict::Class::ALL
+        .iter()
+        .map(|c| c.name())
+        .collect();
+    assert_eq!(
+        listed, classes,
+        "README's verdict table lists every class, in order"
+    );
+}
