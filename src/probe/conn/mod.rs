@@ -256,10 +256,18 @@ impl Conn {
     pub fn on_deadline(&mut self, now: Nanos, reg: &Registry) -> Turn {
         // Said before the wait ends, so the reason can tell what it was waiting for.
         let doing = self.doing();
+        let failed = self.deadline.is_some_and(|d| now >= d);
         if let Some((since, interest)) = self.waiting {
-            self.end_wait(since, interest, Woke::Timeout);
+            // --timeout and the connect timeout mean failure; --read-for and the shutdown grace
+            // are times we chose to spend, so the wait simply elapsed.
+            let woke = if failed || self.step == Step::Connecting {
+                Woke::Timeout
+            } else {
+                Woke::Elapsed
+            };
+            self.end_wait(since, interest, woke);
         }
-        if self.deadline.is_some_and(|d| now >= d) {
+        if failed {
             let secs = self
                 .spec
                 .timeout
