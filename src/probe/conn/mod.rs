@@ -158,6 +158,8 @@ impl Conn {
         }
         let upload_left = workload.upload.unwrap_or(0);
         let then_send = workload.then_send.clone();
+        let setup = tls_setup::setup(&spec);
+        record::push(id, EventKind::Setup(Box::new(setup)));
         record::push(id, EventKind::Phase(Phase::Resolve));
         Conn {
             id,
