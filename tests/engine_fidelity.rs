@@ -143,3 +143,137 @@ fn setup_counts_the_ciphers_actually_offered() {
         dump(&events)
     );
 }
+
+fn https(events: &[Event]) -> Vec<HttpResponse> {
+    picked(events, |k| match k {
+        EventKind::Http(h) => Some(**h),
+        _ => None,
+    })
+}
+
+/// The head's event, then (unless the head already completed it) the completion's.
+fn assert_complete_response(events: &[Event]) {
+    let http = https(events);
+    assert!(matches!(http.len(), 1 | 2), "{http:?}\n{}", dump(events));
+    let head = http[0];
+    assert_eq!(head.status, 200, "{http:?}");
+    let length = head.content_length.expect("Content-Length");
+    let end = http[http.len() - 1];
+    assert!(end.complete, "{http:?}");
+    assert_eq!(
+        end.received,
+        u64::from(head.head_bytes) + length,
+        "{http:?}"
+    );
+    assert_eq!(http.len() == 1, head.complete);
+    let read: u64 = calls(events)
+        .iter()
+        .filter(|c| c.op == Op::Read)
+        .map(|c| u64::from(c.bytes))
+        .sum();
+    assert_eq!(
+        read, end.received,
+        "every byte SSL_read returned was counted"
+    );
+}
+
+#[test]
+fn an_http_get_records_the_response_head_and_its_completion() {
+    let (_ok, spec) = lab(Scenario::Ok);
+    let events = run(spec);
+    assert_complete_response(&events);
+}
+
+#[test]
+fn a_response_trickling_in_is_framed_once() {
+    // TCP segments of one byte; SSL_read still returns whole records.
+    let (_trickle, spec) = lab(Scenario::Trickle);
+    let events = run(spec);
+    assert_complete_response(&events);
+}
+
+#[test]
+fn sent_bytes_that_are_an_http_request_are_framed_too() {
+    let (_ok, mut spec) = lab(Scenario::Ok);
+    spec.workload.http_get = None;
+    spec.workload.send =
+        Some(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".to_vec());
+    spec.workload.read_for = Some(Duration::from_secs(5));
+    let events = run(spec);
+    assert_complete_response(&events);
+}
+
+/// A Python `ssl` server on an ephemeral loopback port running `serve(conn)` for one client,
+/// with the lab's server certificate; killed on drop.
+struct PyPeer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl PyPeer {
+    fn start(serve: &str) -> PyPeer {
+        use std::io::BufRead;
+        let files = cert_files();
+        let script = format!(
+            "import socket, ssl, sys, time\n\
+             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+             ctx.load_cert_chain({cert:?}, {key:?})\n\
+             ls = socket.socket(); ls.bind(('127.0.0.1', 0)); ls.listen(1)\n\
+             print(ls.getsockname()[1], flush=True)\n\
+             ls.settimeout(20)\n\
+             raw, _ = ls.accept()\n\
+             conn = ctx.wrap_socket(raw, server_side=True)\n\
+             def read_head(conn):\n    data = b''\n    while b'\\r\\n\\r\\n' not in data and len(data) < 65536:\n        more = conn.recv(4096)\n        if not more: break\n        data += more\n\
+             {serve}\n",
+            cert = files.cert.display().to_string(),
+            key = files.key.display().to_string(),
+        );
+        let mut child = std::process::Command::new("python3")
+            .args(["-c", &script])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start python3");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let port = line.trim().parse().expect("python peer printed its port");
+        PyPeer { child, port }
+    }
+
+    fn spec(&self) -> ConnectSpec {
+        let mut spec = lab_trusting_spec(Target {
+            host: "127.0.0.1".into(),
+            port: self.port,
+        });
+        spec.sni = Sni::Name("localhost".into());
+        spec
+    }
+}
+
+impl Drop for PyPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_chunked_response_completes_at_its_last_chunk_in_a_later_read() {
+    let peer = PyPeer::start(
+        "read_head(conn)\n\
+         conn.sendall(b'HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n5\\r\\nhel')\n\
+         time.sleep(0.2)\n\
+         conn.sendall(b'lo\\r\\n0\\r\\n\\r\\n')\n\
+         time.sleep(5)",
+    );
+    let mut spec = peer.spec();
+    spec.workload.http_get = Some("/".into());
+    spec.workload.read_for = Some(Duration::from_secs(2));
+    let events = run(spec);
+    let http = https(&events);
+    assert_eq!(http.len(), 2, "{http:?}\n{}", dump(&events));
+    assert!(http[0].chunked && !http[0].complete);
+    assert!(http[1].complete);
+    assert_eq!(http[1].received, u64::from(http[0].head_bytes) + 15);
+}

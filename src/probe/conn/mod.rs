@@ -7,6 +7,7 @@ mod steps;
 
 use super::errors;
 use super::ffi;
+use super::http::{self, HttpTracker};
 use super::record;
 use super::sockstat;
 use super::spec::ConnectSpec;
@@ -115,6 +116,8 @@ pub struct Conn {
     sampler: sockstat::Sampler,
     /// The address being connected to.
     current_addr: Option<SocketAddr>,
+    /// The HTTP response being read, when the workload is an HTTP request.
+    http: Option<HttpTracker>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +160,7 @@ impl Conn {
             actions.push(Action::Renegotiate);
         }
         let upload_left = workload.upload.unwrap_or(0);
+        let http = http::is_request(&request).then(HttpTracker::new);
         let then_send = workload.then_send.clone();
         let setup = tls_setup::setup(&spec);
         record::push(id, EventKind::Setup(Box::new(setup)));
@@ -190,6 +194,7 @@ impl Conn {
             notify_received: false,
             current_addr: None,
             sampler: sockstat::Sampler::default(),
+            http,
         }
     }
 
