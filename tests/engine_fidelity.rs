@@ -277,3 +277,65 @@ fn a_chunked_response_completes_at_its_last_chunk_in_a_later_read() {
     assert!(http[1].complete);
     assert_eq!(http[1].received, u64::from(http[0].head_bytes) + 15);
 }
+
+/// The `sock` samples taken strictly inside each wait that lasted at least `min_dur`.
+fn samples_in_waits(events: &[Event], min_dur: Nanos) -> Vec<(Wait, Vec<Sock>)> {
+    waits(events)
+        .into_iter()
+        .filter(|(_, w)| w.dur >= min_dur)
+        .map(|(t, w)| {
+            let inside = events
+                .iter()
+                .filter(|e| e.t > t && e.t < t + w.dur)
+                .filter_map(|e| match e.kind {
+                    EventKind::Sock(s) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            (w, inside)
+        })
+        .collect()
+}
+
+#[test]
+fn levels_are_sampled_while_a_read_waits() {
+    let (_silent, mut spec) = lab(Scenario::Silent);
+    spec.workload.read_for = Some(Duration::from_millis(1000));
+    let events = run(spec);
+    let waits = samples_in_waits(&events, 900_000_000);
+    assert_eq!(waits.len(), 1, "{}", dump(&events));
+    let (wait, samples) = &waits[0];
+    assert_eq!(wait.interest, Interest::Read);
+    // 20 in the first 200 ms, then one per 100 ms: about 28 in a second (fewer if the machine
+    // is slow to wake the thread; never more than the grid allows).
+    assert!(
+        (10..=30).contains(&samples.len()),
+        "{} samples: {samples:?}",
+        samples.len()
+    );
+    assert!(samples.iter().all(|s| s.tcp.is_some() && s.inq == 0));
+}
+
+#[test]
+fn the_peer_window_closing_is_visible_during_the_write_wait() {
+    let (_slow, spec) = lab(Scenario::SlowReader);
+    let events = run(spec);
+    let waits = samples_in_waits(&events, 500_000_000);
+    let (wait, samples) = waits
+        .iter()
+        .find(|(w, _)| w.interest == Interest::Write)
+        .unwrap_or_else(|| panic!("a long write wait: {}", dump(&events)));
+    assert_eq!(wait.woke, Woke::Timeout);
+    assert!(
+        samples.len() >= 10 && samples.len() <= 102,
+        "{}",
+        samples.len()
+    );
+    assert!(
+        samples
+            .iter()
+            .any(|s| s.tcp.is_some_and(|t| t.snd_wnd == 0)),
+        "{samples:?}"
+    );
+    assert!(samples.iter().all(|s| s.outq > 0));
+}

@@ -94,6 +94,9 @@ pub struct Conn {
     /// Deadline of the current phase (connect, read-for, shutdown grace).
     phase_deadline: Option<Nanos>,
     waiting: Option<(Nanos, Interest)>,
+    /// When to sample the buffer levels next during the current wait, and how many were taken.
+    next_sample: Option<Nanos>,
+    wait_samples: u32,
     immediate_retries: u32,
     /// Workload bytes still to write: the request text, then `upload_left` bulk bytes.
     request: Vec<u8>,
@@ -178,6 +181,8 @@ impl Conn {
             deadline,
             phase_deadline: None,
             waiting: None,
+            next_sample: None,
+            wait_samples: 0,
             immediate_retries: 0,
             request,
             request_pos: 0,
@@ -208,6 +213,11 @@ impl Conn {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// When the engine must call `on_sample_due` (a buffer-level sample during a wait).
+    pub fn next_sample(&self) -> Option<Nanos> {
+        self.next_sample
     }
 
     fn token(&self) -> Token {
@@ -417,6 +427,7 @@ impl Conn {
             return Turn::Closed;
         }
         self.waiting = None;
+        self.next_sample = None;
         self.phase_deadline = None;
         self.deadline = None;
         if let Some(message) = message {
