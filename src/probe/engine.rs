@@ -188,7 +188,8 @@ impl IoLoop {
         let now = record::now();
         self.conns
             .values()
-            .filter_map(Conn::next_deadline)
+            .flat_map(|c| [c.next_deadline(), c.next_sample()])
+            .flatten()
             .min()
             // Round up so the deadline has passed when poll returns.
             .map(|d| {
@@ -282,6 +283,8 @@ impl IoLoop {
             if conn.next_deadline().is_some_and(|d| now >= d) {
                 let turn = conn.on_deadline(now, self.poll.registry());
                 Self::note_turn(&mut self.runnable, id, turn);
+            } else if conn.next_sample().is_some_and(|t| now >= t) {
+                conn.on_sample_due(now);
             }
         }
     }

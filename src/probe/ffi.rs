@@ -31,6 +31,7 @@ extern "C" {
     fn SSL_set_post_handshake_auth(ssl: *mut SSL, val: c_int);
     fn SSL_verify_client_post_handshake(ssl: *mut SSL) -> c_int;
     fn SSL_new_session_ticket(ssl: *mut SSL) -> c_int;
+    fn SSL_get1_supported_ciphers(ssl: *mut SSL) -> *mut openssl_sys::stack_st_SSL_CIPHER;
 }
 
 const SSL_CTRL_CLEAR_MODE: c_int = 78;
@@ -99,6 +100,37 @@ pub fn new_session_ticket(ssl: &SslRef) -> bool {
     // SAFETY: `ssl` is valid; the function checks the connection's state and returns 0 if it
     // cannot send a ticket now.
     unsafe { SSL_new_session_ticket(ssl.as_ptr()) == 1 }
+}
+
+/// The cipher suites this SSL would offer in its ClientHello (`SSL_get1_supported_ciphers`:
+/// its cipher list filtered by the enabled versions and the security level), counted as
+/// (TLS 1.2 and below, TLS 1.3).
+pub fn supported_cipher_counts(ssl: &SslRef) -> (u32, u32) {
+    let (mut old, mut tls13) = (0u32, 0u32);
+    // SAFETY: `ssl` is valid; SSL_get1_supported_ciphers returns a new stack (or null) that we
+    // own and free with sk_free (its entries are borrowed from OpenSSL's static cipher table,
+    // not owned by the stack); each entry is read while the stack is alive.
+    unsafe {
+        let stack = SSL_get1_supported_ciphers(ssl.as_ptr());
+        if stack.is_null() {
+            return (0, 0);
+        }
+        let all = stack.cast::<openssl_sys::OPENSSL_STACK>();
+        for i in 0..openssl_sys::OPENSSL_sk_num(all).max(0) {
+            let cipher = openssl_sys::OPENSSL_sk_value(all, i).cast::<openssl_sys::SSL_CIPHER>();
+            if cipher.is_null() {
+                continue;
+            }
+            let version = openssl_sys::SSL_CIPHER_get_version(cipher);
+            if !version.is_null() && CStr::from_ptr(version).to_bytes() == b"TLSv1.3" {
+                tls13 += 1;
+            } else {
+                old += 1;
+            }
+        }
+        openssl_sys::OPENSSL_sk_free(all);
+    }
+    (old, tls13)
 }
 
 /// `SSL_get_error` for a raw return value (used for the calls rust-openssl does not wrap).

@@ -5,6 +5,7 @@ mod conn;
 mod engine;
 mod errors;
 pub mod ffi;
+mod http;
 mod record;
 mod sockstat;
 pub mod spec;

@@ -35,6 +35,27 @@ pub fn connect_nonblocking(
     Ok(TcpStream::from_std(socket.into()))
 }
 
+/// Most buffer-level samples taken during one wait (besides the ones at its ends).
+pub const MAX_WAIT_SAMPLES: u32 = 100;
+
+/// When to take the next buffer-level sample during a wait that began at `since`, `taken`
+/// samples in, at `now`: every 10 ms for the first 200 ms (a stall's onset), every 100 ms up to
+/// 2 s, then every 500 ms; none after `MAX_WAIT_SAMPLES` (50 s of waiting).
+pub fn next_wait_sample(since: Nanos, now: Nanos, taken: u32) -> Option<Nanos> {
+    const MS: Nanos = 1_000_000;
+    if taken >= MAX_WAIT_SAMPLES {
+        return None;
+    }
+    let waited = now.saturating_sub(since);
+    let step = match waited {
+        w if w < 200 * MS => 10 * MS,
+        w if w < 2_000 * MS => 100 * MS,
+        _ => 500 * MS,
+    };
+    // On a grid from the wait's start, so a late wake-up does not shift later samples.
+    Some(since + (waited / step + 1) * step)
+}
+
 /// How long the slowly changing levels (buffer sizes, TCP_INFO) may be reused between calls
 /// that completed without wanting anything.
 const SLOW_LEVELS_MAX_AGE: Nanos = 1_000_000;
@@ -85,5 +106,33 @@ impl Sampler {
             ssl_pending: ssl_pending as u32,
             tcp: slow.2,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_samples_are_dense_first_then_sparse_and_bounded() {
+        const MS: Nanos = 1_000_000;
+        let since = 5 * MS;
+        let mut at = Vec::new();
+        let mut now = since;
+        while let Some(next) = next_wait_sample(since, now, at.len() as u32) {
+            assert!(next > now);
+            at.push(next - since);
+            now = next;
+        }
+        assert_eq!(at.len() as u32, MAX_WAIT_SAMPLES);
+        assert_eq!(&at[..3], &[10 * MS, 20 * MS, 30 * MS]);
+        assert_eq!(at.iter().filter(|&&t| t <= 200 * MS).count(), 20);
+        assert_eq!(at.iter().filter(|&&t| t <= 2_000 * MS).count(), 38);
+        assert_eq!(at.last(), Some(&((2_000 + 62 * 500) * MS)));
+        // A late wake-up keeps to the grid.
+        assert_eq!(
+            next_wait_sample(since, since + 15 * MS, 1),
+            Some(since + 20 * MS)
+        );
     }
 }

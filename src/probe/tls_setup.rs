@@ -3,11 +3,12 @@
 
 use super::ffi;
 use super::spec::{ConnectSpec, TlsVersion};
-use crate::trace::{CertInfo, TlsInfo};
+use crate::trace::{CertInfo, Setup, TlsInfo};
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
 use openssl::ssl::{
-    ExtensionContext, Ssl, SslContext, SslMethod, SslRef, SslVerifyMode, SslVersion,
+    ExtensionContext, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef, SslVerifyMode,
+    SslVersion,
 };
 use openssl::x509::{X509Ref, X509};
 use std::sync::{Arc, Mutex};
@@ -36,23 +37,7 @@ fn version(v: TlsVersion) -> SslVersion {
 fn context(spec: &ConnectSpec) -> Result<SslContext, String> {
     let mut ctx =
         SslContext::builder(SslMethod::tls_client()).map_err(|e| format!("OpenSSL: {e}"))?;
-    if let Some(v) = spec.tls_min {
-        ctx.set_min_proto_version(Some(version(v)))
-            .map_err(|e| format!("--tls-min {}: {e}", v.name()))?;
-    }
-    if let Some(v) = spec.tls_max {
-        ctx.set_max_proto_version(Some(version(v)))
-            .map_err(|e| format!("--tls-max {}: {e}", v.name()))?;
-    }
-    if let Some(list) = &spec.ciphers {
-        ctx.set_cipher_list(list)
-            .map_err(|_| format!("--ciphers {list:?}: OpenSSL knows none of these ciphers"))?;
-    }
-    if let Some(list) = &spec.ciphersuites {
-        ctx.set_ciphersuites(list).map_err(|_| {
-            format!("--ciphersuites {list:?}: OpenSSL knows none of these TLS 1.3 suites")
-        })?;
-    }
+    offer(&mut ctx, spec)?;
     if !spec.alpn.is_empty() {
         let mut wire = Vec::new();
         for proto in &spec.alpn {
@@ -117,6 +102,96 @@ fn context(spec: &ConnectSpec) -> Result<SslContext, String> {
         .map_err(|e| format!("ClientHello padding extension: {e}"))?;
     }
     Ok(ctx.build())
+}
+
+/// The version range and cipher lists of the ClientHello.
+fn offer(ctx: &mut SslContextBuilder, spec: &ConnectSpec) -> Result<(), String> {
+    if let Some(v) = spec.tls_min {
+        ctx.set_min_proto_version(Some(version(v)))
+            .map_err(|e| format!("--tls-min {}: {e}", v.name()))?;
+    }
+    if let Some(v) = spec.tls_max {
+        ctx.set_max_proto_version(Some(version(v)))
+            .map_err(|e| format!("--tls-max {}: {e}", v.name()))?;
+    }
+    if let Some(list) = &spec.ciphers {
+        ctx.set_cipher_list(list)
+            .map_err(|_| format!("--ciphers {list:?}: OpenSSL knows none of these ciphers"))?;
+    }
+    if let Some(list) = &spec.ciphersuites {
+        ctx.set_ciphersuites(list).map_err(|_| {
+            format!("--ciphersuites {list:?}: OpenSSL knows none of these TLS 1.3 suites")
+        })?;
+    }
+    Ok(())
+}
+
+/// Our side of the negotiation and the workload, as the `Setup` event reports them. The cipher
+/// counts come from an SSL object configured with the same versions and cipher lists as the
+/// connection's (`SSL_get1_supported_ciphers`: what the ClientHello offers), built without the
+/// CA store so it costs little.
+pub fn setup(spec: &ConnectSpec) -> Setup {
+    let (min, max, counts) = match SslContext::builder(SslMethod::tls_client()) {
+        Ok(mut ctx) => {
+            // A refused list or version is reported when the connection's own context is built.
+            let _ = offer(&mut ctx, spec);
+            let min = ctx.min_proto_version();
+            let max = ctx.max_proto_version();
+            let ctx = ctx.build();
+            let level = ctx.security_level();
+            let counts = Ssl::new(&ctx)
+                .map(|ssl| ffi::supported_cipher_counts(&ssl))
+                .unwrap_or((0, 0));
+            (
+                min.map_or_else(|| default_min(level), version_name),
+                max.map_or("TLSv1.3", version_name),
+                counts,
+            )
+        }
+        Err(_) => (default_min(1), "TLSv1.3", (0, 0)),
+    };
+    let workload = &spec.workload;
+    Setup {
+        target: spec.target.to_string(),
+        sni: spec.sni_name().map(str::to_string),
+        alpn: spec.alpn.clone(),
+        version_min: min.to_string(),
+        version_max: max.to_string(),
+        ciphers_tls12: counts.0,
+        ciphers_tls13: counts.1,
+        client_cert: spec.client_identity.is_some(),
+        verify: spec.verify,
+        auto_retry: spec.auto_retry,
+        http_get: workload.http_get.clone(),
+        send_bytes: workload.send.as_ref().map_or(0, |s| s.len() as u64),
+        upload_bytes: workload.upload.unwrap_or(0),
+        read_for: workload
+            .read_for
+            .filter(|d| !d.is_zero())
+            .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+    }
+}
+
+fn version_name(v: SslVersion) -> &'static str {
+    match v {
+        SslVersion::TLS1_3 => "TLSv1.3",
+        SslVersion::TLS1_2 => "TLSv1.2",
+        SslVersion::TLS1_1 => "TLSv1.1",
+        SslVersion::TLS1 => "TLSv1",
+        SslVersion::SSL3 => "SSLv3",
+        _ => "unknown",
+    }
+}
+
+/// The lowest version OpenSSL 3 offers when none is set: TLS 1.0 (SSL 3 is not built), unless
+/// the security level forbids it (level 3 needs TLS 1.1, level 4 and up TLS 1.2: OpenSSL's
+/// `ssl_security_default_callback`, SSL_SECOP_VERSION).
+fn default_min(security_level: u32) -> &'static str {
+    match security_level {
+        0..=2 => "TLSv1",
+        3 => "TLSv1.1",
+        _ => "TLSv1.2",
+    }
 }
 
 /// The configured client for one connection, and where verification failures are captured.

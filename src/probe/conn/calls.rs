@@ -138,12 +138,30 @@ impl Conn {
             );
         }
         self.immediate_retries = 0;
-        self.waiting = Some((record::now(), interest));
+        let now = record::now();
+        self.waiting = Some((now, interest));
+        self.wait_samples = 0;
+        self.next_sample = (self.detail && self.tls.is_some())
+            .then(|| sockstat::next_wait_sample(now, now, 0))
+            .flatten();
         Turn::Parked
+    }
+
+    /// A sample of the buffer levels is due during a wait (so a window closing or a queue
+    /// filling is visible while the stall builds, not only when it ends).
+    pub fn on_sample_due(&mut self, now: Nanos) {
+        let Some((since, _)) = self.waiting else {
+            self.next_sample = None;
+            return;
+        };
+        self.sample_sock(true);
+        self.wait_samples += 1;
+        self.next_sample = sockstat::next_wait_sample(since, now, self.wait_samples);
     }
 
     pub(super) fn end_wait(&mut self, since: Nanos, interest: Interest, woke: Woke) {
         self.waiting = None;
+        self.next_sample = None;
         let dur = record::now().saturating_sub(since);
         record::push_at(
             since,

@@ -7,6 +7,7 @@ mod steps;
 
 use super::errors;
 use super::ffi;
+use super::http::{self, HttpTracker};
 use super::record;
 use super::sockstat;
 use super::spec::ConnectSpec;
@@ -93,6 +94,9 @@ pub struct Conn {
     /// Deadline of the current phase (connect, read-for, shutdown grace).
     phase_deadline: Option<Nanos>,
     waiting: Option<(Nanos, Interest)>,
+    /// When to sample the buffer levels next during the current wait, and how many were taken.
+    next_sample: Option<Nanos>,
+    wait_samples: u32,
     immediate_retries: u32,
     /// Workload bytes still to write: the request text, then `upload_left` bulk bytes.
     request: Vec<u8>,
@@ -115,6 +119,8 @@ pub struct Conn {
     sampler: sockstat::Sampler,
     /// The address being connected to.
     current_addr: Option<SocketAddr>,
+    /// The HTTP response being read, when the workload is an HTTP request.
+    http: Option<HttpTracker>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +163,10 @@ impl Conn {
             actions.push(Action::Renegotiate);
         }
         let upload_left = workload.upload.unwrap_or(0);
+        let http = http::is_request(&request).then(HttpTracker::new);
         let then_send = workload.then_send.clone();
+        let setup = tls_setup::setup(&spec);
+        record::push(id, EventKind::Setup(Box::new(setup)));
         record::push(id, EventKind::Phase(Phase::Resolve));
         Conn {
             id,
@@ -172,6 +181,8 @@ impl Conn {
             deadline,
             phase_deadline: None,
             waiting: None,
+            next_sample: None,
+            wait_samples: 0,
             immediate_retries: 0,
             request,
             request_pos: 0,
@@ -188,6 +199,7 @@ impl Conn {
             notify_received: false,
             current_addr: None,
             sampler: sockstat::Sampler::default(),
+            http,
         }
     }
 
@@ -201,6 +213,11 @@ impl Conn {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// When the engine must call `on_sample_due` (a buffer-level sample during a wait).
+    pub fn next_sample(&self) -> Option<Nanos> {
+        self.next_sample
     }
 
     fn token(&self) -> Token {
@@ -256,10 +273,18 @@ impl Conn {
     pub fn on_deadline(&mut self, now: Nanos, reg: &Registry) -> Turn {
         // Said before the wait ends, so the reason can tell what it was waiting for.
         let doing = self.doing();
+        let failed = self.deadline.is_some_and(|d| now >= d);
         if let Some((since, interest)) = self.waiting {
-            self.end_wait(since, interest, Woke::Timeout);
+            // --timeout and the connect timeout mean failure; --read-for and the shutdown grace
+            // are times we chose to spend, so the wait simply elapsed.
+            let woke = if failed || self.step == Step::Connecting {
+                Woke::Timeout
+            } else {
+                Woke::Elapsed
+            };
+            self.end_wait(since, interest, woke);
         }
-        if self.deadline.is_some_and(|d| now >= d) {
+        if failed {
             let secs = self
                 .spec
                 .timeout
@@ -402,6 +427,7 @@ impl Conn {
             return Turn::Closed;
         }
         self.waiting = None;
+        self.next_sample = None;
         self.phase_deadline = None;
         self.deadline = None;
         if let Some(message) = message {

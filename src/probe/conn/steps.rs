@@ -280,7 +280,13 @@ impl Conn {
         match self.call(Op::Read, |tls| {
             tls.ssl_read(&mut buf).map(|n| (n as i32, n as u32))
         }) {
-            Ok(_) => Next::Continue,
+            Ok((_, n)) => {
+                let got = buf.get(..n as usize).unwrap_or_default();
+                if let Some(resp) = self.http.as_mut().and_then(|h| h.feed(got)) {
+                    record::push(self.id, EventKind::Http(Box::new(resp)));
+                }
+                Next::Continue
+            }
             Err(e) => self.on_error(e, "read"),
         }
     }
