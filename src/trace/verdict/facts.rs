@@ -131,6 +131,9 @@ pub struct Facts {
     pub zero_window_since: Option<Nanos>,
     /// The largest receive-queue fill while we were blocked writing.
     pub max_inq_while_write_blocked: u32,
+    /// The largest receive-queue fill since our last SSL_read: data the peer sent that we had
+    /// not read (a reset discards it, so the last sample may show 0).
+    pub max_unread: u32,
     pub rtt_us: u32,
 
     // ----- HTTP -----
@@ -263,6 +266,7 @@ impl Facts {
         match c.op {
             Op::Read | Op::Peek => {
                 self.reads_since_write_progress += 1;
+                self.max_unread = 0;
                 if io.wrote > 0 {
                     self.reads_that_wrote += 1;
                     self.first_read_that_wrote.get_or_insert((c.id, io.wrote));
@@ -410,6 +414,7 @@ impl Facts {
 
     fn on_sock(&mut self, t: Nanos, s: &Sock) {
         self.max_inq = self.max_inq.max(s.inq);
+        self.max_unread = self.max_unread.max(s.inq);
         self.max_outq = self.max_outq.max(s.outq);
         if let Some(tcp) = s.tcp {
             if tcp.rtt_us > 0 {

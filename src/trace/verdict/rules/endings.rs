@@ -57,13 +57,14 @@ fn reset_verdict(f: &Facts) -> Draft {
     let errno = f
         .os_error
         .map_or_else(|| "ECONNRESET".to_string(), |(_, e, _)| errno_name(e));
-    let unread = f.last_sock.map_or(0, |(_, s)| s.inq);
+    let unread = f.max_unread;
     let answer = f.http_head.map(|(_, h)| h.status);
-    // TLS 1.3 servers send session tickets right after the handshake; a client that never
-    // read has them in its queue, and they are not an answer.
+    // TLS 1.3 servers send session tickets right after the handshake (two records of about
+    // 255 B from OpenSSL-based servers); a client that never read has them in its queue, and
+    // they are not an answer. More than that is the peer talking back.
     let only_tickets = f.version.as_deref() == Some("TLSv1.3")
         && f.tickets_in == 0
-        && unread <= 1024
+        && unread <= 560
         && answer.is_none();
     if (unread > 0 && !only_tickets) || (answer.is_some_and(|s| s >= 400) && f.app_out > 0) {
         let what = match answer {
@@ -74,7 +75,7 @@ fn reset_verdict(f: &Facts) -> Draft {
             Class::EarlyRejection,
             format!("The peer answered while we were still sending, then reset the connection: we never read {what}, and the reset ({errno}) is what our write saw."),
         )
-        .fact(format!("{} were waiting unread in our receive queue at the last sample", format::bytes(u64::from(unread))), None, f.last_sock.map(|(t, _)| t))
+        .fact(format!("{} were waiting unread in our receive queue (we had not called SSL_read since they came)", format::bytes(u64::from(unread))), None, f.last_sock.map(|(t, _)| t))
         .fact(format!("{} sent before the reset", format::bytes(f.app_out)), None, f.last_app_out)
         .fact(format!("the socket reported {errno}"), at.and_then(|s| s.call), at.map(|s| s.t))
         .focus(at.and_then(|s| s.call))
