@@ -350,15 +350,22 @@ fn a_slow_but_answered_wait_is_slow_not_stalled() {
 
 #[test]
 fn a_reset_with_unread_data_is_an_early_rejection() {
-    let mut tr = Trace::new();
-    tr.handshake()
-        .call(Op::Write, SslError::None, 16384)
-        .sock(180, 30_000, 65535)
-        .io_error(104)
-        .call(Op::Write, SslError::Syscall, 0);
-    let v = tr.close(CloseReason::Reset, Some("connection reset by peer"));
+    let reset_with_unread = |unread: u32| {
+        let mut tr = Trace::new();
+        tr.handshake()
+            .call(Op::Write, SslError::None, 16384)
+            .sock(unread, 30_000, 65535)
+            .sock(0, 30_000, 65535)
+            .io_error(104)
+            .call(Op::Write, SslError::Syscall, 0);
+        tr.close(CloseReason::Reset, Some("connection reset by peer"))
+    };
+    let v = reset_with_unread(2000);
     assert_eq!(v.class, Class::EarlyRejection, "{}", text(&v));
-    assert!(text(&v).contains("180 B"), "{}", text(&v));
+    assert!(text(&v).contains("1.95 KiB"), "{}", text(&v));
+    // What TLS 1.3 session tickets alone fill the queue with is not an answer.
+    let v = reset_with_unread(510);
+    assert_eq!(v.class, Class::Reset, "{}", text(&v));
 }
 
 #[test]
