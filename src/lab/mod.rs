@@ -2,7 +2,8 @@
 //! WANT_READ / WANT_WRITE situation can be reproduced on demand.
 //!
 //! - [`Pki`]: certificates generated at runtime (a small CA, leaves, a client identity).
-//! - [`Scenario`]: the catalogue: names, explanations, trace signatures, client-side defaults.
+//! - [`Scenario`]: the catalogue, one definition per scenario: name, texts, trace signature,
+//!   client-side defaults, and which peer serves it.
 //! - [`LabServer`]: a running peer for one scenario.
 //! - `peers` (private): what one connection does, scenario by scenario.
 //!
