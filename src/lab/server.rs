@@ -70,6 +70,7 @@ impl LabServer {
                 Ready::Tls {
                     ctx: peers::build_context(tls, &pki).map_err(io::Error::other)?,
                     run: *run,
+                    sndbuf: tls.sndbuf,
                 }
             }
             Serve::Plain(run) => Ready::Plain(*run),

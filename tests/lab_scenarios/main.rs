@@ -1,10 +1,11 @@
 //! Every lab scenario, traced by the engine with the scenario's own client defaults, shows its
 //! documented signature in the recorded events (asserted on what happened, not on timing). The
-//! helpers are here; the tests are by family in `classic`.
+//! helpers are here; the tests are by family in `classic` and `second_wave`.
 
 mod classic;
 #[path = "../common/mod.rs"]
 mod common;
+mod second_wave;
 
 pub(crate) use common::*;
 pub(crate) use tlsscope::lab::{LabServer, Pki, Scenario};

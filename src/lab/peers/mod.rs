@@ -6,7 +6,8 @@
 //! - `peer`: one connection's stop flag, deadlines, socket setup, handshake and raw reads.
 //! - `session`: TLS reads, writes and graceful close, shared by every peer.
 //! - `http`: peers that answer a request: `ok`, `trickle`, `abrupt-close`, `reset`.
-//! - `stalls`: peers that hold back: `silent`, `handshake-stall`, `slow-reader`.
+//! - `keep_alive`: HTTP peers of the second wave: `keep-alive`, `early-reject`, `truncated`, …
+//! - `stalls`: peers that hold back: `silent`, `handshake-stall`, `slow-reader`, `echo-deadlock`.
 //! - `post_handshake`: `late-tickets`, `key-update`, `renegotiate`, `reneg-backpressure`,
 //!   `post-handshake-auth`.
 //! - `failures`: `not-tls` (plain text); the other refusals live in their TLS context.
@@ -22,6 +23,7 @@ use super::server::Shared;
 mod context;
 pub(in crate::lab) mod failures;
 pub(in crate::lab) mod http;
+pub(in crate::lab) mod keep_alive;
 mod peer;
 pub(in crate::lab) mod post_handshake;
 mod session;
@@ -108,6 +110,8 @@ pub(in crate::lab) struct Tls {
     /// SO_RCVBUF of the listening socket (inherited by accepted sockets: a small window from the
     /// SYN on).
     pub(in crate::lab) rcvbuf: Option<usize>,
+    /// SO_SNDBUF of each accepted socket.
+    pub(in crate::lab) sndbuf: Option<usize>,
 }
 
 impl Tls {
@@ -119,12 +123,17 @@ impl Tls {
         client_auth: ClientAuth::None,
         hello_check: HelloCheck::None,
         rcvbuf: None,
+        sndbuf: None,
     };
 }
 
 /// A [`Serve`] made ready to serve connections: contexts built.
 pub(in crate::lab) enum Ready {
-    Tls { ctx: SslContext, run: TlsPeer },
+    Tls {
+        ctx: SslContext,
+        run: TlsPeer,
+        sndbuf: Option<usize>,
+    },
     Plain(PlainPeer),
 }
 
@@ -140,7 +149,12 @@ pub(super) fn run(name: &'static str, n: u64, shared: Arc<Shared>, tcp: TcpStrea
 
 fn serve(peer: &Peer, tcp: TcpStream, ready: &Ready) -> Step<()> {
     match ready {
-        Ready::Tls { ctx, run } => {
+        Ready::Tls { ctx, run, sndbuf } => {
+            if let Some(size) = sndbuf {
+                socket2::SockRef::from(&tcp)
+                    .set_send_buffer_size(*size)
+                    .map_err(|e| format!("SO_SNDBUF: {e}"))?;
+            }
             let wire = peer.tcp(tcp)?;
             let mut s = peer.accept(ctx, wire)?;
             run(peer, &mut s)

@@ -17,6 +17,7 @@ use super::peers::Serve;
 use super::pki::{Pki, LAB_HOST};
 
 mod classic;
+mod http;
 mod post_handshake;
 mod refusals;
 
@@ -70,15 +71,21 @@ macro_rules! catalogue {
 catalogue! {
     Ok => classic::OK,
     Silent => classic::SILENT,
+    NoResponse => http::NO_RESPONSE,
+    KeepAlive => http::KEEP_ALIVE,
+    KeepAliveChunked => http::KEEP_ALIVE_CHUNKED,
     HandshakeStall => classic::HANDSHAKE_STALL,
     SlowReader => classic::SLOW_READER,
+    EchoDeadlock => http::ECHO_DEADLOCK,
     Trickle => classic::TRICKLE,
     LateTickets => post_handshake::LATE_TICKETS,
     KeyUpdate => post_handshake::KEY_UPDATE,
     Renegotiate => post_handshake::RENEGOTIATE,
     RenegBackpressure => post_handshake::RENEG_BACKPRESSURE,
     AbruptClose => classic::ABRUPT_CLOSE,
+    Truncated => http::TRUNCATED,
     Reset => classic::RESET,
+    EarlyReject => http::EARLY_REJECT,
     Alert => refusals::ALERT,
     NotTls => refusals::NOT_TLS,
     ClientCert => refusals::CLIENT_CERT,

@@ -52,7 +52,11 @@ fn client_specs_trust_the_lab_and_verify() {
 
 #[test]
 fn every_scenario_has_a_test_and_a_readme_row() {
-    let tests = [include_str!("../../../tests/lab_scenarios/classic.rs")].concat();
+    let tests = [
+        include_str!("../../../tests/lab_scenarios/classic.rs"),
+        include_str!("../../../tests/lab_scenarios/second_wave.rs"),
+    ]
+    .concat();
     let readme = include_str!("../../../README.md");
     for s in Scenario::ALL {
         assert!(

@@ -1,0 +1,143 @@
+//! The second wave of scenarios (issue 8): the classes a verdict must name, each traced by the
+//! engine with its own client defaults and checked for its signature in the recorded events.
+
+use super::*;
+
+#[test]
+fn no_response_waits_for_an_answer_to_an_acknowledged_request() {
+    let events = trace(Scenario::NoResponse);
+    assert_eq!(
+        close(&events).reason,
+        CloseReason::Timeout,
+        "{}",
+        dump(&events)
+    );
+    assert_eq!(read_bytes(&events), 0);
+    let writes = calls_of(&events, Op::Write);
+    assert!(
+        writes.iter().any(|c| c.bytes > 50),
+        "the request was written"
+    );
+    let reads = calls_of(&events, Op::Read);
+    assert!(!reads.is_empty() && reads.iter().all(|c| c.error == SslError::WantRead));
+    assert!(
+        socks(&events)
+            .last()
+            .is_some_and(|s| s.outq == 0 && s.inq == 0),
+        "the request was acknowledged, nothing came back\n{}",
+        dump(&events)
+    );
+    assert!(waits(&events)
+        .iter()
+        .any(|w| w.interest == Interest::Read && w.woke == Woke::Timeout));
+}
+
+/// The whole response arrived, then only a timeout ended the reading.
+fn assert_complete_then_held_open(events: &[Event]) {
+    let c = close(events);
+    assert_eq!(c.reason, CloseReason::Timeout, "{}", dump(events));
+    assert!(!c.notify_received);
+    let reads = calls_of(events, Op::Read);
+    let data: Vec<&Call> = reads.iter().filter(|c| c.bytes > 0).collect();
+    assert!(!data.is_empty(), "{}", dump(events));
+    let last_data = data.last().unwrap().id;
+    assert!(
+        reads
+            .iter()
+            .filter(|c| c.id > last_data)
+            .all(|c| c.error == SslError::WantRead),
+        "nothing but WANT_READ after the response\n{}",
+        dump(events)
+    );
+    assert!(waits(events)
+        .iter()
+        .any(|w| w.interest == Interest::Read && w.woke == Woke::Timeout));
+}
+
+#[test]
+fn keep_alive_sends_a_complete_response_and_holds_the_connection() {
+    let events = trace(Scenario::KeepAlive);
+    assert_complete_then_held_open(&events);
+    // The head (~110 B) and the 65-byte body its Content-Length announces.
+    assert!(read_bytes(&events) > 150, "{}", dump(&events));
+}
+
+#[test]
+fn keep_alive_chunked_sends_the_last_chunk_and_holds_the_connection() {
+    let events = trace(Scenario::KeepAliveChunked);
+    assert_complete_then_held_open(&events);
+    // The head (~120 B), two chunks and the chunk of size 0.
+    assert!(read_bytes(&events) > 150, "{}", dump(&events));
+}
+
+#[test]
+fn echo_deadlock_blocks_both_sides_writing() {
+    let events = trace(Scenario::EchoDeadlock);
+    assert_eq!(
+        close(&events).reason,
+        CloseReason::Timeout,
+        "{}",
+        dump(&events)
+    );
+    assert!(
+        calls_of(&events, Op::Read).is_empty(),
+        "the client never reads"
+    );
+    let blocked: Vec<Call> = calls_of(&events, Op::Write)
+        .into_iter()
+        .filter(|c| c.error == SslError::WantWrite)
+        .collect();
+    assert!(!blocked.is_empty(), "{}", dump(&events));
+    assert!(ios_in(&events, blocked[0].id)
+        .iter()
+        .any(|io| io.dir == Dir::Write && io.would_block));
+    assert!(waits(&events)
+        .iter()
+        .any(|w| w.interest == Interest::Write && w.woke == Woke::Timeout));
+    let levels = socks(&events);
+    assert!(
+        levels
+            .iter()
+            .any(|s| s.outq + 4096 >= s.sndbuf && s.inq * 2 >= s.rcvbuf && s.inq > 0),
+        "our send queue and our receive queue full at once: {levels:?}"
+    );
+}
+
+#[test]
+fn early_reject_leaves_the_413_unread_when_the_reset_comes() {
+    let events = trace(Scenario::EarlyReject);
+    let c = close(&events);
+    assert_eq!(c.reason, CloseReason::Reset, "{}", dump(&events));
+    assert_eq!(
+        read_bytes(&events),
+        0,
+        "the client never reads while uploading"
+    );
+    let writes = calls_of(&events, Op::Write);
+    assert!(writes.iter().any(|c| c.error == SslError::WantWrite));
+    let last = *writes.last().unwrap();
+    assert!(
+        ios_in(&events, last.id)
+            .iter()
+            .any(|io| matches!(io.os_error, Some(libc::ECONNRESET) | Some(libc::EPIPE))),
+        "{}",
+        dump(&events)
+    );
+    // The 413 (one TLS record of ~200 bytes) sits in our receive queue, unread.
+    let unread = socks(&events).iter().map(|s| s.inq).max().unwrap_or(0);
+    assert!(unread > 100, "unread {unread}\n{}", dump(&events));
+}
+
+#[test]
+fn truncated_ends_before_content_length_without_close_notify() {
+    let events = trace(Scenario::Truncated);
+    let c = close(&events);
+    assert_eq!(c.reason, CloseReason::Eof, "{}", dump(&events));
+    assert!(!c.notify_received);
+    let n = read_bytes(&events) as usize;
+    let head = "HTTP/1.1 200 OK\r\nServer: tlsscope-lab\r\nContent-Type: application/octet-stream\r\nContent-Length: 4096\r\nConnection: close\r\n\r\n";
+    assert_eq!(n, head.len() + 1000, "head and 1000 of 4096 body bytes");
+    let last = calls_of(&events, Op::Read).last().copied().unwrap();
+    assert!(matches!(last.error, SslError::Syscall | SslError::Ssl));
+    assert!(ios_in(&events, last.id).iter().any(|io| io.is_eof()));
+}
