@@ -3,6 +3,31 @@
 
 use super::*;
 
+const UNRECOGNIZED_NAME: u8 = 112;
+const NO_APPLICATION_PROTOCOL: u8 = 120;
+const PROTOCOL_VERSION: u8 = 70;
+const HANDSHAKE_FAILURE: u8 = 40;
+const CERTIFICATE_REQUIRED: u8 = 116;
+
+/// The handshake fails in SSL_do_handshake on the server's fatal `alert`, after our ClientHello
+/// and before any ServerHello.
+fn assert_refused_hello(events: &[Event], alert: u8) {
+    assert_eq!(
+        close(events).reason,
+        CloseReason::Failed,
+        "{}",
+        dump(events)
+    );
+    let hs = calls_of(events, Op::DoHandshake);
+    assert!(has_out(events, hs[0].id, HANDSHAKE, CLIENT_HELLO));
+    let last = hs.last().copied().unwrap();
+    assert_eq!(last.error, SslError::Ssl, "{}", dump(events));
+    assert!(has_in(events, last.id, ALERT, alert), "{}", dump(events));
+    assert!(fatal_alert(events, MsgDir::In, alert));
+    assert!(!has_msg(&msgs(events), MsgDir::In, HANDSHAKE, SERVER_HELLO));
+    assert!(calls_of(events, Op::Read).is_empty());
+}
+
 #[test]
 fn no_response_waits_for_an_answer_to_an_acknowledged_request() {
     let events = trace(Scenario::NoResponse);
@@ -140,4 +165,96 @@ fn truncated_ends_before_content_length_without_close_notify() {
     let last = calls_of(&events, Op::Read).last().copied().unwrap();
     assert!(matches!(last.error, SslError::Syscall | SslError::Ssl));
     assert!(ios_in(&events, last.id).iter().any(|io| io.is_eof()));
+}
+
+#[test]
+fn sni_required_refuses_a_hello_without_server_name() {
+    let events = trace(Scenario::SniRequired);
+    assert_refused_hello(&events, UNRECOGNIZED_NAME);
+    let with_name = trace_with(Scenario::SniRequired, |spec| {
+        spec.sni = tlsscope::probe::Sni::Name("localhost".into())
+    });
+    assert_clean(&with_name);
+}
+
+#[test]
+fn alpn_required_refuses_http11_with_no_application_protocol() {
+    let events = trace(Scenario::AlpnRequired);
+    assert_refused_hello(&events, NO_APPLICATION_PROTOCOL);
+    let h2 = trace_with(Scenario::AlpnRequired, |spec| spec.alpn = vec!["h2".into()]);
+    assert_clean(&h2);
+    assert_eq!(tls_infos(&h2)[0].alpn.as_deref(), Some("h2"));
+}
+
+#[test]
+fn version_capped_refuses_a_tls13_only_client() {
+    let events = trace(Scenario::VersionCapped);
+    assert_refused_hello(&events, PROTOCOL_VERSION);
+}
+
+#[test]
+fn cipher_mismatch_fails_with_handshake_failure() {
+    let events = trace(Scenario::CipherMismatch);
+    assert_refused_hello(&events, HANDSHAKE_FAILURE);
+}
+
+#[test]
+fn client_cert_required_surfaces_at_the_first_ssl_read_in_tls13() {
+    let events = trace(Scenario::ClientCertRequired);
+    assert_eq!(
+        close(&events).reason,
+        CloseReason::Failed,
+        "{}",
+        dump(&events)
+    );
+    assert_eq!(tls_infos(&events)[0].version, "TLSv1.3");
+    let hs = calls_of(&events, Op::DoHandshake);
+    assert_eq!(
+        hs.last().map(|c| c.error),
+        Some(SslError::None),
+        "{}",
+        dump(&events)
+    );
+    let all = msgs(&events);
+    assert!(has_msg(&all, MsgDir::In, HANDSHAKE, CERTIFICATE_REQUEST));
+    assert!(
+        all.iter().any(|m| m.dir == MsgDir::Out
+            && m.content == HANDSHAKE
+            && m.msg_type == CERTIFICATE
+            && m.len < 50),
+        "an empty Certificate answers the request\n{}",
+        dump(&events)
+    );
+    let reads = calls_of(&events, Op::Read);
+    let failed = reads.iter().find(|c| c.error == SslError::Ssl).copied();
+    let failed = failed.unwrap_or_else(|| panic!("no failed SSL_read\n{}", dump(&events)));
+    assert!(has_in(&events, failed.id, ALERT, CERTIFICATE_REQUIRED));
+    assert!(calls_of(&events, Op::Write)
+        .iter()
+        .all(|c| c.id < failed.id));
+}
+
+#[test]
+fn client_cert_required_fails_the_handshake_in_tls12() {
+    let events = trace(Scenario::ClientCertRequiredTls12);
+    assert_eq!(
+        close(&events).reason,
+        CloseReason::Failed,
+        "{}",
+        dump(&events)
+    );
+    let last = calls_of(&events, Op::DoHandshake).last().copied().unwrap();
+    assert_eq!(last.error, SslError::Ssl);
+    assert!(
+        has_in(&events, last.id, ALERT, HANDSHAKE_FAILURE),
+        "{}",
+        dump(&events)
+    );
+    assert!(has_msg(
+        &msgs(&events),
+        MsgDir::In,
+        HANDSHAKE,
+        CERTIFICATE_REQUEST
+    ));
+    assert!(calls_of(&events, Op::Read).is_empty());
 }

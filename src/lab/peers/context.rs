@@ -1,10 +1,11 @@
 //! The TLS context a peer is built on, from its [`Tls`] settings: protocol versions, tickets,
-//! certificate, client verification, and the `alert` refusal of every ClientHello.
+//! certificate, client verification, and the refusals decided on the ClientHello (`alert`,
+//! `sni-required`, `alpn-required`, `cipher-mismatch`).
 
 use openssl::error::ErrorStack;
 use openssl::ssl::{
-    SniError, SslAlert, SslContext, SslContextBuilder, SslMethod, SslMode, SslVerifyMode,
-    SslVersion,
+    select_next_proto, AlpnError, NameType, SniError, SslAlert, SslContext, SslContextBuilder,
+    SslMethod, SslMode, SslVerifyMode, SslVersion,
 };
 use openssl::x509::store::X509StoreBuilder;
 
@@ -53,6 +54,9 @@ pub(in crate::lab) fn build_context(tls: &Tls, pki: &Pki) -> Result<SslContext, 
         ServerCert::Untrusted => &pki.untrusted,
     };
     set_identity(&mut b, id)?;
+    if let Some(list) = tls.ciphers {
+        b.set_cipher_list(list)?;
+    }
     match tls.hello_check {
         HelloCheck::None => {}
         HelloCheck::RefuseAll => {
@@ -62,6 +66,22 @@ pub(in crate::lab) fn build_context(tls: &Tls, pki: &Pki) -> Result<SslContext, 
                 Err(SniError::ALERT_FATAL)
             });
         }
+        HelloCheck::RequireSni(name) => {
+            b.set_servername_callback(move |ssl, alert| {
+                if ssl.servername(NameType::HOST_NAME) == Some(name) {
+                    Ok(())
+                } else {
+                    *alert = SslAlert::UNRECOGNIZED_NAME;
+                    Err(SniError::ALERT_FATAL)
+                }
+            });
+        }
+    }
+    if let Some(accepted) = tls.alpn {
+        // Called only when the client offers ALPN; no overlap is fatal (no_application_protocol).
+        b.set_alpn_select_callback(move |_ssl, offered| {
+            select_next_proto(accepted, offered).ok_or(AlpnError::ALERT_FATAL)
+        });
     }
     match tls.client_auth {
         ClientAuth::None => {}

@@ -96,6 +96,8 @@ pub(in crate::lab) enum HelloCheck {
     None,
     /// Refuses every ClientHello with a fatal handshake_failure.
     RefuseAll,
+    /// Refuses a missing or other server name with a fatal unrecognized_name.
+    RequireSni(&'static str),
 }
 
 /// A TLS peer's context and socket settings.
@@ -107,6 +109,10 @@ pub(in crate::lab) struct Tls {
     pub(in crate::lab) tickets: bool,
     pub(in crate::lab) client_auth: ClientAuth,
     pub(in crate::lab) hello_check: HelloCheck,
+    /// ALPN protocols accepted (wire format); with no overlap, a fatal no_application_protocol.
+    pub(in crate::lab) alpn: Option<&'static [u8]>,
+    /// TLS 1.2 cipher list (OpenSSL syntax).
+    pub(in crate::lab) ciphers: Option<&'static str>,
     /// SO_RCVBUF of the listening socket (inherited by accepted sockets: a small window from the
     /// SYN on).
     pub(in crate::lab) rcvbuf: Option<usize>,
@@ -122,6 +128,8 @@ impl Tls {
         tickets: false,
         client_auth: ClientAuth::None,
         hello_check: HelloCheck::None,
+        alpn: None,
+        ciphers: None,
         rcvbuf: None,
         sndbuf: None,
     };

@@ -35,8 +35,12 @@ fn client_specs_trust_the_lab_and_verify() {
     for s in Scenario::ALL {
         let spec = s.client_spec(addr, &pki);
         assert!(spec.verify, "{s}");
-        assert_eq!(spec.sni_name(), Some("localhost"), "{s}");
-        assert_eq!(spec.verify_name(), "localhost", "{s}");
+        if s == Scenario::SniRequired {
+            assert_eq!(spec.sni_name(), None, "{s} sends no server name");
+        } else {
+            assert_eq!(spec.sni_name(), Some("localhost"), "{s}");
+            assert_eq!(spec.verify_name(), "localhost", "{s}");
+        }
         assert_eq!(spec.target.port, 4433);
         assert!(spec.ca_pem.is_some());
         assert!(spec.timeout.is_some(), "{s}: every lab connection must end");
