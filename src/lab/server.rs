@@ -34,6 +34,8 @@ pub struct LabServer {
     scenario: Scenario,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+    /// The server behind a proxy scenario (`latency`), stopped after this one.
+    backend: Option<Box<LabServer>>,
 }
 
 /// What the server shares with its connection threads: the stop flag, the count, the notes.
@@ -63,6 +65,7 @@ impl Shared {
 impl LabServer {
     /// Listens on `listen` (port 0: an ephemeral port) and serves `scenario` until stopped.
     pub fn start(scenario: Scenario, listen: SocketAddr, pki: Arc<Pki>) -> io::Result<LabServer> {
+        let mut backend = None;
         let mut rcvbuf = None;
         let ready = match &scenario.def().serve {
             Serve::Tls(tls, run) => {
@@ -74,6 +77,16 @@ impl LabServer {
                 }
             }
             Serve::Plain(run) => Ready::Plain(*run),
+            Serve::Proxy { delay, behind } => {
+                let loopback = SocketAddr::new(listen.ip(), 0);
+                let server = LabServer::start(*behind, loopback, pki.clone())?;
+                let ready = Ready::Proxy {
+                    backend: server.addr(),
+                    delay: *delay,
+                };
+                backend = Some(Box::new(server));
+                ready
+            }
         };
         let socket = Socket::new(Domain::for_address(listen), Type::STREAM, None)?;
         socket.set_reuse_address(true)?;
@@ -103,6 +116,7 @@ impl LabServer {
             scenario,
             shared,
             thread: Some(thread),
+            backend,
         })
     }
 
@@ -132,6 +146,9 @@ impl LabServer {
         self.shared.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        if let Some(backend) = self.backend.as_mut() {
+            backend.stop();
         }
     }
 }

@@ -29,6 +29,47 @@ fn assert_refused_hello(events: &[Event], alert: u8) {
 }
 
 #[test]
+fn latency_handshake_takes_far_longer_than_the_tcp_rtt() {
+    let events = trace(Scenario::Latency);
+    assert_clean(&events);
+    // The proxy holds each chunk 150 ms each way: the wait for the server's first flight lasts at
+    // least one delayed round trip (a lower bound the proxy guarantees), while the kernel's rtt
+    // is measured to the proxy on loopback.
+    let hs = calls_of(&events, Op::DoHandshake);
+    let first = hs[0];
+    assert_eq!(first.error, SslError::WantRead);
+    let mut in_handshake = false;
+    let mut longest_handshake_wait = 0;
+    for e in &events {
+        match e.kind {
+            EventKind::Call(c) if c.op == Op::DoHandshake => {
+                in_handshake = c.error != SslError::None
+            }
+            EventKind::Wait(w) if in_handshake && w.interest == Interest::Read => {
+                longest_handshake_wait = longest_handshake_wait.max(w.dur)
+            }
+            _ => {}
+        }
+    }
+    let delayed_round_trip = 2 * 150_000_000 * 8 / 10;
+    assert!(
+        longest_handshake_wait >= delayed_round_trip,
+        "longest handshake wait {longest_handshake_wait} ns\n{}",
+        dump(&events)
+    );
+    let rtt_us = socks(&events)
+        .iter()
+        .filter_map(|s| s.tcp.map(|t| t.rtt_us))
+        .filter(|&r| r > 0)
+        .min()
+        .expect("a TCP rtt sample");
+    assert!(
+        u64::from(rtt_us) * 1000 * 10 < longest_handshake_wait,
+        "rtt {rtt_us} µs is not far below the handshake's round trip"
+    );
+}
+
+#[test]
 fn no_response_waits_for_an_answer_to_an_acknowledged_request() {
     let events = trace(Scenario::NoResponse);
     assert_eq!(

@@ -1,6 +1,6 @@
 //! The lab's peers: what one connection does. A scenario's definition (`super::scenario`) names
 //! its [`Serve`]: a TLS server ([`Tls`] context settings plus the function that runs after the
-//! handshake) or a plain-socket peer.
+//! handshake), a plain-socket peer, or a delaying proxy in front of another scenario.
 //!
 //! - `context`: builds the TLS context from [`Tls`].
 //! - `peer`: one connection's stop flag, deadlines, socket setup, handshake and raw reads.
@@ -11,13 +11,15 @@
 //! - `post_handshake`: `late-tickets`, `key-update`, `renegotiate`, `reneg-backpressure`,
 //!   `post-handshake-auth`.
 //! - `failures`: `not-tls` (plain text); the other refusals live in their TLS context.
+//! - `proxy`: the delaying TCP proxy of `latency`.
 
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
 use openssl::ssl::SslContext;
 
+use super::scenario::Scenario;
 use super::server::Shared;
 
 mod context;
@@ -26,6 +28,7 @@ pub(in crate::lab) mod http;
 pub(in crate::lab) mod keep_alive;
 mod peer;
 pub(in crate::lab) mod post_handshake;
+mod proxy;
 mod session;
 pub(in crate::lab) mod stalls;
 
@@ -57,6 +60,8 @@ pub(in crate::lab) enum Serve {
     Tls(Tls, TlsPeer),
     /// No TLS: reads the ClientHello with plain socket reads, then `run`.
     Plain(PlainPeer),
+    /// A TCP proxy that delays each direction by `delay`, in front of `behind`'s server.
+    Proxy { delay: Duration, behind: Scenario },
 }
 
 /// Protocol versions a TLS peer accepts.
@@ -135,7 +140,7 @@ impl Tls {
     };
 }
 
-/// A [`Serve`] made ready to serve connections: contexts built.
+/// A [`Serve`] made ready to serve connections: contexts built, the proxy's backend started.
 pub(in crate::lab) enum Ready {
     Tls {
         ctx: SslContext,
@@ -143,6 +148,10 @@ pub(in crate::lab) enum Ready {
         sndbuf: Option<usize>,
     },
     Plain(PlainPeer),
+    Proxy {
+        backend: SocketAddr,
+        delay: Duration,
+    },
 }
 
 /// Serves connection number `n` (on its own thread) and notes how it ended.
@@ -173,5 +182,6 @@ fn serve(peer: &Peer, tcp: TcpStream, ready: &Ready) -> Step<()> {
             peer.note(format!("read {} bytes (ClientHello)", hello.len()));
             run(peer, &mut tcp)
         }
+        Ready::Proxy { backend, delay } => proxy::serve(peer, tcp, *backend, *delay),
     }
 }

@@ -1,4 +1,4 @@
-//! Scenarios of the second wave, from real HTTP traffic: responses that
+//! Scenarios of the second wave, from real HTTP traffic: a slow path (`latency`), responses that
 //! never come or never end (`no-response`, `keep-alive`, `keep-alive-chunked`), a mutual write
 //! deadlock (`echo-deadlock`), a cut-short body (`truncated`) and an early rejection of an
 //! upload (`early-reject`).
@@ -7,10 +7,26 @@ use std::time::Duration;
 
 use super::{upload, Def};
 use crate::lab::peers::{keep_alive, stalls, Serve, Tls, SMALL_RCVBUF};
+use crate::lab::scenario::Scenario;
 use crate::probe::Workload;
+
+/// How long `latency`'s proxy holds each chunk, each way.
+pub const LATENCY_DELAY: Duration = Duration::from_millis(150);
 
 /// What `early-reject`'s client uploads (and announces in its Content-Length).
 pub const EARLY_REJECT_UPLOAD: u64 = 8 << 20;
+
+pub(super) static LATENCY: Def = Def {
+    name: "latency",
+    summary: "a well-behaved server behind a proxy that delays each direction by 150 ms",
+    explanation: "The `ok` server, reached through a small TCP proxy inside the lab that holds every chunk for 150 ms in each direction, like a distant server or a slow middlebox. The client's TCP connection ends at the proxy, so the kernel's round-trip time (TCP_INFO rtt) is a few microseconds, while every TLS round trip takes 300 ms: the handshake waits about 300 ms for the ServerHello flight, and the response another 300 ms. Nothing is stuck; it is slow, and the gap between the TCP rtt and the handshake's round trips shows that the delay is beyond the first hop.",
+    signature: "SSL_do_handshake returns WANT_READ, then a wait for read of about 300 ms before the ServerHello arrives, while sock rtt_us stays far below a millisecond; the response after another ~300 ms wait; close clean with notify sent and received.",
+    client: |_, _| {},
+    serve: Serve::Proxy {
+        delay: LATENCY_DELAY,
+        behind: Scenario::Ok,
+    },
+};
 
 pub(super) static NO_RESPONSE: Def = Def {
     name: "no-response",

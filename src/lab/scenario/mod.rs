@@ -70,6 +70,7 @@ macro_rules! catalogue {
 
 catalogue! {
     Ok => classic::OK,
+    Latency => http::LATENCY,
     Silent => classic::SILENT,
     NoResponse => http::NO_RESPONSE,
     KeepAlive => http::KEEP_ALIVE,
