@@ -8,7 +8,8 @@
 //! - `peers` (private): what one connection does, scenario by scenario.
 //!
 //! Each peer is driven by its own OpenSSL calls (a blocking rust-openssl server), except
-//! `not-tls`, which is not TLS at all. The few OpenSSL functions rust-openssl lacks come from
+//! `not-tls` and `handshake-stall`, which never speak TLS, and `latency`'s proxy, which relays
+//! bytes to an `ok` server. The few OpenSSL functions rust-openssl lacks come from
 //! [`crate::probe::ffi`], tlsscope's one FFI file.
 
 mod peers;

@@ -164,7 +164,8 @@ fn echo_deadlock_blocks_both_sides_writing() {
     assert!(
         levels
             .iter()
-            .any(|s| s.outq + 4096 >= s.sndbuf && s.inq * 2 >= s.rcvbuf && s.inq > 0),
+            .any(|s| s.outq + 4096 >= s.sndbuf && s.inq * 3 >= s.rcvbuf && s.inq > 0),
+        // Linux counts bookkeeping against SO_RCVBUF: a full receive queue holds ½-¾ of it.
         "our send queue and our receive queue full at once: {levels:?}"
     );
 }

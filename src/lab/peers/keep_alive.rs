@@ -14,11 +14,11 @@ use super::peer::{drain_raw, Peer, Step, Stream};
 use super::HOLD;
 
 /// Body size `truncated` announces, and how much of it it sends.
-pub const TRUNCATED_ANNOUNCED: usize = 4096;
-pub const TRUNCATED_SENT: usize = 1000;
+const TRUNCATED_ANNOUNCED: usize = 4096;
+const TRUNCATED_SENT: usize = 1000;
 
 /// How long `early-reject` lets its 413 sit in the client's receive queue before the reset.
-pub const REJECT_PAUSE: Duration = Duration::from_millis(300);
+const REJECT_PAUSE: Duration = Duration::from_millis(300);
 
 fn kept_open(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.note("response complete; keeping the connection open".to_string());

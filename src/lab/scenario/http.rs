@@ -11,10 +11,10 @@ use crate::lab::scenario::Scenario;
 use crate::probe::Workload;
 
 /// How long `latency`'s proxy holds each chunk, each way.
-pub const LATENCY_DELAY: Duration = Duration::from_millis(150);
+const LATENCY_DELAY: Duration = Duration::from_millis(150);
 
 /// What `early-reject`'s client uploads (and announces in its Content-Length).
-pub const EARLY_REJECT_UPLOAD: u64 = 8 << 20;
+const EARLY_REJECT_UPLOAD: u64 = 8 << 20;
 
 pub(super) static LATENCY: Def = Def {
     name: "latency",
