@@ -226,6 +226,8 @@ fn alpn_required_refuses_http11_with_no_application_protocol() {
     let h2 = trace_with(Scenario::AlpnRequired, |spec| spec.alpn = vec!["h2".into()]);
     assert_clean(&h2);
     assert_eq!(tls_infos(&h2)[0].alpn.as_deref(), Some("h2"));
+    let none = trace_with(Scenario::AlpnRequired, |spec| spec.alpn.clear());
+    assert_clean(&none);
 }
 
 #[test]
