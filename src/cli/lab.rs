@@ -170,12 +170,22 @@ fn try_options(scenario: Scenario, files: &LabFiles) -> String {
         return String::new();
     };
     let spec = scenario.client_spec(addr, &pki);
-    let mut opts = vec![
-        format!("--ca {}", files.ca.display()),
-        "--sni localhost".to_string(),
-    ];
+    let mut opts = vec![format!("--ca {}", files.ca.display())];
+    match spec.sni_name() {
+        Some(name) => opts.push(format!("--sni {name}")),
+        None => opts.push("--no-sni".into()),
+    }
     if !spec.verify {
         opts.push("--insecure".into());
+    }
+    if !spec.alpn.is_empty() {
+        opts.push(format!("--alpn {}", spec.alpn.join(",")));
+    }
+    if let Some(list) = &spec.ciphers {
+        opts.push(format!("--ciphers {list}"));
+    }
+    if let Some(v) = spec.tls_min {
+        opts.push(format!("--tls-min {}", v.name()));
     }
     if let Some(v) = spec.tls_max {
         opts.push(format!("--tls-max {}", v.name()));

@@ -99,6 +99,11 @@ pub struct Pki {
     pub client: Identity,
     /// Client certificate under [`LONG_CHAIN_INTERMEDIATES`] intermediate CAs (leaf first).
     pub long_client: Identity,
+    /// The encodings clients take, made once when the set is generated (so an encoding error
+    /// fails generation instead of turning into an empty PEM later).
+    ca_pem: Vec<u8>,
+    client_identity: ClientIdentity,
+    long_client_identity: ClientIdentity,
 }
 
 static SHARED: OnceLock<Arc<Pki>> = OnceLock::new();
@@ -212,6 +217,9 @@ impl Pki {
         };
 
         Ok(Pki {
+            ca_pem: ca.to_pem()?,
+            client_identity: client.to_client_identity()?,
+            long_client_identity: long_client.to_client_identity()?,
             ca,
             ca_key,
             server,
@@ -237,34 +245,23 @@ impl Pki {
 
     /// The lab CA certificate, PEM: what a client must trust.
     pub fn ca_pem(&self) -> Vec<u8> {
-        self.ca.to_pem().unwrap_or_default()
+        self.ca_pem.clone()
     }
 
     /// The lab's client certificate and key (signed by the lab CA).
     pub fn client_identity(&self) -> ClientIdentity {
-        self.client
-            .to_client_identity()
-            .unwrap_or_else(|_| empty_identity())
+        self.client_identity.clone()
     }
 
     /// The client certificate under a long chain of intermediates (~35 KB), for
     /// post-handshake authentication under back-pressure.
     pub fn long_client_identity(&self) -> ClientIdentity {
-        self.long_client
-            .to_client_identity()
-            .unwrap_or_else(|_| empty_identity())
+        self.long_client_identity.clone()
     }
 
     /// The CA's private key (to issue more certificates in tests).
     pub fn ca_key(&self) -> &PKey<Private> {
         &self.ca_key
-    }
-}
-
-fn empty_identity() -> ClientIdentity {
-    ClientIdentity {
-        chain_pem: Vec::new(),
-        key_pem: Vec::new(),
     }
 }
 

@@ -15,10 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use openssl::ssl::SslContext;
 use socket2::{Domain, Socket, Type};
 
-use super::peers;
+use super::peers::{self, Ready, Serve};
 use super::pki::Pki;
 use super::scenario::Scenario;
 
@@ -35,6 +34,8 @@ pub struct LabServer {
     scenario: Scenario,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+    /// The server behind a proxy scenario (`latency`), stopped after this one.
+    backend: Option<Box<LabServer>>,
 }
 
 /// What the server shares with its connection threads: the stop flag, the count, the notes.
@@ -64,13 +65,32 @@ impl Shared {
 impl LabServer {
     /// Listens on `listen` (port 0: an ephemeral port) and serves `scenario` until stopped.
     pub fn start(scenario: Scenario, listen: SocketAddr, pki: Arc<Pki>) -> io::Result<LabServer> {
-        let ctx = match scenario {
-            Scenario::NotTls | Scenario::HandshakeStall => None,
-            _ => Some(peers::build_context(scenario, &pki).map_err(io::Error::other)?),
+        let mut backend = None;
+        let mut rcvbuf = None;
+        let ready = match &scenario.def().serve {
+            Serve::Tls(tls, run) => {
+                rcvbuf = tls.rcvbuf;
+                Ready::Tls {
+                    ctx: peers::build_context(tls, &pki).map_err(io::Error::other)?,
+                    run: *run,
+                    sndbuf: tls.sndbuf,
+                }
+            }
+            Serve::Plain(run) => Ready::Plain(*run),
+            Serve::Proxy { delay, behind } => {
+                let loopback = SocketAddr::new(listen.ip(), 0);
+                let server = LabServer::start(*behind, loopback, pki.clone())?;
+                let ready = Ready::Proxy {
+                    backend: server.addr(),
+                    delay: *delay,
+                };
+                backend = Some(Box::new(server));
+                ready
+            }
         };
         let socket = Socket::new(Domain::for_address(listen), Type::STREAM, None)?;
         socket.set_reuse_address(true)?;
-        if let Some(size) = peers::server_rcvbuf(scenario) {
+        if let Some(size) = rcvbuf {
             // Inherited by accepted sockets, so the window is small from the SYN on.
             socket.set_recv_buffer_size(size)?;
         }
@@ -89,13 +109,14 @@ impl LabServer {
             let shared = shared.clone();
             thread::Builder::new()
                 .name(format!("lab-{}", scenario.name()))
-                .spawn(move || accept_loop(scenario, listener, ctx, shared))?
+                .spawn(move || accept_loop(scenario, listener, Arc::new(ready), shared))?
         };
         Ok(LabServer {
             addr,
             scenario,
             shared,
             thread: Some(thread),
+            backend,
         })
     }
 
@@ -126,6 +147,9 @@ impl LabServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        if let Some(backend) = self.backend.as_mut() {
+            backend.stop();
+        }
     }
 }
 
@@ -144,12 +168,7 @@ impl std::fmt::Debug for LabServer {
     }
 }
 
-fn accept_loop(
-    scenario: Scenario,
-    listener: TcpListener,
-    ctx: Option<SslContext>,
-    shared: Arc<Shared>,
-) {
+fn accept_loop(scenario: Scenario, listener: TcpListener, ready: Arc<Ready>, shared: Arc<Shared>) {
     let mut workers: Vec<JoinHandle<()>> = Vec::new();
     while !shared.stopped() {
         if workers.iter().any(|w| w.is_finished()) {
@@ -169,11 +188,11 @@ fn accept_loop(
                     continue;
                 }
                 shared.note(format!("#{n} accepted from {peer}"));
-                let ctx = ctx.clone();
+                let ready = ready.clone();
                 let shared2 = shared.clone();
                 let spawned = thread::Builder::new()
                     .name(format!("lab-{}-{n}", scenario.name()))
-                    .spawn(move || peers::run(scenario, n, shared2, tcp, ctx.as_ref()));
+                    .spawn(move || peers::run(scenario.name(), n, shared2, tcp, &ready));
                 match spawned {
                     Ok(w) => workers.push(w),
                     Err(e) => shared.note(format!("#{n}: cannot start a thread: {e}")),

@@ -187,3 +187,52 @@ fn ipv6_loopback_and_many_connections() {
     }
     assert_eq!(server.accepted(), 8);
 }
+
+#[test]
+fn latency_relays_the_ok_server_and_stops_with_its_backend() {
+    let mut server = start(Scenario::Latency);
+    let mut s = connect(&server, false).unwrap();
+    let text = get(&mut s).unwrap();
+    assert!(
+        text.ends_with("hello from the tlsscope lab (ok)\n"),
+        "{text}"
+    );
+    assert_eq!(server.accepted(), 1);
+    // A connection held open through the proxy ends when the server stops.
+    let mut held = connect(&server, false).unwrap();
+    server.stop();
+    let mut buf = [0u8; 16];
+    assert!(!matches!(held.ssl_read(&mut buf), Ok(n) if n > 0));
+    let backend = server.backend.as_ref().expect("a backend behind the proxy");
+    assert!(backend.thread.is_none(), "the backend was stopped too");
+}
+
+#[test]
+fn keep_alive_sends_content_length_and_does_not_close() {
+    let server = start(Scenario::KeepAlive);
+    let mut s = connect(&server, false).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    s.get_ref()
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let ended = loop {
+        match s.ssl_read(&mut buf) {
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => break e,
+        }
+    };
+    let text = String::from_utf8_lossy(&got);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Length: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(body.len(), length, "{text}");
+    // No close_notify and no EOF: the read timed out.
+    assert_eq!(ended.code(), ssl::ErrorCode::WANT_READ, "{ended}");
+}

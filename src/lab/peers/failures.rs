@@ -10,7 +10,7 @@ use super::http::http_response;
 use super::peer::{drain_raw, Peer, Step};
 
 /// After the ClientHello has been read.
-pub(super) fn not_tls(peer: &Peer, tcp: &mut TcpStream) -> Step<()> {
+pub(in crate::lab) fn not_tls(peer: &Peer, tcp: &mut TcpStream) -> Step<()> {
     let text = http_response(
         "400 Bad Request",
         "This is a plain-text server (tlsscope lab not-tls), not TLS.\n",

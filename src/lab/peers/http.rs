@@ -9,7 +9,6 @@ use socket2::SockRef;
 
 use super::peer::{drain_raw, Peer, Step, Stream};
 use super::TRICKLE_PAUSE;
-use crate::lab::scenario::Scenario;
 
 /// A plain HTTP/1.1 response that closes the connection.
 pub(super) fn http_response(status: &str, body: &str, content_length: bool) -> Vec<u8> {
@@ -24,14 +23,14 @@ pub(super) fn http_response(status: &str, body: &str, content_length: bool) -> V
 }
 
 /// Answers the request with a greeting naming the scenario, then closes with close_notify.
-pub(super) fn hello(scenario: Scenario, peer: &Peer, s: &mut Stream) -> Step<()> {
+pub(in crate::lab) fn hello(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;
-    let body = format!("hello from the tlsscope lab ({})\n", scenario.name());
+    let body = format!("hello from the tlsscope lab ({})\n", peer.name);
     peer.write_all(s, &http_response("200 OK", &body, true))?;
     peer.close_tls(s)
 }
 
-pub(super) fn trickle(peer: &Peer, s: &mut Stream) -> Step<()> {
+pub(in crate::lab) fn trickle(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;
     let response = http_response("200 OK", "one byte at a time\n", true);
     s.get_mut().trickle = Some(TRICKLE_PAUSE);
@@ -41,7 +40,7 @@ pub(super) fn trickle(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.close_tls(s)
 }
 
-pub(super) fn abrupt_close(peer: &Peer, s: &mut Stream) -> Step<()> {
+pub(in crate::lab) fn abrupt_close(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;
     let body = "the end is near (no close_notify follows)\n";
     peer.write_all(s, &http_response("200 OK", body, false))?;
@@ -51,7 +50,7 @@ pub(super) fn abrupt_close(peer: &Peer, s: &mut Stream) -> Step<()> {
     drain_raw(peer, tcp, Duration::from_secs(5))
 }
 
-pub(super) fn reset(peer: &Peer, s: &mut Stream) -> Step<()> {
+pub(in crate::lab) fn reset(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;
     let head = "HTTP/1.1 200 OK\r\nServer: tlsscope-lab\r\nContent-Type: application/octet-stream\r\nContent-Length: 1048576\r\nConnection: close\r\n\r\n";
     peer.write_all(s, head.as_bytes())?;

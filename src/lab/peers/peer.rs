@@ -22,7 +22,7 @@ const TICK: Duration = Duration::from_millis(50);
 pub(super) const PATIENCE: Duration = Duration::from_secs(15);
 
 /// The socket as OpenSSL's BIO sees it; in trickle mode each write sends one byte after a pause.
-pub(super) struct Wire {
+pub(in crate::lab) struct Wire {
     pub(super) tcp: TcpStream,
     pub(super) trickle: Option<Duration>,
     shared: Arc<Shared>,
@@ -57,17 +57,19 @@ impl Write for Wire {
     }
 }
 
-pub(super) type Stream = SslStream<Wire>;
+pub(in crate::lab) type Stream = SslStream<Wire>;
 
-/// One connection's context: its number, the server's stop flag, and its start time.
-pub(super) struct Peer {
+/// One connection's context: its scenario's name, its number, the server's stop flag, and its
+/// start time.
+pub(in crate::lab) struct Peer {
+    pub(super) name: &'static str,
     n: u64,
     shared: Arc<Shared>,
     started: Instant,
 }
 
 /// Why a step ended early.
-pub(super) type Step<T> = Result<T, String>;
+pub(in crate::lab) type Step<T> = Result<T, String>;
 
 pub(super) fn again(e: &ssl::Error) -> bool {
     matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE)
@@ -82,8 +84,9 @@ pub(super) fn describe(e: &ssl::Error) -> String {
 }
 
 impl Peer {
-    pub(super) fn new(n: u64, shared: Arc<Shared>) -> Peer {
+    pub(super) fn new(name: &'static str, n: u64, shared: Arc<Shared>) -> Peer {
         Peer {
+            name,
             n,
             shared,
             started: Instant::now(),

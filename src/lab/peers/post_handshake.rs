@@ -8,10 +8,9 @@ use super::http::http_response;
 use super::peer::{Peer, Step, Stream, PATIENCE};
 use super::session::{finished, Got};
 use super::{HOLD, STALL};
-use crate::lab::scenario::Scenario;
 use crate::probe::ffi;
 
-pub(super) fn late_tickets(peer: &Peer, s: &mut Stream) -> Step<()> {
+pub(in crate::lab) fn late_tickets(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;
     peer.sleep(Duration::from_millis(300));
     let scheduled = (0..2).all(|_| ffi::new_session_ticket(s.ssl()));
@@ -27,7 +26,7 @@ pub(super) fn late_tickets(peer: &Peer, s: &mut Stream) -> Step<()> {
 }
 
 /// Sends a KeyUpdate that asks for the client's, then echoes.
-pub(super) fn key_update(peer: &Peer, s: &mut Stream) -> Step<()> {
+pub(in crate::lab) fn key_update(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;
     if ffi::key_update(s.ssl(), true) != 1 {
         return Err("SSL_key_update refused".to_string());
@@ -41,8 +40,17 @@ pub(super) fn key_update(peer: &Peer, s: &mut Stream) -> Step<()> {
     echo(peer, s)
 }
 
-/// Serves `renegotiate` and `reneg-backpressure`.
-pub(super) fn renegotiate(scenario: Scenario, peer: &Peer, s: &mut Stream) -> Step<()> {
+/// A HelloRequest in the middle of the response.
+pub(in crate::lab) fn renegotiate(peer: &Peer, s: &mut Stream) -> Step<()> {
+    renegotiate_with(false, peer, s)
+}
+
+/// A HelloRequest while not reading, before any response.
+pub(in crate::lab) fn reneg_backpressure(peer: &Peer, s: &mut Stream) -> Step<()> {
+    renegotiate_with(true, peer, s)
+}
+
+fn renegotiate_with(stall: bool, peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;
     let body_before = "before renegotiation\n";
     let body_after = "after renegotiation\n";
@@ -50,7 +58,7 @@ pub(super) fn renegotiate(scenario: Scenario, peer: &Peer, s: &mut Stream) -> St
         "HTTP/1.1 200 OK\r\nServer: tlsscope-lab\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body_before.len() + body_after.len()
     );
-    let first = if scenario == Scenario::Renegotiate {
+    let first = if !stall {
         format!("{head}{body_before}")
     } else {
         // Nothing before the HelloRequest: no write of ours may be pending anywhere.
@@ -65,7 +73,7 @@ pub(super) fn renegotiate(scenario: Scenario, peer: &Peer, s: &mut Stream) -> St
     }
     peer.retry("sending HelloRequest", PATIENCE, || s.do_handshake())?;
     peer.note("sent HelloRequest".to_string());
-    if scenario == Scenario::RenegBackpressure {
+    if stall {
         peer.note(format!("not reading for {STALL:?}"));
         if !peer.sleep(STALL) {
             return Err("server stopped".to_string());
@@ -81,7 +89,7 @@ pub(super) fn renegotiate(scenario: Scenario, peer: &Peer, s: &mut Stream) -> St
     peer.close_tls(s)
 }
 
-pub(super) fn post_handshake_auth(peer: &Peer, s: &mut Stream) -> Step<()> {
+pub(in crate::lab) fn post_handshake_auth(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;
     if !ffi::verify_client_post_handshake(s.ssl()) {
         let body = "this scenario needs a client that offers post-handshake authentication\n";
