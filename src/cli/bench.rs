@@ -115,7 +115,7 @@ fn transfer(addr: std::net::SocketAddr, bytes: u64, record: bool) -> Result<Run,
 }
 
 pub fn run(args: BenchArgs) -> Result<(), CliError> {
-    let bytes = super::units::parse_size(&args.bytes)
+    let bytes = crate::options::units::parse_size(&args.bytes)
         .map_err(|e| CliError::Usage(format!("--bytes: {e}")))?;
     if bytes < 1 << 20 {
         return Err(CliError::Usage(

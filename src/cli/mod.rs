@@ -4,7 +4,6 @@
 mod bench;
 mod lab;
 pub mod trace;
-mod units;
 
 use clap::{Parser, Subcommand};
 
