@@ -1,16 +1,15 @@
 //! `tlsscope lab` (serve the misbehaving peers on loopback) and the `lab:NAME` targets of
 //! `tlsscope trace`, which start one scenario in-process.
 
-use super::CliError;
+use super::{say, CliError};
 use crate::lab::{LabServer, Pki, Scenario};
 use crate::options::{self, ConnectOptions, PemFiles};
 use clap::Args;
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
-pub struct LabArgs {
+pub(crate) struct LabArgs {
     /// List the scenarios and what each one shows, then exit.
     #[arg(long)]
     list: bool,
@@ -34,18 +33,6 @@ fn list_text() -> String {
         out.push_str(&format!("{:<22} signature: {}\n\n", "", s.signature()));
     }
     out
-}
-
-/// Prints to standard output; a reader that went away (`| head`) ends the command quietly.
-fn say(text: &str) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::Quiet),
-        Err(e) => Err(CliError::Failed(format!(
-            "cannot write to standard output: {e}"
-        ))),
-    }
 }
 
 pub(crate) fn run(args: LabArgs) -> Result<(), CliError> {
