@@ -104,3 +104,43 @@ impl Background {
         self.done_rx.try_iter().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// Each preparation comes back once, with its target, after waking its caller; a lab target
+    /// comes with its running server.
+    #[test]
+    fn background_preparations_come_back_with_their_target() {
+        let background = Background::default();
+        let (woke_tx, woke_rx) = crossbeam_channel::unbounded();
+        for target in ["lab:ok", "lab:nosuch"] {
+            let woke = woke_tx.clone();
+            background.start(target.into(), ConnectOptions::default(), move || {
+                let _ = woke.send(());
+            });
+        }
+        let mut finished = Vec::new();
+        while finished.len() < 2 {
+            // A hang guard, not a measurement.
+            woke_rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("woken when ready");
+            finished.extend(background.finished());
+        }
+        finished.sort_by(|a, b| a.0.cmp(&b.0));
+        match &finished[..] {
+            [(bad, Err(reason)), (ok, Ok(prepared))] => {
+                assert_eq!(bad, "lab:nosuch");
+                assert!(reason.starts_with("unknown lab scenario"), "{reason}");
+                assert_eq!(ok, "lab:ok");
+                let lab = prepared.lab.as_ref().expect("a running lab server");
+                assert_eq!(prepared.spec.target.port, lab.addr().port());
+            }
+            other => panic!("unexpected results: {other:?}"),
+        }
+        assert!(background.finished().is_empty());
+    }
+}
