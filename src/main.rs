@@ -1,3 +1,3 @@
-fn main() {
-    std::process::exit(tlsscope::cli::run());
+fn main() -> std::process::ExitCode {
+    tlsscope::cli::run()
 }

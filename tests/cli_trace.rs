@@ -4,8 +4,10 @@
 mod common;
 
 use common::*;
+use std::io::Read;
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 fn tlsscope(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tlsscope"))
@@ -380,4 +382,62 @@ fn a_timeout_says_what_it_was_waiting_for() {
         err.contains("during the TLS handshake waiting for the socket to become readable"),
         "{err}"
     );
+}
+
+/// Runs tlsscope with standard output a pipe whose reader is already gone, as `| head -1` leaves
+/// it once head has its line (here from the first write on, so the test does not depend on how
+/// much fits in the pipe first). Returns how it ended; a process still running after `guard` is
+/// killed and reported (a hang guard, far beyond what any case here needs, not a measurement).
+fn with_closed_stdout(args: &[&str], guard: Duration) -> (std::process::ExitStatus, String) {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(args)
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tlsscope");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > guard {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} kept running with nobody reading its output");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        stderr.read_to_string(&mut err).expect("read stderr");
+    }
+    (status, err)
+}
+
+/// Regression: a reader that goes away (`tlsscope ... | head -1`) ends every subcommand at
+/// its next write, quietly and with status 0; `bench` used to panic.
+#[test]
+fn a_closed_stdout_ends_every_subcommand_quietly() {
+    let guard = Duration::from_secs(120);
+    for args in [
+        &["lab", "--list"][..],
+        &["trace", "lab:ok"],
+        &["trace", "lab:ok", "--format", "jsonl"],
+        &["bench", "--bytes", "1M", "--rounds", "1"],
+        // Would read for 1000 s: ending promptly means ending at the first failed write.
+        &[
+            "trace",
+            "lab:silent",
+            "--read-for",
+            "1000",
+            "--timeout",
+            "0",
+        ],
+    ] {
+        let (status, err) = with_closed_stdout(args, guard);
+        assert_eq!(status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?} said: {err}");
+    }
 }

@@ -2,7 +2,7 @@
 //! sink, alternating runs with recording off (connection-level events only) and on (every
 //! call, socket operation, state, message and buffer level), in one process.
 
-use super::CliError;
+use super::{say, CliError};
 use crate::lab::Pki;
 use crate::probe::{self, ConnectSpec, EngineOptions, Target};
 use crate::trace::{CloseReason, Event, EventKind, Phase};
@@ -13,13 +13,13 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 #[derive(Args, Debug)]
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     /// Bytes to upload per run (e.g. 256M).
     #[arg(long, value_name = "BYTES", default_value = "256M")]
-    pub bytes: String,
+    bytes: String,
     /// Runs per mode (off and on alternate; medians are compared).
     #[arg(long, default_value_t = 5)]
-    pub rounds: u32,
+    rounds: u32,
 }
 
 /// One measured transfer.
@@ -114,8 +114,8 @@ fn transfer(addr: std::net::SocketAddr, bytes: u64, record: bool) -> Result<Run,
     }
 }
 
-pub fn run(args: BenchArgs) -> Result<(), CliError> {
-    let bytes = super::units::parse_size(&args.bytes)
+pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
+    let bytes = crate::options::units::parse_size(&args.bytes)
         .map_err(|e| CliError::Usage(format!("--bytes: {e}")))?;
     if bytes < 1 << 20 {
         return Err(CliError::Usage(
@@ -127,18 +127,18 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     let addr =
         start_sink(&pki).map_err(|e| CliError::Failed(format!("cannot start the sink: {e}")))?;
     let mib = bytes as f64 / (1 << 20) as f64;
-    println!("bulk upload of {mib:.0} MiB to an in-process TLS sink on loopback, {rounds} round(s) per mode");
+    say(&format!("bulk upload of {mib:.0} MiB to an in-process TLS sink on loopback, {rounds} round(s) per mode\n"))?;
     let (mut off, mut on): (Vec<Run>, Vec<Run>) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         for record in [false, true] {
             let run = transfer(addr, bytes, record).map_err(CliError::Failed)?;
-            println!(
-                "  round {round} recording {:<3}: {:>8.1} MiB/s  {:>6.3} s CPU  {:>7} events",
+            say(&format!(
+                "  round {round} recording {:<3}: {:>8.1} MiB/s  {:>6.3} s CPU  {:>7} events\n",
                 if record { "on" } else { "off" },
                 mib / run.secs,
                 run.cpu_secs,
                 run.events
-            );
+            ))?;
             if record {
                 on.push(run)
             } else {
@@ -155,24 +155,30 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     let (off_secs, on_secs) = (median_secs(&off), median_secs(&on));
     let events = on.iter().map(|r| r.events).max().unwrap_or(0);
     let event_size = std::mem::size_of::<Event>();
-    println!("recording off: {:.1} MiB/s (median)", mib / off_secs);
-    println!("recording on:  {:.1} MiB/s (median)", mib / on_secs);
-    println!(
-        "throughput ratio (on/off, medians): {:.3}",
+    say(&format!(
+        "recording off: {:.1} MiB/s (median)\n",
+        mib / off_secs
+    ))?;
+    say(&format!(
+        "recording on:  {:.1} MiB/s (median)\n",
+        mib / on_secs
+    ))?;
+    say(&format!(
+        "throughput ratio (on/off, medians): {:.3}\n",
         off_secs / on_secs
-    );
-    println!(
-        "CPU ratio (CPU per byte off/on, whole process incl. the sink): {:.3}",
+    ))?;
+    say(&format!(
+        "CPU ratio (CPU per byte off/on, whole process incl. the sink): {:.3}\n",
         cpu(&off) / cpu(&on)
-    );
-    println!(
-        "events recorded per run: {events} ({:.0} events/s)",
+    ))?;
+    say(&format!(
+        "events recorded per run: {events} ({:.0} events/s)\n",
         events as f64 / on_secs
-    );
-    println!("bytes per stored event: {event_size} (fixed-size Event; heap only for tls/error/connected events)");
-    println!(
-        "bytes recorded per MiB transferred: {:.0}",
+    ))?;
+    say(&format!("bytes per stored event: {event_size} (fixed-size Event; heap only for tls/error/connected events)\n"))?;
+    say(&format!(
+        "bytes recorded per MiB transferred: {:.0}\n",
         (events * event_size) as f64 / mib
-    );
+    ))?;
     Ok(())
 }

@@ -6,7 +6,8 @@ use super::events_table::EventsTable;
 use super::model::{Model, Request};
 use super::status_line::Rate;
 use super::{connections, details, status_line, summary, timeline};
-use crate::cli::trace::{prepare, ConnectOptions};
+use crate::lab::LabServer;
+use crate::options::{Background, ConnectOptions};
 use crate::probe::{Engine, EngineOptions};
 use crate::trace::Event;
 use clap::Args;
@@ -83,7 +84,9 @@ pub struct App {
     pub rate: Rate,
     engine: Option<Engine>,
     /// Lab servers started for `lab:NAME` targets; kept running while the app lives.
-    labs: Vec<Box<dyn std::any::Any>>,
+    labs: Vec<LabServer>,
+    /// Connect requests being prepared (files read, labs started) off the UI thread.
+    preparing: Background,
     screenshot: Option<Screenshot>,
 }
 
@@ -98,6 +101,7 @@ impl App {
             rate: Rate::default(),
             engine: None,
             labs: Vec::new(),
+            preparing: Background::default(),
             screenshot: None,
         }
     }
@@ -149,29 +153,42 @@ impl App {
         app
     }
 
-    /// Carries out the requests the views made.
-    fn handle_requests(&mut self) {
+    /// Carries out the requests the views made. A connect request is prepared on a helper
+    /// thread (see [`Background`]); [`App::connect_prepared`] starts it when it is ready.
+    fn handle_requests(&mut self, ctx: &egui::Context) {
         let Some(engine) = &self.engine else {
             return;
         };
         for request in std::mem::take(&mut self.model.requests) {
             match request {
-                Request::Connect { target, options } => match prepare(&target, &options) {
-                    Ok(prepared) => {
-                        let id = engine.connect(prepared.spec);
-                        if let Some(lab) = prepared._lab {
-                            self.labs.push(lab);
-                        }
-                        self.model.labels.insert(id, target);
-                        self.model.selected_conn = Some(id);
-                        self.model.selection = None;
-                        self.model.follow = true;
-                        self.connect.error = None;
-                    }
-                    Err(e) => self.connect.error = Some(e),
-                },
+                Request::Connect { target, options } => {
+                    let wake = ctx.clone();
+                    self.preparing
+                        .start(target, *options, move || wake.request_repaint());
+                }
                 Request::Stop(id) => engine.stop(id),
                 Request::Action(id, action) => engine.action(id, action),
+            }
+        }
+    }
+
+    /// Starts the connections whose preparation finished, or shows why one could not start.
+    fn connect_prepared(&mut self) {
+        let Some(engine) = &self.engine else {
+            return;
+        };
+        for (target, result) in self.preparing.finished() {
+            match result {
+                Ok(prepared) => {
+                    let id = engine.connect(prepared.spec);
+                    self.labs.extend(prepared.lab);
+                    self.model.labels.insert(id, target);
+                    self.model.selected_conn = Some(id);
+                    self.model.selection = None;
+                    self.model.follow = true;
+                    self.connect.error = None;
+                }
+                Err(e) => self.connect.error = Some(e),
             }
         }
     }
@@ -298,7 +315,8 @@ impl App {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.handle_requests();
+        self.handle_requests(ctx);
+        self.connect_prepared();
         self.drain(ctx);
         if self.model.store.conns.iter().any(|c| c.close.is_none()) {
             // Live connections: keep the "waiting for …" clocks moving, gently.

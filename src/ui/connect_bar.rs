@@ -1,125 +1,39 @@
 //! The connect bar: target, Connect / Stop, the options of `tlsscope trace`, the lab's scenario
-//! menu, and live actions. Input is checked here; a problem shows next to the field.
+//! menu, and live actions. The option panel is drawn from the options table. Typing mistakes are
+//! caught here; the rest (files, units) when the app prepares the connection. A problem shows
+//! under the bar.
 
 use super::model::{Model, Request};
-use crate::cli::trace::ConnectOptions;
 use crate::lab::scenario::Scenario;
+use crate::options::{ConnectOptions, Form, Input};
 use crate::probe::{Action, Target};
 use egui::{Color32, RichText};
-use std::path::PathBuf;
 
-/// The connect form. Every option is kept as typed; [`ConnectBar::options`] maps it.
+/// The connect form: the target and every option, kept as typed. Checking the options fully
+/// (files, units) happens once, when the app prepares the connection off the UI thread.
 #[derive(Debug, Default)]
 pub struct ConnectBar {
     pub target: String,
     pub show_options: bool,
-    /// Text of the options that take a value, in [`TEXT_FIELDS`] order.
-    pub fields: [String; TEXT_FIELDS.len()],
-    pub no_sni: bool,
-    pub insecure: bool,
-    pub no_auto_retry: bool,
-    pub nodelay: bool,
-    pub key_update: bool,
-    pub renegotiate: bool,
+    pub(crate) form: Form,
     /// The last problem with the input or the connection request.
     pub error: Option<String>,
-}
-
-/// Label and hint of each text option.
-pub const TEXT_FIELDS: [(&str, &str); 18] = [
-    ("SNI", "server name to send"),
-    ("ALPN", "h2,http/1.1"),
-    ("TLS min", "1.2 or 1.3"),
-    ("TLS max", "1.2 or 1.3"),
-    ("Ciphers (1.2)", "OpenSSL cipher list"),
-    ("Ciphersuites (1.3)", "TLS_AES_128_GCM_SHA256"),
-    ("CA file", "PEM file to trust"),
-    ("Client cert", "PEM file, leaf first"),
-    ("Client key", "PEM file"),
-    ("SO_SNDBUF", "e.g. 16K"),
-    ("SO_RCVBUF", "e.g. 16K"),
-    ("Connect timeout", "seconds [10]"),
-    ("Timeout", "seconds, 0 = none [30]"),
-    ("HTTP GET path", "/"),
-    ("Send text", "escapes \\n \\r \\t"),
-    ("Upload bytes", "e.g. 10M"),
-    ("Read for", "seconds"),
-    ("Then send", "text, after Read for"),
-];
-
-fn opt(text: &str) -> Option<String> {
-    let t = text.trim();
-    (!t.is_empty()).then(|| t.to_string())
 }
 
 impl ConnectBar {
     /// The typed options as the command line's option set.
     pub fn options(&self) -> ConnectOptions {
-        let f = &self.fields;
-        ConnectOptions {
-            sni: opt(&f[0]),
-            no_sni: self.no_sni,
-            alpn: opt(&f[1]),
-            tls_min: opt(&f[2]),
-            tls_max: opt(&f[3]),
-            ciphers: opt(&f[4]),
-            ciphersuites: opt(&f[5]),
-            ca: opt(&f[6]).map(PathBuf::from),
-            cert: opt(&f[7]).map(PathBuf::from),
-            key: opt(&f[8]).map(PathBuf::from),
-            insecure: self.insecure,
-            no_auto_retry: self.no_auto_retry,
-            sndbuf: opt(&f[9]),
-            rcvbuf: opt(&f[10]),
-            connect_timeout: opt(&f[11]),
-            timeout: opt(&f[12]),
-            http_get: opt(&f[13]),
-            send: opt(&f[14]),
-            upload: opt(&f[15]),
-            read_for: opt(&f[16]),
-            then_send: opt(&f[17]),
-            nodelay: self.nodelay,
-            key_update: self.key_update,
-            renegotiate: self.renegotiate,
-        }
+        self.form.to_options()
     }
 
     /// Fills the form from a target and command-line options.
-    pub fn set_from(&mut self, target: &str, o: &ConnectOptions) {
-        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
-        let values = [
-            o.sni.clone(),
-            o.alpn.clone(),
-            o.tls_min.clone(),
-            o.tls_max.clone(),
-            o.ciphers.clone(),
-            o.ciphersuites.clone(),
-            path(&o.ca),
-            path(&o.cert),
-            path(&o.key),
-            o.sndbuf.clone(),
-            o.rcvbuf.clone(),
-            o.connect_timeout.clone(),
-            o.timeout.clone(),
-            o.http_get.clone(),
-            o.send.clone(),
-            o.upload.clone(),
-            o.read_for.clone(),
-            o.then_send.clone(),
-        ];
-        for (field, value) in self.fields.iter_mut().zip(values) {
-            *field = value.unwrap_or_default();
-        }
+    pub fn set_from(&mut self, target: &str, options: &ConnectOptions) {
         self.target = target.to_string();
-        self.no_sni = o.no_sni;
-        self.insecure = o.insecure;
-        self.no_auto_retry = o.no_auto_retry;
-        self.nodelay = o.nodelay;
-        self.key_update = o.key_update;
-        self.renegotiate = o.renegotiate;
+        self.form = Form::from_options(options);
     }
 
-    /// Checks what can be checked without touching files or the network.
+    /// Checks what can be checked without touching files or the network, so a typing mistake
+    /// is shown at once.
     pub fn validate(&self) -> Result<(), String> {
         let target = self.target.trim();
         if target.is_empty() {
@@ -136,14 +50,7 @@ impl ConnectBar {
                 Target::parse(target)?;
             }
         }
-        let o = self.options();
-        if o.cert.is_some() != o.key.is_some() {
-            return Err("a client certificate needs both the cert and the key file".into());
-        }
-        if o.sni.is_some() && o.no_sni {
-            return Err("give an SNI name or turn SNI off, not both".into());
-        }
-        Ok(())
+        self.options().check_combinations()
     }
 
     /// Asks for a connection to the typed target, or explains why not.
@@ -230,19 +137,28 @@ impl ConnectBar {
         });
     }
 
+    /// The option panel, drawn from the table: text fields three to a row, then the flags.
     fn options_ui(&mut self, ui: &mut egui::Ui) {
         egui::Grid::new("connect-options")
             .num_columns(6)
             .spacing([8.0, 4.0])
             .show(ui, |ui| {
-                for (i, (label, hint)) in TEXT_FIELDS.iter().enumerate() {
-                    let l = ui.label(*label);
+                let texts = self
+                    .form
+                    .inputs_mut()
+                    .filter_map(|(def, input)| match input {
+                        Input::Text(text) => Some((def, text)),
+                        Input::Flag(_) => None,
+                    });
+                for (i, (def, text)) in texts.enumerate() {
+                    let l = ui.label(def.label);
                     ui.add(
-                        egui::TextEdit::singleline(&mut self.fields[i])
-                            .hint_text(*hint)
+                        egui::TextEdit::singleline(text)
+                            .hint_text(def.hint)
                             .desired_width(140.0),
                     )
-                    .labelled_by(l.id);
+                    .labelled_by(l.id)
+                    .on_hover_text(format!("--{}: {}", def.name, def.help));
                     if i % 3 == 2 {
                         ui.end_row();
                     }
@@ -250,12 +166,12 @@ impl ConnectBar {
                 ui.end_row();
             });
         ui.horizontal(|ui| {
-            ui.checkbox(&mut self.no_sni, "No SNI");
-            ui.checkbox(&mut self.insecure, "Don't verify");
-            ui.checkbox(&mut self.no_auto_retry, "AUTO_RETRY off");
-            ui.checkbox(&mut self.nodelay, "TCP_NODELAY");
-            ui.checkbox(&mut self.key_update, "Key update after handshake");
-            ui.checkbox(&mut self.renegotiate, "Renegotiate after handshake");
+            for (def, input) in self.form.inputs_mut() {
+                if let Input::Flag(on) = input {
+                    ui.checkbox(on, def.label)
+                        .on_hover_text(format!("--{}: {}", def.name, def.help));
+                }
+            }
         });
     }
 }

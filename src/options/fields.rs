@@ -1,0 +1,148 @@
+//! The table of connection options: for each, its name on the command line, its label, hint and
+//! tooltip in the app, and its kind. The command line's help and the app's option panel are both
+//! drawn from it, so an option is described once.
+
+/// One connection option. The order is the command line's (and the app's within each kind);
+/// [`FIELDS`] is indexed by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Field {
+    Sni,
+    NoSni,
+    Alpn,
+    TlsMin,
+    TlsMax,
+    Ciphers,
+    Ciphersuites,
+    Ca,
+    Cert,
+    Key,
+    Insecure,
+    NoAutoRetry,
+    Sndbuf,
+    Rcvbuf,
+    Nodelay,
+    ConnectTimeout,
+    Timeout,
+    HttpGet,
+    Send,
+    Upload,
+    ReadFor,
+    ThenSend,
+    KeyUpdate,
+    Renegotiate,
+}
+
+/// What a field holds, and so how the app offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A value typed as text (a name, a list, a number with a unit).
+    Text,
+    /// A path to a PEM file (read when the connection is prepared, never while drawing).
+    File,
+    /// On or off.
+    Flag,
+}
+
+/// How one option is named and explained.
+#[derive(Debug)]
+pub(crate) struct FieldDef {
+    pub(crate) field: Field,
+    /// The long option on the command line, without the dashes.
+    pub(crate) name: &'static str,
+    /// The app's label (short: the panel has three fields a row).
+    pub(crate) label: &'static str,
+    /// The app's placeholder text; empty for flags.
+    pub(crate) hint: &'static str,
+    /// The command line's help, also the app's tooltip.
+    pub(crate) help: &'static str,
+    pub(crate) kind: Kind,
+}
+
+impl Field {
+    /// This field's row of [`FIELDS`].
+    pub(crate) fn def(self) -> &'static FieldDef {
+        // In range by construction: FIELDS has one row per variant, in order (unit-tested).
+        &FIELDS[self as usize]
+    }
+
+    /// The command line's help for this field (used by the `clap` attributes).
+    pub(crate) fn help(self) -> &'static str {
+        self.def().help
+    }
+}
+
+const fn row(
+    field: Field,
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    help: &'static str,
+    kind: Kind,
+) -> FieldDef {
+    FieldDef {
+        field,
+        name,
+        label,
+        hint,
+        help,
+        kind,
+    }
+}
+
+use Kind::{File, Flag, Text};
+
+/// Every connection option, in [`Field`] order.
+// Kept as written (not reformatted) so it reads as a table, a row an option.
+#[rustfmt::skip]
+pub(crate) static FIELDS: [FieldDef; 24] = [
+    row(Field::Sni, "sni", "SNI", "server name to send",
+        "Server name to send (SNI) and to verify the certificate against", Text),
+    row(Field::NoSni, "no-sni", "No SNI", "", "Send no SNI", Flag),
+    row(Field::Alpn, "alpn", "ALPN", "h2,http/1.1",
+        "ALPN protocols to offer, comma separated (e.g. h2,http/1.1)", Text),
+    row(Field::TlsMin, "tls-min", "TLS min", "1.2 or 1.3",
+        "Lowest TLS version to allow: 1.2 or 1.3", Text),
+    row(Field::TlsMax, "tls-max", "TLS max", "1.2 or 1.3",
+        "Highest TLS version to allow: 1.2 or 1.3", Text),
+    row(Field::Ciphers, "ciphers", "Ciphers (1.2)", "OpenSSL cipher list",
+        "TLS 1.2 cipher list (OpenSSL syntax)", Text),
+    row(Field::Ciphersuites, "ciphersuites", "Ciphersuites (1.3)", "TLS_AES_128_GCM_SHA256",
+        "TLS 1.3 cipher suites (OpenSSL syntax)", Text),
+    row(Field::Ca, "ca", "CA file", "PEM file to trust",
+        "Trust the CA certificates in this PEM file instead of the system store", File),
+    row(Field::Cert, "cert", "Client cert", "PEM file, leaf first",
+        "Client certificate (PEM, leaf first, chain may follow); needs --key", File),
+    row(Field::Key, "key", "Client key", "PEM file",
+        "Private key of the client certificate (PEM)", File),
+    row(Field::Insecure, "insecure", "Don't verify", "",
+        "Do not verify the peer's certificate", Flag),
+    row(Field::NoAutoRetry, "no-auto-retry", "AUTO_RETRY off", "",
+        "Clear SSL_MODE_AUTO_RETRY: SSL_read returns WANT_READ after non-application records",
+        Flag),
+    row(Field::Sndbuf, "sndbuf", "SO_SNDBUF", "e.g. 16K",
+        "SO_SNDBUF for our socket (e.g. 16K); Linux doubles it", Text),
+    row(Field::Rcvbuf, "rcvbuf", "SO_RCVBUF", "e.g. 16K",
+        "SO_RCVBUF for our socket (e.g. 16K); Linux doubles it", Text),
+    row(Field::Nodelay, "nodelay", "TCP_NODELAY", "",
+        "Set TCP_NODELAY: small writes leave at once instead of waiting for the peer's ACK (Nagle)",
+        Flag),
+    row(Field::ConnectTimeout, "connect-timeout", "Connect timeout", "seconds [10]",
+        "Seconds allowed for the TCP connect [default: 10]", Text),
+    row(Field::Timeout, "timeout", "Timeout", "seconds, 0 = none [30]",
+        "Seconds allowed for the whole connection, 0 for no limit [default: 30]", Text),
+    row(Field::HttpGet, "http-get", "HTTP GET path", "/",
+        "Workload: send an HTTP/1.1 GET for PATH and read the response", Text),
+    row(Field::Send, "send", "Send text", "escapes \\n \\r \\t",
+        "Workload: send TEXT (\\n, \\r and \\t escapes are understood)", Text),
+    row(Field::Upload, "upload", "Upload bytes", "e.g. 10M",
+        "Workload: write this many bytes of bulk data (e.g. 10M)", Text),
+    row(Field::ReadFor, "read-for", "Read for", "seconds",
+        "After the workload, keep reading until the peer closes or S seconds pass", Text),
+    row(Field::ThenSend, "then-send", "Then send", "text, after Read for",
+        "When --read-for's time is up, send TEXT and read for that long again (also carries \
+         what OpenSSL deferred to the next write, e.g. the reply to a peer's KeyUpdate)", Text),
+    row(Field::KeyUpdate, "key-update", "Key update after handshake", "",
+        "After the handshake, send a TLS 1.3 KeyUpdate (update_requested)", Flag),
+    row(Field::Renegotiate, "renegotiate", "Renegotiate after handshake", "",
+        "After the handshake, renegotiate (TLS 1.2)", Flag),
+];

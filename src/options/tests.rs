@@ -1,0 +1,218 @@
+//! The table of fields against the parser and the spec: every field is named as the command line
+//! names it, has the kind its value has, and reaches the spec from the app's form.
+
+use super::fields::{Field, Kind, FIELDS};
+use super::form::Form;
+use super::typed::{ConnectOptions, Slot};
+use crate::probe::{ConnectSpec, Sni, Target, TlsVersion};
+use clap::Args;
+use std::time::Duration;
+
+fn clap_command() -> clap::Command {
+    ConnectOptions::augment_args(clap::Command::new("options"))
+}
+
+#[test]
+fn the_table_has_one_row_per_field_in_order() {
+    for (i, def) in FIELDS.iter().enumerate() {
+        assert_eq!(def.field as usize, i, "{}", def.name);
+        assert!(std::ptr::eq(def.field.def(), def));
+        assert!(
+            !def.label.is_empty() && !def.help.is_empty(),
+            "{}",
+            def.name
+        );
+        assert_eq!(def.kind == Kind::Flag, def.hint.is_empty(), "{}", def.name);
+    }
+}
+
+#[test]
+fn names_and_help_are_the_command_lines() {
+    let command = clap_command();
+    let longs: Vec<_> = command
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .collect();
+    let names: Vec<_> = FIELDS.iter().map(|d| d.name).collect();
+    assert_eq!(longs, names, "one option per field, same names, same order");
+    for def in &FIELDS {
+        let arg = command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(def.name))
+            .expect("listed above");
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        assert_eq!(help, def.help, "{}", def.name);
+        let takes_value = arg.get_action().takes_values();
+        assert_eq!(takes_value, def.kind != Kind::Flag, "{}", def.name);
+    }
+}
+
+#[test]
+fn every_slot_has_its_fields_kind() {
+    let mut options = ConnectOptions::default();
+    for def in &FIELDS {
+        let kind = match options.slot(def.field) {
+            Slot::Text(_) => Kind::Text,
+            Slot::File(_) => Kind::File,
+            Slot::Flag(_) => Kind::Flag,
+        };
+        assert_eq!(kind, def.kind, "{}", def.name);
+    }
+}
+
+/// A value for each text field that is valid and unlike every other field's.
+fn sample(field: Field, dir: &std::path::Path) -> String {
+    let file = |name: &str| dir.join(name).display().to_string();
+    match field {
+        Field::Sni => "sni.example".into(),
+        Field::Alpn => "h2,x-alpn".into(),
+        Field::TlsMin => "1.2".into(),
+        Field::TlsMax => "1.3".into(),
+        Field::Ciphers => "ECDHE+AESGCM".into(),
+        Field::Ciphersuites => "TLS_AES_128_GCM_SHA256".into(),
+        Field::Ca => file("ca.pem"),
+        Field::Cert => file("cert.pem"),
+        Field::Key => file("key.pem"),
+        Field::Sndbuf => "17K".into(),
+        Field::Rcvbuf => "19K".into(),
+        Field::ConnectTimeout => "7".into(),
+        Field::Timeout => "11".into(),
+        Field::HttpGet => "/index.html".into(),
+        Field::Send => "ping\\n".into(),
+        Field::Upload => "3M".into(),
+        Field::ReadFor => "2.5".into(),
+        Field::ThenSend => "pong".into(),
+        // Flags: any text turns them on.
+        _ => "on".into(),
+    }
+}
+
+/// What `field`'s sample (or flag) must have changed in the spec, starting from the defaults.
+fn check(field: Field, spec: &ConnectSpec, pems: &Pems) -> bool {
+    let w = &spec.workload;
+    match field {
+        Field::Sni => spec.sni == Sni::Name("sni.example".into()),
+        Field::NoSni => spec.sni == Sni::Off,
+        Field::Alpn => spec.alpn == ["h2", "x-alpn"],
+        Field::TlsMin => spec.tls_min == Some(TlsVersion::Tls12),
+        Field::TlsMax => spec.tls_max == Some(TlsVersion::Tls13),
+        Field::Ciphers => spec.ciphers.as_deref() == Some("ECDHE+AESGCM"),
+        Field::Ciphersuites => spec.ciphersuites.as_deref() == Some("TLS_AES_128_GCM_SHA256"),
+        Field::Ca => spec.ca_pem.as_deref() == Some(&pems.ca[..]),
+        Field::Cert => spec.client_identity.as_ref().map(|i| &i.chain_pem) == Some(&pems.cert),
+        Field::Key => spec.client_identity.as_ref().map(|i| &i.key_pem) == Some(&pems.key),
+        Field::Insecure => !spec.verify,
+        Field::NoAutoRetry => !spec.auto_retry,
+        Field::Sndbuf => spec.sndbuf == Some(17 << 10),
+        Field::Rcvbuf => spec.rcvbuf == Some(19 << 10),
+        Field::Nodelay => spec.nodelay,
+        Field::ConnectTimeout => spec.connect_timeout == Duration::from_secs(7),
+        Field::Timeout => spec.timeout == Some(Duration::from_secs(11)),
+        Field::HttpGet => w.http_get.as_deref() == Some("/index.html"),
+        Field::Send => w.send.as_deref() == Some(b"ping\n"),
+        Field::Upload => w.upload == Some(3 << 20),
+        Field::ReadFor => w.read_for == Some(Duration::from_millis(2500)),
+        Field::ThenSend => w.then_send.as_deref() == Some(b"pong"),
+        Field::KeyUpdate => spec.key_update,
+        Field::Renegotiate => spec.renegotiate,
+    }
+}
+
+struct Pems {
+    ca: Vec<u8>,
+    cert: Vec<u8>,
+    key: Vec<u8>,
+}
+
+/// Writes a CA, and a client certificate and key, to `dir`.
+fn write_pems(dir: &std::path::Path) -> Pems {
+    let pki = crate::lab::Pki::shared().expect("lab certificates");
+    let identity = pki.client_identity();
+    let pems = Pems {
+        ca: pki.ca_pem(),
+        cert: identity.chain_pem,
+        key: identity.key_pem,
+    };
+    std::fs::create_dir_all(dir).expect("temp dir");
+    for (name, data) in [
+        ("ca.pem", &pems.ca),
+        ("cert.pem", &pems.cert),
+        ("key.pem", &pems.key),
+    ] {
+        std::fs::write(dir.join(name), data).expect("write");
+    }
+    pems
+}
+
+/// Each field set alone in the app's form (with what it needs: --cert with --key, --then-send
+/// with --read-for) reaches the spec, and changes nothing that the other field would not.
+#[test]
+fn every_field_of_the_form_reaches_the_spec() {
+    let dir = std::env::temp_dir().join(format!("tlsscope-fields-{}", std::process::id()));
+    let pems = write_pems(&dir);
+    let target = Target::parse("localhost:4433").expect("target");
+    for def in &FIELDS {
+        let needs = match def.field {
+            Field::Cert => Some(Field::Key),
+            Field::Key => Some(Field::Cert),
+            Field::ThenSend => Some(Field::ReadFor),
+            _ => None,
+        };
+        let mut form = Form::default();
+        for field in std::iter::once(def.field).chain(needs) {
+            form.set(field, &sample(field, &dir));
+        }
+        let options = form.to_options();
+        assert_eq!(
+            Form::from_options(&options).to_options(),
+            options,
+            "{}",
+            def.name
+        );
+        let mut spec = ConnectSpec::new(target.clone());
+        options
+            .apply(&mut spec)
+            .unwrap_or_else(|e| panic!("{}: {e}", def.name));
+        assert!(check(def.field, &spec, &pems), "{}: {spec:?}", def.name);
+        let defaults = ConnectSpec::new(target.clone());
+        for other in &FIELDS {
+            if Some(other.field) != needs && other.field != def.field {
+                assert!(
+                    !check(other.field, &spec, &pems) || check(other.field, &defaults, &pems),
+                    "setting {} changed {}",
+                    def.name,
+                    other.name
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A bad value is reported with the option's command-line name, from the form as from the
+/// command line.
+#[test]
+fn a_bad_value_names_its_option() {
+    for (field, bad) in [
+        (Field::TlsMin, "1.1"),
+        (Field::TlsMax, "2"),
+        (Field::Sndbuf, "lots"),
+        (Field::Rcvbuf, "0"),
+        (Field::ConnectTimeout, "0"),
+        (Field::Timeout, "-1"),
+        (Field::HttpGet, "index.html"),
+        (Field::Upload, "12Q"),
+        (Field::ReadFor, "soon"),
+    ] {
+        let mut form = Form::default();
+        form.set(field, bad);
+        let mut spec = ConnectSpec::new(Target::parse("localhost:1").expect("target"));
+        let err = form.to_options().apply(&mut spec).expect_err("a bad value");
+        let name = format!("--{}", field.def().name);
+        assert!(err.starts_with(&name), "{name} {bad:?}: {err}");
+    }
+    let mut form = Form::default();
+    form.set(Field::Cert, "/tmp/c.pem");
+    let err = form.to_options().check_combinations().expect_err("no key");
+    assert!(err.starts_with("--cert and --key"), "{err}");
+}

@@ -1,0 +1,155 @@
+//! Checking the typed options and turning them into the engine's [`ConnectSpec`]: parsing
+//! units and versions, reading and parsing the PEM files. An error about a value names the option
+//! by its command-line name; one about a file names the file (the README quotes those lines).
+//! This reads files and calls OpenSSL, so the app runs it off its UI thread.
+
+use super::typed::ConnectOptions;
+use super::units;
+use crate::probe::{ClientIdentity, ConnectSpec, Sni, TlsVersion};
+use std::path::Path;
+
+fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| {
+        format!(
+            "cannot read {what} {}: {}",
+            path.display(),
+            e.to_string().split(" (os error").next().unwrap_or("")
+        )
+    })
+}
+
+fn check_certificates(pem: &[u8], path: &Path, what: &str) -> Result<(), String> {
+    match openssl::x509::X509::stack_from_pem(pem) {
+        Ok(certs) if !certs.is_empty() => Ok(()),
+        _ => Err(format!(
+            "{what} {}: no PEM certificate found in it",
+            path.display()
+        )),
+    }
+}
+
+fn unescape(text: &str) -> Vec<u8> {
+    text.replace("\\r", "\r")
+        .replace("\\n", "\n")
+        .replace("\\t", "\t")
+        .into_bytes()
+}
+
+impl ConnectOptions {
+    /// Applies the options the user gave on top of `spec` (a plain target's defaults, or a lab
+    /// scenario's). Returns a one-line reason for bad input.
+    pub(crate) fn apply(&self, spec: &mut ConnectSpec) -> Result<(), String> {
+        self.check_combinations()?;
+        if let Some(name) = &self.sni {
+            if name.is_empty() {
+                return Err("--sni: the name is empty (use --no-sni to send none)".into());
+            }
+            spec.sni = Sni::Name(name.clone());
+        }
+        if self.no_sni {
+            spec.sni = Sni::Off;
+        }
+        if let Some(list) = &self.alpn {
+            spec.alpn = list
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect();
+        }
+        if let Some(v) = &self.tls_min {
+            spec.tls_min = Some(TlsVersion::parse(v).map_err(|e| format!("--tls-min: {e}"))?);
+        }
+        if let Some(v) = &self.tls_max {
+            spec.tls_max = Some(TlsVersion::parse(v).map_err(|e| format!("--tls-max: {e}"))?);
+        }
+        if let (Some(min), Some(max)) = (spec.tls_min, spec.tls_max) {
+            if min > max {
+                return Err(format!(
+                    "--tls-min {} is above --tls-max {}",
+                    min.name(),
+                    max.name()
+                ));
+            }
+        }
+        if self.ciphers.is_some() {
+            spec.ciphers = self.ciphers.clone();
+        }
+        if self.ciphersuites.is_some() {
+            spec.ciphersuites = self.ciphersuites.clone();
+        }
+        if let Some(path) = &self.ca {
+            let pem = read_file(path, "CA file")?;
+            check_certificates(&pem, path, "CA file")?;
+            spec.ca_pem = Some(pem);
+        }
+        if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
+            let chain_pem = read_file(cert, "certificate file")?;
+            check_certificates(&chain_pem, cert, "certificate file")?;
+            let key_pem = read_file(key, "key file")?;
+            if openssl::pkey::PKey::private_key_from_pem(&key_pem).is_err() {
+                return Err(format!(
+                    "key file {}: no unencrypted PEM private key found in it",
+                    key.display()
+                ));
+            }
+            spec.client_identity = Some(ClientIdentity { chain_pem, key_pem });
+        }
+        if self.insecure {
+            spec.verify = false;
+        }
+        if self.no_auto_retry {
+            spec.auto_retry = false;
+        }
+        if let Some(n) = &self.sndbuf {
+            spec.sndbuf = Some(units::parse_buffer(n).map_err(|e| format!("--sndbuf: {e}"))?);
+        }
+        if let Some(n) = &self.rcvbuf {
+            spec.rcvbuf = Some(units::parse_buffer(n).map_err(|e| format!("--rcvbuf: {e}"))?);
+        }
+        if self.nodelay {
+            spec.nodelay = true;
+        }
+        if let Some(s) = &self.connect_timeout {
+            let d = units::parse_seconds(s).map_err(|e| format!("--connect-timeout: {e}"))?;
+            if d.is_zero() {
+                return Err("--connect-timeout must be more than 0 seconds".into());
+            }
+            spec.connect_timeout = d;
+        }
+        if let Some(s) = &self.timeout {
+            let d = units::parse_seconds(s).map_err(|e| format!("--timeout: {e}"))?;
+            spec.timeout = (!d.is_zero()).then_some(d);
+        }
+        let workload_given =
+            self.http_get.is_some() || self.send.is_some() || self.upload.is_some();
+        if workload_given {
+            // A workload on the command line replaces a scenario's default workload.
+            spec.workload = Default::default();
+        }
+        if let Some(path) = &self.http_get {
+            if !path.starts_with('/') {
+                return Err(format!(
+                    "--http-get: the path must start with '/', got {path:?}"
+                ));
+            }
+            spec.workload.http_get = Some(path.clone());
+        }
+        if let Some(text) = &self.send {
+            spec.workload.send = Some(unescape(text));
+        }
+        if let Some(n) = &self.upload {
+            spec.workload.upload =
+                Some(units::parse_size(n).map_err(|e| format!("--upload: {e}"))?);
+        }
+        if let Some(s) = &self.read_for {
+            spec.workload.read_for =
+                Some(units::parse_seconds(s).map_err(|e| format!("--read-for: {e}"))?);
+        }
+        if let Some(text) = &self.then_send {
+            spec.workload.then_send = Some(unescape(text));
+        }
+        spec.key_update |= self.key_update;
+        spec.renegotiate |= self.renegotiate;
+        Ok(())
+    }
+}
