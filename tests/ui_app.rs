@@ -6,6 +6,7 @@ use egui_kittest::Harness;
 use std::time::Duration;
 use tlsscope::cli::trace::{prepare, ConnectOptions};
 use tlsscope::probe::{trace_one, EngineOptions};
+use tlsscope::trace::store::Lane;
 use tlsscope::trace::{Event, EventKind, Op, SslError};
 use tlsscope::ui::app::Tab;
 use tlsscope::ui::model::Request;
@@ -229,9 +230,11 @@ fn retries_of_one_operation_are_grouped_in_the_calls_lane() {
     // Hovering the second attempt names it and the run.
     let second = first + 1;
     let mid = (c.calls.start[second] + c.calls.end[second]) / 2;
-    let (text, call) =
-        timeline::hit(c, mid, timeline::CALLS, 1).expect("the call is under the pointer");
-    assert_eq!(call, Some(second));
+    let hit = c
+        .hit(Lane::Calls, mid, 1)
+        .expect("the call is under the pointer");
+    assert_eq!(hit.call(), Some(second));
+    let text = hit.describe(c);
     assert!(
         text.contains(&format!(
             "attempt 2 of {n} attempts of one SSL_do_handshake"
@@ -240,9 +243,11 @@ fn retries_of_one_operation_are_grouped_in_the_calls_lane() {
     );
     // Between two attempts (the wait), the band itself says what it is.
     let gap = (c.calls.end[first] + c.calls.start[second]) / 2;
-    let (text, call) =
-        timeline::hit(c, gap, timeline::CALLS, 1).expect("the band is under the pointer");
-    assert_eq!(call, None);
+    let hit = c
+        .hit(Lane::Calls, gap, 1)
+        .expect("the band is under the pointer");
+    assert_eq!(hit.call(), None);
+    let text = hit.describe(c);
     assert!(
         text.starts_with(&format!("{n} attempts of one SSL_do_handshake")),
         "{text}"

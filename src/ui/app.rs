@@ -220,7 +220,7 @@ impl App {
         if shot.settled_frames == 1 && self.model.selection.is_none() {
             // A screenshot explains more with a call selected.
             if let Some(c) = self.model.current() {
-                if let Some(i) = details::interesting_call(c) {
+                if let Some(i) = c.interesting_call() {
                     let id = c.id;
                     self.model.select_call(id, i);
                 }

@@ -4,8 +4,8 @@
 use super::connections::{BLUE, GREY, ORANGE, RED};
 use super::model::{fmt_dur, Model};
 use crate::trace::explain::explain;
-use crate::trace::store::{CallClass, ConnTrace};
-use crate::trace::{text, Dir, EventKind, Op, SslError};
+use crate::trace::store::CallClass;
+use crate::trace::{text, SslError};
 use egui::RichText;
 
 /// Colour of a call result class.
@@ -17,21 +17,6 @@ pub fn class_colour(class: CallClass) -> egui::Color32 {
         CallClass::Closed => GREY,
         CallClass::Failed => RED,
     }
-}
-
-/// The call most worth explaining in a finished trace: the first WANT_WRITE, else the first
-/// read that wrote (a handshake inside SSL_read), else the last call.
-pub fn interesting_call(c: &ConnTrace) -> Option<usize> {
-    if let Some(i) = c.call_error.iter().position(|&e| e == SslError::WantWrite) {
-        return Some(i);
-    }
-    let read_that_wrote = (0..c.calls.len()).find(|&i| {
-        c.call_op[i] == Op::Read
-            && c.nested(i)
-                .iter()
-                .any(|e| matches!(&e.kind, EventKind::Io(io) if io.dir == Dir::Write && io.got > 0))
-    });
-    read_that_wrote.or(c.calls.len().checked_sub(1))
 }
 
 pub fn ui(ui: &mut egui::Ui, model: &Model) {

@@ -4,10 +4,12 @@
 
 use super::connections::{BLUE, GREEN, GREY, ORANGE, RED};
 use super::details::class_colour;
-use super::model::{fmt_dur, nanos, secs, Model};
+use super::model::{nanos, secs, Model};
 use super::tcp::{self, TcpView};
-use crate::trace::store::{aggregate, CallClass, ConnTrace, Status};
-use crate::trace::{names, text, MsgDir, Nanos, Op, SslError};
+use crate::trace::store::{
+    aggregate, stall, CallClass, IoClass, Lane, SpanClass, Status, WaitClass,
+};
+use crate::trace::{names, Dir, MsgDir, Nanos, SslError};
 use egui::{Color32, RichText};
 use egui_plot::{
     Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotPoint,
@@ -29,123 +31,17 @@ const LANES: [(f64, &str); 4] = [
     (HANDSHAKE, "handshake"),
 ];
 
-/// What the pointer is over in the lanes, found from the store (not from what was drawn).
-pub fn hit(c: &ConnTrace, t: Nanos, y: f64, tol: Nanos) -> Option<(String, Option<usize>)> {
-    let lo = t.saturating_sub(tol);
-    let hi = t + tol;
-    let nearest =
-        |starts: &[Nanos], a: usize, b: usize| (a..b).min_by_key(|&i| starts[i].abs_diff(t));
-    if (y - CALLS).abs() < 0.5 {
-        let (a, b) = c.calls.overlapping(lo, hi);
-        let Some(i) = c.call_at(t).or_else(|| nearest(&c.calls.start, a, b)) else {
-            // Between the attempts of a retried operation: say what the band is.
-            let r = c.retries.at(t)?;
-            return Some((retry_text(c, r, None), None));
-        };
-        let e = c.events.get(c.call_event[i] as usize)?;
-        let mut s = text::describe(e);
-        if let Some(r) = c.retry_run(i) {
-            s.push('\n');
-            s.push_str(&retry_text(c, r, Some(i)));
-        }
-        s.push_str("\nclick for details");
-        return Some((s, Some(i)));
-    }
-    if (y - IO).abs() < 0.5 {
-        let (a, b) = c.io.overlapping(lo, hi);
-        let i = nearest(&c.io.start, a, b)?;
-        let e = c.events.get(c.io_event[i] as usize)?;
-        let call = e
-            .call_id()
-            .map_or(String::new(), |id| format!(" (inside call #{id})"));
-        return Some((format!("{}{call}", text::describe(e)), None));
-    }
-    if (y - WAITS).abs() < 0.5 {
-        let (a, b) = c.waits.overlapping(lo, hi);
-        let i = c.waits.at(t).or_else(|| nearest(&c.waits.start, a, b))?;
-        let what = ["read", "write", "read or write"][c.waits.class[i] as usize % 3];
-        return Some((
-            format!(
-                "waited {} for the socket to be ready for {what}; woke: {}",
-                fmt_dur(c.waits.end[i] - c.waits.start[i]),
-                c.wait_woke[i].name()
-            ),
-            None,
-        ));
-    }
-    if (y - HANDSHAKE).abs() < 0.5 {
-        let a = c.msgs.partition_point(|m| m.0 < lo);
-        let b = c.msgs.partition_point(|m| m.0 <= hi);
-        if let Some(i) = (a..b).min_by_key(|&i| c.msgs[i].0.abs_diff(t)) {
-            let m = c.msgs[i].1;
-            return Some((
-                format!(
-                    "TLS message {} {} {} ({} B)",
-                    if m.dir == MsgDir::In { "in" } else { "out" },
-                    names::content_name(m.content),
-                    names::msg_type_name(m.content, m.msg_type),
-                    m.len
-                ),
-                None,
-            ));
-        }
-        let i = c.states.partition_point(|s| s.0 <= t).checked_sub(1)?;
-        return Some((format!("handshake state: {}", c.states[i].1.text), None));
-    }
-    None
-}
-
-/// What a run of retries is: the operation, how many attempts over how long, and which one
-/// call `i` is.
-fn retry_text(c: &ConnTrace, r: usize, i: Option<usize>) -> String {
-    let first = c.retry_first[r];
-    let n = c.retry_attempts[r];
-    let op = c.call_op.get(first).map_or("?", |op| op.name());
-    let span = fmt_dur(c.retries.end[r] - c.retries.start[r]);
-    let which = i.map_or(String::new(), |i| format!("attempt {} of ", i + 1 - first));
-    format!("{which}{n} attempts of one {op} (retried after WANT_*), over {span}")
-}
-
-/// The long wait worth pointing out: the one going on now, or the longest one (>= 1 s); with
-/// the call result that led to it, when known.
-pub fn stall(c: &ConnTrace, now: Nanos) -> Option<(String, Option<(Op, SslError)>)> {
-    if let Status::Waiting { op, error, since } = c.status() {
-        if c.is_stalled(now) {
-            let dir = if error == SslError::WantWrite {
-                "writable"
-            } else {
-                "readable"
-            };
-            let text = format!(
-                "Stalled: {} returned {} and has been waiting {} for the socket to become {dir}.",
-                op.name(),
-                error.name(),
-                fmt_dur(now.saturating_sub(since))
-            );
-            return Some((text, Some((op, error))));
-        }
-    }
-    let w = c.longest_wait?;
-    let dur = c.waits.end[w] - c.waits.start[w];
-    if dur < crate::trace::store::STALL_NANOS {
-        return None;
-    }
-    let before = c
-        .calls
-        .end
-        .partition_point(|&e| e <= c.waits.start[w])
-        .checked_sub(1)
-        .map(|i| (c.call_op[i], c.call_error[i]));
-    let call = before.map_or(String::new(), |(op, error)| {
-        format!("after {} returned {}, ", op.name(), error.name())
-    });
-    let what = ["readable", "writable", "ready"][c.waits.class[w] as usize % 3];
-    let text = format!(
-        "Stall: {call}the socket was not {what} for {} (the wait ended: {}).",
-        fmt_dur(dur),
-        c.wait_woke[w].name()
-    );
-    Some((text, before))
+/// The lane at plot height `y`.
+fn lane_at(y: f64) -> Option<Lane> {
+    [
+        (CALLS, Lane::Calls),
+        (IO, Lane::Io),
+        (WAITS, Lane::Waits),
+        (HANDSHAKE, Lane::Handshake),
+    ]
+    .into_iter()
+    .find(|l| (l.0 - y).abs() < 0.5)
+    .map(|l| l.1)
 }
 
 fn bars(name: &str, colour: Color32, width: f64, bars: Vec<Bar>) -> BarChart {
@@ -177,9 +73,9 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
                 .strong(),
         );
     }
-    if let Some((text, call)) = stall(c, model.now) {
-        ui.label(RichText::new(text).color(RED).strong());
-        if let Some((op, error)) = call.filter(|c| c.1.is_want()) {
+    if let Some(note) = stall(c, model.now) {
+        ui.label(RichText::new(note.text).color(RED).strong());
+        if let Some((op, error)) = note.after.filter(|c| c.1.is_want()) {
             let why = crate::trace::explain::explain(op, error, -1, &[]);
             ui.label(RichText::new(why).italics());
         }
@@ -199,7 +95,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     for class in CallClass::ALL {
         let b: Vec<Bar> = marks
             .iter()
-            .filter(|m| m.class == class as u8)
+            .filter(|m| m.class == class)
             .map(|m| bar(CALLS, m.start, m.end, min_len, class_colour(class)))
             .collect();
         items.push(bars(class.name(), class_colour(class), 0.6, b));
@@ -217,9 +113,9 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     // Waits.
     let wmarks = aggregate(&c.waits, t0, t1, buckets);
     for (class, name, colour) in [
-        (0u8, "wait for readable", BLUE),
-        (1, "wait for writable", ORANGE),
-        (2, "wait for either", GREY),
+        (WaitClass::Readable, "wait for readable", BLUE),
+        (WaitClass::Writable, "wait for writable", ORANGE),
+        (WaitClass::Either, "wait for either", GREY),
     ] {
         let b: Vec<Bar> = wmarks
             .iter()
@@ -295,11 +191,10 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         );
     }
     let io_marks = aggregate(&c.io, t0, t1, buckets);
-    let mut io_points: [Vec<[f64; 2]>; 6] = Default::default();
+    let mut io_points: [Vec<[f64; 2]>; IoClass::ALL.len()] = Default::default();
     for m in &io_marks {
-        let write = m.class % 2 == 1;
-        io_points[m.class as usize % 6]
-            .push([secs(m.start), IO + if write { -0.15 } else { 0.15 }]);
+        let write = m.class.dir == Dir::Write;
+        io_points[m.class.index()].push([secs(m.start), IO + if write { -0.15 } else { 0.15 }]);
     }
     let stalled_now = match c.status() {
         Status::Waiting { since, error, .. } if c.is_stalled(model.now) => Some((since, error)),
@@ -439,7 +334,12 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     let mut clicked_call = None;
     if let Some(p) = pointer {
         let t = nanos(p.x);
-        if let Some((text, call)) = hit(c, t, p.y, tol) {
+        if let Some(hit) = lane_at(p.y).and_then(|lane| c.hit(lane, t, tol)) {
+            let mut text = hit.describe(c);
+            if hit.call().is_some() {
+                text.push_str("\nclick for details");
+            }
+            let call = hit.call();
             let r = response.response.clone().on_hover_ui_at_pointer(|ui| {
                 // Monospace: the trace's text uses arrows (→ ←) that only the monospace font has.
                 ui.label(RichText::new(text).monospace());
