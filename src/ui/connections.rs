@@ -1,22 +1,17 @@
 //! The list of connections: each with its state and colour; a stalled one stands out.
 
-use super::model::{fmt_dur, Model};
+use super::model::Model;
+use super::style;
 use crate::trace::store::{ConnTrace, Status};
-use crate::trace::Nanos;
+use crate::trace::{format, Nanos};
 use egui::{Color32, RichText};
-
-pub const RED: Color32 = Color32::from_rgb(235, 80, 70);
-pub const ORANGE: Color32 = Color32::from_rgb(240, 150, 40);
-pub const GREEN: Color32 = Color32::from_rgb(90, 190, 100);
-pub const BLUE: Color32 = Color32::from_rgb(80, 150, 240);
-pub const GREY: Color32 = Color32::from_rgb(150, 150, 150);
 
 /// The words and colour for a connection's state at `now`.
 pub fn describe(c: &ConnTrace, now: Nanos) -> (String, Color32) {
     match c.status() {
-        Status::Connecting => ("connecting".into(), BLUE),
-        Status::Handshaking => ("handshaking".into(), BLUE),
-        Status::Open => ("open".into(), GREEN),
+        Status::Connecting => ("connecting".into(), style::STATUS_STARTING),
+        Status::Handshaking => ("handshaking".into(), style::STATUS_STARTING),
+        Status::Open => ("open".into(), style::STATUS_OPEN),
         Status::Waiting { op, error, since } => {
             let dir = if error == crate::trace::SslError::WantWrite {
                 "write"
@@ -26,13 +21,17 @@ pub fn describe(c: &ConnTrace, now: Nanos) -> (String, Color32) {
             let text = format!(
                 "{} waiting on {dir} for {}",
                 op.name(),
-                fmt_dur(now.saturating_sub(since))
+                format::duration(now.saturating_sub(since))
             );
-            let colour = if c.is_stalled(now) { RED } else { ORANGE };
+            let colour = if c.is_stalled(now) {
+                style::STALL
+            } else {
+                style::STATUS_WAITING
+            };
             (text, colour)
         }
-        Status::Closed(reason) => (format!("closed ({})", reason.name()), GREY),
-        Status::Failed(msg) => (format!("failed: {msg}"), RED),
+        Status::Closed(reason) => (format!("closed ({})", reason.name()), style::STATUS_CLOSED),
+        Status::Failed(msg) => (format!("failed: {msg}"), style::STATUS_FAILED),
     }
 }
 
@@ -49,7 +48,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
             let (text, colour) = describe(c, model.now);
             let stalled = c.is_stalled(model.now);
             let frame = egui::Frame::group(ui.style()).fill(if stalled {
-                Color32::from_rgb(90, 30, 30)
+                style::STALL_CARD
             } else {
                 Color32::TRANSPARENT
             });
@@ -80,7 +79,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
                         c.calls.len()
                     ))
                     .small()
-                    .color(GREY),
+                    .color(style::MUTED),
                 );
             });
         }

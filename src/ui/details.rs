@@ -1,23 +1,12 @@
 //! The details of the selected call: result, everything inside it, the buffer levels at that
 //! instant, and what the result means for a correct program.
 
-use super::connections::{BLUE, GREY, ORANGE, RED};
-use super::model::{fmt_dur, Model};
+use super::model::Model;
+use super::style;
 use crate::trace::explain::explain;
 use crate::trace::store::CallClass;
-use crate::trace::{text, SslError};
+use crate::trace::{format, text};
 use egui::RichText;
-
-/// Colour of a call result class.
-pub fn class_colour(class: CallClass) -> egui::Color32 {
-    match class {
-        CallClass::Done => super::connections::GREEN,
-        CallClass::WantRead => BLUE,
-        CallClass::WantWrite => ORANGE,
-        CallClass::Closed => GREY,
-        CallClass::Failed => RED,
-    }
-}
 
 pub fn ui(ui: &mut egui::Ui, model: &Model) {
     ui.heading("Details");
@@ -45,14 +34,14 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
             ret,
             error.name()
         ))
-        .color(class_colour(class))
+        .color(style::call(class))
         .strong()
         .size(16.0),
     );
     ui.label(format!(
-        "at {:.3} ms, took {}, {} application bytes; attempt {} of this operation",
-        start as f64 / 1e6,
-        fmt_dur(end - start),
+        "at {}, took {}, {} application bytes; attempt {} of this operation",
+        format::clock(start),
+        format::duration(end - start),
         c.call_bytes[i],
         c.call_attempt[i]
     ));
@@ -64,9 +53,9 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
     ui.add_space(4.0);
     if let Some((at, (inq, outq, pending))) = c.levels_after(end) {
         let when = if at >= end {
-            format!("{} after the call", fmt_dur(at - end))
+            format!("{} after the call", format::duration(at - end))
         } else {
-            format!("{} before the call ended", fmt_dur(end - at))
+            format!("{} before the call ended", format::duration(end - at))
         };
         ui.label(format!(
             "Buffers ({when}): receive queue {inq} B of SO_RCVBUF {} B, send queue {outq} B of SO_SNDBUF {} B, SSL_pending {pending} B",
@@ -74,18 +63,13 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
             c.sndbuf.unwrap_or(0)
         ));
     }
-    if error == SslError::WantWrite || error == SslError::WantRead {
-        // How the wait after this call ended, if it did.
-        let w = c.waits.start.partition_point(|&s| s < end);
-        if let Some(&ws) = c.waits.start.get(w) {
-            if c.calls.start.get(i + 1).is_none_or(|&next| ws <= next) {
-                ui.label(format!(
-                    "Then waited {} for the socket; woke: {}",
-                    fmt_dur(c.waits.end[w] - ws),
-                    c.wait_woke[w].name()
-                ));
-            }
-        }
+    // How the wait after this call ended, if it did.
+    if let Some(w) = c.wait_after(i).filter(|_| error.is_want()) {
+        ui.label(format!(
+            "Then waited {} for the socket; woke: {}",
+            format::duration(c.waits.duration(w)),
+            c.wait_woke[w].name()
+        ));
     }
     ui.separator();
     ui.label(RichText::new(format!("Inside the call ({} events)", nested.len())).strong());
@@ -96,7 +80,7 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                 ui.label(
                     RichText::new(format!(
                         "+{:>9}  {}",
-                        fmt_dur(e.t.saturating_sub(start)),
+                        format::duration(e.t.saturating_sub(start)),
                         text::describe(e)
                     ))
                     .monospace(),

@@ -2,7 +2,7 @@
 //! out) and filtered by kind, operation and result. The filtered row list grows incrementally.
 
 use super::model::Model;
-use crate::trace::{text, ConnId, Event, EventKind, Op, SslError};
+use crate::trace::{format, text, ConnId, Event, EventKind, Op, SslError};
 
 const KINDS: [&str; 12] = [
     "phase",
@@ -123,7 +123,7 @@ impl EventsTable {
                     let Some(e) = c.events.get(row as usize) else {
                         continue;
                     };
-                    let line = format!("{:>12.3} ms  {}", e.t as f64 / 1e6, text::describe(e));
+                    let line = format!("{:>15}  {}", format::clock(e.t), text::describe(e));
                     let selected = matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&call.id));
                     let r = ui.selectable_label(selected, egui::RichText::new(line).monospace());
                     if r.clicked() {

@@ -72,16 +72,6 @@ pub fn nanos(s: f64) -> Nanos {
     (s.max(0.0) * 1e9) as Nanos
 }
 
-/// A duration in the unit that reads best.
-pub fn fmt_dur(ns: Nanos) -> String {
-    match ns {
-        0..=9_999 => format!("{ns} ns"),
-        10_000..=9_999_999 => format!("{:.1} µs", ns as f64 / 1e3),
-        10_000_000..=999_999_999 => format!("{:.1} ms", ns as f64 / 1e6),
-        _ => format!("{:.1} s", ns as f64 / 1e9),
-    }
-}
-
 impl Model {
     pub fn label(&self, id: ConnId) -> String {
         self.labels

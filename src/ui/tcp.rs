@@ -1,25 +1,19 @@
 //! The TCP plot under the buffer levels: the kernel's smoothed rtt and the peer's advertised
 //! receive window (snd_wnd) over time, on the timeline's x range, from TCP_INFO samples.
 
-use super::connections::GREY;
-use super::timeline::{fmt_axis, human_bytes, steps};
+use super::model::nanos;
+use super::style;
+use super::timeline::steps;
 use crate::trace::store::ConnTrace;
-use crate::trace::Nanos;
-use egui::Color32;
+use crate::trace::{format, Nanos};
 use egui_plot::{uniform_grid_spacer, Corner, HoverPosition, Legend, Line, Plot, PlotBounds};
 
 const RTT: &str = "smoothed rtt (y axis)";
 const WND: &str = "snd_wnd (peer's window)";
-const WND_COLOUR: Color32 = Color32::from_rgb(230, 210, 90);
-const RTT_COLOUR: Color32 = Color32::from_rgb(200, 130, 230);
 
-/// A duration given in µs, short.
-fn fmt_us(us: f64) -> String {
-    if us >= 1000.0 {
-        format!("{:.1} ms", us / 1000.0)
-    } else {
-        format!("{us:.0} µs")
-    }
+/// A round-trip time given in µs.
+fn rtt(us: f64) -> String {
+    format::seconds(us / 1e6)
 }
 
 /// The 1, 2 or 5 times a power of ten nearest above `x` (for axis steps).
@@ -75,7 +69,7 @@ pub fn show(
     } else {
         1.0
     };
-    let wnd_name = format!("{WND}, top {}", human_bytes(wnd_top));
+    let wnd_name = format!("{WND}, top {}", format::axis_bytes(wnd_top));
     let wnd_points: Vec<[f64; 2]> = steps(&data.wnd, end_t)
         .into_iter()
         .map(|[x, y]| [x, y * scale])
@@ -90,28 +84,28 @@ pub fn show(
         .allow_double_click_reset(false)
         .legend(Legend::default().position(Corner::RightTop))
         .y_axis_min_width(90.0)
-        .y_axis_formatter(|mark, _| fmt_us(mark.value))
+        .y_axis_formatter(|mark, _| rtt(mark.value))
         .y_grid_spacer(uniform_grid_spacer(|input| {
             // About three labelled steps: the default decade grid leaves a plot this short
             // with only its 0 label.
             let step = nice_step((input.bounds.1 - input.bounds.0) / 3.0);
             [step / 2.0, step, step * 10.0]
         }))
-        .x_axis_formatter(move |mark, _| fmt_axis(mark.value, v1 - v0))
+        .x_axis_formatter(move |mark, _| format::axis_time(mark.value, v1 - v0))
         .label_formatter(move |pos| match pos {
             HoverPosition::NearDataPoint {
                 plot_name,
                 position,
                 ..
             } if *plot_name == hover_wnd.as_str() => Some(format!(
-                "peer's receive window: {} at {:.6} s",
-                human_bytes(position.y / scale),
-                position.x
+                "peer's receive window: {} at {}",
+                format::axis_bytes(position.y / scale),
+                format::clock(nanos(position.x))
             )),
             HoverPosition::NearDataPoint { position, .. } => Some(format!(
-                "smoothed rtt: {} at {:.6} s",
-                fmt_us(position.y),
-                position.x
+                "smoothed rtt: {} at {}",
+                rtt(position.y),
+                format::clock(nanos(position.x))
             )),
             HoverPosition::Elsewhere { .. } => None,
         });
@@ -119,12 +113,16 @@ pub fn show(
         pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.0], [v1, ytop]));
         pui.line(
             Line::new(RTT, steps(&data.rtt, end_t))
-                .color(RTT_COLOUR)
+                .color(style::RTT)
                 .allow_band(false),
         );
         pui.line(
             Line::new(wnd_name, wnd_points)
-                .color(if wnd_top > 0.0 { WND_COLOUR } else { GREY })
+                .color(if wnd_top > 0.0 {
+                    style::PEER_WINDOW
+                } else {
+                    style::NO_DATA
+                })
                 .allow_band(false),
         );
     });

@@ -2,23 +2,19 @@
 //! states/messages on one time axis, and below it the buffer levels, linked on x. Everything
 //! drawn comes from per-pixel-bucket queries of the visible range (see `trace::store`).
 
-use super::connections::{BLUE, GREEN, GREY, ORANGE, RED};
-use super::details::class_colour;
 use super::model::{nanos, secs, Model};
+use super::style;
 use super::tcp::{self, TcpView};
 use crate::trace::store::{
     aggregate, stall, CallClass, IoClass, Lane, SpanClass, Status, WaitClass,
 };
-use crate::trace::{names, Dir, MsgDir, Nanos, SslError};
+use crate::trace::{format, names, Dir, MsgDir, Nanos, SslError};
 use egui::{Color32, RichText};
 use egui_plot::{
     Bar, BarChart, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotPoint,
     Points, Polygon, Text,
 };
 
-const MSG_IN: Color32 = Color32::from_rgb(200, 170, 255);
-const MSG_OUT: Color32 = Color32::from_rgb(255, 200, 120);
-const RETRY: Color32 = Color32::from_rgb(170, 170, 200);
 /// The y of the calls lane (public so tests can aim at it).
 pub const CALLS: f64 = 4.0;
 const IO: f64 = 3.0;
@@ -69,12 +65,12 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     if let Status::Failed(reason) = c.status() {
         ui.label(
             RichText::new(format!("Failed: {reason}"))
-                .color(RED)
+                .color(style::ERROR_TEXT)
                 .strong(),
         );
     }
     if let Some(note) = stall(c, model.now) {
-        ui.label(RichText::new(note.text).color(RED).strong());
+        ui.label(RichText::new(note.text).color(style::STALL).strong());
         if let Some((op, error)) = note.after.filter(|c| c.1.is_want()) {
             let why = crate::trace::explain::explain(op, error, -1, &[]);
             ui.label(RichText::new(why).italics());
@@ -96,27 +92,34 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         let b: Vec<Bar> = marks
             .iter()
             .filter(|m| m.class == class)
-            .map(|m| bar(CALLS, m.start, m.end, min_len, class_colour(class)))
+            .map(|m| bar(CALLS, m.start, m.end, min_len, style::call(class)))
             .collect();
-        items.push(bars(class.name(), class_colour(class), 0.6, b));
+        items.push(bars(class.name(), style::call(class), 0.6, b));
     }
     // Retries of one operation: a shaded band behind the bars from its first to its last attempt.
     let runs: Vec<Bar> = aggregate(&c.retries, t0, t1, buckets)
         .iter()
         .map(|m| {
-            bar(CALLS, m.start, m.end, min_len, RETRY)
-                .fill(RETRY.gamma_multiply(0.25))
-                .stroke(egui::Stroke::new(1.0, RETRY.gamma_multiply(0.8)))
+            bar(CALLS, m.start, m.end, min_len, style::RETRY_BAND)
+                .fill(style::RETRY_BAND.gamma_multiply(0.25))
+                .stroke(egui::Stroke::new(
+                    1.0,
+                    style::RETRY_BAND.gamma_multiply(0.8),
+                ))
         })
         .collect();
-    items.insert(0, bars("retries of one operation", RETRY, 0.85, runs));
+    items.insert(
+        0,
+        bars("retries of one operation", style::RETRY_BAND, 0.85, runs),
+    );
     // Waits.
     let wmarks = aggregate(&c.waits, t0, t1, buckets);
-    for (class, name, colour) in [
-        (WaitClass::Readable, "wait for readable", BLUE),
-        (WaitClass::Writable, "wait for writable", ORANGE),
-        (WaitClass::Either, "wait for either", GREY),
+    for (class, name) in [
+        (WaitClass::Readable, "wait for readable"),
+        (WaitClass::Writable, "wait for writable"),
+        (WaitClass::Either, "wait for either"),
     ] {
+        let colour = style::wait(class);
         let b: Vec<Bar> = wmarks
             .iter()
             .filter(|m| m.class == class)
@@ -135,9 +138,9 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         let (st, s) = c.states[i];
         let end = c.states.get(i + step).map_or(c.last_t, |n| n.0);
         let colour = if (i / step).is_multiple_of(2) {
-            Color32::from_rgb(120, 100, 200)
+            style::STATE_EVEN
         } else {
-            Color32::from_rgb(90, 140, 180)
+            style::STATE_ODD
         };
         state_bars.push(bar(HANDSHAKE + 0.2, st, end, 0.0, colour));
         if (secs(end) - secs(st)) / px > 120.0 {
@@ -148,17 +151,12 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
                     RichText::new(s.text).small(),
                 )
                 .anchor(egui::Align2::LEFT_CENTER)
-                .color(Color32::WHITE),
+                .color(style::STATE_LABEL),
             );
         }
         i += step;
     }
-    items.push(bars(
-        "handshake state",
-        Color32::from_rgb(120, 100, 200),
-        0.25,
-        state_bars,
-    ));
+    items.push(bars("handshake state", style::STATE_EVEN, 0.25, state_bars));
     // Messages and socket I/O as markers.
     let ma = c.msgs.partition_point(|m| m.0 < t0);
     let mb = c.msgs.partition_point(|m| m.0 <= t1);
@@ -187,7 +185,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         labels.push(
             Text::new("", PlotPoint::new(x, y), RichText::new(name).small())
                 .anchor(egui::Align2::LEFT_CENTER)
-                .color(Color32::LIGHT_GRAY),
+                .color(style::MSG_LABEL),
         );
     }
     let io_marks = aggregate(&c.io, t0, t1, buckets);
@@ -203,9 +201,9 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     // The wait going on now has no event yet (a wait is recorded when it ends): draw it.
     if let Status::Waiting { since, error, .. } = c.status() {
         let (name, colour) = if error == SslError::WantWrite {
-            ("waiting for writable now", ORANGE)
+            ("waiting for writable now", style::WAIT_WRITABLE)
         } else {
-            ("waiting for readable now", BLUE)
+            ("waiting for readable now", style::WAIT_READABLE)
         };
         let b = bar(WAITS, since, model.now.max(since), min_len, colour);
         items.push(bars(name, colour.gamma_multiply(0.6), 0.4, vec![b]));
@@ -245,15 +243,11 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
                 .map_or(String::new(), |l| l.1.to_string())
         })
         .y_axis_min_width(90.0)
-        .x_axis_formatter(|mark, _| fmt_axis(mark.value, v1 - v0));
+        .x_axis_formatter(|mark, _| format::axis_time(mark.value, v1 - v0));
     let response = plot.show(ui, |pui| {
         pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.2], [v1, 4.6]));
         if let Some((since, error)) = stalled_now {
-            let colour = if error == SslError::WantWrite {
-                ORANGE
-            } else {
-                BLUE
-            };
+            let colour = style::wait(WaitClass::after(error));
             let x0 = secs(since);
             pui.polygon(
                 Polygon::new(
@@ -261,7 +255,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
                     vec![[x0, 0.4], [now_s, 0.4], [now_s, 4.6], [x0, 4.6]],
                 )
                 .fill_color(colour.gamma_multiply(0.12))
-                .stroke(egui::Stroke::new(1.0, RED))
+                .stroke(egui::Stroke::new(1.0, style::STALL))
                 .allow_hover(false),
             );
         }
@@ -280,8 +274,8 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
                         [x0, CALLS + 0.45],
                     ],
                 )
-                .fill_color(Color32::from_white_alpha(25))
-                .stroke(egui::Stroke::new(1.5, Color32::WHITE))
+                .fill_color(style::SELECTED_FILL)
+                .stroke(egui::Stroke::new(1.5, style::SELECTED_OUTLINE))
                 .allow_hover(false),
             );
         }
@@ -289,14 +283,16 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
             pui.bar_chart(b);
         }
         let shapes = [
-            ("socket read", GREEN, MarkerShape::Up),
-            ("socket write", GREEN, MarkerShape::Down),
-            ("would block (read)", ORANGE, MarkerShape::Cross),
-            ("would block (write)", ORANGE, MarkerShape::Cross),
-            ("EOF / error (read)", RED, MarkerShape::Asterisk),
-            ("EOF / error (write)", RED, MarkerShape::Asterisk),
+            ("socket read", MarkerShape::Up),
+            ("socket write", MarkerShape::Down),
+            ("would block (read)", MarkerShape::Cross),
+            ("would block (write)", MarkerShape::Cross),
+            ("EOF / error (read)", MarkerShape::Asterisk),
+            ("EOF / error (write)", MarkerShape::Asterisk),
         ];
-        for (pts, (name, colour, shape)) in io_points.into_iter().zip(shapes) {
+        let io = io_points.into_iter().zip(shapes).zip(IoClass::ALL);
+        for ((pts, (name, shape)), class) in io {
+            let colour = style::io(class.outcome);
             pui.points(
                 Points::new(name, pts)
                     .shape(shape)
@@ -309,7 +305,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         pui.points(
             Points::new("message in", msg_in)
                 .shape(MarkerShape::Left)
-                .color(MSG_IN)
+                .color(style::MSG_IN)
                 .radius(5.0)
                 .filled(true)
                 .allow_hover(false),
@@ -317,7 +313,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         pui.points(
             Points::new("message out", msg_out)
                 .shape(MarkerShape::Right)
-                .color(MSG_OUT)
+                .color(style::MSG_OUT)
                 .radius(5.0)
                 .filled(true)
                 .allow_hover(false),
@@ -351,7 +347,10 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     }
     let conn = c.id;
     if c.inq.t.is_empty() {
-        ui.label(RichText::new("No buffer levels recorded (no socket was connected).").color(GREY));
+        ui.label(
+            RichText::new("No buffer levels recorded (no socket was connected).")
+                .color(style::MUTED),
+        );
         model.lanes = Some(lanes_transform);
         if (n0 - v0).abs() > 1e-12 || (n1 - v1).abs() > 1e-12 {
             model.view = (n0, n1);
@@ -380,17 +379,17 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         .allow_double_click_reset(false)
         .legend(Legend::default().position(egui_plot::Corner::RightTop))
         .y_axis_min_width(90.0)
-        .y_axis_formatter(|mark, _| human_bytes(mark.value))
-        .x_axis_formatter(|mark, _| fmt_axis(mark.value, v1 - v0))
+        .y_axis_formatter(|mark, _| format::axis_bytes(mark.value))
+        .x_axis_formatter(|mark, _| format::axis_time(mark.value, v1 - v0))
         .label_formatter(|pos| match pos {
             egui_plot::HoverPosition::NearDataPoint {
                 plot_name,
                 position,
                 ..
             } => Some(format!(
-                "{plot_name}: {} at {:.6} s",
-                human_bytes(position.y),
-                position.x
+                "{plot_name}: {} at {}",
+                format::axis_bytes(position.y),
+                format::clock(nanos(position.x))
             )),
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         });
@@ -412,30 +411,30 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.0], [v1, ytop]));
         pui.line(
             Line::new("receive queue (unread)", steps(&inq, end_t))
-                .color(BLUE)
+                .color(style::RECV_QUEUE)
                 .allow_band(false),
         );
         pui.line(
             Line::new("send queue (unacked)", steps(&outq, end_t))
-                .color(ORANGE)
+                .color(style::SEND_QUEUE)
                 .allow_band(false),
         );
         pui.line(
             Line::new("SSL_pending", steps(&pending, end_t))
-                .color(GREEN)
+                .color(style::SSL_PENDING)
                 .allow_band(false),
         );
         if let Some(s) = sndbuf {
             pui.hline(
-                HLine::new(format!("SO_SNDBUF {}", human_bytes(s as f64)), s as f64)
-                    .color(ORANGE.gamma_multiply(0.5))
+                HLine::new(format!("SO_SNDBUF {}", format::bytes(s.into())), s as f64)
+                    .color(style::sndbuf_line())
                     .style(LineStyle::dashed_dense()),
             );
         }
         if let Some(r) = rcvbuf {
             pui.hline(
-                HLine::new(format!("SO_RCVBUF {}", human_bytes(r as f64)), r as f64)
-                    .color(BLUE.gamma_multiply(0.5))
+                HLine::new(format!("SO_RCVBUF {}", format::bytes(r.into())), r as f64)
+                    .color(style::rcvbuf_line())
                     .style(LineStyle::dashed_dense()),
             );
         }
@@ -477,15 +476,6 @@ pub fn steps(v: &[(Nanos, u32)], end_t: Nanos) -> Vec<[f64; 2]> {
     out
 }
 
-/// A time-axis label, in ms while the view is short.
-pub fn fmt_axis(s: f64, span: f64) -> String {
-    if span < 2.0 {
-        format!("{:.1} ms", s * 1e3)
-    } else {
-        format!("{s:.2} s")
-    }
-}
-
 /// The colour key of the lanes (a legend inside the plot would cover the data).
 fn key(ui: &mut egui::Ui) {
     let swatch = |ui: &mut egui::Ui, colour: Color32, text: &str| {
@@ -495,33 +485,22 @@ fn key(ui: &mut egui::Ui) {
     };
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 5.0;
-        ui.label(RichText::new("calls:").color(GREY));
+        ui.label(RichText::new("calls:").color(style::MUTED));
         for class in CallClass::ALL {
-            swatch(ui, class_colour(class), class.name());
+            swatch(ui, style::call(class), class.name());
         }
-        swatch(ui, RETRY, "retried operation (band)");
+        swatch(ui, style::RETRY_BAND, "retried operation (band)");
         ui.separator();
-        ui.label(RichText::new("socket:").color(GREY));
-        swatch(ui, GREEN, "read / write");
-        swatch(ui, ORANGE, "would block (x)");
-        swatch(ui, RED, "EOF / error (*)");
+        ui.label(RichText::new("socket:").color(style::MUTED));
+        swatch(ui, style::IO_DONE, "read / write");
+        swatch(ui, style::IO_WOULD_BLOCK, "would block (x)");
+        swatch(ui, style::IO_EOF_OR_ERROR, "EOF / error (*)");
         ui.separator();
-        ui.label(RichText::new("waits:").color(GREY));
-        swatch(ui, BLUE, "readable");
-        swatch(ui, ORANGE, "writable");
+        ui.label(RichText::new("waits:").color(style::MUTED));
+        swatch(ui, style::WAIT_READABLE, "readable");
+        swatch(ui, style::WAIT_WRITABLE, "writable");
         ui.separator();
-        swatch(ui, MSG_IN, "message in");
-        swatch(ui, MSG_OUT, "message out");
+        swatch(ui, style::MSG_IN, "message in");
+        swatch(ui, style::MSG_OUT, "message out");
     });
-}
-
-/// Bytes in a short human form.
-pub fn human_bytes(v: f64) -> String {
-    if v.abs() >= 1048576.0 {
-        format!("{:.1} MiB", v / 1048576.0)
-    } else if v.abs() >= 1024.0 {
-        format!("{:.0} KiB", v / 1024.0)
-    } else {
-        format!("{v:.0} B")
-    }
 }
