@@ -10,7 +10,6 @@ pub mod model;
 pub mod status_line;
 pub(crate) mod style;
 pub mod summary;
-pub mod tcp;
 pub mod timeline;
 
 pub use app::{run, App, GuiArgs};

@@ -1,12 +1,12 @@
 //! The TCP plot under the buffer levels: the kernel's smoothed rtt and the peer's advertised
 //! receive window (snd_wnd) over time, on the timeline's x range, from TCP_INFO samples.
 
-use super::model::nanos;
-use super::style;
-use super::timeline::steps;
+use super::axis::{linked_plot, nice_step, steps, x_range, Visible};
 use crate::trace::store::ConnTrace;
 use crate::trace::{format, Nanos};
-use egui_plot::{uniform_grid_spacer, Corner, HoverPosition, Legend, Line, Plot, PlotBounds};
+use crate::ui::model::nanos;
+use crate::ui::style;
+use egui_plot::{uniform_grid_spacer, Corner, HoverPosition, Legend, Line, PlotBounds};
 
 const RTT: &str = "smoothed rtt (y axis)";
 const WND: &str = "snd_wnd (peer's window)";
@@ -16,28 +16,15 @@ fn rtt(us: f64) -> String {
     format::seconds(us / 1e6)
 }
 
-/// The 1, 2 or 5 times a power of ten nearest above `x` (for axis steps).
-fn nice_step(x: f64) -> f64 {
-    if x.is_nan() || x <= 0.0 || !x.is_finite() {
-        return 1.0;
-    }
-    let p = 10f64.powf(x.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * p)
-        .find(|&s| s >= x)
-        .unwrap_or(10.0 * p)
-}
-
 /// The visible part of the TCP series, each aggregated to the pixel buckets like the buffer
 /// levels (so the cost does not grow with the trace). None when the kernel gave no TCP_INFO.
-pub struct TcpView {
+pub(super) struct TcpView {
     rtt: Vec<(Nanos, u32)>,
     wnd: Vec<(Nanos, u32)>,
 }
 
 impl TcpView {
-    pub fn query(c: &ConnTrace, t0: Nanos, t1: Nanos, buckets: usize) -> Option<TcpView> {
+    pub(super) fn query(c: &ConnTrace, t0: Nanos, t1: Nanos, buckets: usize) -> Option<TcpView> {
         if c.snd_wnd.t.is_empty() {
             return None;
         }
@@ -49,15 +36,15 @@ impl TcpView {
 }
 
 /// Draws the plot `height` points high; returns its x range after the user's pan or zoom.
-pub fn show(
+pub(super) fn show(
     ui: &mut egui::Ui,
     data: TcpView,
-    view: (f64, f64),
+    vis: &Visible,
     end_t: Nanos,
     link: egui::Id,
     height: f32,
 ) -> (f64, f64) {
-    let (v0, v1) = view;
+    let (v0, v1) = vis.view;
     // Two units on one plot: the y axis is in rtt microseconds and the window is scaled so that
     // its largest visible value sits near the top, above the rtt line (which stays at about 60%
     // of the height), so the two never hide each other; the legend and the hover give bytes.
@@ -75,15 +62,8 @@ pub fn show(
         .map(|[x, y]| [x, y * scale])
         .collect();
     let hover_wnd = wnd_name.clone();
-    let plot = Plot::new("tcp")
-        .height(height)
-        .link_cursor(link, [true, false])
-        .allow_zoom([true, false])
-        .allow_scroll([true, false])
-        .allow_drag([true, false])
-        .allow_double_click_reset(false)
+    let plot = linked_plot("tcp", link, height, vis)
         .legend(Legend::default().position(Corner::RightTop))
-        .y_axis_min_width(90.0)
         .y_axis_formatter(|mark, _| rtt(mark.value))
         .y_grid_spacer(uniform_grid_spacer(|input| {
             // About three labelled steps: the default decade grid leaves a plot this short
@@ -91,7 +71,6 @@ pub fn show(
             let step = nice_step((input.bounds.1 - input.bounds.0) / 3.0);
             [step / 2.0, step, step * 10.0]
         }))
-        .x_axis_formatter(move |mark, _| format::axis_time(mark.value, v1 - v0))
         .label_formatter(move |pos| match pos {
             HoverPosition::NearDataPoint {
                 plot_name,
@@ -126,6 +105,5 @@ pub fn show(
                 .allow_band(false),
         );
     });
-    let b = resp.transform.bounds();
-    (b.min()[0], b.max()[0])
+    x_range(&resp.transform)
 }
