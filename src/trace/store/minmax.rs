@@ -3,7 +3,7 @@
 
 /// A pyramid of pairwise min/max levels over the values pushed so far.
 #[derive(Debug, Default, Clone)]
-pub struct MinMax {
+pub(crate) struct MinMax {
     levels: Vec<Vec<(u32, u32)>>,
 }
 
@@ -27,7 +27,7 @@ impl MinMax {
     }
 
     /// Min and max of the values at indices `a..b` (None when empty).
-    pub fn range(&self, mut a: usize, mut b: usize) -> Option<(u32, u32)> {
+    pub(crate) fn range(&self, mut a: usize, mut b: usize) -> Option<(u32, u32)> {
         let mut out: Option<(u32, u32)> = None;
         let mut merge = |v: (u32, u32)| {
             out = Some(out.map_or(v, |o| (o.0.min(v.0), o.1.max(v.1))));

@@ -9,6 +9,7 @@
 
 mod classes;
 mod conn;
+mod filter;
 mod hit;
 mod ingest;
 mod minmax;
@@ -20,11 +21,11 @@ mod status;
 
 pub use classes::{CallClass, IoClass, IoOutcome, SpanClass, WaitClass};
 pub use conn::ConnTrace;
+pub use filter::EventFilter;
 pub use hit::{Hit, Lane};
-pub use minmax::MinMax;
 pub use series::Series;
 pub use spans::{aggregate, Mark, Spans};
-pub use stall::{stall, StallNote};
+pub(crate) use stall::stall;
 pub use status::{Status, STALL_NANOS};
 
 use super::event::{ConnId, Event, EventKind, Nanos};

@@ -131,7 +131,7 @@ pub fn aggregate<C: SpanClass>(
             })
             .collect();
     }
-    let width = ((t1.saturating_sub(t0)) / buckets as u64).max(1);
+    let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
     let mut marks = Vec::with_capacity(buckets + 2);
     let mut i = a;
     while i < b {

@@ -8,13 +8,13 @@ use crate::trace::format;
 
 /// A long wait worth pointing out, and the call result that led to it, when known.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StallNote {
-    pub text: String,
-    pub after: Option<(Op, SslError)>,
+pub(crate) struct StallNote {
+    pub(crate) text: String,
+    pub(crate) after: Option<(Op, SslError)>,
 }
 
 /// The long wait worth pointing out at `now`: the one going on now, or the longest one.
-pub fn stall(c: &ConnTrace, now: Nanos) -> Option<StallNote> {
+pub(crate) fn stall(c: &ConnTrace, now: Nanos) -> Option<StallNote> {
     if let Status::Waiting { op, error, since } = c.status() {
         if c.is_stalled(now) {
             let dir = if error == SslError::WantWrite {
