@@ -31,9 +31,10 @@ impl<C: SpanClass> Spans<C> {
         self.start.push(start);
         self.end.push(end);
         self.class.push(class);
+        let k = class.index();
         for (c, p) in self.prefix.iter_mut().enumerate() {
             let last = p.last().copied().unwrap_or(0);
-            p.push(last + u32::from(c == class.index()));
+            p.push(last + u32::from(c == k));
         }
     }
 
