@@ -4,8 +4,8 @@
 use super::model::Model;
 use super::style;
 use crate::trace::explain::explain;
-use crate::trace::store::CallClass;
-use crate::trace::{format, text};
+use crate::trace::store::{CallClass, ConnTrace};
+use crate::trace::{format, text, Event, Nanos};
 use egui::RichText;
 
 pub fn ui(ui: &mut egui::Ui, model: &Model) {
@@ -23,46 +23,14 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
     else {
         return;
     };
-    let start = c.calls.start[i];
-    let end = c.calls.end[i];
-    let class = CallClass::of(error);
-    ui.label(
-        RichText::new(format!(
-            "{} #{} returned {} {}",
-            op.name(),
-            c.call_id[i],
-            ret,
-            error.name()
-        ))
-        .color(style::call(class))
-        .strong()
-        .size(16.0),
-    );
-    ui.label(format!(
-        "at {}, took {}, {} application bytes; attempt {} of this operation",
-        format::clock(start),
-        format::duration(end - start),
-        c.call_bytes[i],
-        c.call_attempt[i]
-    ));
+    result(ui, c, i);
     let nested = c.nested(i);
     ui.add_space(4.0);
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.label(RichText::new(explain(op, error, ret, &nested)).italics());
     });
     ui.add_space(4.0);
-    if let Some((at, (inq, outq, pending))) = c.levels_after(end) {
-        let when = if at >= end {
-            format!("{} after the call", format::duration(at - end))
-        } else {
-            format!("{} before the call ended", format::duration(end - at))
-        };
-        ui.label(format!(
-            "Buffers ({when}): receive queue {inq} B of SO_RCVBUF {} B, send queue {outq} B of SO_SNDBUF {} B, SSL_pending {pending} B",
-            c.rcvbuf.unwrap_or(0),
-            c.sndbuf.unwrap_or(0)
-        ));
-    }
+    buffers(ui, c, c.calls.end[i]);
     // How the wait after this call ended, if it did.
     if let Some(w) = c.wait_after(i).filter(|_| error.is_want()) {
         ui.label(format!(
@@ -72,19 +40,59 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
         ));
     }
     ui.separator();
-    ui.label(RichText::new(format!("Inside the call ({} events)", nested.len())).strong());
+    inside(ui, c.calls.start[i], &nested);
+}
+
+/// What call `i` returned, when, for how long.
+fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) {
+    let (op, error) = (c.call_op[i], c.call_error[i]);
+    let (start, end) = (c.calls.start[i], c.calls.end[i]);
+    let title = format!(
+        "{} #{} returned {} {}",
+        op.name(),
+        c.call_id[i],
+        c.call_ret[i],
+        error.name()
+    );
+    let colour = style::call(CallClass::of(error));
+    ui.label(RichText::new(title).color(colour).strong().size(16.0));
+    ui.label(format!(
+        "at {}, took {}, {} application bytes; attempt {} of this operation",
+        format::clock(start),
+        format::duration(end - start),
+        c.call_bytes[i],
+        c.call_attempt[i]
+    ));
+}
+
+/// The buffer levels sampled nearest after a call that ended at `end`.
+fn buffers(ui: &mut egui::Ui, c: &ConnTrace, end: Nanos) {
+    let Some((at, (inq, outq, pending))) = c.levels_after(end) else {
+        return;
+    };
+    let when = if at >= end {
+        format!("{} after the call", format::duration(at - end))
+    } else {
+        format!("{} before the call ended", format::duration(end - at))
+    };
+    ui.label(format!(
+        "Buffers ({when}): receive queue {inq} B of SO_RCVBUF {} B, send queue {outq} B of SO_SNDBUF {} B, SSL_pending {pending} B",
+        c.rcvbuf.unwrap_or(0),
+        c.sndbuf.unwrap_or(0)
+    ));
+}
+
+/// The events inside a call that started at `start`, timed from its start.
+fn inside(ui: &mut egui::Ui, start: Nanos, nested: &[&Event]) {
+    let title = format!("Inside the call ({} events)", nested.len());
+    ui.label(RichText::new(title).strong());
     egui::ScrollArea::vertical()
         .id_salt("details-nested")
         .show(ui, |ui| {
             for e in nested {
-                ui.label(
-                    RichText::new(format!(
-                        "+{:>9}  {}",
-                        format::duration(e.t.saturating_sub(start)),
-                        text::describe(e)
-                    ))
-                    .monospace(),
-                );
+                let since = format::duration(e.t.saturating_sub(start));
+                let line = format!("+{since:>9}  {}", text::describe(e));
+                ui.label(RichText::new(line).monospace());
             }
         });
 }
