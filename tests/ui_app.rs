@@ -4,8 +4,9 @@
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use std::time::Duration;
-use tlsscope::cli::trace::{prepare, ConnectOptions};
+use tlsscope::options::{prepare, ConnectOptions};
 use tlsscope::probe::{trace_one, EngineOptions};
+use tlsscope::trace::store::Lane;
 use tlsscope::trace::{Event, EventKind, Op, SslError};
 use tlsscope::ui::app::Tab;
 use tlsscope::ui::model::Request;
@@ -98,8 +99,21 @@ fn selecting_a_call_shows_its_details() {
     app.table.filter.op = Some(Op::Read);
     let mut h = harness(app);
     h.run();
-    assert!(h.query_by_label_contains("Click a call").is_some());
+    // A finished connection opens on the call its verdict names (the HelloRequest's SSL_read).
     let conn = h.state().model.current().expect("a connection").id;
+    let focus = h
+        .state()
+        .model
+        .store
+        .conn(conn)
+        .and_then(|c| c.verdict(0).focus)
+        .expect("the verdict names a call");
+    let selected = h.state().model.selection.expect("the cause is selected");
+    let c = h.state().model.store.conn(conn).expect("the connection");
+    assert_eq!(c.call_id[selected.call], focus);
+    assert!(h
+        .query_by_label_contains(&format!("SSL_read #{focus} returned"))
+        .is_some());
     let first_read = h
         .state()
         .model
@@ -115,10 +129,11 @@ fn selecting_a_call_shows_its_details() {
         .query_by_label_contains(&format!("SSL_read #{id} returned"))
         .is_some());
     assert!(h.query_by_label_contains("Inside the call").is_some());
-    // Escape clears the selection.
+    // Escape clears the selection, and it stays clear.
     h.key_press(egui::Key::Escape);
     h.run();
     assert!(h.state().model.selection.is_none());
+    assert!(h.query_by_label_contains("Click a call").is_some());
 }
 
 #[test]
@@ -162,15 +177,26 @@ fn a_want_write_stall_is_shown_and_explained() {
         .any(|e| matches!(&e.kind, EventKind::Call(c) if c.error == SslError::WantWrite)));
     let mut h = harness(app_with("lab:slow-reader", &events));
     h.run();
+    // The banner is the verdict: a stall, who waits for whom, and a way to the cause.
+    // Once in the banner, once on the connection's card.
+    assert_eq!(h.query_all_by_label("Stall: peer-not-reading").count(), 2);
     assert!(h
-        .query_by_label_contains("WANT_WRITE, the socket was not writable")
+        .query_by_label_contains("to write and the peer does not read")
         .is_some());
+    h.get_by_label("Evidence and what to do").click();
+    h.run();
     assert!(h
-        .query_by_label_contains(
-            "Wait until the socket is writable, then call SSL_write again with the same arguments"
-        )
+        .query_by_label_contains("retry SSL_write with the same buffer")
         .is_some());
-    // The connection list says how it ended.
+    h.state_mut().model.selection = None;
+    h.get_by_label("Jump to cause").click();
+    h.run();
+    let selected = h.state().model.selection.expect("the jump selected a call");
+    let c = h.state().model.current().expect("a connection");
+    assert_eq!(c.call_op[selected.call], Op::Write);
+    assert_eq!(c.call_error[selected.call], SslError::WantWrite);
+    assert!(!h.state().model.follow, "the jump framed the call");
+    // The connection list says how it ended, and keeps the stall in view.
     assert!(h.query_by_label_contains("closed (timeout)").is_some());
     // TCP_INFO samples are plotted: rtt and the peer's window, with their legend.
     assert!(h.query_by_label_contains("smoothed rtt").is_some());
@@ -229,9 +255,11 @@ fn retries_of_one_operation_are_grouped_in_the_calls_lane() {
     // Hovering the second attempt names it and the run.
     let second = first + 1;
     let mid = (c.calls.start[second] + c.calls.end[second]) / 2;
-    let (text, call) =
-        timeline::hit(c, mid, timeline::CALLS, 1).expect("the call is under the pointer");
-    assert_eq!(call, Some(second));
+    let hit = c
+        .hit(Lane::Calls, mid, 1)
+        .expect("the call is under the pointer");
+    assert_eq!(hit.call(), Some(second));
+    let text = hit.describe(c);
     assert!(
         text.contains(&format!(
             "attempt 2 of {n} attempts of one SSL_do_handshake"
@@ -240,9 +268,11 @@ fn retries_of_one_operation_are_grouped_in_the_calls_lane() {
     );
     // Between two attempts (the wait), the band itself says what it is.
     let gap = (c.calls.end[first] + c.calls.start[second]) / 2;
-    let (text, call) =
-        timeline::hit(c, gap, timeline::CALLS, 1).expect("the band is under the pointer");
-    assert_eq!(call, None);
+    let hit = c
+        .hit(Lane::Calls, gap, 1)
+        .expect("the band is under the pointer");
+    assert_eq!(hit.call(), None);
+    let text = hit.describe(c);
     assert!(
         text.starts_with(&format!("{n} attempts of one SSL_do_handshake")),
         "{text}"
@@ -266,6 +296,8 @@ fn clicking_a_call_bar_in_the_timeline_shows_its_details() {
     let pad = (end - start) as f64 / 1e9;
     app.model.view = (start as f64 / 1e9 - pad, end as f64 / 1e9 + pad);
     app.model.follow = false;
+    // Start with nothing selected (the verdict's call was selected when the trace was fed).
+    app.model.selection = None;
     let mut h = harness(app);
     h.run();
     assert!(h.state().model.selection.is_none());

@@ -2,16 +2,13 @@
 
 use super::CliError;
 use crate::options;
+use crate::options::ConnectOptions;
 use crate::probe::{Engine, EngineOptions};
 use crate::trace::{diagnosis::Diagnoser, jsonl, text::TextWriter, CloseReason, Event, EventKind};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-/// Transitional: `ui/model.rs` and `tests/ui_app.rs`, edited elsewhere at the same time, still
-/// name these here. Their home is [`crate::options`]; this goes once those two imports move.
-pub use crate::options::{prepare, ConnectOptions};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Format {

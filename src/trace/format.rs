@@ -51,6 +51,41 @@ pub fn rate(bytes_moved: u64, over: Nanos) -> String {
     format!("{}/s", bytes(per_second))
 }
 
+/// A bytes value on a plot axis or in hover text (fractional and negative values read as 0).
+pub fn axis_bytes(v: f64) -> String {
+    if v.is_finite() {
+        bytes(v.max(0.0).round() as u64)
+    } else {
+        "-".into()
+    }
+}
+
+/// A time-axis label for `s` seconds on an axis `span` seconds wide: milliseconds while the span
+/// is under 2 s, else seconds, with enough decimals that ticks a tenth of the span apart differ.
+pub fn axis_time(s: f64, span: f64) -> String {
+    if !s.is_finite() {
+        return "-".into();
+    }
+    let (scale, unit, fewest) = if span < 2.0 {
+        (1e3, "ms", 1)
+    } else {
+        (1.0, "s", 2)
+    };
+    let tick = span * scale / 10.0;
+    let needed = if tick > 0.0 && tick.is_finite() {
+        (-tick.log10()).ceil().max(0.0) as usize
+    } else {
+        0
+    };
+    let decimals = needed.clamp(fewest, 9);
+    format!("{:.decimals$} {unit}", s * scale)
+}
+
+/// A point on the engine's clock (nanoseconds since it started), in milliseconds to the µs.
+pub fn clock(t: Nanos) -> String {
+    format!("{:.3} ms", t as f64 / 1e6)
+}
+
 /// Three significant digits for a value ≥ 1 (fewer decimals as it grows; no exponent).
 fn three_digits(value: f64) -> String {
     if value < 10.0 {
@@ -92,5 +127,29 @@ mod tests {
         assert_eq!(bytes(3 * 1024 * 1024 + 512 * 1024), "3.50 MiB");
         assert_eq!(rate(1024, 1_000_000_000), "1.00 KiB/s");
         assert_eq!(rate(1, 0), "-");
+        assert_eq!(axis_bytes(4000.4), "3.91 KiB");
+        assert_eq!(axis_bytes(-3.0), "0 B");
+        assert_eq!(axis_bytes(f64::INFINITY), "-");
+    }
+
+    #[test]
+    fn axis_labels_step_units_and_decimals_with_the_span() {
+        // Short spans read in ms, long ones in s, as before.
+        assert_eq!(axis_time(0.5843, 1.0), "584.3 ms");
+        assert_eq!(axis_time(12.3456, 10.0), "12.35 s");
+        assert_eq!(axis_time(1.5, 2.0), "1.50 s");
+        // Zoomed in, ticks a few µs apart still get distinct labels.
+        assert_eq!(axis_time(584.000_01, 0.000_1), "584000.01 ms");
+        assert_ne!(
+            axis_time(584.000_001, 0.000_01),
+            axis_time(584.000_002, 0.000_01)
+        );
+        assert_eq!(axis_time(f64::NAN, 1.0), "-");
+    }
+
+    #[test]
+    fn clock_times_are_milliseconds_to_the_microsecond() {
+        assert_eq!(clock(0), "0.000 ms");
+        assert_eq!(clock(584_123_456_789), "584123.457 ms");
     }
 }

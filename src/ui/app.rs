@@ -111,6 +111,7 @@ impl App {
         self.model.store.push_batch(events);
         self.model.now = self.model.now.max(self.model.store.last_t);
         self.model.follow_tail();
+        self.model.select_cause();
     }
 
     /// Starts the engine (waking `ctx` once per batch) and asks for the first connection.
@@ -237,7 +238,7 @@ impl App {
         if shot.settled_frames == 1 && self.model.selection.is_none() {
             // A screenshot explains more with a call selected.
             if let Some(c) = self.model.current() {
-                if let Some(i) = details::interesting_call(c) {
+                if let Some(i) = c.interesting_call() {
                     let id = c.id;
                     self.model.select_call(id, i);
                 }
@@ -283,6 +284,7 @@ impl App {
             self.model.selection = None;
         }
         self.model.follow_tail();
+        self.model.select_cause();
         self.rate.update(self.model.store.total_events);
 
         egui::Panel::top("connect-bar").show(ui, |ui| self.connect.ui(ui, &mut self.model));

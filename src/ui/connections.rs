@@ -1,22 +1,19 @@
-//! The list of connections: each with its state and colour; a stalled one stands out.
+//! The list of connections: each card with its target, state, duration and one-line verdict; a
+//! connection whose verdict is a stall keeps its red frame, even after it closed.
 
-use super::model::{fmt_dur, Model};
+use super::model::Model;
+use super::style;
 use crate::trace::store::{ConnTrace, Status};
-use crate::trace::Nanos;
+use crate::trace::verdict::{Class, Severity};
+use crate::trace::{format, Nanos};
 use egui::{Color32, RichText};
-
-pub const RED: Color32 = Color32::from_rgb(235, 80, 70);
-pub const ORANGE: Color32 = Color32::from_rgb(240, 150, 40);
-pub const GREEN: Color32 = Color32::from_rgb(90, 190, 100);
-pub const BLUE: Color32 = Color32::from_rgb(80, 150, 240);
-pub const GREY: Color32 = Color32::from_rgb(150, 150, 150);
 
 /// The words and colour for a connection's state at `now`.
 pub fn describe(c: &ConnTrace, now: Nanos) -> (String, Color32) {
     match c.status() {
-        Status::Connecting => ("connecting".into(), BLUE),
-        Status::Handshaking => ("handshaking".into(), BLUE),
-        Status::Open => ("open".into(), GREEN),
+        Status::Connecting => ("connecting".into(), style::STATUS_STARTING),
+        Status::Handshaking => ("handshaking".into(), style::STATUS_STARTING),
+        Status::Open => ("open".into(), style::STATUS_OPEN),
         Status::Waiting { op, error, since } => {
             let dir = if error == crate::trace::SslError::WantWrite {
                 "write"
@@ -26,13 +23,18 @@ pub fn describe(c: &ConnTrace, now: Nanos) -> (String, Color32) {
             let text = format!(
                 "{} waiting on {dir} for {}",
                 op.name(),
-                fmt_dur(now.saturating_sub(since))
+                format::duration(now.saturating_sub(since))
             );
-            let colour = if c.is_stalled(now) { RED } else { ORANGE };
+            let colour = if c.is_stalled(now) {
+                style::STALL
+            } else {
+                style::STATUS_WAITING
+            };
             (text, colour)
         }
-        Status::Closed(reason) => (format!("closed ({})", reason.name()), GREY),
-        Status::Failed(msg) => (format!("failed: {msg}"), RED),
+        Status::Closed(reason) => (format!("closed ({})", reason.name()), style::STATUS_CLOSED),
+        // The card's verdict line says why; the error is not repeated here.
+        Status::Failed(_) => ("failed".into(), style::STATUS_FAILED),
     }
 }
 
@@ -47,9 +49,10 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     egui::ScrollArea::vertical().show(ui, |ui| {
         for c in model.store.conns.iter().rev() {
             let (text, colour) = describe(c, model.now);
-            let stalled = c.is_stalled(model.now);
+            let verdict = c.verdict(model.now);
+            let stalled = verdict.severity() == Severity::Stall;
             let frame = egui::Frame::group(ui.style()).fill(if stalled {
-                Color32::from_rgb(90, 30, 30)
+                style::STALL_CARD
             } else {
                 Color32::TRANSPARENT
             });
@@ -73,14 +76,25 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
                     status = status.strong();
                 }
                 ui.label(status);
+                if verdict.class != Class::InProgress {
+                    let (word, colour) = style::verdict(verdict.severity());
+                    ui.label(
+                        RichText::new(format!("{word}: {}", verdict.class.name()))
+                            .color(colour)
+                            .strong(),
+                    )
+                    .on_hover_text(&verdict.summary);
+                }
+                let took = c.end_at(model.now).saturating_sub(c.first_t.min(c.last_t));
                 ui.label(
                     RichText::new(format!(
-                        "{} events, {} calls",
+                        "{}, {} events, {} calls",
+                        format::duration(took),
                         c.events.len(),
                         c.calls.len()
                     ))
                     .small()
-                    .color(GREY),
+                    .color(style::MUTED),
                 );
             });
         }

@@ -1,38 +1,12 @@
 //! The details of the selected call: result, everything inside it, the buffer levels at that
 //! instant, and what the result means for a correct program.
 
-use super::connections::{BLUE, GREY, ORANGE, RED};
-use super::model::{fmt_dur, Model};
+use super::model::Model;
+use super::style;
 use crate::trace::explain::explain;
 use crate::trace::store::{CallClass, ConnTrace};
-use crate::trace::{text, Dir, EventKind, Op, SslError};
+use crate::trace::{format, text, Event, Nanos};
 use egui::RichText;
-
-/// Colour of a call result class.
-pub fn class_colour(class: CallClass) -> egui::Color32 {
-    match class {
-        CallClass::Done => super::connections::GREEN,
-        CallClass::WantRead => BLUE,
-        CallClass::WantWrite => ORANGE,
-        CallClass::Closed => GREY,
-        CallClass::Failed => RED,
-    }
-}
-
-/// The call most worth explaining in a finished trace: the first WANT_WRITE, else the first
-/// read that wrote (a handshake inside SSL_read), else the last call.
-pub fn interesting_call(c: &ConnTrace) -> Option<usize> {
-    if let Some(i) = c.call_error.iter().position(|&e| e == SslError::WantWrite) {
-        return Some(i);
-    }
-    let read_that_wrote = (0..c.calls.len()).find(|&i| {
-        c.call_op[i] == Op::Read
-            && c.nested(i)
-                .iter()
-                .any(|e| matches!(&e.kind, EventKind::Io(io) if io.dir == Dir::Write && io.got > 0))
-    });
-    read_that_wrote.or(c.calls.len().checked_sub(1))
-}
 
 pub fn ui(ui: &mut egui::Ui, model: &Model) {
     ui.heading("Details");
@@ -49,73 +23,76 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
     else {
         return;
     };
-    let start = c.calls.start[i];
-    let end = c.calls.end[i];
-    let class = CallClass::of(error);
-    ui.label(
-        RichText::new(format!(
-            "{} #{} returned {} {}",
-            op.name(),
-            c.call_id[i],
-            ret,
-            error.name()
-        ))
-        .color(class_colour(class))
-        .strong()
-        .size(16.0),
-    );
-    ui.label(format!(
-        "at {:.3} ms, took {}, {} application bytes; attempt {} of this operation",
-        start as f64 / 1e6,
-        fmt_dur(end - start),
-        c.call_bytes[i],
-        c.call_attempt[i]
-    ));
+    result(ui, c, i);
     let nested = c.nested(i);
     ui.add_space(4.0);
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.label(RichText::new(explain(op, error, ret, &nested)).italics());
     });
     ui.add_space(4.0);
-    if let Some((at, (inq, outq, pending))) = c.levels_after(end) {
-        let when = if at >= end {
-            format!("{} after the call", fmt_dur(at - end))
-        } else {
-            format!("{} before the call ended", fmt_dur(end - at))
-        };
+    buffers(ui, c, c.calls.end[i]);
+    // How the wait after this call ended, if it did.
+    if let Some(w) = c.wait_after(i).filter(|_| error.is_want()) {
         ui.label(format!(
-            "Buffers ({when}): receive queue {inq} B of SO_RCVBUF {} B, send queue {outq} B of SO_SNDBUF {} B, SSL_pending {pending} B",
-            c.rcvbuf.unwrap_or(0),
-            c.sndbuf.unwrap_or(0)
+            "Then waited {} for the socket; woke: {}",
+            format::duration(c.waits.duration(w)),
+            c.wait_woke[w].name()
         ));
     }
-    if error == SslError::WantWrite || error == SslError::WantRead {
-        // How the wait after this call ended, if it did.
-        let w = c.waits.start.partition_point(|&s| s < end);
-        if let Some(&ws) = c.waits.start.get(w) {
-            if c.calls.start.get(i + 1).is_none_or(|&next| ws <= next) {
-                ui.label(format!(
-                    "Then waited {} for the socket; woke: {}",
-                    fmt_dur(c.waits.end[w] - ws),
-                    c.wait_woke[w].name()
-                ));
-            }
-        }
-    }
     ui.separator();
-    ui.label(RichText::new(format!("Inside the call ({} events)", nested.len())).strong());
+    inside(ui, c.calls.start[i], &nested);
+}
+
+/// What call `i` returned, when, for how long.
+fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) {
+    let (op, error) = (c.call_op[i], c.call_error[i]);
+    let (start, end) = (c.calls.start[i], c.calls.end[i]);
+    let title = format!(
+        "{} #{} returned {} {}",
+        op.name(),
+        c.call_id[i],
+        c.call_ret[i],
+        error.name()
+    );
+    let colour = style::call(CallClass::of(error));
+    ui.label(RichText::new(title).color(colour).strong().size(16.0));
+    ui.label(format!(
+        "at {}, took {}, {} application bytes; attempt {} of this operation",
+        format::clock(start),
+        format::duration(end - start),
+        c.call_bytes[i],
+        c.call_attempt[i]
+    ));
+}
+
+/// The buffer levels sampled nearest after a call that ended at `end`.
+fn buffers(ui: &mut egui::Ui, c: &ConnTrace, end: Nanos) {
+    let Some((at, (inq, outq, pending))) = c.levels_after(end) else {
+        return;
+    };
+    let when = if at >= end {
+        format!("{} after the call", format::duration(at - end))
+    } else {
+        format!("{} before the call ended", format::duration(end - at))
+    };
+    ui.label(format!(
+        "Buffers ({when}): receive queue {inq} B of SO_RCVBUF {} B, send queue {outq} B of SO_SNDBUF {} B, SSL_pending {pending} B",
+        c.rcvbuf.unwrap_or(0),
+        c.sndbuf.unwrap_or(0)
+    ));
+}
+
+/// The events inside a call that started at `start`, timed from its start.
+fn inside(ui: &mut egui::Ui, start: Nanos, nested: &[&Event]) {
+    let title = format!("Inside the call ({} events)", nested.len());
+    ui.label(RichText::new(title).strong());
     egui::ScrollArea::vertical()
         .id_salt("details-nested")
         .show(ui, |ui| {
             for e in nested {
-                ui.label(
-                    RichText::new(format!(
-                        "+{:>9}  {}",
-                        fmt_dur(e.t.saturating_sub(start)),
-                        text::describe(e)
-                    ))
-                    .monospace(),
-                );
+                let since = format::duration(e.t.saturating_sub(start));
+                let line = format!("+{since:>9}  {}", text::describe(e));
+                ui.label(RichText::new(line).monospace());
             }
         });
 }

@@ -2,7 +2,8 @@
 //! out) and filtered by kind, operation and result. The filtered row list grows incrementally.
 
 use super::model::Model;
-use crate::trace::{text, ConnId, Event, EventKind, Op, SslError};
+use crate::trace::store::EventFilter;
+use crate::trace::{format, text, ConnId, EventKind, Op, SslError};
 
 const KINDS: [&str; 12] = [
     "phase",
@@ -19,40 +20,13 @@ const KINDS: [&str; 12] = [
     "dropped",
 ];
 
-/// The filter; `None` means any.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Filter {
-    pub kind: Option<&'static str>,
-    pub op: Option<Op>,
-    pub result: Option<SslError>,
-}
-
-impl Filter {
-    /// Does `e` pass? Operation and result filters apply to calls and to the events inside calls
-    /// of that operation / result (known only for calls, so those filters keep calls only).
-    pub fn accepts(&self, e: &Event) -> bool {
-        if self.kind.is_some_and(|k| k != e.kind_name()) {
-            return false;
-        }
-        if self.op.is_none() && self.result.is_none() {
-            return true;
-        }
-        match &e.kind {
-            EventKind::Call(c) => {
-                self.op.is_none_or(|op| op == c.op) && self.result.is_none_or(|r| r == c.error)
-            }
-            _ => false,
-        }
-    }
-}
-
 #[derive(Debug, Default)]
 pub struct EventsTable {
-    pub filter: Filter,
+    pub filter: EventFilter,
     /// Indices into the connection's events that pass the filter.
     rows: Vec<u32>,
     /// For which connection and filter `rows` was built, and how far it has scanned.
-    built_for: Option<(ConnId, Filter)>,
+    built_for: Option<(ConnId, EventFilter)>,
     scanned: usize,
 }
 
@@ -123,7 +97,7 @@ impl EventsTable {
                     let Some(e) = c.events.get(row as usize) else {
                         continue;
                     };
-                    let line = format!("{:>12.3} ms  {}", e.t as f64 / 1e6, text::describe(e));
+                    let line = format!("{:>15}  {}", format::clock(e.t), text::describe(e));
                     let selected = matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&call.id));
                     let r = ui.selectable_label(selected, egui::RichText::new(line).monospace());
                     if r.clicked() {

@@ -8,8 +8,8 @@ pub mod details;
 pub mod events_table;
 pub mod model;
 pub mod status_line;
+pub(crate) mod style;
 pub mod summary;
-pub mod tcp;
 pub mod timeline;
 
 pub use app::{run, App, GuiArgs};

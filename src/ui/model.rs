@@ -1,10 +1,10 @@
 //! The state the views share: recorded events, which connection and call are selected, the
 //! visible time range, and the requests the user made of the engine.
 
-use crate::cli::trace::ConnectOptions;
+use crate::options::ConnectOptions;
 use crate::probe::Action;
 use crate::trace::store::Store;
-use crate::trace::{ConnId, Nanos};
+use crate::trace::{CallId, ConnId, Nanos};
 use std::collections::HashMap;
 
 /// Something the user asked the engine to do; the app carries it out.
@@ -44,6 +44,8 @@ pub struct Model {
     /// Where the lanes were drawn in the last frame (screen <-> plot coordinates), so a pointer
     /// position can be aimed at a call from outside the plot (the UI tests click through it).
     pub lanes: Option<egui_plot::PlotTransform>,
+    /// Connections whose verdict's call was already selected once (see `select_cause`).
+    pub cause_shown: std::collections::HashSet<ConnId>,
 }
 
 impl Default for Model {
@@ -58,6 +60,7 @@ impl Default for Model {
             now: 0,
             requests: Vec::new(),
             lanes: None,
+            cause_shown: Default::default(),
         }
     }
 }
@@ -70,16 +73,6 @@ pub fn secs(t: Nanos) -> f64 {
 /// Engine nanoseconds from display seconds (clamped at 0).
 pub fn nanos(s: f64) -> Nanos {
     (s.max(0.0) * 1e9) as Nanos
-}
-
-/// A duration in the unit that reads best.
-pub fn fmt_dur(ns: Nanos) -> String {
-    match ns {
-        0..=9_999 => format!("{ns} ns"),
-        10_000..=9_999_999 => format!("{:.1} µs", ns as f64 / 1e3),
-        10_000_000..=999_999_999 => format!("{:.1} ms", ns as f64 / 1e6),
-        _ => format!("{:.1} s", ns as f64 / 1e9),
-    }
 }
 
 impl Model {
@@ -102,6 +95,65 @@ impl Model {
     pub fn select_call(&mut self, conn: ConnId, call: usize) {
         self.selected_conn = Some(conn);
         self.selection = Some(Selection { conn, call });
+    }
+
+    /// Selects the call with id `call` of connection `conn` and frames it with the wait that
+    /// followed it (the "jump to cause" of a verdict). Stops following live.
+    pub fn jump_to(&mut self, conn: ConnId, call: CallId) {
+        let Some(c) = self.store.conn(conn) else {
+            return;
+        };
+        let Some(i) = c.call_id.iter().position(|&id| id == call) else {
+            return;
+        };
+        let start = c.calls.start[i];
+        let end = c
+            .wait_after(i)
+            .map_or(c.calls.end[i], |w| c.waits.end[w])
+            .max(c.calls.end[i]);
+        // A wait still going on ends now.
+        let end = if c.close.is_none() && i + 1 == c.calls.len() {
+            end.max(self.now)
+        } else {
+            end
+        };
+        let (t0, t1) = (secs(start), secs(end));
+        let pad = ((t1 - t0) * 0.15).max(0.0005);
+        self.view = (t0 - pad, t1 + pad);
+        self.follow = false;
+        self.select_call(conn, i);
+    }
+
+    /// Once per connection, when it ends or its verdict becomes a stall, selects the call the
+    /// verdict names (so Details is never empty after a run); a user's selection is kept.
+    pub fn select_cause(&mut self) {
+        let mut pick = None;
+        for c in &self.store.conns {
+            if self.cause_shown.contains(&c.id) {
+                continue;
+            }
+            let v = c.verdict(self.now);
+            let ended = c.close.is_some();
+            if !(ended || v.severity() == crate::trace::verdict::Severity::Stall) {
+                continue;
+            }
+            pick = Some((c.id, v.focus));
+            break;
+        }
+        let Some((conn, focus)) = pick else {
+            return;
+        };
+        self.cause_shown.insert(conn);
+        let shown = self.current().map(|c| c.id) == Some(conn);
+        let untouched = self.selection.is_none_or(|s| s.conn != conn);
+        if let (Some(call), true, true) = (focus, shown, untouched) {
+            let Some(c) = self.store.conn(conn) else {
+                return;
+            };
+            if let Some(i) = c.call_id.iter().position(|&id| id == call) {
+                self.select_call(conn, i);
+            }
+        }
     }
 
     /// While following, slides the view so the newest events of the current connection show.

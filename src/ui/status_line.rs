@@ -1,7 +1,8 @@
 //! The status line: events recorded, events per second, memory used, events dropped.
 
-use super::connections::RED;
 use super::model::Model;
+use super::style;
+use crate::trace::format;
 use egui::RichText;
 use std::time::{Duration, Instant};
 
@@ -41,14 +42,11 @@ pub fn ui(ui: &mut egui::Ui, model: &Model, rate: &Rate) {
         ui.separator();
         ui.label(format!("{:.0} events/s", rate.per_sec));
         ui.separator();
-        ui.label(format!(
-            "{} in memory",
-            super::timeline::human_bytes(s.memory() as f64)
-        ));
+        ui.label(format!("{} in memory", format::bytes(s.memory() as u64)));
         ui.separator();
         let dropped = format!("{} dropped", s.dropped);
         if s.dropped > 0 {
-            ui.label(RichText::new(dropped).color(RED).strong());
+            ui.label(RichText::new(dropped).color(style::DROPPED).strong());
         } else {
             ui.label(dropped);
         }

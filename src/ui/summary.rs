@@ -1,20 +1,23 @@
 //! The connection summary: endpoints, negotiated parameters, certificate chain, how it ended.
 
-use super::connections::{GREEN, GREY, ORANGE, RED};
 use super::model::Model;
+use super::style;
 use crate::trace::cert_time::{validity, Validity};
 use egui::RichText;
 
 /// The verification result as one prominent line: what it means, in its colour.
 fn verification(ui: &mut egui::Ui, verify: &str) {
     let (text, colour) = match verify {
-        "ok" => ("Certificate verified: ok".to_string(), GREEN),
+        "ok" => ("Certificate verified: ok".to_string(), style::VERIFY_OK),
         "skipped" => (
             "Certificate verification skipped (--insecure): the peer was not authenticated"
                 .to_string(),
-            ORANGE,
+            style::VERIFY_SKIPPED,
         ),
-        reason => (format!("Certificate verification failed: {reason}"), RED),
+        reason => (
+            format!("Certificate verification failed: {reason}"),
+            style::VERIFY_FAILED,
+        ),
     };
     ui.label(RichText::new(text).color(colour).strong().size(15.0));
 }
@@ -83,7 +86,7 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                     }
                 });
             if let Some(e) = &c.error {
-                ui.label(RichText::new(format!("Error: {e}")).color(RED));
+                ui.label(RichText::new(format!("Error: {e}")).color(style::ERROR_TEXT));
             }
             if let Some(t) = &c.tls {
                 ui.add_space(6.0);
@@ -91,9 +94,9 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                 let now = unix_now();
                 for (i, cert) in t.chain.iter().enumerate() {
                     let (state, colour) = match validity(&cert.not_before, &cert.not_after, now) {
-                        Some(Validity::Valid) => (Validity::Valid.name(), GREEN),
-                        Some(v) => (v.name(), RED),
-                        None => ("validity dates unreadable", GREY),
+                        Some(Validity::Valid) => (Validity::Valid.name(), style::CERT_VALID),
+                        Some(v) => (v.name(), style::CERT_INVALID),
+                        None => ("validity dates unreadable", style::CERT_UNREADABLE),
                     };
                     ui.horizontal(|ui| {
                         ui.label(RichText::new(format!("{i}: {}", cert.subject)).strong());

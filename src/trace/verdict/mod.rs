@@ -13,7 +13,7 @@ mod rules;
 mod types;
 
 pub use facts::Facts;
-pub use render::lines;
+pub use render::{breakdown, lines};
 pub use rules::verdict;
 pub use types::*;
 

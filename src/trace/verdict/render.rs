@@ -29,7 +29,8 @@ pub fn lines(v: &Verdict) -> Vec<String> {
     out
 }
 
-fn breakdown(v: &Verdict) -> String {
+/// Where the time went, in one line ("total 3.00 s, handshake 9.35 ms, …").
+pub fn breakdown(v: &Verdict) -> String {
     let b = &v.breakdown;
     let mut parts = vec![format!("total {}", format::duration(b.total))];
     let mut part = |name: &str, ns: u64| {

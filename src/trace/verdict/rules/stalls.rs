@@ -98,7 +98,7 @@ fn write_stall(f: &Facts, stall: &Stalled) -> Draft {
     if u64::from(inq) * 2 >= u64::from(rcvbuf) && f.reads_since_write_progress == 0 {
         return Draft::new(
             Class::WriteDeadlock,
-            "Both sides are blocked writing: we wait for the peer to read what we send, while our own receive queue is full of what it sent us and we do not read it, so the peer waits for us too.",
+            format!("Both sides are blocked writing ({} so far): we wait for the peer to read what we send, while our own receive queue is full of what it sent us and we do not read it, so the peer waits for us too.", format::duration(stall.dur)),
         )
         .fact(
             format!(
@@ -161,7 +161,8 @@ fn write_stall(f: &Facts, stall: &Stalled) -> Draft {
     Draft::new(
         Class::PeerNotReading,
         format!(
-            "We wait to write and the peer does not read: our send queue is full and its receive window is closed ({what})."
+            "We have waited {} to write and the peer does not read: our send queue is full and its receive window is closed ({what}).",
+            format::duration(stall.dur)
         ),
     )
     .fact(

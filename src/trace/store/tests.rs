@@ -1,65 +1,8 @@
-//! Unit tests of the store: hand-built event sequences shaped like the engine's.
+//! Unit tests of ingest, status and aggregation over whole connections.
 
+use super::fixtures::*;
 use super::*;
-
-fn ev(t: Nanos, kind: EventKind) -> Event {
-    Event { t, conn: 1, kind }
-}
-
-fn call(id: CallId, op: Op, error: SslError, dur: Nanos) -> EventKind {
-    EventKind::Call(Call {
-        id,
-        op,
-        ret: if error == SslError::None { 1 } else { -1 },
-        error,
-        dur,
-        bytes: 0,
-    })
-}
-
-fn io(call: CallId, dir: Dir, got: u32, would_block: bool) -> EventKind {
-    EventKind::Io(Io {
-        call: Some(call),
-        dir,
-        want: 100,
-        got,
-        would_block,
-        os_error: None,
-    })
-}
-
-/// A handshake that waits once for the server, then a write that stalls with WANT_WRITE.
-fn stalled_writer() -> Vec<Event> {
-    vec![
-        ev(0, EventKind::Phase(Phase::Connect)),
-        ev(10, EventKind::Phase(Phase::Handshake)),
-        ev(20, io(1, Dir::Write, 300, false)),
-        ev(25, io(1, Dir::Read, 0, true)),
-        ev(20, call(1, Op::DoHandshake, SslError::WantRead, 10)),
-        ev(
-            30,
-            EventKind::Wait(Wait {
-                interest: Interest::Read,
-                dur: 100,
-                woke: Woke::Readable,
-            }),
-        ),
-        ev(135, io(2, Dir::Read, 100, false)),
-        ev(130, call(2, Op::DoHandshake, SslError::None, 20)),
-        ev(150, EventKind::Tls(Box::default())),
-        ev(160, EventKind::Phase(Phase::Workload)),
-        ev(200, io(3, Dir::Write, 0, true)),
-        ev(200, call(3, Op::Write, SslError::WantWrite, 5)),
-        ev(
-            210,
-            EventKind::Sock(Sock {
-                outq: 5000,
-                sndbuf: 5000,
-                ..Default::default()
-            }),
-        ),
-    ]
-}
+use crate::trace::event::*;
 
 #[test]
 fn columns_and_status_follow_the_events() {
@@ -168,7 +111,7 @@ fn aggregation_bounds_the_marks_and_keeps_the_worst_class() {
     assert_eq!(marks.iter().map(|m| m.count).sum::<usize>(), n as usize);
     let ww = marks
         .iter()
-        .filter(|m| m.class == CallClass::WantWrite as u8)
+        .filter(|m| m.class == CallClass::WantWrite)
         .count();
     assert_eq!(ww, 1);
     // Zoomed in, every call is its own mark.
@@ -178,30 +121,34 @@ fn aggregation_bounds_the_marks_and_keeps_the_worst_class() {
 }
 
 #[test]
-fn min_max_pyramid_answers_ranges() {
-    let mut mm = MinMax::default();
-    let values: Vec<u32> = (0..1000u32).map(|i| (i * 7919) % 1013).collect();
-    for &v in &values {
-        mm.push(v);
-    }
-    for (a, b) in [(0, 1000), (3, 4), (17, 600), (999, 1000), (5, 5)] {
-        let expect = values[a..b]
-            .iter()
-            .fold(None, |acc: Option<(u32, u32)>, &v| {
-                Some(acc.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
-            });
-        assert_eq!(mm.range(a, b), expect, "{a}..{b}");
-    }
-}
-
-#[test]
-fn envelope_keeps_spikes() {
-    let mut s = Series::default();
-    for i in 0..100_000u64 {
-        s.push(i, if i == 50_000 { 999 } else { 1 });
-    }
-    let pts = s.envelope(0, 100_000, 200);
-    assert!(pts.len() <= 404, "{}", pts.len());
-    assert!(pts.iter().any(|p| p.1 == 999));
-    assert_eq!(s.at(50_000), Some(999));
+fn retries_of_one_operation_form_one_run() {
+    let c = |t, id, op, error| ev(t, call(id, op, error, 10));
+    let mut s = Store::new();
+    s.push_batch(&[
+        c(0, 1, Op::DoHandshake, SslError::WantRead),
+        c(100, 2, Op::DoHandshake, SslError::None),
+        c(200, 3, Op::Write, SslError::WantWrite),
+        c(300, 4, Op::Write, SslError::WantWrite),
+        c(400, 5, Op::Write, SslError::None),
+        c(500, 6, Op::Read, SslError::None),
+        c(600, 7, Op::Read, SslError::WantRead),
+    ]);
+    let Some(t) = s.conn(1) else {
+        panic!("no connection");
+    };
+    assert_eq!(t.retries.start, vec![0, 200]);
+    assert_eq!(t.retries.end, vec![110, 410]);
+    assert_eq!(t.retry_first, vec![0, 2]);
+    assert_eq!(t.retry_attempts, vec![2, 3]);
+    let runs: Vec<_> = (0..7).map(|i| t.retry_run(i)).collect();
+    let expected = [Some(0), Some(0), Some(1), Some(1), Some(1), None, None];
+    assert_eq!(runs, expected);
+    // A new attempt extends the open run only when it is the same operation again.
+    s.push(&c(700, 8, Op::Read, SslError::None));
+    let Some(t) = s.conn(1) else {
+        panic!("no connection");
+    };
+    assert_eq!(t.retry_attempts, vec![2, 3, 2]);
+    assert_eq!(t.retries.end[2], 710);
+    assert_eq!(t.retry_run(6), Some(2));
 }

@@ -1,0 +1,81 @@
+//! Per-connection columnar store of a trace, fed batch by batch, with the queries the views need:
+//! derived status, nested details of a call, hit testing, and visible-range queries aggregated
+//! per pixel bucket.
+//!
+//! Every column is sorted by time (calls, waits, socket operations of one connection happen one
+//! after the other), so a query binary-searches its range, and per-class prefix counts and a
+//! min/max pyramid answer "what happened in this bucket" without walking the events in it: the
+//! cost of a frame depends on its width in pixels, not on how many events were recorded.
+
+mod classes;
+mod conn;
+mod filter;
+mod hit;
+mod ingest;
+mod minmax;
+mod queries;
+mod series;
+mod spans;
+mod status;
+
+pub use classes::{CallClass, IoClass, IoOutcome, SpanClass, WaitClass};
+pub use conn::ConnTrace;
+pub use filter::EventFilter;
+pub use hit::{Hit, Lane};
+pub use series::Series;
+pub use spans::{aggregate, Mark, Spans};
+pub use status::{Status, STALL_NANOS};
+
+use super::event::{ConnId, Event, EventKind, Nanos};
+use std::collections::HashMap;
+
+/// All connections of a session.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub conns: Vec<ConnTrace>,
+    index: HashMap<ConnId, usize>,
+    pub total_events: u64,
+    pub dropped: u64,
+    pub last_t: Nanos,
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    /// Adds one batch of events from the engine.
+    pub fn push_batch(&mut self, batch: &[Event]) {
+        for e in batch {
+            self.push(e);
+        }
+    }
+
+    pub fn push(&mut self, e: &Event) {
+        self.total_events += 1;
+        self.last_t = self.last_t.max(e.t);
+        if let EventKind::Dropped { count } = e.kind {
+            self.dropped += count;
+        }
+        let i = *self.index.entry(e.conn).or_insert_with(|| {
+            self.conns.push(ConnTrace::new(e.conn));
+            self.conns.len() - 1
+        });
+        self.conns[i].push(e);
+    }
+
+    pub fn conn(&self, id: ConnId) -> Option<&ConnTrace> {
+        self.index.get(&id).map(|&i| &self.conns[i])
+    }
+
+    pub fn memory(&self) -> usize {
+        self.conns.iter().map(ConnTrace::memory).sum()
+    }
+}
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod query_tests;
+#[cfg(test)]
+mod tests;

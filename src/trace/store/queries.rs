@@ -1,0 +1,123 @@
+//! Queries of one connection that views and tests ask: which call is where, what happened
+//! inside a call, buffer levels at an instant, and which call is most worth explaining.
+
+use super::conn::ConnTrace;
+use crate::trace::event::*;
+
+impl ConnTrace {
+    /// The call at time `t`, if one was running then.
+    pub fn call_at(&self, t: Nanos) -> Option<usize> {
+        self.calls.at(t)
+    }
+
+    /// The run of retries call `i` belongs to, if it was retried or is a retry.
+    pub fn retry_run(&self, i: usize) -> Option<usize> {
+        let start = *self.calls.start.get(i)?;
+        let r = self
+            .retries
+            .start
+            .partition_point(|&s| s <= start)
+            .checked_sub(1)?;
+        let first = self.retry_first[r];
+        (first..first + self.retry_attempts[r] as usize)
+            .contains(&i)
+            .then_some(r)
+    }
+
+    /// The call with OpenSSL-call id `id`.
+    pub fn call_index(&self, id: CallId) -> Option<usize> {
+        // Ids grow by one per call, so the index is usually id - 1; search otherwise.
+        let guess = (id as usize).checked_sub(1)?;
+        if self.call_id.get(guess) == Some(&id) {
+            return Some(guess);
+        }
+        self.call_id.iter().position(|&x| x == id)
+    }
+
+    /// The socket operations, states and messages inside call `i` (in time order).
+    pub fn nested(&self, i: usize) -> Vec<&Event> {
+        let (Some(&id), Some(&last)) = (self.call_id.get(i), self.call_event.get(i)) else {
+            return Vec::new();
+        };
+        // A call's nested events arrive just before the call itself, after the previous call.
+        let first = i
+            .checked_sub(1)
+            .map_or(0, |p| self.call_event[p] as usize + 1);
+        let last = last as usize;
+        self.events[first.min(last)..last]
+            .iter()
+            .filter(|e| e.call_id() == Some(id))
+            .collect()
+    }
+
+    /// The readiness wait that followed call `i` (before the next call), if any.
+    pub fn wait_after(&self, i: usize) -> Option<usize> {
+        let end = *self.calls.end.get(i)?;
+        let w = self.waits.start.partition_point(|&s| s < end);
+        let ws = *self.waits.start.get(w)?;
+        self.calls
+            .start
+            .get(i + 1)
+            .is_none_or(|&next| ws <= next)
+            .then_some(w)
+    }
+
+    /// Kernel and OpenSSL buffer levels at instant `t`.
+    pub fn levels_at(&self, t: Nanos) -> Option<(u32, u32, u32)> {
+        Some((self.inq.at(t)?, self.outq.at(t)?, self.pending.at(t)?))
+    }
+
+    /// The buffer levels sampled right after `t` (the engine samples after each call), or the
+    /// last ones before it; with the sample's time.
+    pub fn levels_after(&self, t: Nanos) -> Option<(Nanos, (u32, u32, u32))> {
+        let i = self.inq.t.partition_point(|&x| x < t);
+        let i = if i < self.inq.t.len() {
+            i
+        } else {
+            i.checked_sub(1)?
+        };
+        let at = self.inq.t[i];
+        Some((at, (self.inq.v[i], self.outq.v[i], self.pending.v[i])))
+    }
+
+    /// Index range of the handshake states whose span (to the next state) overlaps `t0..=t1`,
+    /// with one more on each side so the spans reach the edges.
+    pub fn states_around(&self, t0: Nanos, t1: Nanos) -> (usize, usize) {
+        let a = self.states.partition_point(|s| s.0 < t0).saturating_sub(1);
+        let b = (self.states.partition_point(|s| s.0 <= t1) + 1).min(self.states.len());
+        (a, b.max(a))
+    }
+
+    /// Index range of the TLS messages within `t0..=t1`.
+    pub fn msgs_within(&self, t0: Nanos, t1: Nanos) -> (usize, usize) {
+        let a = self.msgs.partition_point(|m| m.0 < t0);
+        let b = self.msgs.partition_point(|m| m.0 <= t1);
+        (a, b.max(a))
+    }
+
+    /// Where the trace ends at `now`: its last event once closed, else now.
+    pub fn end_at(&self, now: Nanos) -> Nanos {
+        if self.close.is_some() {
+            self.last_t
+        } else {
+            now.max(self.last_t)
+        }
+    }
+
+    /// The call most worth explaining in a finished trace: the first WANT_WRITE, else the first
+    /// read that wrote (a handshake inside SSL_read), else the last call.
+    pub fn interesting_call(&self) -> Option<usize> {
+        if let Some(i) = self
+            .call_error
+            .iter()
+            .position(|&e| e == SslError::WantWrite)
+        {
+            return Some(i);
+        }
+        let wrote =
+            |e: &&Event| matches!(&e.kind, EventKind::Io(io) if io.dir == Dir::Write && io.got > 0);
+        let read_that_wrote = (0..self.calls.len())
+            .find(|&i| self.call_op[i] == Op::Read && self.nested(i).iter().any(wrote));
+        read_that_wrote.or(self.calls.len().checked_sub(1))
+    }
+}

@@ -1,0 +1,203 @@
+//! Sorted spans with a typed class each, per-class prefix counts, and their aggregation into at
+//! most a few marks per pixel bucket.
+
+use super::classes::SpanClass;
+use crate::trace::event::Nanos;
+
+/// Sorted spans (start, end) with a class per span and prefix counts per class, so the
+/// classes present in any index range are known in O(1).
+#[derive(Debug, Clone)]
+pub struct Spans<C: SpanClass> {
+    pub start: Vec<Nanos>,
+    pub end: Vec<Nanos>,
+    pub class: Vec<C>,
+    /// prefix[c][i] = spans of class index c among the first i.
+    prefix: Vec<Vec<u32>>,
+}
+
+impl<C: SpanClass> Default for Spans<C> {
+    fn default() -> Spans<C> {
+        Spans {
+            start: Vec::new(),
+            end: Vec::new(),
+            class: Vec::new(),
+            prefix: vec![vec![0]; C::ALL.len()],
+        }
+    }
+}
+
+impl<C: SpanClass> Spans<C> {
+    pub(crate) fn push(&mut self, start: Nanos, end: Nanos, class: C) {
+        self.start.push(start);
+        self.end.push(end);
+        self.class.push(class);
+        let k = class.index();
+        for (c, p) in self.prefix.iter_mut().enumerate() {
+            let last = p.last().copied().unwrap_or(0);
+            p.push(last + u32::from(c == k));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.start.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start.is_empty()
+    }
+
+    /// How many spans of `class` lie in the index range `a..b`.
+    pub fn count(&self, class: C, a: usize, b: usize) -> u32 {
+        self.prefix.get(class.index()).map_or(0, |p| p[b] - p[a])
+    }
+
+    /// The most notable class among the spans `a..b` (the first class when the range is empty).
+    fn worst(&self, a: usize, b: usize) -> C {
+        let none = C::ALL[0];
+        C::ALL
+            .iter()
+            .rev()
+            .copied()
+            .find(|&c| self.count(c, a, b) > 0)
+            .unwrap_or(none)
+    }
+
+    /// Index range of the spans that overlap `t0..=t1`.
+    pub fn overlapping(&self, t0: Nanos, t1: Nanos) -> (usize, usize) {
+        let a = self.end.partition_point(|&e| e < t0);
+        let b = self.start.partition_point(|&s| s <= t1);
+        (a, b.max(a))
+    }
+
+    /// Moves the end of the last span later (a span still growing, like a run of retries).
+    pub(crate) fn extend_last(&mut self, end: Nanos) {
+        if let Some(last) = self.end.last_mut() {
+            *last = (*last).max(end);
+        }
+    }
+
+    /// The span containing `t`, if any.
+    pub fn at(&self, t: Nanos) -> Option<usize> {
+        let i = self.start.partition_point(|&s| s <= t).checked_sub(1)?;
+        (self.end[i] >= t).then_some(i)
+    }
+
+    /// The span containing `t`, else the one starting nearest to `t` within `tol`.
+    pub fn near(&self, t: Nanos, tol: Nanos) -> Option<usize> {
+        self.at(t).or_else(|| self.nearest_start(t, tol))
+    }
+
+    /// The span starting nearest to `t` among those overlapping `t ± tol`.
+    pub fn nearest_start(&self, t: Nanos, tol: Nanos) -> Option<usize> {
+        let (a, b) = self.overlapping(t.saturating_sub(tol), t.saturating_add(tol));
+        (a..b).min_by_key(|&i| self.start[i].abs_diff(t))
+    }
+
+    /// Length of span `i`.
+    pub fn duration(&self, i: usize) -> Nanos {
+        self.end[i] - self.start[i]
+    }
+}
+
+/// One mark in a lane after aggregation: a single span, or several merged into one bucket.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mark<C> {
+    pub start: Nanos,
+    pub end: Nanos,
+    /// Index of the first span in the mark.
+    pub first: usize,
+    /// Number of spans merged into this mark.
+    pub count: usize,
+    /// The most notable class in the mark.
+    pub class: C,
+}
+
+/// Merges the spans overlapping `t0..=t1` so that at most about `buckets` marks come out.
+pub fn aggregate<C: SpanClass>(
+    spans: &Spans<C>,
+    t0: Nanos,
+    t1: Nanos,
+    buckets: usize,
+) -> Vec<Mark<C>> {
+    let (a, b) = spans.overlapping(t0, t1);
+    let buckets = buckets.max(1);
+    if b - a <= buckets * 2 {
+        return (a..b)
+            .map(|i| Mark {
+                start: spans.start[i],
+                end: spans.end[i],
+                first: i,
+                count: 1,
+                class: spans.class[i],
+            })
+            .collect();
+    }
+    let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
+    let mut marks = Vec::with_capacity(buckets + 2);
+    let mut i = a;
+    while i < b {
+        // Everything starting before the end of the bucket that holds span i joins its mark.
+        let bucket_end = t0 + (spans.start[i].saturating_sub(t0) / width + 1) * width;
+        let j = (i + spans.start[i..b].partition_point(|&s| s < bucket_end)).max(i + 1);
+        marks.push(Mark {
+            start: spans.start[i],
+            end: spans.end[j - 1].max(spans.start[i]),
+            first: i,
+            count: j - i,
+            class: spans.worst(i, j),
+        });
+        i = j;
+    }
+    marks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::store::classes::WaitClass;
+
+    fn waits() -> Spans<WaitClass> {
+        let mut s = Spans::default();
+        s.push(0, 10, WaitClass::Readable);
+        s.push(20, 30, WaitClass::Writable);
+        s.push(100, 150, WaitClass::Readable);
+        s
+    }
+
+    #[test]
+    fn counts_and_lookups_follow_the_classes() {
+        let s = waits();
+        assert_eq!(s.count(WaitClass::Readable, 0, 3), 2);
+        assert_eq!(s.count(WaitClass::Writable, 0, 1), 0);
+        assert_eq!(s.count(WaitClass::Either, 0, 3), 0);
+        assert_eq!(s.worst(0, 3), WaitClass::Writable);
+        assert_eq!(s.at(25), Some(1));
+        assert_eq!(s.at(50), None);
+        // Near a span but outside it: the nearest start within the tolerance.
+        assert_eq!(s.near(95, 10), Some(2));
+        assert_eq!(s.near(60, 10), None);
+        assert_eq!(s.duration(2), 50);
+    }
+
+    #[test]
+    fn aggregation_merges_into_buckets_keeping_the_worst_class() {
+        let mut s = Spans::default();
+        for i in 0..1000u64 {
+            let class = if i == 500 {
+                WaitClass::Either
+            } else {
+                WaitClass::Readable
+            };
+            s.push(i * 10, i * 10 + 5, class);
+        }
+        let marks = aggregate(&s, 0, 10_000, 10);
+        assert!(marks.len() <= 12, "{}", marks.len());
+        assert_eq!(marks.iter().map(|m| m.count).sum::<usize>(), 1000);
+        let either: Vec<_> = marks
+            .iter()
+            .filter(|m| m.class == WaitClass::Either)
+            .collect();
+        assert_eq!(either.len(), 1);
+        assert!((either[0].first..either[0].first + either[0].count).contains(&500));
+    }
+}

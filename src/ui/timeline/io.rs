@@ -1,0 +1,47 @@
+//! The socket I/O lane: one marker per socket read or write (or per pixel bucket of them),
+//! shaped by direction and coloured by how it went.
+
+use super::axis::Visible;
+use super::marks::y;
+use crate::trace::store::{aggregate, ConnTrace, IoClass, IoOutcome, Lane, SpanClass};
+use crate::trace::Dir;
+use crate::ui::model::secs;
+use crate::ui::style;
+use egui_plot::{MarkerShape, PlotUi, Points};
+
+/// The name and marker of a class of socket operation.
+fn marker(class: IoClass) -> (&'static str, MarkerShape) {
+    match (class.outcome, class.dir) {
+        (IoOutcome::Done, Dir::Read) => ("socket read", MarkerShape::Up),
+        (IoOutcome::Done, Dir::Write) => ("socket write", MarkerShape::Down),
+        (IoOutcome::WouldBlock, Dir::Read) => ("would block (read)", MarkerShape::Cross),
+        (IoOutcome::WouldBlock, Dir::Write) => ("would block (write)", MarkerShape::Cross),
+        (IoOutcome::EofOrError, Dir::Read) => ("EOF / error (read)", MarkerShape::Asterisk),
+        (IoOutcome::EofOrError, Dir::Write) => ("EOF / error (write)", MarkerShape::Asterisk),
+    }
+}
+
+pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
+    let lane = y(Lane::Io);
+    let mut points: [Vec<[f64; 2]>; IoClass::ALL.len()] = Default::default();
+    for m in aggregate(&c.io, vis.t0, vis.t1, vis.buckets) {
+        // Reads above the lane's centre, writes below.
+        let dy = if m.class.dir == Dir::Write {
+            -0.15
+        } else {
+            0.15
+        };
+        points[m.class.index()].push([secs(m.start), lane + dy]);
+    }
+    for (class, pts) in IoClass::ALL.into_iter().zip(points) {
+        let (name, shape) = marker(class);
+        pui.points(
+            Points::new(name, pts)
+                .shape(shape)
+                .color(style::io(class.outcome))
+                .radius(4.0)
+                .filled(true)
+                .allow_hover(false),
+        );
+    }
+}
