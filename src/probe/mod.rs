@@ -10,6 +10,7 @@ mod record;
 mod sockstat;
 pub mod spec;
 mod tap;
+mod tls;
 mod tls_setup;
 
 pub use conn::Action;
