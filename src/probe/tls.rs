@@ -2,8 +2,8 @@
 //! with each result turned into what `SSL_get_error` and the error queue said ([`CallError`]).
 
 use super::errors::CallError;
-use super::ffi::{self, SocketTls};
 use super::tap::TapState;
+use crate::ffi::{self, SocketTls};
 use crate::trace::Dir;
 use mio::net::TcpStream;
 use openssl::error::ErrorStack;

@@ -8,8 +8,8 @@ use super::http::http_response;
 use super::peer::{Peer, Step, Stream, PATIENCE};
 use super::session::{finished, Got};
 use super::{HOLD, STALL};
+use crate::ffi;
 use crate::lab::scenario::Scenario;
-use crate::probe::ffi;
 
 pub(super) fn late_tickets(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;

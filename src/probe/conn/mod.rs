@@ -7,13 +7,13 @@ mod steps;
 
 use super::errors;
 use super::errors::CallError;
-use super::ffi;
 use super::http::{self, HttpTracker};
 use super::record;
 use super::sockstat;
 use super::spec::ConnectSpec;
 use super::tls::Tls;
 use super::tls_setup::{self, VerifyCapture};
+use crate::ffi;
 use crate::trace::*;
 use mio::net::TcpStream;
 use mio::{Registry, Token};

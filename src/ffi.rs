@@ -1,10 +1,13 @@
-//! The only `unsafe` code of tlsscope: OpenSSL functions rust-openssl does not expose (info and
-//! message callbacks, KeyUpdate, renegotiation, mode bits, post-handshake auth, session tickets)
-//! and the Linux socket ioctls / getsockopt behind the buffer levels. The lab's server-side peers
-//! use the OpenSSL wrappers too, so that all FFI stays in this one file.
+//! The only `unsafe` code of tlsscope: thin safe wrappers over the OpenSSL functions
+//! rust-openssl does not expose (the socket BIO with its callback, info and message callbacks,
+//! KeyUpdate, renegotiation, mode bits, post-handshake auth, session tickets, the ciphers a
+//! ClientHello offers) and over the Linux socket ioctls / getsockopt behind the buffer levels.
+//! Callbacks are trampolines into the engine's recorder (`probe::record`, `probe::tap`). Used by
+//! the engine (`probe`) and by the lab's server-side peers. Every `unsafe` block says why it is
+//! sound in a `// SAFETY:` comment.
 
-use super::record;
-use super::tap::TapState;
+use crate::probe::record;
+use crate::probe::tap::TapState;
 use crate::trace::{Dir, EventKind, Msg, MsgDir, State, TcpInfo};
 use foreign_types::ForeignTypeRef;
 use mio::net::TcpStream;
