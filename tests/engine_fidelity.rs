@@ -400,3 +400,26 @@ fn eof_without_close_notify_is_the_error_a_plain_socket_program_sees() {
     let message = error_message(&events).unwrap_or_default();
     assert!(message.contains("without close_notify"), "{message}");
 }
+
+#[test]
+fn after_an_unexpected_eof_openssl_sends_a_fatal_alert_inside_the_same_ssl_read() {
+    // As over any socket BIO: OpenSSL 3 answers the truncation with decode_error. The lab's
+    // peer half-closes and keeps reading, so the alert's write is seen.
+    let (_abrupt, spec) = lab(Scenario::AbruptClose);
+    let events = run(spec);
+    let last_read = calls(&events)
+        .into_iter()
+        .rfind(|c| c.op == Op::Read)
+        .expect("SSL_read calls");
+    assert_eq!(last_read.error, SslError::Ssl, "{}", dump(&events));
+    let ios = ios_in(&events, last_read.id);
+    assert!(ios.iter().any(Io::is_eof), "{ios:?}");
+    assert!(ios.iter().any(|io| io.dir == Dir::Write && io.got > 0));
+    const DECODE_ERROR: u8 = 50;
+    assert!(msgs_in(&events, last_read.id)
+        .iter()
+        .any(|m| m.dir == MsgDir::Out && m.is_fatal_alert() && m.msg_type == DECODE_ERROR));
+    assert_eq!(close(&events).reason, CloseReason::Eof);
+    let http = https(&events);
+    assert!(http.first().is_some_and(|h| h.status == 200), "{http:?}");
+}

@@ -376,7 +376,9 @@ impl Conn {
             }
             return self.begin_shutdown();
         }
-        if os_error == Some(libc::ECONNRESET) {
+        // After an EOF, OpenSSL writes a fatal alert; if the peer's reset beats that write, the
+        // connection still ended with the peer's close (a truncation), not a reset.
+        if os_error == Some(libc::ECONNRESET) && !eof {
             return Next::Close(
                 CloseReason::Reset,
                 Some(format!(
