@@ -276,6 +276,15 @@ fn a_chunked_response_completes_at_its_last_chunk_in_a_later_read() {
     assert!(http[0].chunked && !http[0].complete);
     assert!(http[1].complete);
     assert_eq!(http[1].received, u64::from(http[0].head_bytes) + 15);
+    // The peer sleeps instead of answering our close_notify: the grace elapses.
+    let last_wait = waits(&events).last().map(|(_, w)| *w);
+    assert_eq!(
+        last_wait.map(|w| w.woke),
+        Some(Woke::Elapsed),
+        "{}",
+        dump(&events)
+    );
+    assert_eq!(close(&events).reason, CloseReason::Clean);
 }
 
 /// The `sock` samples taken strictly inside each wait that lasted at least `min_dur`.
