@@ -276,6 +276,15 @@ fn a_chunked_response_completes_at_its_last_chunk_in_a_later_read() {
     assert!(http[0].chunked && !http[0].complete);
     assert!(http[1].complete);
     assert_eq!(http[1].received, u64::from(http[0].head_bytes) + 15);
+    // The peer sleeps instead of answering our close_notify: the grace elapses.
+    let last_wait = waits(&events).last().map(|(_, w)| *w);
+    assert_eq!(
+        last_wait.map(|w| w.woke),
+        Some(Woke::Elapsed),
+        "{}",
+        dump(&events)
+    );
+    assert_eq!(close(&events).reason, CloseReason::Clean);
 }
 
 /// The `sock` samples taken strictly inside each wait that lasted at least `min_dur`.
@@ -338,4 +347,88 @@ fn the_peer_window_closing_is_visible_during_the_write_wait() {
         "{samples:?}"
     );
     assert!(samples.iter().all(|s| s.outq > 0));
+}
+
+/// The peer of the EOF comparison: answers the request, then closes TCP without close_notify.
+const RESPOND_THEN_CLOSE_TCP: &str = "read_head(conn)\n\
+     conn.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 40\\r\\n\\r\\n' + b'x' * 20)\n\
+     time.sleep(0.2)\n\
+     raw = socket.socket(fileno=conn.detach())\n\
+     raw.shutdown(socket.SHUT_RDWR)\n\
+     raw.close()\n\
+     time.sleep(2)";
+
+/// What a program using OpenSSL on a plain socket sees: Python's `ssl` (`SSL_set_fd`), with
+/// ragged EOFs not suppressed. Returns (exception class, library, reason).
+fn plain_socket_client_error(port: u16) -> (String, String, String) {
+    let files = cert_files();
+    let script = format!(
+        "import socket, ssl\n\
+         ctx = ssl.create_default_context(cafile={ca:?})\n\
+         s = socket.create_connection(('127.0.0.1', {port}), timeout=10)\n\
+         c = ctx.wrap_socket(s, server_hostname='localhost', suppress_ragged_eofs=False)\n\
+         c.sendall(b'GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n')\n\
+         try:\n    for _ in range(1000):\n        if not c.recv(4096): print('clean', '-', '-'); break\n\
+         except ssl.SSLError as e:\n    print(type(e).__name__, e.library, e.reason)\n",
+        ca = files.ca.display().to_string(),
+    );
+    let out = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .expect("run python3");
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let mut words = text.split_whitespace().map(str::to_string);
+    let mut next = || words.next().unwrap_or_default();
+    (next(), next(), next())
+}
+
+#[test]
+fn eof_without_close_notify_is_the_error_a_plain_socket_program_sees() {
+    let peer = PyPeer::start(RESPOND_THEN_CLOSE_TCP);
+    let (class, library, reason) = plain_socket_client_error(peer.port);
+    assert_eq!(
+        (class.as_str(), library.as_str(), reason.as_str()),
+        ("SSLEOFError", "SSL", "UNEXPECTED_EOF_WHILE_READING"),
+        "OpenSSL over a socket reports SSL_ERROR_SSL"
+    );
+
+    let peer = PyPeer::start(RESPOND_THEN_CLOSE_TCP);
+    let mut spec = peer.spec();
+    spec.workload.http_get = Some("/".into());
+    let events = run(spec);
+    let last_read = calls(&events)
+        .into_iter()
+        .rfind(|c| c.op == Op::Read)
+        .expect("SSL_read calls");
+    // Python's library "SSL" is SSL_ERROR_SSL: the same class for the same peer.
+    assert_eq!(last_read.error, SslError::Ssl, "{}", dump(&events));
+    assert_eq!(last_read.ret, 0, "what SSL_read itself returned");
+    let ios = ios_in(&events, last_read.id);
+    assert!(ios.iter().any(Io::is_eof), "the EOF is recorded: {ios:?}");
+    assert_eq!(close(&events).reason, CloseReason::Eof);
+    let message = error_message(&events).unwrap_or_default();
+    assert!(message.contains("without close_notify"), "{message}");
+}
+
+#[test]
+fn after_an_unexpected_eof_openssl_sends_a_fatal_alert_inside_the_same_ssl_read() {
+    // As over any socket BIO: OpenSSL 3 answers the truncation with decode_error. The lab's
+    // peer half-closes and keeps reading, so the alert's write is seen.
+    let (_abrupt, spec) = lab(Scenario::AbruptClose);
+    let events = run(spec);
+    let last_read = calls(&events)
+        .into_iter()
+        .rfind(|c| c.op == Op::Read)
+        .expect("SSL_read calls");
+    assert_eq!(last_read.error, SslError::Ssl, "{}", dump(&events));
+    let ios = ios_in(&events, last_read.id);
+    assert!(ios.iter().any(Io::is_eof), "{ios:?}");
+    assert!(ios.iter().any(|io| io.dir == Dir::Write && io.got > 0));
+    const DECODE_ERROR: u8 = 50;
+    assert!(msgs_in(&events, last_read.id)
+        .iter()
+        .any(|m| m.dir == MsgDir::Out && m.is_fatal_alert() && m.msg_type == DECODE_ERROR));
+    assert_eq!(close(&events).reason, CloseReason::Eof);
+    let http = https(&events);
+    assert!(http.first().is_some_and(|h| h.status == 200), "{http:?}");
 }

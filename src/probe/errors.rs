@@ -2,7 +2,46 @@
 
 use super::tls_setup::VerifyFailure;
 use openssl::error::ErrorStack;
-use openssl::ssl::{self, ErrorCode};
+use openssl::ssl::ErrorCode;
+
+/// A failed OpenSSL call: what it returned, what `SSL_get_error` said, the OpenSSL error queue
+/// (if it had entries) and, for `SYSCALL`, the OS error.
+#[derive(Debug)]
+pub struct CallError {
+    ret: i32,
+    code: ErrorCode,
+    io: Option<std::io::Error>,
+    stack: Option<ErrorStack>,
+}
+
+impl CallError {
+    pub fn new(ret: i32, code: ErrorCode, io: Option<std::io::Error>, stack: ErrorStack) -> Self {
+        let stack = (!stack.errors().is_empty()).then_some(stack);
+        CallError {
+            ret,
+            code,
+            io,
+            stack,
+        }
+    }
+
+    /// What the function returned (0 or -1 for the classic functions).
+    pub fn ret(&self) -> i32 {
+        self.ret
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        self.io.as_ref()
+    }
+
+    pub fn ssl_error(&self) -> Option<&ErrorStack> {
+        self.stack.as_ref()
+    }
+}
 
 /// An OS error as `reason (ENAME)`.
 pub fn io_reason(e: &std::io::Error) -> String {
@@ -49,7 +88,7 @@ pub fn error_queue() -> String {
 }
 
 /// Why an SSL call failed.
-pub fn ssl_reason(e: &ssl::Error) -> String {
+pub fn ssl_reason(e: &CallError) -> String {
     if let Some(io) = e.io_error() {
         return io_reason(io);
     }
@@ -61,7 +100,7 @@ pub fn ssl_reason(e: &ssl::Error) -> String {
 
 /// The peer closed TCP without close_notify: OpenSSL 3 reports "unexpected eof while reading";
 /// older versions report SYSCALL with no error.
-pub fn is_unexpected_eof(e: &ssl::Error, eof_seen: bool) -> bool {
+pub fn is_unexpected_eof(e: &CallError, eof_seen: bool) -> bool {
     match e.code() {
         ErrorCode::SYSCALL => e.io_error().is_none(),
         ErrorCode::SSL => {
@@ -76,19 +115,9 @@ pub fn is_unexpected_eof(e: &ssl::Error, eof_seen: bool) -> bool {
     }
 }
 
-/// The value the classic function (SSL_read, SSL_write, SSL_do_handshake) returns for this
-/// failure: 0 for a closed connection, -1 otherwise.
-pub fn classic_ret(e: &ssl::Error) -> i32 {
-    match e.code() {
-        ErrorCode::ZERO_RETURN => 0,
-        ErrorCode::SYSCALL if e.io_error().is_none() => 0,
-        _ => -1,
-    }
-}
-
 /// An error for an internal inconsistency (no TLS stream), which callers report and close.
-pub fn internal() -> ssl::Error {
-    ssl::Error::from(ErrorStack::get())
+pub fn internal() -> CallError {
+    CallError::new(-1, ErrorCode::SSL, None, ErrorStack::get())
 }
 
 /// Shows bytes as text where printable, escaped otherwise.
@@ -103,7 +132,7 @@ pub fn printable(bytes: &[u8]) -> String {
 /// Why the handshake failed, naming the certificate for verification failures and showing the
 /// first bytes of a peer that is not speaking TLS.
 pub fn handshake_reason(
-    e: &ssl::Error,
+    e: &CallError,
     verify: Option<&VerifyFailure>,
     first_bytes: &[u8],
 ) -> String {

@@ -4,14 +4,16 @@
 mod conn;
 mod engine;
 mod errors;
-pub mod ffi;
 mod http;
-mod record;
+pub(crate) mod record;
 mod sockstat;
 pub mod spec;
-mod tap;
+pub(crate) mod tap;
+mod tls;
 mod tls_setup;
 
+/// The FFI wrappers, re-exported where `cli::bench` still looks for them.
+pub use crate::ffi;
 pub use conn::Action;
 pub use engine::{trace_one, Engine, EngineOptions};
 pub use spec::*;

@@ -1,7 +1,7 @@
 //! Socket plumbing: the non-blocking connect with buffer sizes set before it, and sampling of
 //! kernel buffer levels.
 
-use super::ffi;
+use crate::ffi;
 use crate::trace::{Nanos, Sock, TcpInfo};
 use mio::net::TcpStream;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};

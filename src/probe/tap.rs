@@ -1,135 +1,140 @@
-//! The socket tap: the stream OpenSSL's BIO reads from and writes to. It records every socket
-//! read and write made inside an OpenSSL call, and remembers what the connection needs to know
-//! afterwards (did a direction would-block, did the peer close or reset, the first bytes).
+//! The socket tap: what OpenSSL's socket BIO did on the wire. The BIO callback (see
+//! [`super::ffi::SocketTls`]) reports every socket read and write made inside an OpenSSL call;
+//! the tap records each as an `io` event with the id of that call, and remembers what the
+//! connection needs to know afterwards (did a direction would-block, did the peer close or
+//! reset, the first bytes it sent).
+//!
+//! The state is in `Cell`s because the callback reaches it through a shared pointer while the
+//! OpenSSL call runs.
 
 use super::record;
 use crate::trace::{Dir, EventKind, Io};
-use std::io::{self, Read, Write};
+use std::cell::Cell;
 
 /// How many of the first received bytes are kept, to show a peer that is not speaking TLS.
 pub const FIRST_BYTES: usize = 64;
 
-pub struct Tap<S> {
-    pub inner: S,
-    /// A read returned WouldBlock since the flags were last cleared.
-    pub read_blocked: bool,
-    /// A write returned WouldBlock since the flags were last cleared.
-    pub write_blocked: bool,
-    /// The peer closed TCP (a read returned 0).
-    pub eof: bool,
-    /// The last OS error other than would-block.
-    pub os_error: Option<i32>,
-    first: [u8; FIRST_BYTES],
-    first_len: usize,
-    pub bytes_read: u64,
+pub struct TapState {
+    read_blocked: Cell<bool>,
+    write_blocked: Cell<bool>,
+    eof: Cell<bool>,
+    os_error: Cell<Option<i32>>,
+    call_os_error: Cell<Option<i32>>,
+    first: Cell<[u8; FIRST_BYTES]>,
+    first_len: Cell<usize>,
+    bytes_read: Cell<u64>,
 }
 
-impl<S> Tap<S> {
-    pub fn new(inner: S) -> Tap<S> {
-        Tap {
-            inner,
-            read_blocked: false,
-            write_blocked: false,
-            eof: false,
-            os_error: None,
-            first: [0; FIRST_BYTES],
-            first_len: 0,
-            bytes_read: 0,
+impl Default for TapState {
+    fn default() -> Self {
+        TapState {
+            read_blocked: Cell::new(false),
+            write_blocked: Cell::new(false),
+            eof: Cell::new(false),
+            os_error: Cell::new(None),
+            call_os_error: Cell::new(None),
+            first: Cell::new([0; FIRST_BYTES]),
+            first_len: Cell::new(0),
+            bytes_read: Cell::new(0),
         }
     }
+}
 
-    /// Forgets would-block flags before a new OpenSSL call.
-    pub fn clear_blocked(&mut self) {
-        self.read_blocked = false;
-        self.write_blocked = false;
+impl TapState {
+    /// Forgets would-block flags and the call's OS error before a new OpenSSL call.
+    pub fn clear_blocked(&self) {
+        self.read_blocked.set(false);
+        self.write_blocked.set(false);
+        self.call_os_error.set(None);
+    }
+
+    /// A read would-block since the flags were last cleared.
+    pub fn read_blocked(&self) -> bool {
+        self.read_blocked.get()
+    }
+
+    /// A write would-block since the flags were last cleared.
+    pub fn write_blocked(&self) -> bool {
+        self.write_blocked.get()
+    }
+
+    /// The peer closed TCP (a read returned 0).
+    pub fn eof(&self) -> bool {
+        self.eof.get()
+    }
+
+    /// The last OS error other than would-block.
+    pub fn os_error(&self) -> Option<i32> {
+        self.os_error.get()
+    }
+
+    /// The OS error of the current (or last) call's socket operations, if any.
+    pub fn call_os_error(&self) -> Option<i32> {
+        self.call_os_error.get()
+    }
+
+    /// Bytes read from the socket so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.get()
     }
 
     /// The first bytes the peer sent.
-    pub fn first_bytes(&self) -> &[u8] {
-        &self.first[..self.first_len]
+    pub fn first_bytes(&self) -> Vec<u8> {
+        let first = self.first.get();
+        first[..self.first_len.get().min(FIRST_BYTES)].to_vec()
     }
 
-    /// Reads whatever else the peer already sent, up to the size of the first-bytes buffer, so
-    /// that a peer that is not speaking TLS can be shown by more than the 5 bytes of a record
-    /// header OpenSSL read. Recorded as tlsscope's own read (outside any call).
-    pub fn read_more_first_bytes(&mut self) -> &[u8]
-    where
-        S: Read,
-    {
-        let mut buf = [0u8; FIRST_BYTES];
-        let room = FIRST_BYTES - self.first_len;
-        if room > 0 && !self.eof {
-            let _ = self.read(&mut buf[..room]);
-        }
-        self.first_bytes()
+    /// Room left for first bytes.
+    pub fn first_room(&self) -> usize {
+        FIRST_BYTES - self.first_len.get().min(FIRST_BYTES)
     }
 
-    fn note(&mut self, dir: Dir, want: usize, result: &io::Result<usize>) {
+    /// Records one socket operation: `want` bytes asked, `got` moved, `data` the bytes read
+    /// (empty for writes). Never panics: it runs inside OpenSSL's BIO callback.
+    pub fn note(
+        &self,
+        dir: Dir,
+        want: usize,
+        got: usize,
+        would_block: bool,
+        os_error: Option<i32>,
+        data: &[u8],
+    ) {
         let want = u32::try_from(want).unwrap_or(u32::MAX);
-        let (got, would_block, os_error) = match result {
-            Ok(n) => (*n as u32, false, None),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => (0, true, None),
-            Err(e) => (0, false, Some(e.raw_os_error().unwrap_or(0))),
-        };
+        let got_u32 = u32::try_from(got).unwrap_or(u32::MAX);
         match dir {
             Dir::Read => {
-                self.read_blocked |= would_block;
-                self.eof |= result.as_ref().is_ok_and(|n| *n == 0) && want > 0;
-                self.bytes_read += u64::from(got);
+                self.read_blocked.set(self.read_blocked.get() | would_block);
+                let eof = got == 0 && !would_block && os_error.is_none() && want > 0;
+                self.eof.set(self.eof.get() | eof);
+                self.bytes_read.set(self.bytes_read.get() + got as u64);
+                let len = self.first_len.get().min(FIRST_BYTES);
+                let take = data.len().min(FIRST_BYTES - len);
+                if take > 0 {
+                    let mut first = self.first.get();
+                    first[len..len + take].copy_from_slice(&data[..take]);
+                    self.first.set(first);
+                    self.first_len.set(len + take);
+                }
             }
             Dir::Write => {
-                self.write_blocked |= would_block;
+                self.write_blocked
+                    .set(self.write_blocked.get() | would_block);
             }
         }
         if os_error.is_some() {
-            self.os_error = os_error;
+            self.os_error.set(os_error);
+            self.call_os_error.set(os_error);
         }
         record::in_call(|call| {
             EventKind::Io(Io {
                 call,
                 dir,
                 want,
-                got,
+                got: got_u32,
                 would_block,
                 os_error,
             })
         });
     }
-}
-
-impl<S: Read> Read for Tap<S> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let result = retry_interrupted(|| self.inner.read(buf));
-        if let Ok(n) = result {
-            let room = FIRST_BYTES - self.first_len;
-            let take = n.min(room);
-            self.first[self.first_len..self.first_len + take].copy_from_slice(&buf[..take]);
-            self.first_len += take;
-        }
-        self.note(Dir::Read, buf.len(), &result);
-        result
-    }
-}
-
-impl<S: Write> Write for Tap<S> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let result = retry_interrupted(|| self.inner.write(buf));
-        self.note(Dir::Write, buf.len(), &result);
-        result
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// rust-openssl's BIO does not treat EINTR as retriable; a signal must not fail the connection.
-fn retry_interrupted(mut op: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
-    for _ in 0..16 {
-        match op() {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
-    }
-    op()
 }

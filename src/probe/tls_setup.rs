@@ -1,8 +1,8 @@
 //! Turns a [`ConnectSpec`] into a configured OpenSSL client (`Ssl`), and reads the negotiated
 //! parameters and certificate chain back after a handshake.
 
-use super::ffi;
 use super::spec::{ConnectSpec, TlsVersion};
+use crate::ffi;
 use crate::trace::{CertInfo, Setup, TlsInfo};
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;

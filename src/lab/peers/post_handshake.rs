@@ -8,7 +8,7 @@ use super::http::http_response;
 use super::peer::{Peer, Step, Stream, PATIENCE};
 use super::session::{finished, Got};
 use super::{HOLD, STALL};
-use crate::probe::ffi;
+use crate::ffi;
 
 pub(in crate::lab) fn late_tickets(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;

@@ -8,18 +8,14 @@ impl Conn {
     pub(super) fn call(
         &mut self,
         op: Op,
-        f: impl FnOnce(&mut Tls) -> Result<(i32, u32), ssl::Error>,
-    ) -> Result<(i32, u32), ssl::Error> {
+        f: impl FnOnce(&mut Tls) -> Result<(i32, u32), CallError>,
+    ) -> Result<(i32, u32), CallError> {
         let Some((id, t0, dur, result)) = self.timed(f) else {
             return Err(errors::internal());
         };
         let (ret, error, bytes) = match &result {
             Ok((ret, bytes)) => (*ret, SslError::None, *bytes),
-            Err(e) => (
-                errors::classic_ret(e),
-                SslError::from_code(e.code().as_raw()),
-                0,
-            ),
+            Err(e) => (e.ret(), SslError::from_code(e.code().as_raw()), 0),
         };
         self.record_call(
             t0,
@@ -66,7 +62,7 @@ impl Conn {
         let tls = self.tls.as_mut()?;
         let id = self.next_call;
         self.next_call += 1;
-        tls.get_mut().clear_blocked();
+        tls.tap().clear_blocked();
         record::set_current(self.id, Some(id));
         let t0 = record::now();
         let out = f(tls);
@@ -111,7 +107,7 @@ impl Conn {
             let now = record::now();
             let sock = self
                 .sampler
-                .sample(&tls.get_ref().inner, tls.ssl().pending(), now, full);
+                .sample(tls.socket(), tls.ssl().pending(), now, full);
             record::push_at(now, self.id, EventKind::Sock(sock));
         }
     }
@@ -126,7 +122,7 @@ impl Conn {
         // Re-registering re-arms the edge-triggered poll: if the socket is already ready for
         // `interest`, poll reports it at once.
         let result = match (self.tls.as_mut(), self.socket.as_mut()) {
-            (Some(tls), _) => reg.reregister(&mut tls.get_mut().inner, token, mio_interest),
+            (Some(tls), _) => reg.reregister(tls.socket_mut(), token, mio_interest),
             (None, Some(sock)) => reg.reregister(sock, token, mio_interest),
             (None, None) => Ok(()),
         };

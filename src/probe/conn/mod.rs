@@ -6,21 +6,20 @@ mod calls;
 mod steps;
 
 use super::errors;
-use super::ffi;
+use super::errors::CallError;
 use super::http::{self, HttpTracker};
 use super::record;
 use super::sockstat;
 use super::spec::ConnectSpec;
-use super::tap::Tap;
+use super::tls::Tls;
 use super::tls_setup::{self, VerifyCapture};
+use crate::ffi;
 use crate::trace::*;
 use mio::net::TcpStream;
 use mio::{Registry, Token};
-use openssl::ssl::{self, ErrorCode, ShutdownResult, SslStream};
+use openssl::ssl::{ErrorCode, ShutdownResult};
 use std::net::SocketAddr;
 use std::time::Duration;
-
-type Tls = SslStream<Tap<TcpStream>>;
 
 /// Bytes handed to one SSL_write: four TLS records' worth of plaintext, so a bulk upload shows
 /// both the record split (several socket writes in one call) and a manageable number of calls.
@@ -434,7 +433,7 @@ impl Conn {
             record::push(self.id, EventKind::Error(message.into()));
         }
         if let Some(tls) = self.tls.as_mut() {
-            let _ = reg.deregister(&mut tls.get_mut().inner);
+            let _ = reg.deregister(tls.socket_mut());
         }
         if let Some(sock) = self.socket.as_mut() {
             let _ = reg.deregister(sock);

@@ -93,7 +93,7 @@ impl Conn {
         let Some(sock) = self.socket.take() else {
             return Next::Close(CloseReason::Failed, Some("internal: no socket".into()));
         };
-        match SslStream::new(ssl, Tap::new(sock)) {
+        match Tls::new(ssl, sock) {
             Ok(tls) => self.tls = Some(tls),
             Err(e) => return Next::Close(CloseReason::Failed, Some(format!("OpenSSL: {e}"))),
         }
@@ -317,8 +317,8 @@ impl Conn {
             Err(e) if self.notify_sent => {
                 // Our close_notify is out; the peer closing (or resetting) TCP without answering
                 // is common. Anything else is kept in the trace, though the session is over.
-                let tap = self.tls.as_ref().map(|t| t.get_ref());
-                let closed = tap.is_some_and(|t| t.eof || t.os_error == Some(libc::ECONNRESET));
+                let tap = self.tls.as_ref().map(|t| t.tap());
+                let closed = tap.is_some_and(|t| t.eof() || t.os_error() == Some(libc::ECONNRESET));
                 if !closed && !errors::is_unexpected_eof(&e, false) {
                     let reason = errors::ssl_reason(&e);
                     record::push(
@@ -337,7 +337,7 @@ impl Conn {
     // ----- results -----
 
     pub(super) fn on_want(&mut self, code: ErrorCode) -> Next {
-        let Some(tap) = self.tls.as_ref().map(|t| t.get_ref()) else {
+        let Some(tap) = self.tls.as_ref().map(|t| t.tap()) else {
             return Next::Close(CloseReason::Failed, Some("internal: no TLS stream".into()));
         };
         let interest = if code == ErrorCode::WANT_WRITE {
@@ -346,8 +346,8 @@ impl Conn {
             Interest::Read
         };
         let blocked = match interest {
-            Interest::Write => tap.write_blocked,
-            _ => tap.read_blocked,
+            Interest::Write => tap.write_blocked(),
+            _ => tap.read_blocked(),
         };
         if blocked || self.immediate_retries >= MAX_IMMEDIATE_RETRIES {
             Next::Wait(interest)
@@ -361,14 +361,14 @@ impl Conn {
     }
 
     /// Classifies a failed call: retry, clean end, or failure with a reason.
-    pub(super) fn on_error(&mut self, e: ssl::Error, during: &str) -> Next {
+    pub(super) fn on_error(&mut self, e: CallError, during: &str) -> Next {
         let code = e.code();
         if is_want(code) {
             return self.on_want(code);
         }
-        let tap = self.tls.as_ref().map(|t| t.get_ref());
-        let eof = tap.is_some_and(|t| t.eof);
-        let os_error = tap.and_then(|t| t.os_error);
+        let tap = self.tls.as_ref().map(|t| t.tap());
+        let eof = tap.is_some_and(|t| t.eof());
+        let os_error = tap.and_then(|t| t.os_error());
         if code == ErrorCode::ZERO_RETURN {
             self.notify_received = true;
             if self.step == Step::Reading {
@@ -376,7 +376,9 @@ impl Conn {
             }
             return self.begin_shutdown();
         }
-        if os_error == Some(libc::ECONNRESET) {
+        // After an EOF, OpenSSL writes a fatal alert; if the peer's reset beats that write, the
+        // connection still ended with the peer's close (a truncation), not a reset.
+        if os_error == Some(libc::ECONNRESET) && !eof {
             return Next::Close(
                 CloseReason::Reset,
                 Some(format!(
@@ -389,11 +391,7 @@ impl Conn {
                 self.workload_done = true;
             }
             let detail = if during == "handshake" {
-                let bytes = self
-                    .tls
-                    .as_ref()
-                    .map(|t| t.get_ref().bytes_read)
-                    .unwrap_or(0);
+                let bytes = self.tls.as_ref().map(|t| t.tap().bytes_read()).unwrap_or(0);
                 if bytes == 0 {
                     " before sending anything (is it a TLS server?)".to_string()
                 } else {
@@ -412,7 +410,7 @@ impl Conn {
             let first = self
                 .tls
                 .as_mut()
-                .map(|t| t.get_mut().read_more_first_bytes().to_vec())
+                .map(|t| t.read_more_first_bytes())
                 .unwrap_or_default();
             errors::handshake_reason(&e, verify.as_ref(), &first)
         } else {

@@ -64,6 +64,9 @@ pub struct Facts {
     pub cert_sent_empty: Option<bool>,
     pub alert_in: Option<Alert>,
     pub alert_out: Option<Alert>,
+    /// The alert OpenSSL 3 sends by itself after an EOF without close_notify (decode_error):
+    /// its reaction to the truncation, not our side refusing the peer.
+    pub alert_after_eof: Option<Alert>,
 
     // ----- after the handshake -----
     pub hello_requests: u32,
@@ -246,10 +249,12 @@ impl Facts {
             _ => {}
         }
         // Messages arrive before the call they happened in: name their call's operation now.
-        for alert in [&mut self.alert_in, &mut self.alert_out]
-            .into_iter()
-            .flatten()
-        {
+        let alerts = [
+            &mut self.alert_in,
+            &mut self.alert_out,
+            &mut self.alert_after_eof,
+        ];
+        for alert in alerts.into_iter().flatten() {
             if alert.at.call == Some(c.id) && alert.op.is_none() {
                 alert.op = Some(c.op);
             }
@@ -352,6 +357,9 @@ impl Facts {
                 match m.dir {
                     MsgDir::In => {
                         self.alert_in.get_or_insert(alert);
+                    }
+                    MsgDir::Out if self.eof.is_some() => {
+                        self.alert_after_eof.get_or_insert(alert);
                     }
                     MsgDir::Out => {
                         self.alert_out.get_or_insert(alert);

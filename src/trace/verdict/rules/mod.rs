@@ -123,8 +123,10 @@ fn with_common_evidence(mut d: Draft, f: &Facts) -> Draft {
             None,
         );
     }
-    if f.reads_that_wrote > 0 && !matches!(d.class, Class::Renegotiation | Class::PostHandshakeAuth)
-    {
+    // The alert OpenSSL writes after an EOF is said on its own line below.
+    let only_the_eof_alert = f.reads_that_wrote == 1 && f.alert_after_eof.is_some();
+    let explained = matches!(d.class, Class::Renegotiation | Class::PostHandshakeAuth);
+    if f.reads_that_wrote > 0 && !explained && !only_the_eof_alert {
         if let Some((call, bytes)) = f.first_read_that_wrote {
             d = d.fact(
                 format!(
@@ -137,6 +139,16 @@ fn with_common_evidence(mut d: Draft, f: &Facts) -> Draft {
                 None,
             );
         }
+    }
+    if let Some(alert) = f.alert_after_eof {
+        d = d.fact(
+            format!(
+                "after the EOF, OpenSSL sent the alert {} itself: its answer to a connection cut without close_notify (any program on a plain socket does the same)",
+                crate::trace::names::alert_name(alert.desc)
+            ),
+            alert.at.call,
+            Some(alert.at.t),
+        );
     }
     if f.writes_that_read > 0 {
         if let Some((call, bytes)) = f.first_write_that_read {

@@ -1,15 +1,12 @@
-//! The only `unsafe` code of tlsscope: OpenSSL functions rust-openssl does not expose (info and
-//! message callbacks, KeyUpdate, renegotiation, mode bits, post-handshake auth, session tickets)
-//! and the Linux socket ioctls / getsockopt behind the buffer levels. The lab's server-side peers
-//! use the OpenSSL wrappers too, so that all FFI stays in this one file.
+//! OpenSSL functions rust-openssl does not expose, and the info and message callbacks that
+//! report states and messages to the engine's recorder.
 
-use super::record;
-use crate::trace::{EventKind, Msg, MsgDir, State, TcpInfo};
+use crate::probe::record;
+use crate::trace::{EventKind, Msg, MsgDir, State};
 use foreign_types::ForeignTypeRef;
 use openssl::ssl::SslRef;
 use openssl_sys::SSL;
 use std::ffi::{c_char, c_int, c_long, c_void, CStr};
-use std::os::fd::RawFd;
 
 type InfoCallback = unsafe extern "C" fn(ssl: *const SSL, where_: c_int, ret: c_int);
 type MsgCallback = unsafe extern "C" fn(
@@ -218,78 +215,4 @@ unsafe extern "C" fn msg_callback(
             len,
         })
     });
-}
-
-/// Kernel queue levels of a socket: (unread in receive queue, unacked in send queue, unsent).
-pub fn queue_levels(fd: RawFd) -> (u32, u32, u32) {
-    const SIOCOUTQNSD: libc::c_ulong = 0x894B;
-    let mut inq: c_int = 0;
-    let mut outq: c_int = 0;
-    let mut notsent: c_int = 0;
-    // SAFETY: each ioctl writes one c_int through a pointer to a live local; on failure the
-    // value stays 0, which is what we report.
-    unsafe {
-        libc::ioctl(fd, libc::FIONREAD, &mut inq);
-        libc::ioctl(fd, libc::TIOCOUTQ, &mut outq);
-        libc::ioctl(fd, SIOCOUTQNSD, &mut notsent);
-    }
-    (inq.max(0) as u32, outq.max(0) as u32, notsent.max(0) as u32)
-}
-
-/// TCP_INFO round-trip time, congestion window and the peer's advertised window.
-///
-/// Read from the kernel's `struct tcp_info` by byte offset: the libc crate declares only its
-/// first 104 bytes, and tcpi_snd_wnd (Linux 5.4+) sits at offset 228.
-pub fn tcp_info(fd: RawFd) -> Option<TcpInfo> {
-    const RTT: usize = 68;
-    const SND_CWND: usize = 80;
-    const SND_WND: usize = 228;
-    #[repr(C, align(8))]
-    struct Buf([u8; 256]);
-    let mut buf = Buf([0; 256]);
-    let mut len = buf.0.len() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` (256) bytes into `buf`, a live, 8-byte aligned
-    // local of that size, and stores the length it wrote in `len`.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::IPPROTO_TCP,
-            libc::TCP_INFO,
-            buf.0.as_mut_ptr().cast(),
-            &mut len,
-        )
-    };
-    if rc != 0 {
-        return None;
-    }
-    let len = len as usize;
-    let bytes = &buf.0;
-    let field = |offset: usize| -> u32 {
-        if len < offset + 4 {
-            return 0;
-        }
-        let mut word = [0u8; 4];
-        word.copy_from_slice(&bytes[offset..offset + 4]);
-        u32::from_ne_bytes(word)
-    };
-    Some(TcpInfo {
-        rtt_us: field(RTT),
-        snd_cwnd: field(SND_CWND),
-        snd_wnd: field(SND_WND),
-    })
-}
-
-/// CPU time (user + system) this process has used, in nanoseconds (the benchmark's measure of
-/// what recording costs, steadier than wall-clock throughput on a busy machine).
-pub fn process_cpu_time() -> u64 {
-    // SAFETY: rusage is plain old data, so all-zero is a valid value; getrusage fills it in.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
-            return 0;
-        }
-        usage
-    };
-    let ns = |tv: libc::timeval| tv.tv_sec as u64 * 1_000_000_000 + tv.tv_usec as u64 * 1_000;
-    ns(usage.ru_utime) + ns(usage.ru_stime)
 }

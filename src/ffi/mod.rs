@@ -1,0 +1,15 @@
+//! The only `unsafe` code of tlsscope: thin safe wrappers over the OpenSSL functions
+//! rust-openssl does not expose (the socket BIO with its callback, info and message callbacks,
+//! KeyUpdate, renegotiation, mode bits, post-handshake auth, session tickets, the ciphers a
+//! ClientHello offers) and over the Linux socket ioctls / getsockopt behind the buffer levels.
+//! Callbacks are trampolines into the engine's recorder (`probe::record`, `probe::tap`). Used by
+//! the engine (`probe`) and by the lab's server-side peers. Every `unsafe` block says why it is
+//! sound in a `// SAFETY:` comment.
+
+mod bio;
+mod sock;
+mod ssl;
+
+pub use bio::SocketTls;
+pub use sock::{process_cpu_time, queue_levels, tcp_info};
+pub use ssl::*;
