@@ -346,3 +346,60 @@ fn post_handshake_activity_is_named() {
     let (v, _) = verdict("lab:late-tickets", &["--no-auto-retry"]);
     assert_class(&v, "ticket-want-read");
 }
+
+#[test]
+fn closed_without_answer() {
+    let peer = PyPeer::tls("close-no-answer");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
+    assert_class(&v, "closed-without-answer");
+}
+
+#[test]
+fn http_error_status_is_named_though_tls_worked() {
+    let peer = PyPeer::tls("status-503");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
+    assert_class(&v, "http-error");
+    assert!(said(&v).contains("HTTP 503"), "{}", said(&v));
+}
+
+#[test]
+fn an_answer_in_pieces_with_pauses_is_slow() {
+    let peer = PyPeer::tls("chunks-with-pauses");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "8"]);
+    assert_class(&v, "slow");
+    assert!(said(&v).contains("pieces"), "{}", said(&v));
+}
+
+/// GnuTLS answers a version it does not speak with handshake_failure, not protocol_version.
+#[test]
+fn gnutls_version_refusal_is_a_version_mismatch() {
+    let files = cert_files();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut server = Command::new("gnutls-serv")
+        .args(["-p", &port.to_string(), "--priority", "NORMAL:-VERS-TLS1.3"])
+        .arg("--x509certfile")
+        .arg(&files.cert)
+        .arg("--x509keyfile")
+        .arg(&files.key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gnutls-serv (package gnutls-bin)");
+    // Bounded wait for it to listen.
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (v, _) = verdict(
+        &format!("localhost:{port}"),
+        &["--tls-min", "1.3", "--timeout", "5"],
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_class(&v, "version-mismatch");
+}

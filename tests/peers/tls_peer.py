@@ -81,6 +81,21 @@ def serve(mode, conn):
                 time.sleep(0.05)
         except (OSError, ssl.SSLError):
             pass
+    elif mode == "close-no-answer":
+        read_head(conn)
+        conn.unwrap()
+    elif mode == "status-503":
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        conn.unwrap()
+    elif mode == "chunks-with-pauses":
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        for _ in range(5):
+            time.sleep(0.4)
+            conn.sendall(b"5\r\nhello\r\n")
+        conn.sendall(b"0\r\n\r\n")
+        conn.unwrap()
     elif mode == "slow-answer":
         read_head(conn)
         time.sleep(2.4)

@@ -195,11 +195,34 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .user("Send a request (--http-get PATH or --send TEXT) to see the server answer."),
         );
     }
+    if let Some((t, h)) = f.http_head.filter(|(_, h)| h.status >= 400) {
+        return Some(
+            Draft::new(
+                Class::HttpError,
+                format!("TLS worked and the connection closed cleanly, but the server answered HTTP {}{}.", h.status, http_reason(h.status)),
+            )
+            .fact(format!("HTTP {} after {} of request", h.status, format::bytes(f.app_out)), None, Some(t))
+            .user("The problem is above TLS: check the request (--http-get PATH, the Host header from --sni) and the server's logs.")
+            .code("Nothing to change in the TLS code."),
+        );
+    }
+    if f.app_out > 0 && f.app_in == 0 && close.notify_received && f.idle_reading == 0 {
+        return Some(
+            Draft::new(
+                Class::ClosedWithoutAnswer,
+                format!("The peer closed the connection cleanly (close_notify) without answering our {} request.", format::bytes(f.app_out)),
+            )
+            .fact(format!("we sent {}", format::bytes(f.app_out)), None, f.last_app_out)
+            .fact("the peer's close_notify came instead of an answer", None, Some(close_t))
+            .user("The server refused the request without saying why: check that it expects this protocol (--alpn, --send) and its logs.")
+            .code("SSL_read returning 0 with SSL_ERROR_ZERO_RETURN is the peer's orderly close."),
+        );
+    }
     let total = f.first_t.map_or(0, |t| now.saturating_sub(t));
     let mut d = Draft::new(
         Class::Healthy,
         format!(
-            "Healthy: {} handshake in {}, {} sent and {} received, closed cleanly in {}.",
+            "Healthy: {} handshake in {}, {}{} sent and {} received, closed cleanly in {}.",
             f.version.as_deref().unwrap_or("TLS"),
             format::duration(
                 f.handshake_done.unwrap_or(0).saturating_sub(
@@ -207,6 +230,8 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
                         .unwrap_or(0)
                 )
             ),
+            f.http_head
+                .map_or(String::new(), |(_, h)| format!("HTTP {}, ", h.status)),
             format::bytes(f.app_out),
             format::bytes(f.app_in),
             format::duration(total)
@@ -220,6 +245,24 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
         );
     }
     Some(d)
+}
+
+/// The reason phrase of common HTTP error statuses (the response's own phrase is not recorded).
+fn http_reason(status: u16) -> &'static str {
+    match status {
+        400 => " Bad Request",
+        401 => " Unauthorized",
+        403 => " Forbidden",
+        404 => " Not Found",
+        413 => " Payload Too Large",
+        421 => " Misdirected Request",
+        429 => " Too Many Requests",
+        500 => " Internal Server Error",
+        502 => " Bad Gateway",
+        503 => " Service Unavailable",
+        504 => " Gateway Timeout",
+        _ => "",
+    }
 }
 
 fn post_handshake_note(f: &Facts) -> Option<Draft> {
@@ -296,12 +339,13 @@ fn slow(f: &Facts) -> Option<Draft> {
                 .code("After WANT_WRITE, wait for writable and retry SSL_write with the same buffer and length."),
         );
     }
-    // Many short waits for a little data each: the peer trickles.
-    if f.wait_read >= STALL_AFTER && f.reads_with_data >= 20 {
+    // Waiting for the answer for long, in pieces: the peer trickles (a wait we chose is idle
+    // time and not counted here).
+    if f.wait_read >= STALL_AFTER && f.reads_with_data >= 3 {
         let per_read = f.app_in / u64::from(f.reads_with_data.max(1));
         return Some(
-            Draft::new(Class::Slow, format!("Slow but healthy: the peer trickles its data, {} in {} pieces of about {} while we waited {} to read.", format::bytes(f.app_in), f.reads_with_data, format::bytes(per_read.max(1)), format::duration(f.wait_read)))
-                .fact(format!("{} SSL_read calls returned WANT_READ", f.want_read), None, f.first_app_in)
+            Draft::new(Class::Slow, format!("Slow but healthy: the peer sends its data in pieces with pauses, {} in {} pieces of about {}, while we waited {} in all to read.", format::bytes(f.app_in), f.reads_with_data, format::bytes(per_read.max(1)), format::duration(f.wait_read)))
+                .fact(format!("{} SSL_read calls returned data; {} returned WANT_READ", f.reads_with_data, f.want_read), None, f.first_app_in)
                 .fact(format!("{} received at {} on average", format::bytes(f.app_in), format::rate(f.app_in, f.wait_read)), None, f.last_app_in)
                 .user("Nothing is stuck: the server (or a proxy) sends in small pieces with pauses.")
                 .code("Each WANT_READ means: wait for readable, call SSL_read again; buffer until the message is complete."),

@@ -187,6 +187,20 @@ fn alert_verdict(f: &Facts, alert: Alert) -> Draft {
             .user("Widen the range with --tls-min / --tls-max (e.g. --tls-min 1.2).")
             .code("SSL_set_min_proto_version / SSL_set_max_proto_version set what the ClientHello offers.")
         }
+        40 | 71 if versions_narrowed(f) && !ciphers_narrowed(f) => {
+            // Some servers (GnuTLS) answer a version they do not speak with handshake_failure
+            // rather than protocol_version: with our range narrowed and our ciphers not, the
+            // version is the likely cause.
+            let range = version_range(f);
+            base(
+                Class::VersionMismatch,
+                format!("The server refused our ClientHello with {name}; we offered {range}, which it most likely does not speak."),
+            )
+            .fact(format!("versions offered: {range} (narrowed by --tls-min / --tls-max)"), None, f.hello_out.map(|s| s.t))
+            .fact(cipher_offer(f), None, None)
+            .user("Widen the range with --tls-min / --tls-max (e.g. drop --tls-min 1.3).")
+            .code("SSL_set_min_proto_version / SSL_set_max_proto_version set what the ClientHello offers.")
+        }
         40 | 71 => {
             let ciphers = cipher_offer(f);
             base(
@@ -258,9 +272,27 @@ fn client_cert_required(f: &Facts, alert: Alert, after_handshake: bool) -> Draft
 }
 
 /// TLS 1.3: a refused client certificate shows up only at the first read.
+/// Our version range is narrower than OpenSSL's default (TLS 1.2 and 1.3 both offered).
+fn versions_narrowed(f: &Facts) -> bool {
+    f.setup
+        .as_ref()
+        .is_some_and(|s| s.version_min == "TLSv1.3" || s.version_max != "TLSv1.3")
+}
+
+/// We offered fewer cipher suites than OpenSSL's defaults for the versions we offered.
+fn ciphers_narrowed(f: &Facts) -> bool {
+    f.setup.as_ref().is_some_and(|s| {
+        let tls12 = s.version_min != "TLSv1.3";
+        let tls13 = s.version_max == "TLSv1.3";
+        (tls12 && s.ciphers_tls12 < 10) || (tls13 && s.ciphers_tls13 < 3)
+    })
+}
+
 fn client_cert_after_handshake(f: &Facts) -> Option<Draft> {
-    let alert = f.alert_in.filter(|a| a.fatal && a.after_handshake)?;
     f.cert_request?;
+    let Some(alert) = f.alert_in.filter(|a| a.fatal && a.after_handshake) else {
+        return unread_refusal(f);
+    };
     if !(is_cert_alert(alert.desc) || alert.desc == 50 || alert.desc == 40) {
         return None;
     }
@@ -277,6 +309,41 @@ fn client_cert_after_handshake(f: &Facts) -> Option<Draft> {
         .focus(alert.at.call)
         .user("Use a certificate the server trusts (--cert FILE --key FILE).")
         .code("In TLS 1.3 SSL_connect returns before the server verified us: expect the failure from the first SSL_read."),
+    )
+}
+
+/// TLS 1.3: we answered a CertificateRequest with no certificate, the handshake finished on our
+/// side, and the connection died before any answer: the server's refusal (an alert) is most
+/// likely unread in our receive queue, because our write hit the reset first.
+fn unread_refusal(f: &Facts) -> Option<Draft> {
+    if f.cert_sent_empty != Some(true) || f.app_in > 0 || f.alert_in.is_some() {
+        return None;
+    }
+    f.handshake_done?;
+    let reason = closed_by(f)?;
+    if !matches!(
+        reason,
+        CloseReason::Reset | CloseReason::Eof | CloseReason::Failed
+    ) {
+        return None;
+    }
+    let at = f.os_error.map(|(s, _, _)| s).or(f.eof);
+    let unread = f.max_unread;
+    Some(
+        Draft::new(
+            Class::ClientCertRequired,
+            "The server requires a client certificate: it sent a CertificateRequest, we answered with none, and it closed the connection right after our handshake finished.",
+        )
+        .fact("the server sent a CertificateRequest", f.cert_request.and_then(|s| s.call), f.cert_request.map(|s| s.t))
+        .fact("we answered with an empty Certificate (no client certificate configured)", None, None)
+        .fact(
+            format!("{} arrived unread (most likely the server's alert) before the connection ended; in TLS 1.3 our handshake finishes before the server checks the certificate", format::bytes(u64::from(unread))),
+            at.and_then(|s| s.call),
+            at.map(|s| s.t),
+        )
+        .focus(at.and_then(|s| s.call))
+        .user("Give a client certificate and key with --cert FILE --key FILE.")
+        .code("In TLS 1.3, read after SSL_connect: the refusal of a client certificate arrives as an alert on the first SSL_read."),
     )
 }
 
