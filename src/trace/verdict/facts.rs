@@ -43,6 +43,8 @@ pub struct Facts {
     /// When each phase (in `Phase::ALL` order) first began.
     pub phase_start: [Option<Nanos>; 6],
     pub peer: Option<std::net::SocketAddr>,
+    /// When TCP was established.
+    pub connected_at: Option<Nanos>,
 
     // ----- handshake -----
     pub hello_out: Option<Seen>,
@@ -177,7 +179,10 @@ impl Facts {
                 let slot = &mut self.phase_start[phase_index(*p)];
                 slot.get_or_insert(e.t);
             }
-            EventKind::Connected(ends) => self.peer = Some(ends.peer),
+            EventKind::Connected(ends) => {
+                self.peer = Some(ends.peer);
+                self.connected_at = Some(e.t);
+            }
             EventKind::Call(c) => self.on_call(e.t, c),
             EventKind::Io(io) => self.on_io(e.t, io),
             EventKind::Wait(w) => self.on_wait(e.t, w),

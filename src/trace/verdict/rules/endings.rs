@@ -341,14 +341,12 @@ fn slow(f: &Facts) -> Option<Draft> {
     }
     // Waiting for the answer for long, in pieces: the peer trickles (a wait we chose is idle
     // time and not counted here).
-    if f.wait_read >= STALL_AFTER && f.reads_with_data >= 3 {
-        let per_read = f.app_in / u64::from(f.reads_with_data.max(1));
+    if f.wait_read >= STALL_AFTER && f.app_in > 0 && (f.reads_with_data >= 3 || f.want_read >= 10) {
         return Some(
-            Draft::new(Class::Slow, format!("Slow but healthy: the peer sends its data in pieces with pauses, {} in {} pieces of about {}, while we waited {} in all to read.", format::bytes(f.app_in), f.reads_with_data, format::bytes(per_read.max(1)), format::duration(f.wait_read)))
-                .fact(format!("{} SSL_read calls returned data; {} returned WANT_READ", f.reads_with_data, f.want_read), None, f.first_app_in)
+            Draft::new(Class::Slow, format!("Slow but healthy: the peer sends its data slowly, with pauses: {} arrived while we waited {} in all to read ({} SSL_read calls returned WANT_READ, {} returned data).", format::bytes(f.app_in), format::duration(f.wait_read), f.want_read, f.reads_with_data))
                 .fact(format!("{} received at {} on average", format::bytes(f.app_in), format::rate(f.app_in, f.wait_read)), None, f.last_app_in)
                 .user("Nothing is stuck: the server (or a proxy) sends in small pieces with pauses.")
-                .code("Each WANT_READ means: wait for readable, call SSL_read again; buffer until the message is complete."),
+                .code("Each WANT_READ means: wait for readable, call SSL_read again; a record that arrives in pieces is returned only once it is whole."),
         );
     }
     if let Some((t, dur)) = slow_answer(f) {

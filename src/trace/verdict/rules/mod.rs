@@ -172,7 +172,12 @@ fn breakdown(f: &Facts, now: Nanos) -> Breakdown {
         (Some(a), None) => now.saturating_sub(a),
         _ => 0,
     };
-    let connect_end = start(Phase::Handshake).or(f.close.map(|(t, _)| t));
+    // TCP is up at `connected`; what follows until the handshake starts is preparing TLS
+    // (loading the trust store), not the network.
+    let connect_end = f
+        .connected_at
+        .or(start(Phase::Handshake))
+        .or(f.close.map(|(t, _)| t));
     let handshake_end = f
         .handshake_done
         .or_else(|| f.close.map(|(t, _)| t))
