@@ -265,14 +265,30 @@ fn http_reason(status: u16) -> &'static str {
     }
 }
 
+/// Where our renegotiation ClientHello went out: the message callback names the call that
+/// finished writing it; a large one starts going out in an earlier SSL_read.
+fn reneg_hello_calls(f: &Facts) -> String {
+    let op = f.reneg_hello_op.map_or("call", Op::name);
+    match (
+        f.first_read_that_wrote,
+        f.reneg_hello_out.and_then(|s| s.call),
+    ) {
+        (Some((first, _)), Some(last)) if first < last => {
+            format!("inside SSL_read, written from #{first} to {op} #{last}")
+        }
+        (_, Some(last)) => format!("inside {op} #{last}"),
+        _ => "in a later call".into(),
+    }
+}
+
 fn post_handshake_note(f: &Facts) -> Option<Draft> {
     if let Some(req) = f.first_hello_request {
         let mut d = Draft::new(
             Class::Renegotiation,
             format!(
-                "The server renegotiated (TLS 1.2): a HelloRequest arrived in SSL_read #{}, and our ClientHello was written inside {}.",
+                "The server renegotiated (TLS 1.2): a HelloRequest arrived in SSL_read #{}, and our ClientHello went out {}.",
                 req.call.unwrap_or(0),
-                f.reneg_hello_out.and_then(|s| s.call).map_or("a later call".into(), |c| format!("{} #{c}", f.reneg_hello_op.map_or("call", Op::name)))
+                reneg_hello_calls(f)
             ),
         )
         .fact("HelloRequest in", req.call, Some(req.t))
