@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// A byte count with an optional K/M/G suffix (powers of 1024).
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => t.split_at(i),
@@ -28,7 +28,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 /// A socket buffer size: a size that fits the kernel's int.
-pub fn parse_buffer(text: &str) -> Result<u32, String> {
+pub(crate) fn parse_buffer(text: &str) -> Result<u32, String> {
     let n = parse_size(text)?;
     if n == 0 || n > i32::MAX as u64 / 2 {
         return Err(format!(
@@ -39,7 +39,7 @@ pub fn parse_buffer(text: &str) -> Result<u32, String> {
 }
 
 /// Seconds, possibly fractional.
-pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
     let secs: f64 = text
         .trim()
         .trim_end_matches('s')

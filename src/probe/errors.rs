@@ -7,7 +7,7 @@ use openssl::ssl::ErrorCode;
 /// A failed OpenSSL call: what it returned, what `SSL_get_error` said, the OpenSSL error queue
 /// (if it had entries) and, for `SYSCALL`, the OS error.
 #[derive(Debug)]
-pub struct CallError {
+pub(super) struct CallError {
     ret: i32,
     code: ErrorCode,
     io: Option<std::io::Error>,
@@ -15,7 +15,12 @@ pub struct CallError {
 }
 
 impl CallError {
-    pub fn new(ret: i32, code: ErrorCode, io: Option<std::io::Error>, stack: ErrorStack) -> Self {
+    pub(super) fn new(
+        ret: i32,
+        code: ErrorCode,
+        io: Option<std::io::Error>,
+        stack: ErrorStack,
+    ) -> Self {
         let stack = (!stack.errors().is_empty()).then_some(stack);
         CallError {
             ret,
@@ -26,25 +31,25 @@ impl CallError {
     }
 
     /// What the function returned (0 or -1 for the classic functions).
-    pub fn ret(&self) -> i32 {
+    pub(super) fn ret(&self) -> i32 {
         self.ret
     }
 
-    pub fn code(&self) -> ErrorCode {
+    pub(super) fn code(&self) -> ErrorCode {
         self.code
     }
 
-    pub fn io_error(&self) -> Option<&std::io::Error> {
+    pub(super) fn io_error(&self) -> Option<&std::io::Error> {
         self.io.as_ref()
     }
 
-    pub fn ssl_error(&self) -> Option<&ErrorStack> {
+    pub(super) fn ssl_error(&self) -> Option<&ErrorStack> {
         self.stack.as_ref()
     }
 }
 
 /// An OS error as `reason (ENAME)`.
-pub fn io_reason(e: &std::io::Error) -> String {
+pub(super) fn io_reason(e: &std::io::Error) -> String {
     match e.raw_os_error() {
         Some(errno) => {
             let text = std::io::Error::from_raw_os_error(errno).to_string();
@@ -78,7 +83,7 @@ fn stack_reason(stack: &ErrorStack) -> String {
 }
 
 /// Whatever is left in this thread's OpenSSL error queue, as `: reason` (or nothing).
-pub fn error_queue() -> String {
+pub(super) fn error_queue() -> String {
     let stack = ErrorStack::get();
     if stack.errors().is_empty() {
         String::new()
@@ -88,7 +93,7 @@ pub fn error_queue() -> String {
 }
 
 /// Why an SSL call failed.
-pub fn ssl_reason(e: &CallError) -> String {
+pub(super) fn ssl_reason(e: &CallError) -> String {
     if let Some(io) = e.io_error() {
         return io_reason(io);
     }
@@ -100,7 +105,7 @@ pub fn ssl_reason(e: &CallError) -> String {
 
 /// The peer closed TCP without close_notify: OpenSSL 3 reports "unexpected eof while reading";
 /// older versions report SYSCALL with no error.
-pub fn is_unexpected_eof(e: &CallError, eof_seen: bool) -> bool {
+pub(super) fn is_unexpected_eof(e: &CallError, eof_seen: bool) -> bool {
     match e.code() {
         ErrorCode::SYSCALL => e.io_error().is_none(),
         ErrorCode::SSL => {
@@ -116,12 +121,12 @@ pub fn is_unexpected_eof(e: &CallError, eof_seen: bool) -> bool {
 }
 
 /// An error for an internal inconsistency (no TLS stream), which callers report and close.
-pub fn internal() -> CallError {
+pub(super) fn internal() -> CallError {
     CallError::new(-1, ErrorCode::SSL, None, ErrorStack::get())
 }
 
 /// Shows bytes as text where printable, escaped otherwise.
-pub fn printable(bytes: &[u8]) -> String {
+pub(super) fn printable(bytes: &[u8]) -> String {
     bytes
         .iter()
         .flat_map(|b| std::ascii::escape_default(*b))
@@ -131,7 +136,7 @@ pub fn printable(bytes: &[u8]) -> String {
 
 /// Why the handshake failed, naming the certificate for verification failures and showing the
 /// first bytes of a peer that is not speaking TLS.
-pub fn handshake_reason(
+pub(super) fn handshake_reason(
     e: &CallError,
     verify: Option<&VerifyFailure>,
     first_bytes: &[u8],

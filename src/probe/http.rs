@@ -16,7 +16,7 @@ const MAX_INTERIM: u32 = 32;
 
 /// Tracks one response. `feed` it every byte SSL_read returned, in order.
 #[derive(Debug)]
-pub struct HttpTracker {
+pub(super) struct HttpTracker {
     state: State,
     /// The head so far (only while in `State::Head`).
     head: Vec<u8>,
@@ -67,7 +67,7 @@ impl Default for HttpTracker {
 }
 
 impl HttpTracker {
-    pub fn new() -> HttpTracker {
+    pub(super) fn new() -> HttpTracker {
         HttpTracker {
             state: State::Head,
             head: Vec::new(),
@@ -78,7 +78,7 @@ impl HttpTracker {
 
     /// Takes the next bytes of the stream. Returns the event to record, if this feed parsed the
     /// final head (with `complete` set if the response is already complete) or completed it.
-    pub fn feed(&mut self, data: &[u8]) -> Option<HttpResponse> {
+    pub(super) fn feed(&mut self, data: &[u8]) -> Option<HttpResponse> {
         let was_head = self.state == State::Head;
         let was_done = self.state == State::Done;
         let rest = if was_head {
@@ -283,7 +283,7 @@ fn framing(resp: &HttpResponse, status: u16) -> State {
 }
 
 /// True when `bytes` begin with an HTTP/1.x request line (`METHOD target HTTP/1.x\r\n`).
-pub fn is_request(bytes: &[u8]) -> bool {
+pub(super) fn is_request(bytes: &[u8]) -> bool {
     let limit = bytes.len().min(8 * 1024);
     let Some(end) = bytes[..limit].windows(2).position(|w| w == b"\r\n") else {
         return false;

@@ -20,7 +20,7 @@ struct Recorder {
 
 /// Things the callbacks noticed during one OpenSSL call.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CallFlags {
+pub(crate) struct CallFlags {
     /// The info callback reported SSL_CB_HANDSHAKE_DONE.
     pub handshake_done: bool,
     /// A ClientHello was written (a new handshake began).
@@ -32,7 +32,7 @@ thread_local! {
 }
 
 /// Makes this thread an I/O thread whose clock starts at `epoch`.
-pub fn init(epoch: Instant, detail: bool) {
+pub(crate) fn init(epoch: Instant, detail: bool) {
     RECORDER.with(|r| {
         *r.borrow_mut() = Some(Recorder {
             epoch,
@@ -46,7 +46,7 @@ pub fn init(epoch: Instant, detail: bool) {
 }
 
 /// Nanoseconds since the engine started.
-pub fn now() -> Nanos {
+pub(crate) fn now() -> Nanos {
     RECORDER.with(|r| match r.borrow().as_ref() {
         Some(rec) => rec.epoch.elapsed().as_nanos() as Nanos,
         None => 0,
@@ -54,12 +54,12 @@ pub fn now() -> Nanos {
 }
 
 /// Whether detail events are being recorded.
-pub fn detail() -> bool {
+pub(crate) fn detail() -> bool {
     RECORDER.with(|r| r.borrow().as_ref().is_some_and(|rec| rec.detail))
 }
 
 /// Sets the connection (and call, if inside one) that callbacks and the tap report for.
-pub fn set_current(conn: ConnId, call: Option<CallId>) {
+pub(crate) fn set_current(conn: ConnId, call: Option<CallId>) {
     RECORDER.with(|r| {
         if let Some(rec) = r.borrow_mut().as_mut() {
             rec.conn = conn;
@@ -69,7 +69,7 @@ pub fn set_current(conn: ConnId, call: Option<CallId>) {
 }
 
 /// Records an event of `conn` at time `t`. Detail events are skipped when detail is off.
-pub fn push_at(t: Nanos, conn: ConnId, kind: EventKind) {
+pub(crate) fn push_at(t: Nanos, conn: ConnId, kind: EventKind) {
     RECORDER.with(|r| {
         if let Some(rec) = r.borrow_mut().as_mut() {
             if rec.detail || !is_detail(&kind) {
@@ -80,13 +80,13 @@ pub fn push_at(t: Nanos, conn: ConnId, kind: EventKind) {
 }
 
 /// Records an event of `conn` now.
-pub fn push(conn: ConnId, kind: EventKind) {
+pub(crate) fn push(conn: ConnId, kind: EventKind) {
     push_at(now(), conn, kind);
 }
 
 /// Records an event of the current connection, built from the current call id. Used by the
 /// callbacks and the tap, which only run inside OpenSSL calls.
-pub fn in_call(make: impl FnOnce(Option<CallId>) -> EventKind) {
+pub(crate) fn in_call(make: impl FnOnce(Option<CallId>) -> EventKind) {
     RECORDER.with(|r| {
         if let Some(rec) = r.borrow_mut().as_mut() {
             if rec.detail {
@@ -103,7 +103,7 @@ pub fn in_call(make: impl FnOnce(Option<CallId>) -> EventKind) {
 }
 
 /// Called by the info callback when a (re)handshake completed.
-pub fn note_handshake_done() {
+pub(crate) fn note_handshake_done() {
     note(CallFlags {
         handshake_done: true,
         ..CallFlags::default()
@@ -111,7 +111,7 @@ pub fn note_handshake_done() {
 }
 
 /// Called by the message callback when a ClientHello went out (a handshake began).
-pub fn note_hello_sent() {
+pub(crate) fn note_hello_sent() {
     note(CallFlags {
         hello_sent: true,
         ..CallFlags::default()
@@ -129,7 +129,7 @@ fn note(flags: CallFlags) {
 
 /// What the callbacks noticed since the last call of this function (the engine takes them
 /// after every OpenSSL call, so they belong to that call's connection).
-pub fn take_flags() -> CallFlags {
+pub(crate) fn take_flags() -> CallFlags {
     RECORDER.with(|r| {
         r.borrow_mut()
             .as_mut()
@@ -139,7 +139,7 @@ pub fn take_flags() -> CallFlags {
 }
 
 /// Takes the events recorded since the last call.
-pub fn take_batch() -> Vec<Event> {
+pub(crate) fn take_batch() -> Vec<Event> {
     RECORDER.with(|r| match r.borrow_mut().as_mut() {
         Some(rec) if !rec.batch.is_empty() => {
             let cap = rec.batch.capacity().max(1024);

@@ -10,7 +10,7 @@ use std::os::fd::AsRawFd;
 
 /// Starts a non-blocking TCP connect. Buffer sizes are set before connecting, because the
 /// receive buffer decides the window scale announced in the SYN.
-pub fn connect_nonblocking(
+pub(super) fn connect_nonblocking(
     addr: SocketAddr,
     sndbuf: Option<u32>,
     rcvbuf: Option<u32>,
@@ -36,12 +36,12 @@ pub fn connect_nonblocking(
 }
 
 /// Most buffer-level samples taken during one wait (besides the ones at its ends).
-pub const MAX_WAIT_SAMPLES: u32 = 100;
+pub(super) const MAX_WAIT_SAMPLES: u32 = 100;
 
 /// When to take the next buffer-level sample during a wait that began at `since`, `taken`
 /// samples in, at `now`: every 10 ms for the first 200 ms (a stall's onset), every 100 ms up to
 /// 2 s, then every 500 ms; none after `MAX_WAIT_SAMPLES` (50 s of waiting).
-pub fn next_wait_sample(since: Nanos, now: Nanos, taken: u32) -> Option<Nanos> {
+pub(super) fn next_wait_sample(since: Nanos, now: Nanos, taken: u32) -> Option<Nanos> {
     const MS: Nanos = 1_000_000;
     if taken >= MAX_WAIT_SAMPLES {
         return None;
@@ -66,12 +66,12 @@ const SLOW_LEVELS_MAX_AGE: Nanos = 1_000_000;
 /// returned WANT_* or failed — and otherwise at most every millisecond. That keeps a bulk
 /// transfer's recording cost low without losing a level that explains a stall.
 #[derive(Default)]
-pub struct Sampler {
+pub(super) struct Sampler {
     slow: Option<(Nanos, u32, u32, Option<TcpInfo>)>,
 }
 
 impl Sampler {
-    pub fn sample(
+    pub(super) fn sample(
         &mut self,
         stream: &TcpStream,
         ssl_pending: usize,

@@ -12,7 +12,7 @@ use crate::trace::{Dir, EventKind, Io};
 use std::cell::Cell;
 
 /// How many of the first received bytes are kept, to show a peer that is not speaking TLS.
-pub const FIRST_BYTES: usize = 64;
+pub(crate) const FIRST_BYTES: usize = 64;
 
 pub struct TapState {
     read_blocked: Cell<bool>,

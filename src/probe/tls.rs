@@ -10,56 +10,56 @@ use openssl::error::ErrorStack;
 use openssl::ssl::{ErrorCode, ShutdownResult, Ssl, SslRef};
 use std::io::Read;
 
-pub struct Tls {
+pub(super) struct Tls {
     io: SocketTls,
 }
 
 impl Tls {
-    pub fn new(ssl: Ssl, socket: TcpStream) -> Result<Tls, ErrorStack> {
+    pub(super) fn new(ssl: Ssl, socket: TcpStream) -> Result<Tls, ErrorStack> {
         Ok(Tls {
             io: SocketTls::new(ssl, socket)?,
         })
     }
 
-    pub fn ssl(&self) -> &SslRef {
+    pub(super) fn ssl(&self) -> &SslRef {
         self.io.ssl()
     }
 
     /// What the socket BIO saw.
-    pub fn tap(&self) -> &TapState {
+    pub(super) fn tap(&self) -> &TapState {
         self.io.tap()
     }
 
-    pub fn socket(&self) -> &TcpStream {
+    pub(super) fn socket(&self) -> &TcpStream {
         self.io.socket()
     }
 
-    pub fn socket_mut(&mut self) -> &mut TcpStream {
+    pub(super) fn socket_mut(&mut self) -> &mut TcpStream {
         self.io.socket_mut()
     }
 
-    pub fn do_handshake(&mut self) -> Result<(), CallError> {
+    pub(super) fn do_handshake(&mut self) -> Result<(), CallError> {
         match self.io.do_handshake() {
             1 => Ok(()),
             ret => Err(self.error(ret)),
         }
     }
 
-    pub fn ssl_read(&mut self, buf: &mut [u8]) -> Result<usize, CallError> {
+    pub(super) fn ssl_read(&mut self, buf: &mut [u8]) -> Result<usize, CallError> {
         match self.io.read(buf) {
             ret if ret > 0 => Ok(ret as usize),
             ret => Err(self.error(ret)),
         }
     }
 
-    pub fn ssl_write(&mut self, buf: &[u8]) -> Result<usize, CallError> {
+    pub(super) fn ssl_write(&mut self, buf: &[u8]) -> Result<usize, CallError> {
         match self.io.write(buf) {
             ret if ret > 0 => Ok(ret as usize),
             ret => Err(self.error(ret)),
         }
     }
 
-    pub fn shutdown(&mut self) -> Result<ShutdownResult, CallError> {
+    pub(super) fn shutdown(&mut self) -> Result<ShutdownResult, CallError> {
         match self.io.shutdown() {
             0 => Ok(ShutdownResult::Sent),
             1 => Ok(ShutdownResult::Received),
@@ -87,7 +87,7 @@ impl Tls {
     /// Reads whatever else the peer already sent, up to the size of the first-bytes buffer, so
     /// that a peer that is not speaking TLS can be shown by more than the 5 bytes of a record
     /// header OpenSSL read. Recorded as tlsscope's own read (outside any call).
-    pub fn read_more_first_bytes(&mut self) -> Vec<u8> {
+    pub(super) fn read_more_first_bytes(&mut self) -> Vec<u8> {
         let room = self.tap().first_room();
         if room > 0 && !self.tap().eof() {
             let mut buf = [0u8; super::tap::FIRST_BYTES];

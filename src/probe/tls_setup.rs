@@ -18,13 +18,13 @@ const PADDING_EXTENSION: u16 = 0xff5a;
 
 /// Which certificate failed verification and why, captured by the verify callback.
 #[derive(Debug, Clone, Default)]
-pub struct VerifyFailure {
+pub(super) struct VerifyFailure {
     pub depth: u32,
     pub subject: String,
     pub reason: String,
 }
 
-pub type VerifyCapture = Arc<Mutex<Option<VerifyFailure>>>;
+pub(super) type VerifyCapture = Arc<Mutex<Option<VerifyFailure>>>;
 
 fn version(v: TlsVersion) -> SslVersion {
     match v {
@@ -130,7 +130,7 @@ fn offer(ctx: &mut SslContextBuilder, spec: &ConnectSpec) -> Result<(), String> 
 /// counts come from an SSL object configured with the same versions and cipher lists as the
 /// connection's (`SSL_get1_supported_ciphers`: what the ClientHello offers), built without the
 /// CA store so it costs little.
-pub fn setup(spec: &ConnectSpec) -> Setup {
+pub(super) fn setup(spec: &ConnectSpec) -> Setup {
     let (min, max, counts) = match SslContext::builder(SslMethod::tls_client()) {
         Ok(mut ctx) => {
             // A refused list or version is reported when the connection's own context is built.
@@ -195,7 +195,10 @@ fn default_min(security_level: u32) -> &'static str {
 }
 
 /// The configured client for one connection, and where verification failures are captured.
-pub fn client(spec: &ConnectSpec, record_detail: bool) -> Result<(Ssl, VerifyCapture), String> {
+pub(super) fn client(
+    spec: &ConnectSpec,
+    record_detail: bool,
+) -> Result<(Ssl, VerifyCapture), String> {
     let ctx = context(spec)?;
     let mut ssl = Ssl::new(&ctx).map_err(|e| format!("OpenSSL: {e}"))?;
     if let Some(name) = spec.sni_name() {
@@ -289,7 +292,7 @@ fn cert_info(cert: &X509Ref) -> CertInfo {
 }
 
 /// Negotiated parameters after a (re)handshake.
-pub fn tls_info(ssl: &SslRef, spec: &ConnectSpec) -> TlsInfo {
+pub(super) fn tls_info(ssl: &SslRef, spec: &ConnectSpec) -> TlsInfo {
     let verify = if !spec.verify {
         "skipped".to_string()
     } else {

@@ -138,15 +138,15 @@ pub fn errno_name(errno: i32) -> String {
 
 /// Linux errno values, written out so this module stays free of a libc dependency.
 mod libc_consts {
-    pub const EINTR: i32 = 4;
-    pub const EPIPE: i32 = 32;
-    pub const ENETUNREACH: i32 = 101;
-    pub const ECONNABORTED: i32 = 103;
-    pub const ECONNRESET: i32 = 104;
-    pub const ENOTCONN: i32 = 107;
-    pub const ETIMEDOUT: i32 = 110;
-    pub const ECONNREFUSED: i32 = 111;
-    pub const EHOSTUNREACH: i32 = 113;
+    pub(super) const EINTR: i32 = 4;
+    pub(super) const EPIPE: i32 = 32;
+    pub(super) const ENETUNREACH: i32 = 101;
+    pub(super) const ECONNABORTED: i32 = 103;
+    pub(super) const ECONNRESET: i32 = 104;
+    pub(super) const ENOTCONN: i32 = 107;
+    pub(super) const ETIMEDOUT: i32 = 110;
+    pub(super) const ECONNREFUSED: i32 = 111;
+    pub(super) const EHOSTUNREACH: i32 = 113;
 }
 
 /// Maps an errno name back to its value (for reading JSONL).

@@ -4,7 +4,7 @@ use super::verdict::{Breakdown, Class, Evidence, Verdict};
 use serde_json::{json, Value};
 
 /// The verdict's fields (without `t`, `conn`, `kind`).
-pub fn to_json(v: &Verdict) -> Value {
+pub(super) fn to_json(v: &Verdict) -> Value {
     let b = &v.breakdown;
     json!({
         "class": v.class.name(),
@@ -26,7 +26,7 @@ pub fn to_json(v: &Verdict) -> Value {
 }
 
 /// Reads a verdict line back; unknown classes are refused with their name.
-pub fn from_json(value: &Value) -> Result<Verdict, String> {
+pub(super) fn from_json(value: &Value) -> Result<Verdict, String> {
     let text = |v: &Value, key: &str| -> Option<String> {
         v.get(key).and_then(Value::as_str).map(str::to_string)
     };

@@ -1,6 +1,6 @@
 //! Shared test helpers: runtime certificates on disk, the system's `openssl s_server` as a
 //! peer, and running the engine to the end of one connection.
-#![allow(dead_code)] // each test crate uses a different subset
+#![allow(dead_code, unreachable_pub)] // each test crate uses a different subset; pub for all of them
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;

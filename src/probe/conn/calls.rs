@@ -145,7 +145,7 @@ impl Conn {
 
     /// A sample of the buffer levels is due during a wait (so a window closing or a queue
     /// filling is visible while the stall builds, not only when it ends).
-    pub fn on_sample_due(&mut self, now: Nanos) {
+    pub(crate) fn on_sample_due(&mut self, now: Nanos) {
         let Some((since, _)) = self.waiting else {
             self.next_sample = None;
             return;

@@ -70,7 +70,7 @@ enum Next {
 }
 
 /// What the driver did with its turn.
-pub enum Turn {
+pub(super) enum Turn {
     /// Waiting for readiness or a deadline.
     Parked,
     /// Used up its turn while still making progress: drive again soon.
@@ -78,7 +78,7 @@ pub enum Turn {
     Closed,
 }
 
-pub struct Conn {
+pub(super) struct Conn {
     pub id: ConnId,
     spec: ConnectSpec,
     detail: bool,
@@ -130,7 +130,7 @@ enum ReadPhase {
 }
 
 impl Conn {
-    pub fn new(id: ConnId, spec: ConnectSpec, detail: bool) -> Conn {
+    pub(super) fn new(id: ConnId, spec: ConnectSpec, detail: bool) -> Conn {
         let now = record::now();
         let deadline = spec.timeout.map(|t| now + t.as_nanos() as Nanos);
         let workload = &spec.workload;
@@ -202,12 +202,12 @@ impl Conn {
         }
     }
 
-    pub fn is_closed(&self) -> bool {
+    pub(super) fn is_closed(&self) -> bool {
         self.step == Step::Closed
     }
 
     /// The earliest deadline, for the poll timeout.
-    pub fn next_deadline(&self) -> Option<Nanos> {
+    pub(super) fn next_deadline(&self) -> Option<Nanos> {
         match (self.deadline, self.phase_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -215,7 +215,7 @@ impl Conn {
     }
 
     /// When the engine must call `on_sample_due` (a buffer-level sample during a wait).
-    pub fn next_sample(&self) -> Option<Nanos> {
+    pub(super) fn next_sample(&self) -> Option<Nanos> {
         self.next_sample
     }
 
@@ -226,7 +226,11 @@ impl Conn {
     // ----- events from the engine -----
 
     /// The resolver thread's answer.
-    pub fn on_resolved(&mut self, result: Result<Vec<SocketAddr>, String>, reg: &Registry) -> Turn {
+    pub(super) fn on_resolved(
+        &mut self,
+        result: Result<Vec<SocketAddr>, String>,
+        reg: &Registry,
+    ) -> Turn {
         if self.step != Step::Resolving {
             return Turn::Parked;
         }
@@ -246,7 +250,7 @@ impl Conn {
     }
 
     /// Readiness reported by poll for this connection's socket.
-    pub fn on_ready(
+    pub(super) fn on_ready(
         &mut self,
         readable: bool,
         writable: bool,
@@ -269,7 +273,7 @@ impl Conn {
     }
 
     /// Called when `now` passed one of the deadlines.
-    pub fn on_deadline(&mut self, now: Nanos, reg: &Registry) -> Turn {
+    pub(super) fn on_deadline(&mut self, now: Nanos, reg: &Registry) -> Turn {
         // Said before the wait ends, so the reason can tell what it was waiting for.
         let doing = self.doing();
         let failed = self.deadline.is_some_and(|d| now >= d);
@@ -340,7 +344,7 @@ impl Conn {
     }
 
     /// A command from the user for this connection.
-    pub fn on_action(&mut self, action: Action, reg: &Registry) -> Turn {
+    pub(super) fn on_action(&mut self, action: Action, reg: &Registry) -> Turn {
         if self.is_closed() {
             return Turn::Closed;
         }
@@ -356,7 +360,7 @@ impl Conn {
         Turn::Parked
     }
 
-    pub fn on_stop(&mut self, reg: &Registry) -> Turn {
+    pub(super) fn on_stop(&mut self, reg: &Registry) -> Turn {
         if let Some((since, interest)) = self.waiting {
             self.end_wait(since, interest, Woke::Command);
         }
@@ -366,7 +370,7 @@ impl Conn {
     // ----- driving -----
 
     /// Makes as much progress as possible, then parks on a wait, yields, or closes.
-    pub fn drive(&mut self, reg: &Registry) -> Turn {
+    pub(super) fn drive(&mut self, reg: &Registry) -> Turn {
         for _ in 0..CALLS_PER_TURN {
             let next = match self.step {
                 Step::Resolving => return Turn::Parked,
