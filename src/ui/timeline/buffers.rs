@@ -10,7 +10,9 @@ use crate::trace::{format, Nanos};
 use crate::ui::model::nanos;
 use crate::ui::style;
 use egui::Color32;
-use egui_plot::{uniform_grid_spacer, HLine, HoverPosition, Line, LineStyle, PlotBounds};
+use egui_plot::{
+    uniform_grid_spacer, AxisHints, HLine, HoverPosition, Line, LineStyle, PlotBounds,
+};
 
 /// The most SSL_pending can hold: the plaintext of one TLS record (2^14 bytes).
 const RECORD: u32 = 16 * 1024;
@@ -215,7 +217,11 @@ pub(super) fn show(
     let tcp_below = !c.snd_wnd.t.is_empty();
     let plot = linked_plot("buffers", link, height, vis)
         .show_axes([!tcp_below, true])
-        .y_axis_formatter(|mark, _| percent(mark.value))
+        .custom_y_axes(vec![AxisHints::new_y()
+            // As wide as the other plots' axes, so the time axes line up.
+            .min_thickness(90.0)
+            .label_spacing(14.0..=20.0)
+            .formatter(|mark, _| percent(mark.value))])
         // Quarters of a buffer: the grid reads as "a quarter / half / three quarters full".
         .y_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 1.0]))
         .label_formatter(move |pos| match pos {

@@ -110,6 +110,9 @@ fn axis<'a>(width: f32, colour: egui::Color32, fmt: impl Fn(f64) -> String + 'a)
         .min_thickness(width)
         .tick_label_color(colour)
         .tick_label_font(FontId::proportional(10.5))
+        // Small labels can sit closer than the default 20 points: a short plot still shows
+        // its quarters.
+        .label_spacing(12.0..=16.0)
         .formatter(move |mark, _| fmt(mark.value))
 }
 
