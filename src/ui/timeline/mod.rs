@@ -42,13 +42,7 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     } else {
         let end_t = c.end_at(model.now);
         let tcp = TcpView::query(c, vis.t0, vis.t1, vis.buckets);
-        // The TCP plot, when there is one, gets a fixed strip under the buffers.
-        let tcp_height = (ui.available_height() * 0.42).clamp(70.0, 120.0);
-        let buf_height = if tcp.is_some() {
-            (ui.available_height() - tcp_height - 6.0).max(80.0)
-        } else {
-            ui.available_height()
-        };
+        let (buf_height, tcp_height) = buffers::plot_heights(ui.available_height(), tcp.is_some());
         ranges.push(buffers::show(ui, c, &vis, end_t, link, buf_height));
         if let Some(data) = tcp {
             ranges.push(tcp::show(ui, data, &vis, end_t, link, tcp_height));
