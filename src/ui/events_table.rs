@@ -1,7 +1,9 @@
 //! The table of all events of the current connection: virtualised (only visible rows are laid
 //! out) and filtered by kind, operation and result. The filtered row list grows incrementally.
+//! It shares the timeline's selection: a picked row selects its call and frames it there, and a
+//! call selected elsewhere scrolls its row into view.
 
-use super::model::Model;
+use super::model::{Model, Selection};
 use crate::trace::store::EventFilter;
 use crate::trace::{format, text, ConnId, EventKind, Op, SslError};
 
@@ -28,6 +30,10 @@ pub struct EventsTable {
     /// For which connection and filter `rows` was built, and how far it has scanned.
     built_for: Option<(ConnId, EventFilter)>,
     scanned: usize,
+    /// The selection the table last showed; a different one is scrolled to.
+    seen: Option<Selection>,
+    /// The row the table last scrolled to (for tests: scrolling itself is not observable).
+    pub scrolled_to: Option<usize>,
 }
 
 impl EventsTable {
@@ -50,6 +56,27 @@ impl EventsTable {
         }
         self.scanned = c.events.len();
         self.rows.len()
+    }
+
+    /// The row of the selected call's event, or the row nearest after it when the filter hides
+    /// it (binary search: the rows are sorted event indices).
+    pub fn row_of(&self, model: &Model, sel: Selection) -> Option<usize> {
+        let c = model.store.conn(sel.conn)?;
+        let event = *c.call_event.get(sel.call)?;
+        if self.built_for.as_ref().map(|(id, _)| *id) != Some(sel.conn) || self.rows.is_empty() {
+            return None;
+        }
+        let r = self.rows.partition_point(|&row| row < event);
+        Some(r.min(self.rows.len() - 1))
+    }
+
+    /// The call a row stands for: its own call, the call it happened inside, or (a wait, a
+    /// buffer sample) the call before it.
+    fn call_of_row(c: &crate::trace::store::ConnTrace, e: &crate::trace::Event) -> Option<usize> {
+        match e.call_id() {
+            Some(id) => c.call_index(id),
+            None => c.calls.start.partition_point(|&s| s <= e.t).checked_sub(1),
+        }
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, model: &mut Model) {
@@ -89,10 +116,20 @@ impl EventsTable {
         let conn = c.id;
         let mut clicked = None;
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
-        egui::ScrollArea::vertical()
+        let mut area = egui::ScrollArea::vertical()
             .id_salt("events-table")
-            .auto_shrink([false, false])
-            .show_rows(ui, row_height, n, |ui, range| {
+            .auto_shrink([false, false]);
+        // A call selected elsewhere (timeline, banner): bring its row into view, a third down.
+        if model.selection != self.seen {
+            self.seen = model.selection;
+            if let Some(r) = model.selection.and_then(|s| self.row_of(model, s)) {
+                let pitch = row_height + ui.spacing().item_spacing.y;
+                let offset = r as f32 * pitch - ui.available_height() / 3.0;
+                area = area.vertical_scroll_offset(offset.max(0.0));
+                self.scrolled_to = Some(r);
+            }
+        }
+        area.show_rows(ui, row_height, n, |ui, range| {
                 for &row in &self.rows[range] {
                     let Some(e) = c.events.get(row as usize) else {
                         continue;
@@ -101,14 +138,17 @@ impl EventsTable {
                     let selected = matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&call.id));
                     let r = ui.selectable_label(selected, egui::RichText::new(line).monospace());
                     if r.clicked() {
-                        if let Some(id) = e.call_id() {
-                            clicked = c.call_index(id);
-                        }
+                        clicked = Self::call_of_row(c, e);
                     }
                 }
             });
         if let Some(i) = clicked {
-            model.select_call(conn, i);
+            // The same selection as the timeline's: select the call and frame it there. The
+            // row is on screen already, so the table does not scroll to it.
+            if let Some(&id) = c.call_id.get(i) {
+                model.jump_to(conn, id);
+            }
+            self.seen = model.selection;
         }
     }
 }
