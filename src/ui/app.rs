@@ -4,6 +4,7 @@
 use super::compare::Compare;
 use super::connect_bar::ConnectBar;
 use super::events_table::EventsTable;
+use super::files::{load_trace, save_png, OPENED_CONN_BASE};
 use super::model::{Model, Request};
 use super::status_line::Rate;
 use super::{connections, details, status_line, summary, timeline, GuiArgs};
@@ -14,24 +15,6 @@ use crate::trace::Event;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Connection ids of opened traces start here, so they never collide with live connections.
-const OPENED_CONN_BASE: crate::trace::ConnId = 1_000_000;
-
-/// Reads a saved JSONL trace; a one-line reason naming the file (and line) when it cannot.
-fn load_trace(path: &std::path::Path) -> Result<Vec<Event>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut events = crate::trace::jsonl_read::from_text(&text)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if events.is_empty() {
-        return Err(format!("{}: the trace is empty", path.display()));
-    }
-    for e in &mut events {
-        e.conn = e.conn.saturating_add(OPENED_CONN_BASE);
-    }
-    Ok(events)
-}
 
 /// Most events taken from the engine per frame, and most time spent on it, so a burst never
 /// freezes the window; the rest waits for the next frame.
@@ -419,20 +402,6 @@ impl eframe::App for App {
             ui.ctx().request_repaint();
         }
     }
-}
-
-fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), String> {
-    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-    let file = std::fs::File::create(path).map_err(|e| fail(&e))?;
-    let [w, h] = image.size;
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w as u32, h as u32);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| fail(&e))?;
-    writer
-        .write_image_data(image.as_raw())
-        .map_err(|e| fail(&e))?;
-    writer.finish().map_err(|e| fail(&e))
 }
 
 /// Opens the window. Returns an error when no window could be opened or the screenshot failed.

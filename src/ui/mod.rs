@@ -7,6 +7,7 @@ pub mod connect_bar;
 pub mod connections;
 pub mod details;
 pub mod events_table;
+mod files;
 pub mod model;
 pub mod status_line;
 pub(crate) mod style;
