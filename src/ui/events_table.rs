@@ -115,7 +115,11 @@ impl EventsTable {
         };
         let conn = c.id;
         let mut clicked = None;
-        let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
+        // A row is a selectable label: its text, its padding, at least the interact height
+        // (the virtualised area must know the real height to place and scroll rows).
+        let text_height = ui.text_style_height(&egui::TextStyle::Monospace);
+        let row_height = (text_height + 2.0 * ui.spacing().button_padding.y)
+            .max(ui.spacing().interact_size.y);
         let mut area = egui::ScrollArea::vertical()
             .id_salt("events-table")
             .auto_shrink([false, false]);
@@ -124,8 +128,11 @@ impl EventsTable {
             self.seen = model.selection;
             if let Some(r) = model.selection.and_then(|s| self.row_of(model, s)) {
                 let pitch = row_height + ui.spacing().item_spacing.y;
-                let offset = r as f32 * pitch - ui.available_height() / 3.0;
-                area = area.vertical_scroll_offset(offset.max(0.0));
+                let shown = ui.available_height();
+                // Past the last row the area would spring back (and keep repainting).
+                let most = (n as f32 * pitch - shown - pitch).max(0.0);
+                let offset = (r as f32 * pitch - shown / 3.0).clamp(0.0, most);
+                area = area.vertical_scroll_offset(offset);
                 self.scrolled_to = Some(r);
             }
         }
