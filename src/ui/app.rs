@@ -322,20 +322,20 @@ impl App {
         egui::Panel::bottom("status-line")
             .show(ui, |ui| status_line::ui(ui, &self.model, &self.rate));
         egui::Panel::left("connections")
-            .default_size((width * 0.2).clamp(220.0, 320.0))
+            .default_size((width * 0.22).clamp(240.0, 330.0))
             .size_range(170.0..=(width * 0.45).max(180.0))
             .resizable(true)
             .show(ui, |ui| {
                 connections::ui(ui, &mut self.model, &mut self.compare.conns)
             });
         egui::Panel::bottom("table")
-            .default_size((height * 0.34).clamp(150.0, 400.0))
+            .default_size((height * 0.32).clamp(150.0, 400.0))
             .size_range(100.0..=(height * 0.7).max(110.0))
             .resizable(true)
             .show(ui, |ui| {
                 let inner = ui.available_width();
                 egui::Panel::right("details")
-                    .default_size((inner * 0.42).clamp(260.0, 620.0))
+                    .default_size((inner * 0.38).clamp(260.0, 620.0))
                     .size_range(200.0..=(inner * 0.75).max(210.0))
                     .resizable(true)
                     .show(ui, |ui| details::ui(ui, &self.model));

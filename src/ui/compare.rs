@@ -51,7 +51,6 @@ impl Compare {
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, model: &mut Model) {
-        self.conns.retain(|&id| model.store.conn(id).is_some());
         let view = self.view.unwrap_or_else(|| self.fit(model));
         ui.horizontal(|ui| {
             ui.heading(format!("Compare {} connections", self.conns.len()));
@@ -77,6 +76,7 @@ impl Compare {
         if !self.active() {
             return;
         }
+        key(ui);
         let link = egui::Id::unique("compare-x");
         let strips = self.conns.len() as f32;
         // Title and axis take about 40 points per strip; the rest is the plot.
@@ -228,4 +228,21 @@ fn chart(bars: Vec<Bar>, colour: Color32, width: f64) -> BarChart {
         .width(width)
         .horizontal()
         .allow_hover(false)
+}
+
+/// The colours of the strips, in one line.
+fn key(ui: &mut egui::Ui) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("calls:").color(style::MUTED));
+        for class in CallClass::ALL {
+            ui.label(RichText::new(class.name()).color(style::call(class)));
+        }
+        ui.label(RichText::new("waits:").color(style::MUTED));
+        for (class, name) in [
+            (WaitClass::Readable, "readable"),
+            (WaitClass::Writable, "writable"),
+        ] {
+            ui.label(RichText::new(name).color(style::wait(class)));
+        }
+    });
 }

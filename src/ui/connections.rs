@@ -173,8 +173,6 @@ fn card(
             if tick.changed() {
                 toggle(compare, c.id, picked);
             }
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 12.0), egui::Sense::hover());
-            ui.painter().circle_filled(rect.center(), 4.5, colour);
             // The × sits at the right end; the title takes what is left, truncated.
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if c.close.is_some() {

@@ -80,9 +80,10 @@ impl EventsTable {
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, model: &mut Model) {
-        ui.horizontal(|ui| {
-            ui.label("Filter:");
+        // Wrapped: at 1024 px the menus and the count may need two lines.
+        ui.horizontal_wrapped(|ui| {
             egui::ComboBox::from_label("kind")
+                .width(100.0)
                 .selected_text(self.filter.kind.unwrap_or("any kind"))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.filter.kind, None, "any kind");
@@ -91,6 +92,7 @@ impl EventsTable {
                     }
                 });
             egui::ComboBox::from_label("operation")
+                .width(100.0)
                 .selected_text(self.filter.op.map_or("any operation", Op::name))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.filter.op, None, "any operation");
@@ -99,6 +101,7 @@ impl EventsTable {
                     }
                 });
             egui::ComboBox::from_label("result")
+                .width(100.0)
                 .selected_text(self.filter.result.map_or("any result", SslError::name))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.filter.result, None, "any result");
@@ -107,9 +110,11 @@ impl EventsTable {
                         ui.selectable_value(&mut self.filter.result, Some(e), e.name());
                     }
                 });
+            // Counted after this frame's filter change.
+            let n = self.refresh(model);
+            ui.label(format!("{n} rows"));
         });
-        let n = self.refresh(model);
-        ui.label(format!("{n} rows"));
+        let n = self.rows.len();
         let Some(c) = model.current() else {
             return;
         };
@@ -118,9 +123,10 @@ impl EventsTable {
         // A row is a selectable label: its text, its padding, at least the interact height
         // (the virtualised area must know the real height to place and scroll rows).
         let text_height = ui.text_style_height(&egui::TextStyle::Monospace);
-        let row_height = (text_height + 2.0 * ui.spacing().button_padding.y)
-            .max(ui.spacing().interact_size.y);
-        let mut area = egui::ScrollArea::vertical()
+        let row_height =
+            (text_height + 2.0 * ui.spacing().button_padding.y).max(ui.spacing().interact_size.y);
+        // Both ways: a row is one line (a wrapped row would break the virtualised layout).
+        let mut area = egui::ScrollArea::both()
             .id_salt("events-table")
             .auto_shrink([false, false]);
         // A call selected elsewhere (timeline, banner): bring its row into view, a third down.
@@ -137,6 +143,7 @@ impl EventsTable {
             }
         }
         area.show_rows(ui, row_height, n, |ui, range| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
                 for &row in &self.rows[range] {
                     let Some(e) = c.events.get(row as usize) else {
                         continue;
