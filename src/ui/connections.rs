@@ -201,7 +201,9 @@ fn card(
             });
         });
         let took = c.end_at(model.now).saturating_sub(c.first_t.min(c.last_t));
-        ui.horizontal(|ui| {
+        // Wrapped: "SSL_write waiting on write for 2.95 s" is long, and a row that does not
+        // wrap would widen the whole panel for good.
+        ui.horizontal_wrapped(|ui| {
             let mut status = RichText::new(text).color(colour);
             if stalled {
                 status = status.strong();

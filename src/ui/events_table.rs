@@ -112,7 +112,7 @@ impl EventsTable {
                 });
             // Counted after this frame's filter change.
             let n = self.refresh(model);
-            ui.label(format!("{n} rows"));
+            ui.add(egui::Label::new(format!("{n} rows")).wrap_mode(egui::TextWrapMode::Extend));
         });
         let n = self.rows.len();
         let Some(c) = model.current() else {
