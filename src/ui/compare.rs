@@ -80,7 +80,7 @@ impl Compare {
         let link = egui::Id::unique("compare-x");
         let strips = self.conns.len() as f32;
         // Title and axis take about 40 points per strip; the rest is the plot.
-        let height = ((ui.available_height() - 8.0) / strips - 40.0).clamp(60.0, 160.0);
+        let height = ((ui.available_height() - 8.0) / strips - 40.0).clamp(60.0, 240.0);
         let mut moved = None;
         let mut picked = None;
         egui::ScrollArea::vertical()

@@ -34,6 +34,9 @@ pub struct EventsTable {
     seen: Option<Selection>,
     /// The row the table last scrolled to (for tests: scrolling itself is not observable).
     pub scrolled_to: Option<usize>,
+    /// Frames left to keep scrolling to `scrolled_to` until it is drawn: the area clamps an
+    /// offset to the previous frame's height, short while events of the call still arrive.
+    scroll_frames: u8,
 }
 
 impl EventsTable {
@@ -132,18 +135,23 @@ impl EventsTable {
         // A call selected elsewhere (timeline, banner): bring its row into view, a third down.
         if model.selection != self.seen {
             self.seen = model.selection;
-            if let Some(r) = model.selection.and_then(|s| self.row_of(model, s)) {
-                let pitch = row_height + ui.spacing().item_spacing.y;
-                let shown = ui.available_height();
-                // Past the last row the area would spring back (and keep repainting).
-                let most = (n as f32 * pitch - shown - pitch).max(0.0);
-                let offset = (r as f32 * pitch - shown / 3.0).clamp(0.0, most);
-                area = area.vertical_scroll_offset(offset);
-                self.scrolled_to = Some(r);
-            }
+            self.scrolled_to = model.selection.and_then(|s| self.row_of(model, s));
+            self.scroll_frames = 10;
         }
+        let target = self.scrolled_to.filter(|_| self.scroll_frames > 0);
+        if let Some(r) = target {
+            self.scroll_frames -= 1;
+            let pitch = row_height + ui.spacing().item_spacing.y;
+            let shown = ui.available_height();
+            // Past the last row the area would spring back (and keep repainting).
+            let most = (n as f32 * pitch - shown - pitch).max(0.0);
+            let offset = (r as f32 * pitch - shown / 3.0).clamp(0.0, most);
+            area = area.vertical_scroll_offset(offset);
+        }
+        let mut drawn = 0..0;
         area.show_rows(ui, row_height, n, |ui, range| {
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+            drawn = range.clone();
                 for &row in &self.rows[range] {
                     let Some(e) = c.events.get(row as usize) else {
                         continue;
@@ -156,6 +164,13 @@ impl EventsTable {
                     }
                 }
             });
+        if let Some(r) = target {
+            if drawn.contains(&r) {
+                self.scroll_frames = 0;
+            } else {
+                ui.ctx().request_repaint();
+            }
+        }
         if let Some(i) = clicked {
             // The same selection as the timeline's: select the call and frame it there. The
             // row is on screen already, so the table does not scroll to it.
