@@ -1,52 +1,20 @@
 //! The eframe app: owns the engine, carries out the user's requests, drains event batches with
 //! a per-frame budget, lays out the views, and (with `--screenshot`) saves a PNG and exits.
 
+use super::compare::Compare;
 use super::connect_bar::ConnectBar;
 use super::events_table::EventsTable;
+use super::files::{load_trace, save_png, OPENED_CONN_BASE};
 use super::model::{Model, Request};
 use super::status_line::Rate;
-use super::{connections, details, status_line, summary, timeline};
+use super::{connections, details, status_line, summary, timeline, GuiArgs};
 use crate::lab::LabServer;
-use crate::options::{Background, ConnectOptions};
+use crate::options::Background;
 use crate::probe::{Engine, EngineOptions};
 use crate::trace::Event;
-use clap::Args;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Arguments of `tlsscope [TARGET] [options]`: open the window and trace TARGET.
-#[derive(Args, Debug, Clone, Default)]
-pub struct GuiArgs {
-    /// HOST:PORT, or lab:SCENARIO for a built-in misbehaving peer [default: lab:ok].
-    pub target: Option<String>,
-    #[command(flatten)]
-    pub options: ConnectOptions,
-    /// Wait until the connection ended or the trace settled, save a PNG of the window, exit.
-    #[arg(long, value_name = "FILE.png")]
-    pub screenshot: Option<PathBuf>,
-    /// Open a trace saved with `tlsscope trace --format jsonl --out FILE` instead of connecting.
-    #[arg(long, value_name = "FILE.jsonl", conflicts_with = "target")]
-    pub open: Option<PathBuf>,
-}
-
-/// Connection ids of opened traces start here, so they never collide with live connections.
-const OPENED_CONN_BASE: crate::trace::ConnId = 1_000_000;
-
-/// Reads a saved JSONL trace; a one-line reason naming the file (and line) when it cannot.
-fn load_trace(path: &std::path::Path) -> Result<Vec<Event>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut events = crate::trace::jsonl_read::from_text(&text)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if events.is_empty() {
-        return Err(format!("{}: the trace is empty", path.display()));
-    }
-    for e in &mut events {
-        e.conn = e.conn.saturating_add(OPENED_CONN_BASE);
-    }
-    Ok(events)
-}
 
 /// Most events taken from the engine per frame, and most time spent on it, so a burst never
 /// freezes the window; the rest waits for the next frame.
@@ -82,6 +50,17 @@ pub struct App {
     pub table: EventsTable,
     pub tab: Tab,
     pub rate: Rate,
+    /// The connections picked for the compare view (shown instead of the timeline when two or
+    /// more are picked).
+    pub compare: Compare,
+    /// The window title last sent to the viewport.
+    pub title: Option<String>,
+    /// The file name of a trace opened with `--open` (the title names it).
+    opened: Option<String>,
+    /// Connections still to add to the compare view as they start (`--compare OTHER`).
+    compare_pending: usize,
+    /// Without `--window`: shrink the window to the screen on the first frame.
+    fit_screen: bool,
     engine: Option<Engine>,
     /// Lab servers started for `lab:NAME` targets; kept running while the app lives.
     labs: Vec<LabServer>,
@@ -99,6 +78,11 @@ impl App {
             table: EventsTable::default(),
             tab: Tab::Events,
             rate: Rate::default(),
+            compare: Compare::default(),
+            title: None,
+            opened: None,
+            compare_pending: 0,
+            fit_screen: false,
             engine: None,
             labs: Vec::new(),
             preparing: Background::default(),
@@ -130,6 +114,7 @@ impl App {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            app.opened = Some(name.clone());
             for e in &opened {
                 app.model
                     .labels
@@ -137,11 +122,23 @@ impl App {
                     .or_insert_with(|| format!("{name} #{}", e.conn - OPENED_CONN_BASE));
             }
             app.feed(&opened);
+            if args.compare.is_some() {
+                app.compare.conns = app.model.store.conns.iter().map(|c| c.id).collect();
+            }
         } else {
             let target = args.target.clone().unwrap_or_else(|| "lab:ok".into());
             app.connect.set_from(&target, &args.options);
             app.connect.connect(&mut app.model);
+            if let Some(other) = &args.compare {
+                // The second run with the same options; the bar keeps the first target.
+                let other = if other.is_empty() { &target } else { other };
+                app.connect.set_from(other, &args.options);
+                app.connect.connect(&mut app.model);
+                app.connect.set_from(&target, &args.options);
+                app.compare_pending = 2;
+            }
         }
+        app.fit_screen = args.window.is_none();
         app.screenshot = args.screenshot.map(|path| Screenshot {
             path,
             started: Instant::now(),
@@ -184,6 +181,10 @@ impl App {
                     let id = engine.connect(prepared.spec);
                     self.labs.extend(prepared.lab);
                     self.model.labels.insert(id, target);
+                    if self.compare_pending > 0 {
+                        self.compare_pending -= 1;
+                        self.compare.conns.push(id);
+                    }
                     self.model.selected_conn = Some(id);
                     self.model.selection = None;
                     self.model.follow = true;
@@ -287,31 +288,97 @@ impl App {
         self.model.select_cause();
         self.rate.update(self.model.store.total_events);
 
+        self.update_title(ui.ctx());
+        self.layout(ui);
+    }
+
+    /// The window title: the opened file, else the shown connection's target.
+    pub fn window_title(&self) -> String {
+        if let Some(file) = &self.opened {
+            return format!("tlsscope — {file}");
+        }
+        match self.model.current() {
+            Some(c) => format!("tlsscope — {}", self.model.label(c.id)),
+            None => "tlsscope".into(),
+        }
+    }
+
+    /// Sends the title to the window when it changed (not every frame).
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = self.window_title();
+        if self.title.as_ref() != Some(&title) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = Some(title);
+        }
+    }
+
+    /// The panels, sized from the window so that they hold from 1024×640 to 1920×1080: the
+    /// timeline takes the full width between the connections and the window's edge; the events
+    /// table and the details of the selected call share the bottom, side by side. Every split
+    /// can be dragged.
+    fn layout(&mut self, ui: &mut egui::Ui) {
+        let (width, height) = (ui.available_width(), ui.available_height());
         egui::Panel::top("connect-bar").show(ui, |ui| self.connect.ui(ui, &mut self.model));
         egui::Panel::bottom("status-line")
             .show(ui, |ui| status_line::ui(ui, &self.model, &self.rate));
         egui::Panel::left("connections")
-            .default_size(250.0)
-            .resizable(true)
-            .show(ui, |ui| connections::ui(ui, &mut self.model));
-        egui::Panel::right("details")
-            .default_size(360.0)
-            .resizable(true)
-            .show(ui, |ui| details::ui(ui, &self.model));
-        egui::Panel::bottom("table")
-            .default_size(220.0)
+            .default_size((width * 0.22).clamp(240.0, 330.0))
+            .size_range(170.0..=(width * 0.45).max(180.0))
             .resizable(true)
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.selectable_value(&mut self.tab, Tab::Events, "Events");
-                    ui.selectable_value(&mut self.tab, Tab::Summary, "Summary");
-                });
-                match self.tab {
-                    Tab::Events => self.table.ui(ui, &mut self.model),
-                    Tab::Summary => summary::ui(ui, &self.model),
-                }
+                connections::ui(ui, &mut self.model, &mut self.compare.conns)
             });
-        egui::CentralPanel::default().show(ui, |ui| timeline::ui(ui, &mut self.model));
+        egui::Panel::bottom("table")
+            .default_size((height * 0.32).clamp(150.0, 400.0))
+            .size_range(100.0..=(height * 0.7).max(110.0))
+            .resizable(true)
+            .show(ui, |ui| {
+                let inner = ui.available_width();
+                egui::Panel::right("details")
+                    .default_size((inner * 0.38).clamp(260.0, 620.0))
+                    .size_range(200.0..=(inner * 0.75).max(210.0))
+                    .resizable(true)
+                    .show(ui, |ui| details::ui(ui, &self.model));
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(&mut self.tab, Tab::Events, "Events");
+                        ui.selectable_value(&mut self.tab, Tab::Summary, "Summary");
+                    });
+                    match self.tab {
+                        Tab::Events => self.table.ui(ui, &mut self.model),
+                        Tab::Summary => summary::ui(ui, &self.model),
+                    }
+                });
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if self.compare.active() {
+                self.compare.ui(ui, &mut self.model);
+            } else {
+                timeline::ui(ui, &mut self.model);
+            }
+        });
+    }
+}
+
+impl App {
+    /// Without `--window`, a window larger than the screen is shrunk to it once the screen's
+    /// size is known (a window manager maximises it first, see [`run`]).
+    fn fit_to_screen(&mut self, ctx: &egui::Context) {
+        if !self.fit_screen {
+            return;
+        }
+        let (monitor, inner) = ctx.input(|i| {
+            let v = i.viewport();
+            (v.monitor_size, v.inner_rect)
+        });
+        let (Some(m), Some(inner)) = (monitor, inner) else {
+            return;
+        };
+        self.fit_screen = false;
+        if inner.width() > m.x || inner.height() > m.y {
+            let size = egui::vec2(inner.width().min(m.x), inner.height().min(m.y));
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+        }
     }
 }
 
@@ -324,6 +391,7 @@ impl eframe::App for App {
             // Live connections: keep the "waiting for …" clocks moving, gently.
             ctx.request_repaint_after(Duration::from_millis(250));
         }
+        self.fit_to_screen(ctx);
         self.screenshot_step(ctx);
     }
 
@@ -336,20 +404,6 @@ impl eframe::App for App {
     }
 }
 
-fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), String> {
-    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-    let file = std::fs::File::create(path).map_err(|e| fail(&e))?;
-    let [w, h] = image.size;
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w as u32, h as u32);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| fail(&e))?;
-    writer
-        .write_image_data(image.as_raw())
-        .map_err(|e| fail(&e))?;
-    writer.finish().map_err(|e| fail(&e))
-}
-
 /// Opens the window. Returns an error when no window could be opened or the screenshot failed.
 pub fn run(args: GuiArgs) -> Result<(), String> {
     let result: ShotResult = Arc::new(Mutex::new(None));
@@ -358,10 +412,16 @@ pub fn run(args: GuiArgs) -> Result<(), String> {
         Some(path) => load_trace(path)?,
         None => Vec::new(),
     };
+    let viewport = egui::ViewportBuilder::default().with_title("tlsscope");
+    let viewport = match args.window {
+        Some(size) => viewport.with_inner_size(size),
+        // Fit the screen: maximised, 1280×800 when it is restored.
+        None => viewport
+            .with_inner_size([1280.0, 800.0])
+            .with_maximized(true),
+    };
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("tlsscope")
-            .with_inner_size([1280.0, 800.0]),
+        viewport,
         ..Default::default()
     };
     let slot = result.clone();

@@ -10,6 +10,14 @@ use egui::RichText;
 
 pub fn ui(ui: &mut egui::Ui, model: &Model) {
     ui.heading("Details");
+    // One scroll for the whole panel: it shares the window's bottom with the events table.
+    egui::ScrollArea::vertical()
+        .id_salt("details")
+        .auto_shrink([false, false])
+        .show(ui, |ui| contents(ui, model));
+}
+
+fn contents(ui: &mut egui::Ui, model: &Model) {
     let Some(sel) = model.selection else {
         ui.label("Click a call in the timeline or the table to see what happened inside it.");
         return;
@@ -86,13 +94,9 @@ fn buffers(ui: &mut egui::Ui, c: &ConnTrace, end: Nanos) {
 fn inside(ui: &mut egui::Ui, start: Nanos, nested: &[&Event]) {
     let title = format!("Inside the call ({} events)", nested.len());
     ui.label(RichText::new(title).strong());
-    egui::ScrollArea::vertical()
-        .id_salt("details-nested")
-        .show(ui, |ui| {
-            for e in nested {
-                let since = format::duration(e.t.saturating_sub(start));
-                let line = format!("+{since:>9}  {}", text::describe(e));
-                ui.label(RichText::new(line).monospace());
-            }
-        });
+    for e in nested {
+        let since = format::duration(e.t.saturating_sub(start));
+        let line = format!("+{since:>9}  {}", text::describe(e));
+        ui.label(RichText::new(line).monospace());
+    }
 }

@@ -1,7 +1,9 @@
 //! The table of all events of the current connection: virtualised (only visible rows are laid
 //! out) and filtered by kind, operation and result. The filtered row list grows incrementally.
+//! It shares the timeline's selection: a picked row selects its call and frames it there, and a
+//! call selected elsewhere scrolls its row into view.
 
-use super::model::Model;
+use super::model::{Model, Selection};
 use crate::trace::store::EventFilter;
 use crate::trace::{format, text, ConnId, EventKind, Op, SslError};
 
@@ -28,6 +30,13 @@ pub struct EventsTable {
     /// For which connection and filter `rows` was built, and how far it has scanned.
     built_for: Option<(ConnId, EventFilter)>,
     scanned: usize,
+    /// The selection the table last showed; a different one is scrolled to.
+    seen: Option<Selection>,
+    /// The row the table last scrolled to (for tests: scrolling itself is not observable).
+    pub scrolled_to: Option<usize>,
+    /// Frames left to keep scrolling to `scrolled_to` until it is drawn: the area clamps an
+    /// offset to the previous frame's height, short while events of the call still arrive.
+    scroll_frames: u8,
 }
 
 impl EventsTable {
@@ -52,10 +61,32 @@ impl EventsTable {
         self.rows.len()
     }
 
+    /// The row of the selected call's event, or the row nearest after it when the filter hides
+    /// it (binary search: the rows are sorted event indices).
+    pub fn row_of(&self, model: &Model, sel: Selection) -> Option<usize> {
+        let c = model.store.conn(sel.conn)?;
+        let event = *c.call_event.get(sel.call)?;
+        if self.built_for.as_ref().map(|(id, _)| *id) != Some(sel.conn) || self.rows.is_empty() {
+            return None;
+        }
+        let r = self.rows.partition_point(|&row| row < event);
+        Some(r.min(self.rows.len() - 1))
+    }
+
+    /// The call a row stands for: its own call, the call it happened inside, or (a wait, a
+    /// buffer sample) the call before it.
+    fn call_of_row(c: &crate::trace::store::ConnTrace, e: &crate::trace::Event) -> Option<usize> {
+        match e.call_id() {
+            Some(id) => c.call_index(id),
+            None => c.calls.start.partition_point(|&s| s <= e.t).checked_sub(1),
+        }
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, model: &mut Model) {
-        ui.horizontal(|ui| {
-            ui.label("Filter:");
+        // Wrapped: at 1024 px the menus and the count may need two lines.
+        ui.horizontal_wrapped(|ui| {
             egui::ComboBox::from_label("kind")
+                .width(100.0)
                 .selected_text(self.filter.kind.unwrap_or("any kind"))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.filter.kind, None, "any kind");
@@ -64,6 +95,7 @@ impl EventsTable {
                     }
                 });
             egui::ComboBox::from_label("operation")
+                .width(100.0)
                 .selected_text(self.filter.op.map_or("any operation", Op::name))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.filter.op, None, "any operation");
@@ -72,6 +104,7 @@ impl EventsTable {
                     }
                 });
             egui::ComboBox::from_label("result")
+                .width(100.0)
                 .selected_text(self.filter.result.map_or("any result", SslError::name))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.filter.result, None, "any result");
@@ -80,19 +113,45 @@ impl EventsTable {
                         ui.selectable_value(&mut self.filter.result, Some(e), e.name());
                     }
                 });
+            // Counted after this frame's filter change.
+            let n = self.refresh(model);
+            ui.add(egui::Label::new(format!("{n} rows")).wrap_mode(egui::TextWrapMode::Extend));
         });
-        let n = self.refresh(model);
-        ui.label(format!("{n} rows"));
+        let n = self.rows.len();
         let Some(c) = model.current() else {
             return;
         };
         let conn = c.id;
         let mut clicked = None;
-        let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
-        egui::ScrollArea::vertical()
+        // A row is a selectable label: its text, its padding, at least the interact height
+        // (the virtualised area must know the real height to place and scroll rows).
+        let text_height = ui.text_style_height(&egui::TextStyle::Monospace);
+        let row_height =
+            (text_height + 2.0 * ui.spacing().button_padding.y).max(ui.spacing().interact_size.y);
+        // Both ways: a row is one line (a wrapped row would break the virtualised layout).
+        let mut area = egui::ScrollArea::both()
             .id_salt("events-table")
-            .auto_shrink([false, false])
-            .show_rows(ui, row_height, n, |ui, range| {
+            .auto_shrink([false, false]);
+        // A call selected elsewhere (timeline, banner): bring its row into view, a third down.
+        if model.selection != self.seen {
+            self.seen = model.selection;
+            self.scrolled_to = model.selection.and_then(|s| self.row_of(model, s));
+            self.scroll_frames = 10;
+        }
+        let target = self.scrolled_to.filter(|_| self.scroll_frames > 0);
+        if let Some(r) = target {
+            self.scroll_frames -= 1;
+            let pitch = row_height + ui.spacing().item_spacing.y;
+            let shown = ui.available_height();
+            // Past the last row the area would spring back (and keep repainting).
+            let most = (n as f32 * pitch - shown - pitch).max(0.0);
+            let offset = (r as f32 * pitch - shown / 3.0).clamp(0.0, most);
+            area = area.vertical_scroll_offset(offset);
+        }
+        let mut drawn = 0..0;
+        area.show_rows(ui, row_height, n, |ui, range| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+            drawn = range.clone();
                 for &row in &self.rows[range] {
                     let Some(e) = c.events.get(row as usize) else {
                         continue;
@@ -101,14 +160,24 @@ impl EventsTable {
                     let selected = matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&call.id));
                     let r = ui.selectable_label(selected, egui::RichText::new(line).monospace());
                     if r.clicked() {
-                        if let Some(id) = e.call_id() {
-                            clicked = c.call_index(id);
-                        }
+                        clicked = Self::call_of_row(c, e);
                     }
                 }
             });
+        if let Some(r) = target {
+            if drawn.contains(&r) {
+                self.scroll_frames = 0;
+            } else {
+                ui.ctx().request_repaint();
+            }
+        }
         if let Some(i) = clicked {
-            model.select_call(conn, i);
+            // The same selection as the timeline's: select the call and frame it there. The
+            // row is on screen already, so the table does not scroll to it.
+            if let Some(&id) = c.call_id.get(i) {
+                model.jump_to(conn, id);
+            }
+            self.seen = model.selection;
         }
     }
 }

@@ -2,14 +2,73 @@
 //! Views live one per file and only draw; the state they share is [`model::Model`].
 
 pub mod app;
+pub mod compare;
 pub mod connect_bar;
 pub mod connections;
 pub mod details;
 pub mod events_table;
+mod files;
 pub mod model;
 pub mod status_line;
 pub(crate) mod style;
 pub mod summary;
 pub mod timeline;
 
-pub use app::{run, App, GuiArgs};
+pub use app::{run, App};
+
+use crate::options::ConnectOptions;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Arguments of `tlsscope [TARGET] [options]`: open the window and trace TARGET.
+#[derive(Args, Debug, Clone, Default)]
+pub struct GuiArgs {
+    /// HOST:PORT, or lab:SCENARIO for a built-in misbehaving peer [default: lab:ok].
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub options: ConnectOptions,
+    /// Wait until the connection ended or the trace settled, save a PNG of the window, exit.
+    #[arg(long, value_name = "FILE.png")]
+    pub screenshot: Option<PathBuf>,
+    /// Open a trace saved with `tlsscope trace --format jsonl --out FILE` instead of connecting.
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with = "target")]
+    pub open: Option<PathBuf>,
+    /// The window's inner size in points, e.g. 1280x800 [default: fit the screen].
+    #[arg(long, value_name = "WxH", value_parser = parse_window)]
+    pub window: Option<[f32; 2]>,
+    /// Also trace OTHER (the same target when left out), with the same options, and compare
+    /// the two runs' timelines; with --open, compare the connections in the file.
+    #[arg(long, value_name = "OTHER", num_args = 0..=1, default_missing_value = "")]
+    pub compare: Option<String>,
+}
+
+/// Parses `--window WxH` ("1280x800"; `X` and `×` work too); sizes from 200 to 16384 points.
+pub fn parse_window(s: &str) -> Result<[f32; 2], String> {
+    let bad = || format!("expected WIDTHxHEIGHT in points, e.g. 1280x800, not {s:?}");
+    let (w, h) = s.trim().split_once(['x', 'X', '×']).ok_or_else(bad)?;
+    let side = |v: &str| -> Result<f32, String> {
+        let n: u32 = v.trim().parse().map_err(|_| bad())?;
+        if (200..=16384).contains(&n) {
+            Ok(n as f32)
+        } else {
+            Err(format!("window sides must be 200 to 16384 points, not {n}"))
+        }
+    };
+    Ok([side(w)?, side(h)?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_window;
+
+    #[test]
+    fn window_sizes_parse_and_bad_ones_are_refused() {
+        assert_eq!(parse_window("1280x800"), Ok([1280.0, 800.0]));
+        assert_eq!(parse_window(" 1024X640 "), Ok([1024.0, 640.0]));
+        assert_eq!(parse_window("1920×1080"), Ok([1920.0, 1080.0]));
+        assert!(parse_window("1280").is_err());
+        assert!(parse_window("wide x tall").is_err());
+        assert!(parse_window("10x10").is_err());
+        assert!(parse_window("-5x800").is_err());
+    }
+}

@@ -1,0 +1,37 @@
+//! The files the app reads and writes: traces saved as JSONL (opened with `--open`) and the
+//! window's PNG (`--screenshot`).
+
+use crate::trace::Event;
+
+/// Connection ids of opened traces start here, so they never collide with live connections.
+pub(super) const OPENED_CONN_BASE: crate::trace::ConnId = 1_000_000;
+
+/// Reads a saved JSONL trace; a one-line reason naming the file (and line) when it cannot.
+pub(super) fn load_trace(path: &std::path::Path) -> Result<Vec<Event>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut events = crate::trace::jsonl_read::from_text(&text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if events.is_empty() {
+        return Err(format!("{}: the trace is empty", path.display()));
+    }
+    for e in &mut events {
+        e.conn = e.conn.saturating_add(OPENED_CONN_BASE);
+    }
+    Ok(events)
+}
+
+/// Writes the window's image as an RGBA PNG.
+pub(super) fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), String> {
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(|e| fail(&e))?;
+    let [w, h] = image.size;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w as u32, h as u32);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| fail(&e))?;
+    writer
+        .write_image_data(image.as_raw())
+        .map_err(|e| fail(&e))?;
+    writer.finish().map_err(|e| fail(&e))
+}
