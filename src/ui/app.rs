@@ -28,6 +28,9 @@ pub struct GuiArgs {
     /// Open a trace saved with `tlsscope trace --format jsonl --out FILE` instead of connecting.
     #[arg(long, value_name = "FILE.jsonl", conflicts_with = "target")]
     pub open: Option<PathBuf>,
+    /// Open the options window at start (for screenshots of it).
+    #[arg(long, hide = true)]
+    pub options_open: bool,
 }
 
 /// Connection ids of opened traces start here, so they never collide with live connections.
@@ -140,6 +143,7 @@ impl App {
         } else {
             let target = args.target.clone().unwrap_or_else(|| "lab:ok".into());
             app.connect.set_from(&target, &args.options);
+            app.connect.show_options = args.options_open;
             app.connect.connect(&mut app.model);
         }
         app.screenshot = args.screenshot.map(|path| Screenshot {
