@@ -438,6 +438,39 @@ fn options_explain_themselves_in_the_apps_words() {
     assert!(h
         .query_by_label_contains("Command line: --read-for")
         .is_some());
+    // File fields have a picker drawn by egui (it works under Xvfb); Cancel closes it.
+    h.get_all_by_label("…")
+        .next()
+        .expect("a file button")
+        .click();
+    h.run();
+    assert!(h.query_by_label_contains("Choose the CA file").is_some());
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(h.query_by_label_contains("Choose the CA file").is_none());
+    assert_eq!(h.state().connect.options_set(), 0);
+    // It starts in the working directory (the crate's, under cargo test); folders open.
+    h.get_all_by_label("…")
+        .next()
+        .expect("a file button")
+        .click();
+    h.run();
+    h.get_by_label("src/").click();
+    h.run();
+    h.get_by_label("Up").click();
+    h.run();
+    h.get_by_label("Cargo.toml").click();
+    h.run();
+    assert!(h.query_by_label_contains("Choose the CA file").is_none());
+    let ca = h
+        .state()
+        .connect
+        .options()
+        .ca
+        .expect("the CA file was chosen");
+    assert!(ca.ends_with("Cargo.toml"), "{}", ca.display());
+    h.get_by_label("Reset").click();
+    h.run();
     // A problem names the option by its label in the app.
     type_into(&mut h, "Then send", "bye");
     h.get_by_label("Connect").click();
