@@ -3,7 +3,8 @@
 //! form over that table, kept per kind of target (`per_target`: options typed for one target
 //! never apply to a lab scenario), their validation into the engine's
 //! [`ConnectSpec`](crate::probe::ConnectSpec) (units, versions, PEM files), and targets
-//! (`HOST:PORT` or `lab:NAME`) prepared into a spec ([`prepare`]). `cli` and `ui` both use this module; neither uses the other.
+//! (`HOST:PORT` or `lab:NAME`) prepared into a spec ([`prepare`]). `cli` and `ui` both use
+//! this module; neither uses the other.
 
 mod fields;
 mod form;
