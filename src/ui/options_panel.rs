@@ -69,10 +69,10 @@ pub(crate) fn window(
 /// One group: its heading, then a label and a field per row.
 fn group_ui(ui: &mut egui::Ui, group: Group, form: &mut Form, picker: &mut FilePicker) {
     ui.label(RichText::new(group.title()).strong());
-    let field_width = (ui.available_width() - LABEL_WIDTH - 12.0).max(LABEL_WIDTH);
+    let field_width = (ui.available_width() - LABEL_WIDTH - 12.0).max(120.0);
     egui::Grid::new(("options-group", group.title()))
         .num_columns(2)
-        .min_col_width(LABEL_WIDTH)
+        .min_col_width(0.0)
         .spacing([8.0, 4.0])
         .show(ui, |ui| {
             for &field in group.fields() {
