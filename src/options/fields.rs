@@ -49,9 +49,11 @@ pub(crate) struct FieldDef {
     pub(crate) field: Field,
     /// The long option on the command line, without the dashes.
     pub(crate) name: &'static str,
-    /// The app's label (short: the panel has three fields a row).
+    /// The app's label (short: it stands left of its field in the panel, and replaces the
+    /// command-line name in the app's error messages).
     pub(crate) label: &'static str,
-    /// The app's placeholder text; empty for flags.
+    /// The app's placeholder text, shown greyed in an empty field: it must read as a hint, never
+    /// as a value (so "e.g. …", not a bare example); empty for flags.
     pub(crate) hint: &'static str,
     /// The command line's help, also the app's tooltip.
     pub(crate) help: &'static str,
@@ -69,6 +71,76 @@ impl Field {
     pub(crate) fn help(self) -> &'static str {
         self.def().help
     }
+}
+
+/// The app's groups of options, in the panel's order; each field is in exactly one
+/// (unit-tested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Group {
+    Protocol,
+    Trust,
+    Socket,
+    Workload,
+    Actions,
+}
+
+impl Group {
+    pub(crate) const ALL: [Group; 5] = [
+        Group::Protocol,
+        Group::Trust,
+        Group::Socket,
+        Group::Workload,
+        Group::Actions,
+    ];
+
+    /// The group's heading in the panel.
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Group::Protocol => "Server name & protocol",
+            Group::Trust => "Trust & identity",
+            Group::Socket => "Socket & time limits",
+            Group::Workload => "Workload",
+            Group::Actions => "OpenSSL & actions",
+        }
+    }
+
+    /// The group's fields, in the panel's order.
+    pub(crate) fn fields(self) -> &'static [Field] {
+        use Field::*;
+        match self {
+            Group::Protocol => &[Sni, NoSni, Alpn, TlsMin, TlsMax, Ciphers, Ciphersuites],
+            Group::Trust => &[Ca, Cert, Key, Insecure],
+            Group::Socket => &[Sndbuf, Rcvbuf, Nodelay, ConnectTimeout, Timeout],
+            Group::Workload => &[HttpGet, Send, Upload, ReadFor, ThenSend],
+            Group::Actions => &[NoAutoRetry, KeyUpdate, Renegotiate],
+        }
+    }
+}
+
+/// `message` (a validation error, which names options as the command line does: `--sndbuf: …`)
+/// in the app's words: each `--NAME` of an option becomes its label (`SO_SNDBUF: …`). Other
+/// text, and `--words` that are not options, are kept.
+pub(crate) fn in_app_words(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("--") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(after.len());
+        let word = &after[..len];
+        match FIELDS.iter().find(|def| def.name == word) {
+            Some(def) => out.push_str(def.label),
+            None => {
+                out.push_str("--");
+                out.push_str(word);
+            }
+        }
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 const fn row(
@@ -98,7 +170,7 @@ pub(crate) static FIELDS: [FieldDef; 24] = [
     row(Field::Sni, "sni", "SNI", "server name to send",
         "Server name to send (SNI) and to verify the certificate against", Text),
     row(Field::NoSni, "no-sni", "No SNI", "", "Send no SNI", Flag),
-    row(Field::Alpn, "alpn", "ALPN", "h2,http/1.1",
+    row(Field::Alpn, "alpn", "ALPN", "e.g. h2,http/1.1",
         "ALPN protocols to offer, comma separated (e.g. h2,http/1.1)", Text),
     row(Field::TlsMin, "tls-min", "TLS min", "1.2 or 1.3",
         "Lowest TLS version to allow: 1.2 or 1.3", Text),
@@ -106,7 +178,7 @@ pub(crate) static FIELDS: [FieldDef; 24] = [
         "Highest TLS version to allow: 1.2 or 1.3", Text),
     row(Field::Ciphers, "ciphers", "Ciphers (1.2)", "OpenSSL cipher list",
         "TLS 1.2 cipher list (OpenSSL syntax)", Text),
-    row(Field::Ciphersuites, "ciphersuites", "Ciphersuites (1.3)", "TLS_AES_128_GCM_SHA256",
+    row(Field::Ciphersuites, "ciphersuites", "Ciphersuites (1.3)", "e.g. TLS_AES_128_GCM_SHA256",
         "TLS 1.3 cipher suites (OpenSSL syntax)", Text),
     row(Field::Ca, "ca", "CA file", "PEM file to trust",
         "Trust the CA certificates in this PEM file instead of the system store", File),
@@ -130,7 +202,7 @@ pub(crate) static FIELDS: [FieldDef; 24] = [
         "Seconds allowed for the TCP connect [default: 10]", Text),
     row(Field::Timeout, "timeout", "Timeout", "seconds, 0 = none [30]",
         "Seconds allowed for the whole connection, 0 for no limit [default: 30]", Text),
-    row(Field::HttpGet, "http-get", "HTTP GET path", "/",
+    row(Field::HttpGet, "http-get", "HTTP GET path", "a path such as /",
         "Workload: send an HTTP/1.1 GET for PATH and read the response", Text),
     row(Field::Send, "send", "Send text", "escapes \\n \\r \\t",
         "Workload: send TEXT (\\n, \\r and \\t escapes are understood)", Text),

@@ -1,9 +1,7 @@
 //! The options as typed into the app: one text box or checkbox per row of [`FIELDS`], kept as
 //! typed and mapped to [`ConnectOptions`] by field, never by position.
 
-#[cfg(test)]
-use super::fields::Field;
-use super::fields::{FieldDef, Kind, FIELDS};
+use super::fields::{Field, FieldDef, Kind, FIELDS};
 use super::typed::{ConnectOptions, Slot};
 use std::path::PathBuf;
 
@@ -71,23 +69,33 @@ impl Form {
         options
     }
 
-    /// Every field and its input, in the table's order (for drawing).
-    pub(crate) fn inputs_mut(
-        &mut self,
-    ) -> impl Iterator<Item = (&'static FieldDef, &mut Input)> + '_ {
-        self.inputs.iter_mut().map(|(def, input)| (*def, input))
+    /// How many options are set: non-blank text fields and flags that are on.
+    pub(crate) fn count_set(&self) -> usize {
+        self.inputs
+            .iter()
+            .filter(|(_, input)| match input {
+                Input::Text(text) => !text.trim().is_empty(),
+                Input::Flag(on) => *on,
+            })
+            .count()
+    }
+
+    /// The input of `field`.
+    pub(crate) fn input_mut(&mut self, field: Field) -> Option<&mut Input> {
+        self.inputs
+            .iter_mut()
+            .find(|(def, _)| def.field == field)
+            .map(|(_, input)| input)
     }
 
     /// Types `text` into `field` (or turns a flag on for any non-empty text).
     #[cfg(test)]
     pub(crate) fn set(&mut self, field: Field, text: &str) {
-        for (def, input) in &mut self.inputs {
-            if def.field == field {
-                *input = match input {
-                    Input::Text(_) => Input::Text(text.to_string()),
-                    Input::Flag(_) => Input::Flag(!text.is_empty()),
-                };
-            }
+        if let Some(input) = self.input_mut(field) {
+            *input = match input {
+                Input::Text(_) => Input::Text(text.to_string()),
+                Input::Flag(_) => Input::Flag(!text.is_empty()),
+            };
         }
     }
 }

@@ -216,3 +216,121 @@ fn a_bad_value_names_its_option() {
     let err = form.to_options().check_combinations().expect_err("no key");
     assert!(err.starts_with("--cert and --key"), "{err}");
 }
+
+#[test]
+fn every_field_is_in_exactly_one_group() {
+    use super::fields::Group;
+    for def in &FIELDS {
+        let groups = Group::ALL
+            .iter()
+            .filter(|g| g.fields().contains(&def.field))
+            .count();
+        assert_eq!(groups, 1, "{}", def.name);
+    }
+}
+
+/// Hints read as hints: never a bare value such as "/" a user could take for the field's value.
+#[test]
+fn hints_do_not_look_like_values() {
+    for def in FIELDS.iter().filter(|d| d.kind != Kind::Flag) {
+        assert!(
+            def.hint.contains(' ') || def.hint.chars().all(|c| c.is_ascii_alphabetic()),
+            "{}: {:?}",
+            def.name,
+            def.hint
+        );
+    }
+}
+
+#[test]
+fn errors_in_the_app_name_options_by_their_labels() {
+    use super::fields::in_app_words;
+    assert_eq!(
+        in_app_words("--sndbuf: \"x\" is bad"),
+        "SO_SNDBUF: \"x\" is bad"
+    );
+    assert_eq!(
+        in_app_words("--tls-min 1.3 is above --tls-max 1.2"),
+        "TLS min 1.3 is above TLS max 1.2"
+    );
+    assert_eq!(
+        in_app_words("--sni: the name is empty (use --no-sni to send none)"),
+        "SNI: the name is empty (use No SNI to send none)"
+    );
+    assert_eq!(
+        in_app_words("--then-send needs --read-for: it is sent"),
+        "Then send needs Read for: it is sent"
+    );
+    // Not an option, or no name at all: kept as written.
+    assert_eq!(in_app_words("--format -- x--"), "--format -- x--");
+    assert_eq!(
+        in_app_words("cannot read CA file /a--b"),
+        "cannot read CA file /a--b"
+    );
+    // Every value error the form can produce reads in the app's words.
+    for (field, bad) in [(Field::Sndbuf, "lots"), (Field::ReadFor, "soon")] {
+        let mut form = Form::default();
+        form.set(field, bad);
+        let mut spec = ConnectSpec::new(Target::parse("localhost:1").expect("target"));
+        let err = form.to_options().apply(&mut spec).expect_err("a bad value");
+        let words = in_app_words(&err);
+        assert!(words.starts_with(field.def().label), "{words}");
+        assert!(!words.contains("--"), "{words}");
+    }
+}
+
+#[test]
+fn count_set_counts_text_and_flags_that_are_set() {
+    let mut form = Form::default();
+    assert_eq!(form.count_set(), 0);
+    form.set(Field::Alpn, "h2");
+    form.set(Field::Sndbuf, "   ");
+    form.set(Field::Insecure, "on");
+    assert_eq!(form.count_set(), 2);
+    form.set(Field::Insecure, "");
+    assert_eq!(form.count_set(), 1);
+}
+
+/// Options typed for a HOST:PORT target stay there: a lab scenario starts from its own
+/// settings, and each scenario keeps what was set for it.
+#[test]
+fn each_kind_of_target_keeps_its_own_options() {
+    use super::per_target::{FormKey, Forms};
+    use crate::lab::Scenario;
+    assert_eq!(FormKey::of("example.com:443"), FormKey::Plain);
+    assert_eq!(FormKey::of(" lab:nosuch"), FormKey::Plain);
+    assert_eq!(
+        FormKey::of(" lab:slow-reader "),
+        FormKey::Lab(Scenario::from_name("slow-reader").expect("a scenario"))
+    );
+    let mut forms = Forms::default();
+    forms.form_mut("example.com:443").set(Field::HttpGet, "/x");
+    forms.form_mut("example.com:443").set(Field::Sndbuf, "4K");
+    assert_eq!(
+        forms.count("other.example:8443"),
+        2,
+        "one form for HOST:PORT"
+    );
+    assert_eq!(forms.options("lab:slow-reader"), ConnectOptions::default());
+    assert_eq!(forms.count("lab:slow-reader"), 0);
+    forms.form_mut("lab:slow-reader").set(Field::Rcvbuf, "8K");
+    assert_eq!(
+        forms.options("lab:slow-reader").rcvbuf.as_deref(),
+        Some("8K")
+    );
+    assert_eq!(forms.options("lab:ok"), ConnectOptions::default());
+    assert_eq!(forms.options("example.com:443").rcvbuf, None);
+    forms.reset("example.com:443");
+    assert_eq!(forms.count("example.com:443"), 0);
+    assert_eq!(
+        forms.count("lab:slow-reader"),
+        1,
+        "reset clears one target's options"
+    );
+    let given = ConnectOptions {
+        insecure: true,
+        ..Default::default()
+    };
+    forms.set("lab:ok", &given);
+    assert_eq!(forms.options("lab:ok"), given);
+}

@@ -128,6 +128,7 @@ impl App {
         } else {
             let target = args.target.clone().unwrap_or_else(|| "lab:ok".into());
             app.connect.set_from(&target, &args.options);
+            app.connect.show_options = args.options_open;
             app.connect.connect(&mut app.model);
             if let Some(other) = &args.compare {
                 // The second run with the same options; the bar keeps the first target.
@@ -190,7 +191,7 @@ impl App {
                     self.model.follow = true;
                     self.connect.error = None;
                 }
-                Err(e) => self.connect.error = Some(e),
+                Err(e) => self.connect.show_problem(&e),
             }
         }
     }
@@ -266,20 +267,15 @@ impl App {
     /// Draws the whole window into `ui` and handles the keyboard shortcuts.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let typing = ui.ctx().egui_wants_keyboard_input();
-        let (space, escape, enter) = ui.input(|i| {
+        // Enter connects only from the target field (the connect bar handles it there).
+        let (space, escape) = ui.input(|i| {
             (
                 i.key_pressed(egui::Key::Space),
                 i.key_pressed(egui::Key::Escape),
-                i.key_pressed(egui::Key::Enter),
             )
         });
-        if !typing {
-            if space {
-                self.model.follow = !self.model.follow;
-            }
-            if enter {
-                self.connect.connect(&mut self.model);
-            }
+        if !typing && space {
+            self.model.follow = !self.model.follow;
         }
         if escape {
             self.model.selection = None;

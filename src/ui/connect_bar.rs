@@ -1,35 +1,54 @@
-//! The connect bar: target, Connect / Stop, the options of `tlsscope trace`, the lab's scenario
-//! menu, and live actions. The option panel is drawn from the options table. Typing mistakes are
-//! caught here; the rest (files, units) when the app prepares the connection. A problem shows
-//! under the bar.
+//! The connect bar: target, Connect / Stop, the Options button (with how many are set, and
+//! Reset), the lab's scenario menu, and live actions. The options window is `options_panel`.
+//! Typing mistakes are caught here; the rest (files, units) when the app prepares the
+//! connection. A problem shows under the bar, in the app's words.
 
+use super::file_picker::FilePicker;
 use super::model::{Model, Request};
+use super::options_panel;
 use crate::lab::scenario::Scenario;
-use crate::options::{ConnectOptions, Form, Input};
+use crate::options::{in_app_words, ConnectOptions, Forms, Input};
 use crate::probe::{Action, Target};
 use egui::{Color32, RichText};
 
-/// The connect form: the target and every option, kept as typed. Checking the options fully
-/// (files, units) happens once, when the app prepares the connection off the UI thread.
+/// The connect form: the target and the options typed for it, kept as typed (one form per kind
+/// of target: see [`Forms`]). Checking the options fully (files, units) happens once, when the
+/// app prepares the connection off the UI thread.
 #[derive(Debug, Default)]
 pub struct ConnectBar {
     pub target: String,
     pub show_options: bool,
-    pub(crate) form: Form,
+    pub(crate) forms: Forms,
+    pub(crate) picker: FilePicker,
     /// The last problem with the input or the connection request.
     pub error: Option<String>,
 }
 
 impl ConnectBar {
-    /// The typed options as the command line's option set.
+    /// The options typed for the current target, as the command line's option set.
     pub fn options(&self) -> ConnectOptions {
-        self.form.to_options()
+        self.forms.options(&self.target)
+    }
+
+    /// How many options are set for the current target.
+    pub fn options_set(&self) -> usize {
+        self.forms.count(&self.target)
+    }
+
+    /// Clears the options set for the current target.
+    pub fn reset_options(&mut self) {
+        self.forms.reset(&self.target);
     }
 
     /// Fills the form from a target and command-line options.
     pub fn set_from(&mut self, target: &str, options: &ConnectOptions) {
         self.target = target.to_string();
-        self.form = Form::from_options(options);
+        self.forms.set(target, options);
+    }
+
+    /// Shows `problem` under the bar, naming options by their labels in the app.
+    pub fn show_problem(&mut self, problem: &str) {
+        self.error = Some(in_app_words(problem));
     }
 
     /// Checks what can be checked without touching files or the network, so a typing mistake
@@ -63,7 +82,7 @@ impl ConnectBar {
                     options: Box::new(self.options()),
                 });
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => self.show_problem(&e),
         }
     }
 
@@ -95,7 +114,7 @@ impl ConnectBar {
                 }
             }
             self.scenario_menu(ui);
-            ui.toggle_value(&mut self.show_options, "Options");
+            self.options_button(ui);
             ui.separator();
             for (action, text) in [
                 (Action::KeyUpdate, "Key update"),
@@ -116,9 +135,7 @@ impl ConnectBar {
         if let Some(e) = &self.error {
             ui.label(RichText::new(format!("Problem: {e}")).color(Color32::from_rgb(255, 110, 90)));
         }
-        if self.show_options {
-            self.options_ui(ui);
-        }
+        self.options_windows(ui.ctx());
     }
 
     fn scenario_menu(&mut self, ui: &mut egui::Ui) {
@@ -137,41 +154,43 @@ impl ConnectBar {
         });
     }
 
-    /// The option panel, drawn from the table: text fields three to a row, then the flags.
-    fn options_ui(&mut self, ui: &mut egui::Ui) {
-        egui::Grid::new("connect-options")
-            .num_columns(6)
-            .spacing([8.0, 4.0])
-            .show(ui, |ui| {
-                let texts = self
-                    .form
-                    .inputs_mut()
-                    .filter_map(|(def, input)| match input {
-                        Input::Text(text) => Some((def, text)),
-                        Input::Flag(_) => None,
-                    });
-                for (i, (def, text)) in texts.enumerate() {
-                    let l = ui.label(def.label);
-                    ui.add(
-                        egui::TextEdit::singleline(text)
-                            .hint_text(def.hint)
-                            .desired_width(140.0),
-                    )
-                    .labelled_by(l.id)
-                    .on_hover_text(format!("--{}: {}", def.name, def.help));
-                    if i % 3 == 2 {
-                        ui.end_row();
-                    }
-                }
-                ui.end_row();
-            });
-        ui.horizontal(|ui| {
-            for (def, input) in self.form.inputs_mut() {
-                if let Input::Flag(on) = input {
-                    ui.checkbox(on, def.label)
-                        .on_hover_text(format!("--{}: {}", def.name, def.help));
-                }
+    /// "Options", or "Options (N)" when N are set for this target, and Reset.
+    fn options_button(&mut self, ui: &mut egui::Ui) {
+        let set = self.options_set();
+        let text = match set {
+            0 => "Options".to_string(),
+            n => format!("Options ({n})"),
+        };
+        let target = match self.target.trim() {
+            "" => "the target".to_string(),
+            t => t.to_string(),
+        };
+        ui.toggle_value(&mut self.show_options, text)
+            .on_hover_text(format!("Connection options for {target}: {set} set"));
+        if ui
+            .add_enabled(set > 0, egui::Button::new("Reset"))
+            .on_hover_text(format!("Clear the options set for {target}"))
+            .clicked()
+        {
+            self.reset_options();
+        }
+    }
+
+    /// The options window and its file picker.
+    fn options_windows(&mut self, ctx: &egui::Context) {
+        if self.show_options {
+            options_panel::window(
+                ctx,
+                &mut self.show_options,
+                &self.target,
+                &mut self.forms,
+                &mut self.picker,
+            );
+        }
+        if let Some((field, path)) = self.picker.show(ctx) {
+            if let Some(Input::Text(text)) = self.forms.form_mut(&self.target).input_mut(field) {
+                *text = path.display().to_string();
             }
-        });
+        }
     }
 }

@@ -7,8 +7,10 @@ pub mod connect_bar;
 pub mod connections;
 pub mod details;
 pub mod events_table;
+mod file_picker;
 mod files;
 pub mod model;
+mod options_panel;
 pub mod status_line;
 pub(crate) mod style;
 pub mod summary;
@@ -40,6 +42,9 @@ pub struct GuiArgs {
     /// the two runs' timelines; with --open, compare the connections in the file.
     #[arg(long, value_name = "OTHER", num_args = 0..=1, default_missing_value = "")]
     pub compare: Option<String>,
+    /// Open the options window at start (for screenshots of it).
+    #[arg(long, hide = true)]
+    pub options_open: bool,
 }
 
 /// Parses `--window WxH` ("1280x800"; `X` and `×` work too); sizes from 200 to 16384 points.
