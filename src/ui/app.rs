@@ -5,7 +5,7 @@ use super::connect_bar::ConnectBar;
 use super::events_table::EventsTable;
 use super::model::{Model, Request};
 use super::status_line::Rate;
-use super::{connections, details, status_line, summary, timeline};
+use super::{connections, details, help, keys, status_line, summary, timeline};
 use crate::lab::LabServer;
 use crate::options::{Background, ConnectOptions};
 use crate::probe::{Engine, EngineOptions};
@@ -265,24 +265,11 @@ impl App {
     /// Draws the whole window into `ui` and handles the keyboard shortcuts.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let typing = ui.ctx().egui_wants_keyboard_input();
-        let (space, escape, enter) = ui.input(|i| {
-            (
-                i.key_pressed(egui::Key::Space),
-                i.key_pressed(egui::Key::Escape),
-                i.key_pressed(egui::Key::Enter),
-            )
-        });
-        if !typing {
-            if space {
-                self.model.follow = !self.model.follow;
-            }
-            if enter {
-                self.connect.connect(&mut self.model);
-            }
+        let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if !typing && enter {
+            self.connect.connect(&mut self.model);
         }
-        if escape {
-            self.model.selection = None;
-        }
+        keys::handle(ui.ctx(), &mut self.model);
         self.model.follow_tail();
         self.model.select_cause();
         self.rate.update(self.model.store.total_events);
@@ -312,6 +299,7 @@ impl App {
                 }
             });
         egui::CentralPanel::default().show(ui, |ui| timeline::ui(ui, &mut self.model));
+        help::show(ui.ctx(), &mut self.model);
     }
 }
 

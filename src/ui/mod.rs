@@ -6,6 +6,8 @@ pub mod connect_bar;
 pub mod connections;
 pub mod details;
 pub mod events_table;
+pub mod help;
+pub mod keys;
 pub mod model;
 pub mod status_line;
 pub(crate) mod style;

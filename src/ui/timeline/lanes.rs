@@ -1,7 +1,7 @@
 //! The lanes plot: calls, socket I/O, waits and the handshake on one time axis, and what the
 //! pointer is over (asked of the store, not of what was drawn).
 
-use super::axis::{linked_plot, x_range, Visible};
+use super::axis::{linked_plot, Visible};
 use super::marks::{lane_at, y};
 use super::{calls, handshake, io, waits};
 use crate::trace::store::{ConnTrace, Lane};
@@ -13,8 +13,6 @@ use egui_plot::{PlotBounds, PlotTransform};
 /// What the lanes plot did this frame.
 pub(super) struct LanesResponse {
     pub(super) transform: PlotTransform,
-    /// Its x range after the user's pan or zoom.
-    pub(super) range: (f64, f64),
     /// The call the user clicked.
     pub(super) clicked: Option<usize>,
 }
@@ -71,7 +69,6 @@ pub(super) fn show(
         }
     }
     LanesResponse {
-        range: x_range(&response.transform),
         transform: response.transform,
         clicked,
     }
