@@ -48,6 +48,18 @@ impl Hit {
         }
     }
 
+    /// When the hit thing began (a point's own time), on the engine's clock.
+    pub fn time(self, c: &ConnTrace) -> Option<Nanos> {
+        match self {
+            Hit::Call(i) => c.calls.start.get(i).copied(),
+            Hit::RetryRun(r) => c.retries.start.get(r).copied(),
+            Hit::Io(i) => c.io.start.get(i).copied(),
+            Hit::Wait(i) => c.waits.start.get(i).copied(),
+            Hit::Msg(i) => c.msgs.get(i).map(|m| m.0),
+            Hit::State(i) => c.states.get(i).map(|s| s.0),
+        }
+    }
+
     /// What the hit is, in words, for hover text.
     pub fn describe(self, c: &ConnTrace) -> String {
         match self {

@@ -5,7 +5,7 @@ use super::axis::{linked_plot, Visible};
 use super::marks::{lane_at, y};
 use super::{calls, handshake, io, waits};
 use crate::trace::store::{ConnTrace, Lane};
-use crate::trace::Nanos;
+use crate::trace::{format, Nanos};
 use crate::ui::model::nanos;
 use egui::RichText;
 use egui_plot::{PlotBounds, PlotTransform};
@@ -57,6 +57,10 @@ pub(super) fn show(
     let mut clicked = None;
     if let Some(hit) = hit {
         let mut text = hit.describe(c);
+        // The same clock as the axis: from the connection's start.
+        if let Some(t) = hit.time(c) {
+            text = format!("at {} from the start\n{text}", format::since(t, c.first_t));
+        }
         if hit.call().is_some() {
             text.push_str("\nclick for details");
         }
