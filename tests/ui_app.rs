@@ -324,15 +324,6 @@ fn clicking_a_call_bar_in_the_timeline_shows_its_details() {
 
 // --- Time you can read, zoom and pan, keys and help (issue 9) ---
 
-/// `events` as if the engine had been running for `offset` seconds before they happened.
-fn later(events: &[Event], offset: u64) -> Vec<Event> {
-    let mut out = events.to_vec();
-    for e in &mut out {
-        e.t += offset * 1_000_000_000;
-    }
-    out
-}
-
 /// A wheel turn of `delta` points over the plots at `pos`.
 fn wheel(h: &Harness<'static, App>, pos: egui::Pos2, delta: egui::Vec2) {
     h.hover_at(pos);
@@ -348,7 +339,8 @@ fn wheel(h: &Harness<'static, App>, pos: egui::Pos2, delta: egui::Vec2) {
 #[test]
 fn the_time_axis_counts_from_the_connections_start() {
     // The engine had been running for 584 s when the connection started.
-    let events = later(&record("lab:ok", ConnectOptions::default()), 584);
+    let mut events = record("lab:ok", ConnectOptions::default());
+    events.iter_mut().for_each(|e| e.t += 584_000_000_000);
     let mut h = harness(app_with("lab:ok", &events));
     h.run();
     let labels = h.state().model.axis_labels.clone();
