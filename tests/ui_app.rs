@@ -443,6 +443,12 @@ fn space_toggles_following_but_not_while_typing() {
     h.key_press(egui::Key::Space);
     h.run();
     assert!(h.state().model.follow);
+    // After the Fit button, Space still means follow (it does not press the button again).
+    h.get_by_label("Fit").click();
+    h.run();
+    h.key_press(egui::Key::Space);
+    h.run();
+    assert!(h.state().model.follow);
     // In the target field, Space and F are text, not commands.
     h.get_by_label("Target").focus();
     h.run();
