@@ -100,9 +100,11 @@ pub fn pan_view(view: (f64, f64), fraction: f64) -> (f64, f64) {
     }
 }
 
-/// A view of `t0..t1` seconds with a margin on both sides, at least `MIN_SPAN` wide.
+/// A view of `t0..t1` seconds with a margin on both sides, at least `MIN_SPAN` wide. The
+/// margin (6%) leaves room for the "0 s" label to be centred on the start of the connection
+/// even in a plot 300 px wide (the axis leaves out labels that would be cut at an edge).
 fn padded(t0: f64, t1: f64) -> (f64, f64) {
-    let pad = (t1 - t0).max(0.002) * 0.03;
+    let pad = (t1 - t0).max(0.002) * 0.06;
     (t0 - pad, t1.max(t0 + MIN_SPAN) + pad)
 }
 
@@ -346,5 +348,12 @@ mod tests {
         assert!(v.0 < 1.0 && v.1 > 2.0);
         let v = padded(1.0, 1.0);
         assert!(v.1 > v.0);
+        // The start's label fits in a narrow plot (1024 px window: about 360 px of plot).
+        for (end, width) in [(3.0, 300.0), (0.004, 300.0), (30.0, 360.0)] {
+            let (v0, v1) = padded(0.0, end);
+            let ticks = crate::trace::ticks::AxisTicks::choose(v0, v1, width, 7.5);
+            let labels = ticks.labelled(v0, v1, width, 7.5);
+            assert!(labels.first().is_some_and(|l| l.0 == 0.0), "{labels:?}");
+        }
     }
 }
