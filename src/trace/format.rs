@@ -81,6 +81,17 @@ pub fn axis_time(s: f64, span: f64) -> String {
     format!("{:.decimals$} {unit}", s * scale)
 }
 
+/// A point in time `t` as the time since `origin` (a connection's start), in the one duration
+/// format: "7.73 ms", "2.41 s"; before the origin with a minus sign. The timeline's axis, its
+/// hover text and the views that show event times count from the same origin.
+pub fn since(t: Nanos, origin: Nanos) -> String {
+    if t >= origin {
+        duration(t - origin)
+    } else {
+        format!("-{}", duration(origin - t))
+    }
+}
+
 /// A point on the engine's clock (nanoseconds since it started), in milliseconds to the µs.
 pub fn clock(t: Nanos) -> String {
     format!("{:.3} ms", t as f64 / 1e6)
@@ -145,6 +156,13 @@ mod tests {
             axis_time(584.000_002, 0.000_01)
         );
         assert_eq!(axis_time(f64::NAN, 1.0), "-");
+    }
+
+    #[test]
+    fn times_count_from_the_origin() {
+        assert_eq!(since(1_007_730_000, 1_000_000_000), "7.73 ms");
+        assert_eq!(since(1_000_000_000, 1_000_000_000), "0 ns");
+        assert_eq!(since(999_000_000, 1_000_000_000), "-1.00 ms");
     }
 
     #[test]

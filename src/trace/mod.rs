@@ -11,6 +11,7 @@ pub mod jsonl_read;
 pub mod names;
 pub mod store;
 pub mod text;
+pub mod ticks;
 pub mod verdict;
 mod verdict_json;
 

@@ -7,7 +7,7 @@ use super::events_table::EventsTable;
 use super::files::{load_trace, save_png, OPENED_CONN_BASE};
 use super::model::{Model, Request};
 use super::status_line::Rate;
-use super::{connections, details, status_line, summary, timeline, GuiArgs};
+use super::{connections, details, help, keys, status_line, summary, timeline, GuiArgs};
 use crate::lab::LabServer;
 use crate::options::Background;
 use crate::probe::{Engine, EngineOptions};
@@ -266,20 +266,9 @@ impl App {
 
     /// Draws the whole window into `ui` and handles the keyboard shortcuts.
     pub fn show(&mut self, ui: &mut egui::Ui) {
-        let typing = ui.ctx().egui_wants_keyboard_input();
-        // Enter connects only from the target field (the connect bar handles it there).
-        let (space, escape) = ui.input(|i| {
-            (
-                i.key_pressed(egui::Key::Space),
-                i.key_pressed(egui::Key::Escape),
-            )
-        });
-        if !typing && space {
-            self.model.follow = !self.model.follow;
-        }
-        if escape {
-            self.model.selection = None;
-        }
+        // Enter connects only from the target field (the connect bar handles it there); the
+        // other keys are in one table (keys.rs).
+        keys::handle(ui.ctx(), &mut self.model);
         self.model.follow_tail();
         self.model.select_cause();
         self.rate.update(self.model.store.total_events);
@@ -353,6 +342,7 @@ impl App {
                 timeline::ui(ui, &mut self.model);
             }
         });
+        help::show(ui.ctx(), &mut self.model);
     }
 }
 

@@ -9,6 +9,8 @@ pub mod details;
 pub mod events_table;
 mod file_picker;
 mod files;
+pub mod help;
+pub mod keys;
 pub mod model;
 mod options_panel;
 pub mod status_line;

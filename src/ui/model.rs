@@ -46,6 +46,66 @@ pub struct Model {
     pub lanes: Option<egui_plot::PlotTransform>,
     /// Connections whose verdict's call was already selected once (see `select_cause`).
     pub cause_shown: std::collections::HashSet<ConnId>,
+    /// The time axis's labels as last drawn (the UI tests read them: plot text is not in the
+    /// accessibility tree).
+    pub axis_labels: Vec<String>,
+    /// The keys-and-mouse help overlay is open.
+    pub help: bool,
+}
+
+/// What the timeline's view is doing, for the status line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ViewMode {
+    /// Following a live connection's newest events.
+    Following,
+    /// Following a connection that ended: it is shown whole.
+    Whole,
+    /// Not following; the whole connection is in view.
+    Paused,
+    /// Not following; `shown` seconds of the connection's `total` are in view.
+    Zoomed { shown: f64, total: f64 },
+}
+
+/// The narrowest view, in seconds: a few hundred nanoseconds per hundred pixels still reads.
+pub const MIN_SPAN: f64 = 1e-6;
+/// The widest view, in seconds (a day).
+pub const MAX_SPAN: f64 = 86_400.0;
+
+/// `view` zoomed by `factor` (above 1 zooms in) keeping the time `at` at the same place on
+/// screen, within [`MIN_SPAN`] and [`MAX_SPAN`].
+pub fn zoom_view(view: (f64, f64), factor: f64, at: f64) -> (f64, f64) {
+    let (v0, v1) = view;
+    if !(factor.is_finite() && factor > 0.0 && v1 > v0) {
+        return view;
+    }
+    let span = ((v1 - v0) / factor).clamp(MIN_SPAN, MAX_SPAN);
+    let at = if at.is_finite() {
+        at.clamp(v0, v1)
+    } else {
+        (v0 + v1) / 2.0
+    };
+    // The pointer keeps its fraction of the width.
+    let f = (at - v0) / (v1 - v0);
+    let start = at - f * span;
+    (start, start + span)
+}
+
+/// `view` moved by `fraction` of its width (positive: later).
+pub fn pan_view(view: (f64, f64), fraction: f64) -> (f64, f64) {
+    let d = (view.1 - view.0) * fraction;
+    if d.is_finite() {
+        (view.0 + d, view.1 + d)
+    } else {
+        view
+    }
+}
+
+/// A view of `t0..t1` seconds with a margin on both sides, at least `MIN_SPAN` wide. The
+/// margin (6%) leaves room for the "0 s" label to be centred on the start of the connection
+/// even in a plot 300 px wide (the axis leaves out labels that would be cut at an edge).
+fn padded(t0: f64, t1: f64) -> (f64, f64) {
+    let pad = (t1 - t0).max(0.002) * 0.06;
+    (t0 - pad, t1.max(t0 + MIN_SPAN) + pad)
 }
 
 impl Default for Model {
@@ -61,6 +121,8 @@ impl Default for Model {
             requests: Vec::new(),
             lanes: None,
             cause_shown: Default::default(),
+            axis_labels: Vec::new(),
+            help: false,
         }
     }
 }
@@ -156,7 +218,9 @@ impl Model {
         }
     }
 
-    /// While following, slides the view so the newest events of the current connection show.
+    /// While following, slides the view so the newest events of the current connection show,
+    /// and while it is stalled, the start of the stall too: the call that began the wait, and
+    /// the call the verdict names, however long ago that was.
     pub fn follow_tail(&mut self) {
         if !self.follow {
             return;
@@ -168,11 +232,128 @@ impl Model {
             return;
         }
         let first = secs(c.first_t);
-        let last = secs(c.last_t.max(if c.close.is_some() { 0 } else { self.now }));
+        let last = secs(c.end_at(self.now));
         let span = (last - first).max(0.002);
         // Whole connection while it is short; the last 10 s once it is long.
-        let start = if span > 10.0 { last - 10.0 } else { first };
-        let pad = (last - start).max(0.002) * 0.03;
-        self.view = (start - pad, last + pad);
+        let mut start = if span > 10.0 { last - 10.0 } else { first };
+        if let Some(cause) = self.stall_start(c) {
+            start = start.min(secs(cause));
+        }
+        self.view = padded(start, last);
+    }
+
+    /// Where the stall of `c` began, if it is stalled now: the start of the call whose WANT_*
+    /// began the wait, or of the call the verdict names if that came earlier.
+    fn stall_start(&self, c: &crate::trace::store::ConnTrace) -> Option<Nanos> {
+        let (since, _) = c.stalled_since(self.now)?;
+        let waited_after = c.calls.end.partition_point(|&e| e < since);
+        let mut start = c.calls.start.get(waited_after).copied().unwrap_or(since);
+        let focus = c.verdict(self.now).focus.and_then(|id| c.call_index(id));
+        if let Some(&s) = focus.and_then(|i| c.calls.start.get(i)) {
+            start = start.min(s);
+        }
+        Some(start)
+    }
+
+    /// The view that shows the whole current connection.
+    pub fn fit_view(&self) -> Option<(f64, f64)> {
+        let c = self.current()?;
+        if c.events.is_empty() {
+            return None;
+        }
+        Some(padded(secs(c.first_t), secs(c.end_at(self.now))))
+    }
+
+    /// Shows the whole current connection (F, Home, double-click, the Fit button); the view
+    /// then stays put (Space follows live again).
+    pub fn fit(&mut self) {
+        if let Some(v) = self.fit_view() {
+            self.view = v;
+        }
+        self.follow = false;
+    }
+
+    /// Zooms by `factor` (above 1 zooms in) around `at` seconds, or the middle of the view.
+    pub fn zoom(&mut self, factor: f64, at: Option<f64>) {
+        let (v0, v1) = self.view;
+        self.view = zoom_view(self.view, factor, at.unwrap_or((v0 + v1) / 2.0));
+        self.follow = false;
+    }
+
+    /// Moves the view by `fraction` of its width (positive: later).
+    pub fn pan(&mut self, fraction: f64) {
+        self.view = pan_view(self.view, fraction);
+        self.follow = false;
+    }
+
+    /// What the view is doing, for the status line.
+    pub fn view_mode(&self) -> ViewMode {
+        let live = self.current().is_some_and(|c| c.close.is_none());
+        if self.follow {
+            return if live {
+                ViewMode::Following
+            } else {
+                ViewMode::Whole
+            };
+        }
+        let Some(c) = self.current().filter(|c| !c.events.is_empty()) else {
+            return ViewMode::Paused;
+        };
+        let (t0, t1) = (secs(c.first_t), secs(c.end_at(self.now)));
+        let (v0, v1) = self.view;
+        if v0 <= t0 && v1 >= t1 {
+            ViewMode::Paused
+        } else {
+            ViewMode::Zoomed {
+                shown: (v1.min(t1) - v0.max(t0)).max(0.0),
+                total: t1 - t0,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn near(a: (f64, f64), b: (f64, f64)) -> bool {
+        (a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9
+    }
+
+    #[test]
+    fn zooming_keeps_the_time_under_the_pointer_in_place() {
+        let v = zoom_view((0.0, 10.0), 2.0, 2.0);
+        assert!(near(v, (1.0, 6.0)), "{v:?}");
+        // Out again: back where it was.
+        assert!(near(zoom_view(v, 0.5, 2.0), (0.0, 10.0)));
+        // Around the middle when the pointer is elsewhere.
+        assert!(near(zoom_view((0.0, 10.0), 2.0, f64::NAN), (2.5, 7.5)));
+        // Never narrower than MIN_SPAN, never a broken view from bad input.
+        let deep = zoom_view((1.0, 1.000_001), 1000.0, 1.0);
+        assert!((deep.1 - deep.0 - MIN_SPAN).abs() < 1e-12);
+        assert_eq!(zoom_view((0.0, 1.0), f64::NAN, 0.5), (0.0, 1.0));
+        assert_eq!(zoom_view((0.0, 1.0), 0.0, 0.5), (0.0, 1.0));
+    }
+
+    #[test]
+    fn panning_moves_by_a_fraction_of_the_view() {
+        assert!(near(pan_view((2.0, 4.0), 0.25), (2.5, 4.5)));
+        assert!(near(pan_view((2.0, 4.0), -0.5), (1.0, 3.0)));
+        assert_eq!(pan_view((2.0, 4.0), f64::INFINITY), (2.0, 4.0));
+    }
+
+    #[test]
+    fn a_fitted_view_has_a_margin() {
+        let v = padded(1.0, 2.0);
+        assert!(v.0 < 1.0 && v.1 > 2.0);
+        let v = padded(1.0, 1.0);
+        assert!(v.1 > v.0);
+        // The start's label fits in a narrow plot (1024 px window: about 360 px of plot).
+        for (end, width) in [(3.0, 300.0), (0.004, 300.0), (30.0, 360.0)] {
+            let (v0, v1) = padded(0.0, end);
+            let ticks = crate::trace::ticks::AxisTicks::choose(v0, v1, width, 7.5);
+            let labels = ticks.labelled(v0, v1, width, 7.5);
+            assert!(labels.first().is_some_and(|l| l.0 == 0.0), "{labels:?}");
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! The status line: events recorded, events per second, memory used, events dropped.
+//! The status line: events recorded, events per second, memory used, events dropped, and what
+//! the timeline's view is doing (following live, paused, zoomed).
 
-use super::model::Model;
+use super::model::{Model, ViewMode};
 use super::style;
 use crate::trace::format;
 use egui::RichText;
@@ -51,12 +52,40 @@ pub fn ui(ui: &mut egui::Ui, model: &Model, rate: &Rate) {
             ui.label(dropped);
         }
         ui.separator();
-        ui.label(if model.follow {
-            "following live (Space pauses)"
-        } else {
-            "paused (Space follows)"
-        });
+        ui.label(view_text(model.view_mode()));
         ui.separator();
-        ui.label("timeline: drag to pan, wheel to zoom, click a call; Esc clears");
+        ui.label("wheel zooms, drag pans, F fits, F1: keys");
     });
+}
+
+/// What the timeline's view is doing, in words, with the key that changes it.
+pub fn view_text(mode: ViewMode) -> String {
+    match mode {
+        ViewMode::Following => "following live (Space pauses)".into(),
+        ViewMode::Whole => "whole connection (ended)".into(),
+        ViewMode::Paused => "paused, whole connection (Space follows)".into(),
+        ViewMode::Zoomed { shown, total } => format!(
+            "zoomed: {} of {} shown (F fits, Space follows)",
+            format::seconds(shown),
+            format::seconds(total)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_view_is_described_as_it_is() {
+        assert!(view_text(ViewMode::Following).starts_with("following live"));
+        assert!(view_text(ViewMode::Paused).starts_with("paused"));
+        assert_eq!(
+            view_text(ViewMode::Zoomed {
+                shown: 0.0123,
+                total: 2.41
+            }),
+            "zoomed: 12.3 ms of 2.41 s shown (F fits, Space follows)"
+        );
+    }
 }

@@ -48,6 +48,18 @@ impl Hit {
         }
     }
 
+    /// When the hit thing began (a point's own time), on the engine's clock.
+    pub fn time(self, c: &ConnTrace) -> Option<Nanos> {
+        match self {
+            Hit::Call(i) => c.calls.start.get(i).copied(),
+            Hit::RetryRun(r) => c.retries.start.get(r).copied(),
+            Hit::Io(i) => c.io.start.get(i).copied(),
+            Hit::Wait(i) => c.waits.start.get(i).copied(),
+            Hit::Msg(i) => c.msgs.get(i).map(|m| m.0),
+            Hit::State(i) => c.states.get(i).map(|s| s.0),
+        }
+    }
+
     /// What the hit is, in words, for hover text.
     pub fn describe(self, c: &ConnTrace) -> String {
         match self {
@@ -97,13 +109,13 @@ impl ConnTrace {
     /// What is in `lane` at time `t`: what spans `t`, else the nearest within `tol`.
     pub fn hit(&self, lane: Lane, t: Nanos, tol: Nanos) -> Option<Hit> {
         match lane {
-            Lane::Calls => match self.calls.near(t, tol) {
+            Lane::Calls => match nearest(&self.calls.start, &self.calls.end, t, tol) {
                 Some(i) => Some(Hit::Call(i)),
                 // Between the attempts of a retried operation: the band itself.
                 None => self.retries.at(t).map(Hit::RetryRun),
             },
             Lane::Io => self.io.nearest_start(t, tol).map(Hit::Io),
-            Lane::Waits => self.waits.near(t, tol).map(Hit::Wait),
+            Lane::Waits => nearest(&self.waits.start, &self.waits.end, t, tol).map(Hit::Wait),
             Lane::Handshake => {
                 let (a, b) = self.msgs_within(t.saturating_sub(tol), t.saturating_add(tol));
                 if let Some(i) = (a..b).min_by_key(|&i| self.msgs[i].0.abs_diff(t)) {
@@ -116,6 +128,23 @@ impl ConnTrace {
     }
 }
 
+/// The span (of sorted, non-overlapping `start..=end` spans) nearest to `t` within `tol`: the
+/// one containing `t`, else the one whose nearer end is closest. `tol` is the minimum hit width
+/// (a few pixels of time), so a call far shorter than a pixel can still be hovered, and of
+/// several tiny calls in those pixels the one nearest the pointer wins, not the first.
+pub(super) fn nearest(start: &[Nanos], end: &[Nanos], t: Nanos, tol: Nanos) -> Option<usize> {
+    let a = end.partition_point(|&e| e < t.saturating_sub(tol));
+    let b = start.partition_point(|&s| s <= t.saturating_add(tol));
+    let distance = |i: usize| {
+        if start[i] > t {
+            start[i] - t
+        } else {
+            t.saturating_sub(end[i])
+        }
+    };
+    (a..b.min(end.len())).min_by_key(|&i| distance(i))
+}
+
 /// What a run of retries is: the operation, how many attempts over how long, and which one
 /// call `i` is.
 fn retry_text(c: &ConnTrace, r: usize, i: Option<usize>) -> String {
@@ -125,4 +154,27 @@ fn retry_text(c: &ConnTrace, r: usize, i: Option<usize>) -> String {
     let span = format::duration(c.retries.duration(r));
     let which = i.map_or(String::new(), |i| format!("attempt {} of ", i + 1 - first));
     format!("{which}{n} attempts of one {op} (retried after WANT_*), over {span}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest;
+
+    #[test]
+    fn the_nearest_span_wins_within_the_hit_width() {
+        // A long call, then three calls of 1 ns, 10 ns apart.
+        let start = [0, 1000, 1010, 1020];
+        let end = [900, 1001, 1011, 1021];
+        assert_eq!(nearest(&start, &end, 450, 5), Some(0));
+        // Just past the long call's end, nearer to it than to the tiny call.
+        assert_eq!(nearest(&start, &end, 920, 100), Some(0));
+        assert_eq!(nearest(&start, &end, 990, 100), Some(1));
+        // Between tiny calls, the nearest one, not the first in the tolerance.
+        assert_eq!(nearest(&start, &end, 1009, 30), Some(2));
+        assert_eq!(nearest(&start, &end, 1019, 30), Some(3));
+        // Nothing within the tolerance.
+        assert_eq!(nearest(&start, &end, 950, 10), None);
+        assert_eq!(nearest(&start, &end, 5000, 10), None);
+        assert_eq!(nearest(&[], &[], 5, 10), None);
+    }
 }

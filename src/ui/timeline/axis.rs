@@ -1,17 +1,35 @@
 //! The x axis the timeline's plots share: the visible range in seconds and nanoseconds, its
-//! pixel scale, the common plot setup (linked cursor, x-only zoom and pan, axis labels), and
-//! level series drawn as steps.
+//! pixel scale, the common plot setup (linked cursor, axis labels counting from the
+//! connection's start; zoom and pan belong to the app, see `zoom.rs`), and level series drawn
+//! as steps.
 
-use crate::trace::format;
+use crate::trace::ticks::AxisTicks;
 use crate::trace::Nanos;
 use crate::ui::model::{nanos, secs};
-use egui_plot::{Plot, PlotTransform};
+use egui_plot::{AxisHints, GridInput, GridMark, Plot, PlotTransform};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The plot's smallest grid spacing in pixels; the grid spacer recovers the pixel scale from it.
+const GRID_MIN_PX: f32 = 8.0;
+
+/// Width of one character of an axis label in pixels (the body font's digits are about 7;
+/// a little more so an estimate never lets two labels touch).
+pub(super) const LABEL_CHAR_PX: f64 = 7.5;
+
+/// The labelled ticks of the last axis drawn, shared by a plot's grid spacer (which chooses them
+/// knowing the pixel width) and its label formatter (which only sees one value at a time).
+pub(super) type AxisLabels = Rc<RefCell<Vec<(f64, String)>>>;
 
 /// The visible time range and what it means in pixels.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Visible {
     /// In seconds on the engine's clock.
     pub(super) view: (f64, f64),
+    /// The connection's start: the axis counts from here.
+    pub(super) origin: Nanos,
+    /// The labels of the x axis as last drawn.
+    pub(super) labels: AxisLabels,
     pub(super) t0: Nanos,
     pub(super) t1: Nanos,
     /// Seconds per pixel.
@@ -25,17 +43,19 @@ pub(super) struct Visible {
 }
 
 impl Visible {
-    pub(super) fn new(view: (f64, f64), width_px: f32) -> Visible {
+    pub(super) fn new(view: (f64, f64), width_px: f32, origin: Nanos) -> Visible {
         let (v0, v1) = view;
         let width_px = width_px.max(100.0);
         let px = (v1 - v0) / width_px as f64;
         Visible {
             view,
+            origin,
+            labels: AxisLabels::default(),
             t0: nanos(v0),
             t1: nanos(v1).max(nanos(v0) + 1),
             px,
             min_len: px * 2.0,
-            tol: nanos(px * 5.0).max(1),
+            tol: nanos(px * HIT_PX).max(1),
             buckets: (width_px as usize / 2).max(50),
         }
     }
@@ -46,18 +66,85 @@ impl Visible {
     }
 }
 
-/// A plot on the shared x axis: cursor linked with the others, zoom and pan on x only.
+/// Half the width, in pixels, within which the pointer still hits a mark: a call shorter than a
+/// pixel can still be hovered and clicked (the nearest one wins).
+pub(super) const HIT_PX: f64 = 5.0;
+
+/// A plot on the shared x axis: cursor linked with the others; its own zoom, scroll and drag
+/// are off because the app owns the x range (linked axes re-fit under auto-bounds) and the
+/// timeline turns wheel and drag into zoom and pan itself.
 pub(super) fn linked_plot<'a>(id: &str, link: egui::Id, height: f32, vis: &Visible) -> Plot<'a> {
-    let (v0, v1) = vis.view;
+    let origin = secs(vis.origin);
+    let shared = vis.labels.clone();
+    let spacer = move |input: GridInput| grid(input, origin, &shared);
+    let shared = vis.labels.clone();
+    let formatter = move |mark: GridMark, _: &std::ops::RangeInclusive<f64>| {
+        shared
+            .borrow()
+            .iter()
+            .find(|(x, _)| *x == mark.value)
+            .map_or(String::new(), |(_, l)| l.clone())
+    };
     Plot::new(id)
         .height(height)
         .link_cursor(link, [true, false])
-        .allow_zoom([true, false])
-        .allow_scroll([true, false])
-        .allow_drag([true, false])
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_drag(false)
+        .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
         .y_axis_min_width(90.0)
-        .x_axis_formatter(move |mark, _| format::axis_time(mark.value, v1 - v0))
+        .grid_spacing(egui::Rangef::new(GRID_MIN_PX, 300.0))
+        .x_grid_spacer(spacer)
+        // Labels as close as the ticks allow: the spacer already spaced them by their width.
+        .custom_x_axes(vec![AxisHints::new_x()
+            .formatter(formatter)
+            .label_spacing(egui::Rangef::new(1.0, 2.0))])
+}
+
+/// The grid of the time axis for the plot bounds in `input`: labelled ticks counting from
+/// `origin` (engine seconds), spaced by their labels' width, and lighter lines between them.
+/// The labels are left in `shared` for the formatter.
+fn grid(input: GridInput, origin: f64, shared: &AxisLabels) -> Vec<GridMark> {
+    let (b0, b1) = input.bounds;
+    if input.base_step_size <= 0.0 || b1 <= b0 {
+        return Vec::new();
+    }
+    let width_px = (b1 - b0) * f64::from(GRID_MIN_PX) / input.base_step_size;
+    let (r0, r1) = (b0 - origin, b1 - origin);
+    let ticks = AxisTicks::choose(r0, r1, width_px, LABEL_CHAR_PX);
+    let labelled: Vec<(f64, String)> = ticks
+        .labelled(r0, r1, width_px, LABEL_CHAR_PX)
+        .into_iter()
+        .map(|(x, l)| (origin + x, l))
+        .collect();
+    let first = (r0 / ticks.step).ceil() as i64;
+    let last = (r1 / ticks.step).floor() as i64;
+    let mut marks: Vec<GridMark> = (first..=last.min(first + width_px as i64))
+        .map(|k| {
+            let value = origin + k as f64 * ticks.step;
+            // A tick whose label was left out keeps its line; the formatter finds no label.
+            let value = labelled
+                .iter()
+                .find(|(x, _)| (x - value).abs() < ticks.step * 1e-6)
+                .map_or(value, |(x, _)| *x);
+            GridMark {
+                value,
+                step_size: ticks.step,
+            }
+        })
+        .collect();
+    marks.extend(
+        ticks
+            .minor_ticks(r0, r1, width_px)
+            .into_iter()
+            .map(|x| GridMark {
+                value: origin + x,
+                step_size: ticks.minor,
+            }),
+    );
+    *shared.borrow_mut() = labelled;
+    marks
 }
 
 /// The x range a plot ended the frame with (after the user's pan or zoom).
@@ -119,14 +206,37 @@ mod tests {
     }
 
     #[test]
+    fn the_grid_counts_from_the_origin_and_shares_its_labels() {
+        let shared = AxisLabels::default();
+        // 100 s into the engine's clock, 0.5 s of a connection that started at 100 s, 1000 px.
+        let input = GridInput {
+            bounds: (99.99, 100.5),
+            base_step_size: 0.51 / 1000.0 * f64::from(GRID_MIN_PX),
+        };
+        let marks = grid(input, 100.0, &shared);
+        let labels = shared.borrow();
+        assert!(
+            labels.iter().any(|(x, l)| *x == 100.0 && l == "0 ms"),
+            "{labels:?}"
+        );
+        // Milliseconds from the connection's start, not seconds of the engine's clock.
+        assert!(labels.iter().all(|(_, l)| l.ends_with(" ms")), "{labels:?}");
+        assert!(labels.len() >= 4, "{labels:?}");
+        // Every label belongs to a mark at exactly its value (the formatter matches on it).
+        assert!(labels
+            .iter()
+            .all(|(x, _)| marks.iter().any(|m| m.value == *x)));
+    }
+
+    #[test]
     fn the_visible_range_sets_the_scale() {
-        let v = Visible::new((1.0, 2.0), 1000.0);
+        let v = Visible::new((1.0, 2.0), 1000.0, 0);
         assert_eq!((v.t0, v.t1), (1_000_000_000, 2_000_000_000));
         assert!((v.px - 0.001).abs() < 1e-12);
         assert_eq!(v.buckets, 500);
         assert_eq!(v.tol, 5_000_000);
         // A zero-width view still spans one nanosecond.
-        let v = Visible::new((1.0, 1.0), 1000.0);
+        let v = Visible::new((1.0, 1.0), 1000.0, 0);
         assert_eq!(v.t1, v.t0 + 1);
     }
 }

@@ -1,11 +1,11 @@
 //! The lanes plot: calls, socket I/O, waits and the handshake on one time axis, and what the
 //! pointer is over (asked of the store, not of what was drawn).
 
-use super::axis::{linked_plot, x_range, Visible};
+use super::axis::{linked_plot, Visible};
 use super::marks::{lane_at, y};
 use super::{calls, handshake, io, waits};
 use crate::trace::store::{ConnTrace, Lane};
-use crate::trace::Nanos;
+use crate::trace::{format, Nanos};
 use crate::ui::model::nanos;
 use egui::RichText;
 use egui_plot::{PlotBounds, PlotTransform};
@@ -13,8 +13,6 @@ use egui_plot::{PlotBounds, PlotTransform};
 /// What the lanes plot did this frame.
 pub(super) struct LanesResponse {
     pub(super) transform: PlotTransform,
-    /// Its x range after the user's pan or zoom.
-    pub(super) range: (f64, f64),
     /// The call the user clicked.
     pub(super) clicked: Option<usize>,
 }
@@ -59,6 +57,10 @@ pub(super) fn show(
     let mut clicked = None;
     if let Some(hit) = hit {
         let mut text = hit.describe(c);
+        // The same clock as the axis: from the connection's start.
+        if let Some(t) = hit.time(c) {
+            text = format!("at {} from the start\n{text}", format::since(t, c.first_t));
+        }
         if hit.call().is_some() {
             text.push_str("\nclick for details");
         }
@@ -71,7 +73,6 @@ pub(super) fn show(
         }
     }
     LanesResponse {
-        range: x_range(&response.transform),
         transform: response.transform,
         clicked,
     }

@@ -14,6 +14,7 @@ mod marks;
 mod notes;
 mod tcp;
 mod waits;
+mod zoom;
 
 pub use marks::CALLS;
 
@@ -30,12 +31,13 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         return;
     };
     let jump = notes::show(ui, c, model.now);
+    let tool = toolbar(ui, model.follow);
     key::show(ui);
-    let vis = Visible::new(model.view, ui.available_width());
+    let vis = Visible::new(model.view, ui.available_width(), c.first_t);
     let link = egui::Id::unique("timeline-x");
     let selected = model.selection.filter(|s| s.conn == c.id).map(|s| s.call);
+    let top = ui.cursor().top();
     let lanes = lanes::show(ui, c, &vis, link, selected, model.now);
-    let mut ranges = vec![lanes.range];
     if c.inq.t.is_empty() {
         let note = "No buffer levels recorded (no socket was connected).";
         ui.label(RichText::new(note).color(style::MUTED));
@@ -43,19 +45,26 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
         let end_t = c.end_at(model.now);
         let tcp = TcpView::query(c, vis.t0, vis.t1, vis.buckets);
         let (buf_height, tcp_height) = buffers::plot_heights(ui.available_height(), tcp.is_some());
-        ranges.push(buffers::show(ui, c, &vis, end_t, link, buf_height));
+        // The x range is the app's (their own zoom and drag are off), so the range they
+        // return is the one they were given.
+        buffers::show(ui, c, &vis, end_t, link, buf_height);
         if let Some(data) = tcp {
-            ranges.push(tcp::show(ui, data, &vis, end_t, link, tcp_height));
+            tcp::show(ui, data, &vis, end_t, link, tcp_height);
         }
     }
     let conn = c.id;
     model.lanes = Some(lanes.transform);
-    // Whichever plot the user panned or zoomed sets the range for all of them next frame.
-    let (v0, v1) = vis.view;
-    let changed = |&(a, b): &(f64, f64)| (a - v0).abs() > 1e-12 || (b - v1).abs() > 1e-12;
-    if let Some(r) = ranges.into_iter().find(changed) {
-        model.view = r;
-        model.follow = false;
+    model.axis_labels = vis.labels.borrow().iter().map(|(_, l)| l.clone()).collect();
+    // Wheel, drag and double-click anywhere over the plots, mapped through the lanes' x.
+    let frame = lanes.transform.frame();
+    let area = egui::Rect::from_x_y_ranges(frame.x_range(), top..=ui.min_rect().bottom());
+    zoom::Gesture::read(ui, area).apply(model, &lanes.transform);
+    match tool {
+        Some(Tool::Fit) => model.fit(),
+        Some(Tool::ZoomIn) => model.zoom(ZOOM_STEP, None),
+        Some(Tool::ZoomOut) => model.zoom(1.0 / ZOOM_STEP, None),
+        Some(Tool::Follow) => model.follow = !model.follow,
+        None => {}
     }
     if let Some(i) = lanes.clicked {
         model.select_call(conn, i);
@@ -63,4 +72,48 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
     if let Some(call) = jump {
         model.jump_to(conn, call);
     }
+}
+
+/// How much one press of + or − (or the buttons) zooms.
+pub const ZOOM_STEP: f64 = 1.5;
+
+/// A control of the toolbar above the lanes.
+enum Tool {
+    Fit,
+    ZoomIn,
+    ZoomOut,
+    Follow,
+}
+
+/// The view's controls: fit, zoom, follow; the keys are in the help (F1).
+fn toolbar(ui: &mut egui::Ui, follow: bool) -> Option<Tool> {
+    let mut tool = None;
+    ui.horizontal(|ui| {
+        if ui
+            .small_button("Fit")
+            .on_hover_text("Show the whole connection (F, Home, or double-click the plots)")
+            .clicked()
+        {
+            tool = Some(Tool::Fit);
+        }
+        if ui.small_button("−").on_hover_text("Zoom out (−)").clicked() {
+            tool = Some(Tool::ZoomOut);
+        }
+        if ui.small_button("+").on_hover_text("Zoom in (+)").clicked() {
+            tool = Some(Tool::ZoomIn);
+        }
+        if ui
+            .selectable_label(follow, "Follow live")
+            .on_hover_text("Keep the newest events and the stall's start in view (Space)")
+            .clicked()
+        {
+            tool = Some(Tool::Follow);
+        }
+        ui.label(
+            RichText::new("wheel zooms · drag pans · F1 keys")
+                .small()
+                .color(style::MUTED),
+        );
+    });
+    tool
 }
