@@ -207,7 +207,7 @@ pub(super) fn sni_sent(f: &Facts) -> String {
         Some(s) => match &s.sni {
             Some(name) => format!("we sent the server name (SNI) {name:?}"),
             None => {
-                "we sent no server name (SNI): the target is an IP address, or --no-sni".to_string()
+                "we sent no server name (SNI), because the target is an IP address or --no-sni was given".to_string()
             }
         },
         None => "the SNI we sent is not recorded in this trace".to_string(),
