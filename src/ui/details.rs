@@ -65,8 +65,8 @@ fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) {
     let colour = style::call(CallClass::of(error));
     ui.label(RichText::new(title).color(colour).strong().size(16.0));
     ui.label(format!(
-        "at {}, took {}, {} application bytes; attempt {} of this operation",
-        format::clock(start),
+        "at {} from the start, took {}, {} application bytes; attempt {} of this operation",
+        format::since(start, c.first_t),
         format::duration(end - start),
         c.call_bytes[i],
         c.call_attempt[i]

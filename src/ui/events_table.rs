@@ -156,7 +156,7 @@ impl EventsTable {
                     let Some(e) = c.events.get(row as usize) else {
                         continue;
                     };
-                    let line = format!("{:>15}  {}", format::clock(e.t), text::describe(e));
+                    let line = format!("{:>15}  {}", format::clock(e.t.saturating_sub(c.first_t)), text::describe(e));
                     let selected = matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&call.id));
                     let r = ui.selectable_label(selected, egui::RichText::new(line).monospace());
                     if r.clicked() {

@@ -215,6 +215,7 @@ pub(super) fn show(
     // The TCP plot right under this one repeats the time axis: its labels here would only
     // take rows from the data.
     let tcp_below = !c.snd_wnd.t.is_empty();
+    let origin = vis.origin;
     let plot = linked_plot("buffers", link, height, vis)
         .show_axes([!tcp_below, true])
         .custom_y_axes(vec![AxisHints::new_y()
@@ -232,7 +233,10 @@ pub(super) fn show(
             } => {
                 let q = queues.iter().position(|q| q.name == *plot_name)?;
                 let text = queues[q].describe(*index[q].get(*at)?)?;
-                Some(format!("{text}\nat {}", format::clock(nanos(position.x))))
+                Some(format!(
+                    "{text}\nat {} from the start",
+                    format::since(nanos(position.x), origin)
+                ))
             }
             HoverPosition::Elsewhere { .. } => None,
         });

@@ -165,6 +165,7 @@ pub(super) fn show(
             tick(v, scale.wnd, short_bytes)
         }),
     ];
+    let origin = vis.origin;
     let plot = linked_plot("tcp", link, height, vis)
         .custom_y_axes(axes)
         .y_grid_spacer(uniform_grid_spacer(|_| [0.05, 0.25, 1.0]))
@@ -184,7 +185,10 @@ pub(super) fn show(
                 let b = data.wnd.get(*wnd_index.get(*index)?)?.1;
                 format!("{WND}: {}", format::bytes(b.into()))
             };
-            Some(format!("{text}\nat {}", format::clock(nanos(position.x))))
+            Some(format!(
+                "{text}\nat {} from the start",
+                format::since(nanos(position.x), origin)
+            ))
         });
     let response = plot.show(ui, |pui| {
         pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.0], [v1, 1.08]));
