@@ -5,6 +5,8 @@
 //! heap data (negotiated parameters, error messages) are boxed and happen once per connection or
 //! handshake.
 
+pub use super::payloads::*;
+
 /// Nanoseconds since the engine started, on one monotonic clock for all connections.
 pub type Nanos = u64;
 
@@ -377,55 +379,6 @@ impl Msg {
     }
 }
 
-/// Our side of the negotiation, and the workload, as configured for one connection.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Setup {
-    /// Target as the user wrote it (`HOST:PORT`).
-    pub target: String,
-    /// The server name sent in the ClientHello; `None`: no SNI extension.
-    pub sni: Option<String>,
-    /// ALPN protocols offered, in order of preference (empty: no ALPN extension).
-    pub alpn: Vec<String>,
-    /// Lowest and highest protocol version offered (`TLSv1.2`, `TLSv1.3`).
-    pub version_min: String,
-    pub version_max: String,
-    /// Cipher suites offered for TLS 1.2 and below, and for TLS 1.3.
-    pub ciphers_tls12: u32,
-    pub ciphers_tls13: u32,
-    /// A client certificate is configured (so a CertificateRequest can be answered).
-    pub client_cert: bool,
-    /// Certificate verification is on.
-    pub verify: bool,
-    /// SSL_MODE_AUTO_RETRY is on.
-    pub auto_retry: bool,
-    /// The workload: an HTTP GET path, bytes of a message to send, bytes to upload.
-    pub http_get: Option<String>,
-    pub send_bytes: u64,
-    pub upload_bytes: u64,
-    /// How long we keep reading after our writes, in ns (`--read-for`); `None`: until the peer
-    /// closes (HTTP) or no read phase.
-    pub read_for: Option<Nanos>,
-}
-
-/// What tlsscope parsed of an HTTP/1.x response (only with an HTTP workload).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct HttpResponse {
-    pub status: u16,
-    /// Bytes of the response head (status line and headers, with the blank line).
-    pub head_bytes: u32,
-    /// `Content-Length`, when the response has one.
-    pub content_length: Option<u64>,
-    /// `Transfer-Encoding: chunked`.
-    pub chunked: bool,
-    /// The server said `Connection: close`.
-    pub close: bool,
-    /// Response bytes (head and body) received when this event was recorded.
-    pub received: u64,
-    /// The whole response has arrived, as its framing says (Content-Length reached, or the last
-    /// chunk). False for a body delimited by the close of the connection.
-    pub complete: bool,
-}
-
 /// Buffer levels of one connection at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Sock {
@@ -451,37 +404,6 @@ pub struct TcpInfo {
     pub snd_cwnd: u32,
     /// Peer's advertised receive window, bytes (0: the peer's window is closed).
     pub snd_wnd: u32,
-}
-
-/// Negotiated parameters and the peer's certificates after a (re)handshake.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TlsInfo {
-    pub version: String,
-    pub cipher: String,
-    pub alpn: Option<String>,
-    pub sni: Option<String>,
-    /// `ok`, or the verification failure reason; `skipped` with `--insecure`.
-    pub verify: String,
-    pub resumed: bool,
-    pub chain: Vec<CertInfo>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CertInfo {
-    pub subject: String,
-    pub issuer: String,
-    pub not_before: String,
-    pub not_after: String,
-    /// e.g. `EC 256`, `RSA 2048`.
-    pub key: String,
-    /// SHA-256 of the DER certificate, uppercase hex with colons.
-    pub sha256: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Endpoints {
-    pub local: std::net::SocketAddr,
-    pub peer: std::net::SocketAddr,
 }
 
 /// Why a connection ended.
@@ -567,50 +489,5 @@ impl Event {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn events_stay_small() {
-        // The hot path stores one of these per socket operation; keep it within a cache line.
-        assert!(
-            std::mem::size_of::<Event>() <= 64,
-            "{}",
-            std::mem::size_of::<Event>()
-        );
-    }
-
-    #[test]
-    fn names_round_trip() {
-        for op in Op::ALL {
-            assert_eq!(Op::from_name(op.name()), Some(op));
-        }
-        for code in 0..=11 {
-            let e = SslError::from_code(code);
-            assert_eq!(SslError::from_name(e.name()), Some(e));
-        }
-    }
-
-    #[test]
-    fn eof_is_a_zero_read_without_error() {
-        let io = Io {
-            call: None,
-            dir: Dir::Read,
-            want: 5,
-            got: 0,
-            would_block: false,
-            os_error: None,
-        };
-        assert!(io.is_eof());
-        assert!(!Io {
-            would_block: true,
-            ..io
-        }
-        .is_eof());
-        assert!(!Io {
-            dir: Dir::Write,
-            ..io
-        }
-        .is_eof());
-    }
-}
+#[path = "event_tests.rs"]
+mod tests;

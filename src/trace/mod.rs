@@ -9,6 +9,7 @@ pub mod format;
 pub mod jsonl;
 pub mod jsonl_read;
 pub mod names;
+mod payloads;
 pub mod store;
 pub mod text;
 pub mod ticks;

@@ -238,4 +238,6 @@ pub(super) fn closed_by(f: &Facts) -> Option<CloseReason> {
 }
 
 #[cfg(test)]
+mod handshake_tests;
+#[cfg(test)]
 mod tests;

@@ -7,14 +7,14 @@ use crate::trace::verdict::{judge, Class, Severity, Verdict};
 const MS: Nanos = 1_000_000;
 
 /// A connection's events, built in time order. Messages and socket I/O go into the next call.
-struct Trace {
+pub(super) struct Trace {
     t: Nanos,
     next_call: CallId,
-    events: Vec<Event>,
+    pub(super) events: Vec<Event>,
 }
 
 impl Trace {
-    fn new() -> Trace {
+    pub(super) fn new() -> Trace {
         let mut tr = Trace {
             t: 0,
             next_call: 1,
@@ -36,7 +36,7 @@ impl Trace {
         tr
     }
 
-    fn push(&mut self, kind: EventKind) {
+    pub(super) fn push(&mut self, kind: EventKind) {
         self.events.push(Event {
             t: self.t,
             conn: 1,
@@ -44,7 +44,7 @@ impl Trace {
         });
     }
 
-    fn msg(&mut self, dir: MsgDir, content: u8, msg_type: u8, len: u32) -> &mut Trace {
+    pub(super) fn msg(&mut self, dir: MsgDir, content: u8, msg_type: u8, len: u32) -> &mut Trace {
         let level = if content == 21 { 2 } else { 0 };
         self.push(EventKind::Msg(Msg {
             call: Some(self.next_call),
@@ -58,7 +58,7 @@ impl Trace {
         self
     }
 
-    fn io(&mut self, dir: Dir, got: u32, would_block: bool) -> &mut Trace {
+    pub(super) fn io(&mut self, dir: Dir, got: u32, would_block: bool) -> &mut Trace {
         self.push(EventKind::Io(Io {
             call: Some(self.next_call),
             dir,
@@ -70,7 +70,7 @@ impl Trace {
         self
     }
 
-    fn io_error(&mut self, errno: i32) -> &mut Trace {
+    pub(super) fn io_error(&mut self, errno: i32) -> &mut Trace {
         self.push(EventKind::Io(Io {
             call: Some(self.next_call),
             dir: Dir::Read,
@@ -82,7 +82,7 @@ impl Trace {
         self
     }
 
-    fn call(&mut self, op: Op, error: SslError, bytes: u32) -> &mut Trace {
+    pub(super) fn call(&mut self, op: Op, error: SslError, bytes: u32) -> &mut Trace {
         self.push(EventKind::Call(Call {
             id: self.next_call,
             op,
@@ -96,7 +96,7 @@ impl Trace {
         self
     }
 
-    fn wait(&mut self, interest: Interest, ms: u64, woke: Woke) -> &mut Trace {
+    pub(super) fn wait(&mut self, interest: Interest, ms: u64, woke: Woke) -> &mut Trace {
         self.push(EventKind::Wait(Wait {
             interest,
             dur: ms * MS,
@@ -106,7 +106,7 @@ impl Trace {
         self
     }
 
-    fn sock(&mut self, inq: u32, outq: u32, snd_wnd: u32) -> &mut Trace {
+    pub(super) fn sock(&mut self, inq: u32, outq: u32, snd_wnd: u32) -> &mut Trace {
         self.push(EventKind::Sock(Sock {
             inq,
             outq,
@@ -124,7 +124,7 @@ impl Trace {
     }
 
     /// ClientHello out, the server's flight in, handshake done (TLS 1.3).
-    fn handshake(&mut self) -> &mut Trace {
+    pub(super) fn handshake(&mut self) -> &mut Trace {
         self.msg(MsgDir::Out, 22, 1, 300)
             .io(Dir::Write, 305, false)
             .io(Dir::Read, 0, true)
@@ -143,7 +143,12 @@ impl Trace {
         self
     }
 
-    fn http(&mut self, status: u16, content_length: Option<u64>, received: u64) -> &mut Trace {
+    pub(super) fn http(
+        &mut self,
+        status: u16,
+        content_length: Option<u64>,
+        received: u64,
+    ) -> &mut Trace {
         let complete = content_length.is_some_and(|n| received >= 100 + n);
         self.push(EventKind::Http(Box::new(HttpResponse {
             status,
@@ -157,7 +162,7 @@ impl Trace {
         self
     }
 
-    fn close(&mut self, reason: CloseReason, error: Option<&str>) -> Verdict {
+    pub(super) fn close(&mut self, reason: CloseReason, error: Option<&str>) -> Verdict {
         if let Some(message) = error {
             self.push(EventKind::Error(message.into()));
         }
@@ -170,7 +175,7 @@ impl Trace {
         judge(&self.events, 1)
     }
 
-    fn live(&self, now_ms_later: u64) -> Verdict {
+    pub(super) fn live(&self, now_ms_later: u64) -> Verdict {
         let mut facts = crate::trace::verdict::Facts::new(1);
         for e in &self.events {
             facts.feed(e);
@@ -179,7 +184,7 @@ impl Trace {
     }
 }
 
-fn text(v: &Verdict) -> String {
+pub(super) fn text(v: &Verdict) -> String {
     let evidence: Vec<&str> = v.evidence.iter().map(|e| e.text.as_str()).collect();
     format!("{}\n{}", v.summary, evidence.join("\n"))
 }
@@ -406,99 +411,6 @@ fn eof_before_content_length_is_truncation_and_after_it_is_harmless() {
         .call(Op::Read, SslError::Ssl, 0);
     let v = tr.close(CloseReason::Eof, Some("unexpected eof"));
     assert_eq!(v.class, Class::NoCloseNotify, "{}", text(&v));
-}
-
-fn failed_with_alert(desc: u8) -> Verdict {
-    let mut tr = Trace::new();
-    tr.msg(MsgDir::Out, 22, 1, 300)
-        .io(Dir::Write, 305, false)
-        .io(Dir::Read, 0, true)
-        .call(Op::DoHandshake, SslError::WantRead, 0)
-        .wait(Interest::Read, 2, Woke::Readable)
-        .msg(MsgDir::In, 21, desc, 2)
-        .call(Op::DoHandshake, SslError::Ssl, 0);
-    tr.close(CloseReason::Failed, Some("TLS handshake failed: alert"))
-}
-
-#[test]
-fn handshake_alerts_map_to_our_side_of_the_negotiation() {
-    let v = failed_with_alert(112);
-    assert_eq!(v.class, Class::SniRejected);
-    assert!(v.summary.contains("\"example.test\""), "{}", v.summary);
-    let v = failed_with_alert(120);
-    assert_eq!(v.class, Class::AlpnMismatch);
-    assert!(v.summary.contains("http/1.1"), "{}", v.summary);
-    let v = failed_with_alert(70);
-    assert_eq!(v.class, Class::VersionMismatch);
-    assert!(v.summary.contains("TLSv1.2 to TLSv1.3"), "{}", v.summary);
-    assert_eq!(failed_with_alert(40).class, Class::CipherMismatch);
-    assert_eq!(failed_with_alert(80).class, Class::HandshakeAlert);
-}
-
-#[test]
-fn an_empty_certificate_answer_means_a_client_certificate_is_required_whatever_the_alert() {
-    let mut tr = Trace::new();
-    tr.msg(MsgDir::Out, 22, 1, 300)
-        .io(Dir::Read, 0, true)
-        .call(Op::DoHandshake, SslError::WantRead, 0)
-        .msg(MsgDir::In, 22, 2, 90)
-        .msg(MsgDir::In, 22, 13, 40)
-        .msg(MsgDir::Out, 22, 11, 7)
-        .io(Dir::Read, 0, true)
-        .call(Op::DoHandshake, SslError::WantRead, 0)
-        .msg(MsgDir::In, 21, 50, 2)
-        .call(Op::DoHandshake, SslError::Ssl, 0);
-    let v = tr.close(
-        CloseReason::Failed,
-        Some("TLS handshake failed: decode error"),
-    );
-    assert_eq!(v.class, Class::ClientCertRequired, "{}", text(&v));
-    assert!(v.summary.contains("decode_error"), "{}", v.summary);
-}
-
-#[test]
-fn tls13_client_certificate_refusal_surfaces_in_the_first_read() {
-    let mut tr = Trace::new();
-    tr.msg(MsgDir::Out, 22, 1, 300)
-        .io(Dir::Read, 0, true)
-        .call(Op::DoHandshake, SslError::WantRead, 0)
-        .msg(MsgDir::In, 22, 2, 90)
-        .msg(MsgDir::In, 22, 13, 40)
-        .msg(MsgDir::Out, 22, 11, 8)
-        .call(Op::DoHandshake, SslError::None, 0);
-    tr.push(EventKind::Tls(Box::default()));
-    tr.call(Op::Write, SslError::None, 80)
-        .msg(MsgDir::In, 21, 116, 2)
-        .call(Op::Read, SslError::Ssl, 0);
-    let v = tr.close(CloseReason::Failed, Some("certificate required"));
-    assert_eq!(v.class, Class::ClientCertRequired, "{}", text(&v));
-    assert!(text(&v).contains("first SSL_read"), "{}", text(&v));
-    assert_eq!(v.focus, Some(4));
-}
-
-#[test]
-fn a_clienthello_nobody_answers() {
-    let mut tr = Trace::new();
-    tr.msg(MsgDir::Out, 22, 1, 300)
-        .io(Dir::Write, 305, false)
-        .io(Dir::Read, 0, true)
-        .call(Op::DoHandshake, SslError::WantRead, 0)
-        .sock(0, 0, 65535)
-        .wait(Interest::Read, 3000, Woke::Timeout);
-    let v = tr.close(CloseReason::Timeout, Some("timed out"));
-    assert_eq!(v.class, Class::HelloUnanswered, "{}", text(&v));
-    assert!(v.summary.contains("delivered"), "{}", v.summary);
-}
-
-#[test]
-fn an_eof_right_after_the_clienthello_is_a_closed_handshake() {
-    let mut tr = Trace::new();
-    tr.msg(MsgDir::Out, 22, 1, 300)
-        .io(Dir::Write, 305, false)
-        .io(Dir::Read, 0, false)
-        .call(Op::DoHandshake, SslError::Syscall, 0);
-    let v = tr.close(CloseReason::Failed, Some("peer closed"));
-    assert_eq!(v.class, Class::HandshakeClosed, "{}", text(&v));
 }
 
 #[test]

@@ -1,0 +1,99 @@
+//! The handshake rules on hand-built traces: alerts mapped to what we offered, client
+//! certificates, a ClientHello nobody answers, an EOF right after it.
+
+use super::tests::{text, Trace};
+use crate::trace::event::*;
+use crate::trace::verdict::{Class, Verdict};
+
+fn failed_with_alert(desc: u8) -> Verdict {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Write, 305, false)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .wait(Interest::Read, 2, Woke::Readable)
+        .msg(MsgDir::In, 21, desc, 2)
+        .call(Op::DoHandshake, SslError::Ssl, 0);
+    tr.close(CloseReason::Failed, Some("TLS handshake failed: alert"))
+}
+
+#[test]
+fn handshake_alerts_map_to_our_side_of_the_negotiation() {
+    let v = failed_with_alert(112);
+    assert_eq!(v.class, Class::SniRejected);
+    assert!(v.summary.contains("\"example.test\""), "{}", v.summary);
+    let v = failed_with_alert(120);
+    assert_eq!(v.class, Class::AlpnMismatch);
+    assert!(v.summary.contains("http/1.1"), "{}", v.summary);
+    let v = failed_with_alert(70);
+    assert_eq!(v.class, Class::VersionMismatch);
+    assert!(v.summary.contains("TLSv1.2 to TLSv1.3"), "{}", v.summary);
+    assert_eq!(failed_with_alert(40).class, Class::CipherMismatch);
+    assert_eq!(failed_with_alert(80).class, Class::HandshakeAlert);
+}
+
+#[test]
+fn an_empty_certificate_answer_means_a_client_certificate_is_required_whatever_the_alert() {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .msg(MsgDir::In, 22, 2, 90)
+        .msg(MsgDir::In, 22, 13, 40)
+        .msg(MsgDir::Out, 22, 11, 7)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .msg(MsgDir::In, 21, 50, 2)
+        .call(Op::DoHandshake, SslError::Ssl, 0);
+    let v = tr.close(
+        CloseReason::Failed,
+        Some("TLS handshake failed: decode error"),
+    );
+    assert_eq!(v.class, Class::ClientCertRequired, "{}", text(&v));
+    assert!(v.summary.contains("decode_error"), "{}", v.summary);
+}
+
+#[test]
+fn tls13_client_certificate_refusal_surfaces_in_the_first_read() {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .msg(MsgDir::In, 22, 2, 90)
+        .msg(MsgDir::In, 22, 13, 40)
+        .msg(MsgDir::Out, 22, 11, 8)
+        .call(Op::DoHandshake, SslError::None, 0);
+    tr.push(EventKind::Tls(Box::default()));
+    tr.call(Op::Write, SslError::None, 80)
+        .msg(MsgDir::In, 21, 116, 2)
+        .call(Op::Read, SslError::Ssl, 0);
+    let v = tr.close(CloseReason::Failed, Some("certificate required"));
+    assert_eq!(v.class, Class::ClientCertRequired, "{}", text(&v));
+    assert!(text(&v).contains("first SSL_read"), "{}", text(&v));
+    assert_eq!(v.focus, Some(4));
+}
+
+#[test]
+fn a_clienthello_nobody_answers() {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Write, 305, false)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .sock(0, 0, 65535)
+        .wait(Interest::Read, 3000, Woke::Timeout);
+    let v = tr.close(CloseReason::Timeout, Some("timed out"));
+    assert_eq!(v.class, Class::HelloUnanswered, "{}", text(&v));
+    assert!(v.summary.contains("delivered"), "{}", v.summary);
+}
+
+#[test]
+fn an_eof_right_after_the_clienthello_is_a_closed_handshake() {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Write, 305, false)
+        .io(Dir::Read, 0, false)
+        .call(Op::DoHandshake, SslError::Syscall, 0);
+    let v = tr.close(CloseReason::Failed, Some("peer closed"));
+    assert_eq!(v.class, Class::HandshakeClosed, "{}", text(&v));
+}
