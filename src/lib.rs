@@ -2,14 +2,14 @@
 //!
 //! - [`trace`]: the event model and its formats (pure data).
 //! - [`probe`]: the engine that drives real OpenSSL client connections and records them.
-//! - [`ffi`]: the only `unsafe` code: safe wrappers over OpenSSL and socket calls.
+//! - [`ffi`]: safe wrappers over the raw OpenSSL and socket calls (the one module with FFI).
 //! - [`lab`]: embedded misbehaving TLS peers that reproduce each stall class on loopback.
 //! - [`options`]: the connection options a user can set, shared by the command line and the app.
 //! - [`cli`]: the command line.
 //! - [`ui`]: the desktop app (eframe / egui).
 
 pub mod cli;
-// The one module allowed `unsafe` (denied everywhere else in Cargo.toml's [lints]).
+// The one module allowed raw FFI code (`unsafe_code` is denied elsewhere, see Cargo.toml).
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod lab;
