@@ -6,9 +6,11 @@
 //! - [`lab`]: embedded misbehaving TLS peers that reproduce each stall class on loopback.
 //! - [`options`]: the connection options a user can set, shared by the command line and the app.
 //! - [`cli`]: the command line.
+//! - [`export`]: the trace for outside tlsscope (the HTML report).
 //! - [`ui`]: the desktop app (eframe / egui).
 
 pub mod cli;
+pub mod export;
 // The one module allowed raw FFI code (`unsafe_code` is denied elsewhere, see Cargo.toml).
 #[allow(unsafe_code)]
 pub mod ffi;

@@ -4,7 +4,11 @@
 
 mod bench;
 mod lab;
+mod printer;
+mod report;
+mod show;
 pub mod trace;
+mod trace_file;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -33,6 +37,10 @@ enum Command {
     Lab(lab::LabArgs),
     /// Measure what recording costs: a bulk loopback transfer with recording on and off.
     Bench(bench::BenchArgs),
+    /// Print a saved JSONL trace as `trace` printed it, with today's verdict (also checks the file).
+    Show(show::ShowArgs),
+    /// Write a self-contained HTML report on a saved JSONL trace.
+    Report(report::ReportArgs),
 }
 
 /// How a command failed, and so which exit status it gets.
@@ -83,6 +91,8 @@ pub fn run() -> ExitCode {
         Some(Command::Trace(args)) => trace::run(*args),
         Some(Command::Lab(args)) => lab::run(args),
         Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Show(args)) => show::run(args),
+        Some(Command::Report(args)) => report::run(args),
         None => crate::ui::run(cli.gui).map_err(CliError::Failed),
     };
     let (status, reason) = match result {

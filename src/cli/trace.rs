@@ -4,7 +4,7 @@ use super::CliError;
 use crate::options;
 use crate::options::ConnectOptions;
 use crate::probe::{Engine, EngineOptions};
-use crate::trace::{diagnosis::Diagnoser, jsonl, text::TextWriter, CloseReason, Event, EventKind};
+use crate::trace::{CloseReason, Event, EventKind};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -78,11 +78,9 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
         None => Box::new(std::io::stdout().lock()),
     };
     let failed = |error| CliError::Output { what, error };
-    let mut writer = TextWriter::new();
+    let mut printer = super::printer::Printer::new(args.format);
     let mut last_error: Option<String> = None;
     let mut close = None;
-    // The verdict and the closing diagnosis, from bounded per-connection facts.
-    let mut diagnoser = Diagnoser::new();
     // A little beyond the connection's own deadline, so its timeout (with its reason) fires first.
     let limit = prepared
         .spec
@@ -91,8 +89,6 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
         .unwrap_or(Duration::from_secs(u32::MAX as u64));
     follow(prepared.spec, limit, |batch: &[Event]| {
         for event in batch {
-            // The verdict goes out just before its connection's close.
-            let verdict = diagnoser.feed(event);
             match &event.kind {
                 EventKind::Error(message) => last_error = Some(message.to_string()),
                 // A failed address before a successful connect is not why the run failed.
@@ -100,27 +96,12 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
                 EventKind::Close(c) => close = Some(*c),
                 _ => {}
             }
-            for e in verdict.iter().chain(std::iter::once(event)) {
-                match args.format {
-                    Format::Text => writer.write_event(e, &mut out),
-                    Format::Jsonl => writeln!(out, "{}", jsonl::to_line(e)),
-                }
-                .map_err(failed)?;
-            }
+            // The verdict goes out just before its connection's close.
+            printer.event(event, &mut out).map_err(failed)?;
         }
         out.flush().map_err(failed)
     })?;
-    if args.format == Format::Text {
-        for conn in diagnoser.conns() {
-            let mut text = String::from("\ndiagnosis:\n");
-            for line in diagnoser.section(conn) {
-                text.push_str(&format!("  {line}\n"));
-            }
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .map_err(failed)?;
-        }
-    }
+    printer.finish(&mut out).map_err(failed)?;
     // The lab's server (if any) served until here.
     drop(prepared.lab);
     match close {

@@ -1,0 +1,60 @@
+//! How the command line prints a stream of events, live (`trace`) or from a saved file
+//! (`show`): text or JSONL, with the verdict computed from the events and written just before
+//! each connection's close, and the closing `diagnosis:` section of the text trace. One printer
+//! for both, so a saved trace shows exactly what the live run printed.
+
+use super::trace::Format;
+use crate::trace::{diagnosis::Diagnoser, jsonl, text::TextWriter, Event, EventKind};
+use std::io::{self, Write};
+
+pub(crate) struct Printer {
+    format: Format,
+    text: TextWriter,
+    /// The verdict and the closing diagnosis, from bounded per-connection facts.
+    diagnoser: Diagnoser,
+}
+
+impl Printer {
+    pub(crate) fn new(format: Format) -> Printer {
+        Printer {
+            format,
+            text: TextWriter::new(),
+            diagnoser: Diagnoser::new(),
+        }
+    }
+
+    /// Prints one event, preceded by its connection's verdict when it is the close. A `verdict`
+    /// event in the input (one a saved trace carries from its live run) is not printed: the
+    /// printer writes its own, computed from the events with today's rules, so a trace shows
+    /// one verdict per connection and an old file gets the current one.
+    pub(crate) fn event(&mut self, event: &Event, out: &mut dyn Write) -> io::Result<()> {
+        if matches!(event.kind, EventKind::Verdict(_)) {
+            return Ok(());
+        }
+        let verdict = self.diagnoser.feed(event);
+        for e in verdict.iter().chain(std::iter::once(event)) {
+            match self.format {
+                Format::Text => self.text.write_event(e, out)?,
+                Format::Jsonl => writeln!(out, "{}", jsonl::to_line(e))?,
+            }
+        }
+        Ok(())
+    }
+
+    /// After the last event: the `diagnosis:` section of each connection (text only; the JSONL
+    /// trace carries the verdict events instead).
+    pub(crate) fn finish(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.format != Format::Text {
+            return Ok(());
+        }
+        for conn in self.diagnoser.conns() {
+            let mut text = String::from("\ndiagnosis:\n");
+            for line in self.diagnoser.section(conn) {
+                text.push_str(&format!("  {line}\n"));
+            }
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,264 @@
+//! The parts of a connection's section above its picture: the verdict banner (class, severity,
+//! summary, evidence, what to do), the connection summary and certificate chain (what the app's
+//! Summary shows), and where the time went.
+
+use super::escape::text as esc;
+use super::phases;
+use super::svg::hex;
+use super::table;
+use crate::trace::cert_time::{validity, Validity};
+use crate::trace::store::ConnTrace;
+use crate::trace::verdict::{self, Verdict};
+use crate::trace::{format, EventKind, HttpResponse, Setup};
+use crate::ui::style;
+use std::fmt::Write as _;
+
+/// The banner word and colour of the verdict's severity, as in the app.
+pub(super) fn severity(v: &Verdict) -> (&'static str, String) {
+    let (word, colour) = style::verdict(v.severity());
+    (word, hex(colour))
+}
+
+/// The verdict: what is wrong (or that nothing is), the evidence with links to the events'
+/// rows, what to change, and the rule for programmers.
+pub(super) fn verdict_banner(c: &ConnTrace, v: &Verdict, linkable: &dyn Fn(u32) -> bool) -> String {
+    let (word, colour) = severity(v);
+    let mut out = format!(
+        "<div class=\"verdict sev-{}\" style=\"border-color:{colour}\">\n\
+         <div class=\"vhead\"><span class=\"badge\" style=\"background:{colour}\">{word}</span> \
+         <span class=\"class\">{}</span> <span class=\"meaning\">{}</span></div>\n\
+         <p class=\"summary\">{}</p>\n",
+        v.severity().name(),
+        esc(v.class.name()),
+        esc(v.class.meaning()),
+        esc(&v.summary)
+    );
+    if !v.evidence.is_empty() {
+        out.push_str("<h4>Evidence</h4>\n<ul>\n");
+        for e in &v.evidence {
+            let at = match (e.call, e.t) {
+                (Some(id), _) if linkable(id) => format!(
+                    " <a href=\"#{}\">call #{id}</a>",
+                    table::call_anchor(c.id, id)
+                ),
+                (Some(id), _) => format!(" <span class=\"at\">call #{id}</span>"),
+                (None, Some(t)) => format!(
+                    " <span class=\"at\">at {}</span>",
+                    esc(&format::since(t, c.first_t))
+                ),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(out, "<li>{}{at}</li>", esc(&e.text));
+        }
+        out.push_str("</ul>\n");
+    }
+    for (title, items) in [
+        ("What to do", &v.next_user),
+        ("For programmers", &v.next_code),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "<h4>{title}</h4>\n<ul>");
+        for n in items {
+            let _ = writeln!(out, "<li>{}</li>", esc(n));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</div>\n");
+    out
+}
+
+/// The verification result as one prominent line, in its colour (as the app's Summary).
+fn verification(verify: &str) -> String {
+    let (text, colour) = match verify {
+        "ok" => ("Certificate verified: ok".to_string(), style::VERIFY_OK),
+        "skipped" => (
+            "Certificate verification skipped (--insecure): the peer was not authenticated".into(),
+            style::VERIFY_SKIPPED,
+        ),
+        reason => (
+            format!("Certificate verification failed: {reason}"),
+            style::VERIFY_FAILED,
+        ),
+    };
+    format!(
+        "<p class=\"verify\" style=\"border-color:{}\">{}</p>\n",
+        hex(colour),
+        esc(&text)
+    )
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// The connection's setup and its last HTTP response, from its events.
+fn setup_and_http(c: &ConnTrace) -> (Option<&Setup>, Option<&HttpResponse>) {
+    let mut setup = None;
+    let mut http = None;
+    for e in &c.events {
+        match &e.kind {
+            EventKind::Setup(s) => setup = Some(&**s),
+            EventKind::Http(h) => http = Some(&**h),
+            _ => {}
+        }
+    }
+    (setup, http)
+}
+
+/// The connection's target as the user wrote it, if the trace has its setup.
+pub(super) fn target(c: &ConnTrace) -> Option<String> {
+    setup_and_http(c).0.map(|s| s.target.clone())
+}
+
+/// What was offered and what was negotiated, the endpoints, how it ended.
+pub(super) fn summary(c: &ConnTrace) -> String {
+    let (setup, http) = setup_and_http(c);
+    let mut out = String::new();
+    match (&c.tls, &c.error) {
+        (Some(t), _) => out.push_str(&verification(&t.verify)),
+        (None, Some(e)) => {
+            if let Some(reason) = e.strip_prefix("certificate verification failed: ") {
+                out.push_str(&verification(reason));
+            }
+        }
+        (None, None) => {}
+    }
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    if let Some(s) = setup {
+        rows.push(("Target", s.target.clone()));
+    }
+    if let Some(ep) = &c.endpoints {
+        rows.push(("TCP", format!("{} → {}", ep.local, ep.peer)));
+    }
+    if let Some(s) = setup {
+        rows.push(("SNI sent", s.sni.clone().unwrap_or_else(|| "(none)".into())));
+        let alpn = if s.alpn.is_empty() {
+            "(none)".to_string()
+        } else {
+            s.alpn.join(", ")
+        };
+        rows.push(("ALPN offered", alpn));
+        rows.push((
+            "Versions offered",
+            format!("{} to {}", s.version_min, s.version_max),
+        ));
+    }
+    match &c.tls {
+        Some(t) => {
+            rows.push(("Version", t.version.clone()));
+            rows.push(("Cipher", t.cipher.clone()));
+            rows.push(("ALPN chosen", t.alpn.clone().unwrap_or_else(|| "-".into())));
+            rows.push(("SNI", t.sni.clone().unwrap_or_else(|| "-".into())));
+            rows.push(("Verification", t.verify.clone()));
+            rows.push(("Resumed", yes_no(t.resumed).into()));
+        }
+        None => rows.push(("TLS", "no handshake completed".into())),
+    }
+    if let Some(h) = http {
+        let complete = if h.complete { ", complete" } else { "" };
+        rows.push((
+            "HTTP",
+            format!(
+                "status {}, {} received{complete}",
+                h.status,
+                format::bytes(h.received)
+            ),
+        ));
+    }
+    if let Some(close) = &c.close {
+        rows.push((
+            "Closed",
+            format!(
+                "{} (close_notify sent: {}, received: {}; workload done: {})",
+                close.reason.name(),
+                yes_no(close.notify_sent),
+                yes_no(close.notify_received),
+                yes_no(close.workload_done)
+            ),
+        ));
+    }
+    out.push_str("<table class=\"kv\">\n");
+    for (k, v) in rows {
+        let _ = writeln!(out, "<tr><th>{k}</th><td>{}</td></tr>", esc(&v));
+    }
+    out.push_str("</table>\n");
+    if let Some(e) = &c.error {
+        let _ = writeln!(out, "<p class=\"error\">Error: {}</p>", esc(e));
+    }
+    out
+}
+
+/// The peer's certificates, each with its validity at `now_unix` (the report's time); empty
+/// when no handshake completed.
+pub(super) fn chain(c: &ConnTrace, now_unix: i64) -> String {
+    let Some(t) = &c.tls else {
+        return String::new();
+    };
+    if t.chain.is_empty() {
+        return "<p class=\"muted\">The peer sent no certificate.</p>\n".into();
+    }
+    let mut out = String::from(
+        "<table class=\"chain\">\n<thead><tr><th>#</th><th>subject</th><th>issuer</th><th>valid from</th><th>valid until</th><th>now</th><th>key, SHA-256</th></tr></thead>\n<tbody>\n",
+    );
+    for (depth, cert) in t.chain.iter().enumerate() {
+        let (state, colour, class) = match validity(&cert.not_before, &cert.not_after, now_unix) {
+            Some(Validity::Valid) => (Validity::Valid.name(), style::CERT_VALID, "valid"),
+            Some(v @ Validity::Expired) => (v.name(), style::CERT_INVALID, "expired"),
+            Some(v) => (v.name(), style::CERT_INVALID, "not-yet-valid"),
+            None => ("dates unreadable", style::CERT_UNREADABLE, "unreadable"),
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"n\">{depth}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td><span class=\"validity {class}\" style=\"border-color:{}\">{state}</span></td>\
+             <td class=\"fp\">{}<br/>{}</td></tr>",
+            esc(&cert.subject),
+            esc(&cert.issuer),
+            esc(&cert.not_before),
+            esc(&cert.not_after),
+            hex(colour),
+            esc(&cert.key),
+            esc(&cert.sha256)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
+/// Where the time went: the steps one after the other, each with a bar at its place in the
+/// connection, then the verdict's breakdown (waits, time inside OpenSSL, round trips).
+pub(super) fn time(c: &ConnTrace, v: &Verdict) -> String {
+    let steps = phases::steps(&c.events);
+    let first = if c.first_t == u64::MAX { 0 } else { c.first_t };
+    let total = c.last_t.saturating_sub(first).max(1);
+    let mut out = String::from("<table class=\"time\">\n");
+    let pct = |ns: u64| ns as f64 / total as f64 * 100.0;
+    for step in &steps {
+        let _ = writeln!(
+            out,
+            "<tr><th>{}</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"margin-left:{:.2}%;width:{:.2}%\"></span></td><td class=\"muted\">at {}</td></tr>",
+            step.name,
+            esc(&format::duration(step.dur())),
+            pct(step.start.saturating_sub(first)),
+            pct(step.dur()).max(0.2),
+            esc(&format::since(step.start, first)),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<tr class=\"total\"><th>total</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"width:100%\"></span></td><td></td></tr>\n</table>",
+        esc(&format::duration(total))
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"breakdown\">{}</p>",
+        esc(&verdict::breakdown(v))
+    );
+    out
+}

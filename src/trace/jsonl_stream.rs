@@ -1,0 +1,193 @@
+//! Reading a saved JSONL trace line by line from any byte stream, with bounded memory: each
+//! line is read as bytes up to a cap, checked to be UTF-8 (a bad byte is reported with its
+//! line), then parsed with [`super::jsonl_read::from_line`]. Opening the file is the caller's
+//! business; this module only sees a [`BufRead`].
+
+use super::event::Event;
+use super::jsonl_read::from_line;
+use std::io::{BufRead, Read};
+
+/// The longest line accepted. Real lines are under a few KiB (a `tls` line with a long chain is
+/// the largest); the cap keeps a file without newlines from filling memory.
+pub const MAX_LINE: usize = 1024 * 1024;
+
+/// Why a trace could not be read, and on which line (1-based), when a line is to blame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    pub line: Option<u64>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(n) => write!(f, "line {n}: {}", self.reason),
+            None => f.write_str(&self.reason),
+        }
+    }
+}
+
+/// The events of a JSONL trace, one per non-blank line, in file order. After the first error
+/// the iterator ends.
+pub struct EventReader<R> {
+    input: R,
+    line: u64,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> EventReader<R> {
+    pub fn new(input: R) -> EventReader<R> {
+        EventReader {
+            input,
+            line: 0,
+            buf: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// Lines read so far (the number of the last line returned or refused).
+    pub fn lines_read(&self) -> u64 {
+        self.line
+    }
+
+    /// The next line's bytes without its line ending; None at the end of the input.
+    fn next_line(&mut self) -> Result<Option<&[u8]>, String> {
+        self.buf.clear();
+        // One byte more than the cap: a line that fills it has no room left for its newline.
+        let limit = MAX_LINE as u64 + 1;
+        let n = (&mut self.input)
+            .take(limit)
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| format!("cannot read: {e}"))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+            if self.buf.last() == Some(&b'\r') {
+                self.buf.pop();
+            }
+        }
+        if self.buf.len() > MAX_LINE {
+            return Err(format!("longer than {} MiB", MAX_LINE / (1024 * 1024)));
+        }
+        Ok(Some(&self.buf))
+    }
+}
+
+/// Parses one line's bytes: UTF-8 first (naming the first bad byte and where it is), then JSON.
+fn parse(bytes: &[u8]) -> Result<Option<Event>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let byte = bytes.get(at).copied().unwrap_or(0);
+        format!(
+            "not UTF-8: byte 0x{byte:02x} at column {} (a trace is UTF-8 text)",
+            at + 1
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    from_line(text).map(Some)
+}
+
+impl<R: BufRead> Iterator for EventReader<R> {
+    type Item = Result<Event, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            self.line += 1;
+            let line = Some(self.line);
+            let parsed = match self.next_line() {
+                Ok(None) => break,
+                Ok(Some(bytes)) => parse(bytes),
+                Err(reason) => Err(reason),
+            };
+            match parsed {
+                Ok(None) => continue,
+                Ok(Some(event)) => return Some(Ok(event)),
+                Err(reason) => {
+                    self.done = true;
+                    return Some(Err(ReadError { line, reason }));
+                }
+            }
+        }
+        self.done = true;
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PHASE: &str = r#"{"t":1,"conn":1,"kind":"phase","phase":"resolve"}"#;
+
+    fn read(bytes: &[u8]) -> (Vec<Event>, Option<ReadError>) {
+        let mut events = Vec::new();
+        for item in EventReader::new(bytes) {
+            match item {
+                Ok(e) => events.push(e),
+                Err(e) => return (events, Some(e)),
+            }
+        }
+        (events, None)
+    }
+
+    #[test]
+    fn lines_become_events_and_blank_lines_are_skipped() {
+        let text = format!("{PHASE}\n\n{PHASE}\r\n{PHASE}");
+        let (events, err) = read(text.as_bytes());
+        assert_eq!(err, None);
+        assert_eq!(events.len(), 3);
+        assert!(read(b"").0.is_empty());
+    }
+
+    #[test]
+    fn a_bad_byte_names_its_line_and_column() {
+        let mut bytes = format!("{PHASE}\n{PHASE}\n").into_bytes();
+        bytes.extend_from_slice(b"{\"t\":1,\"conn\":1,\"kind\":\"err\xff\"}\n");
+        let (events, err) = read(&bytes);
+        assert_eq!(events.len(), 2);
+        let err = err.expect("refused");
+        assert_eq!(err.line, Some(3));
+        assert!(
+            err.reason.contains("not UTF-8: byte 0xff at column 28"),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with("line 3: "));
+    }
+
+    #[test]
+    fn a_line_over_the_cap_is_refused_without_reading_it_all() {
+        let mut bytes = format!("{PHASE}\n").into_bytes();
+        bytes.extend(std::iter::repeat_n(b' ', MAX_LINE + 10));
+        bytes.extend_from_slice(format!("\n{PHASE}\n").as_bytes());
+        let mut reader = EventReader::new(&bytes[..]);
+        assert!(reader.next().is_some_and(|r| r.is_ok()));
+        let err = reader.next().expect("an item").expect_err("too long");
+        assert_eq!(err.line, Some(2));
+        assert_eq!(err.reason, "longer than 1 MiB");
+        assert!(reader.next().is_none(), "nothing after an error");
+        // A line of exactly the cap (without its newline) is still read.
+        let mut exact = vec![b' '; MAX_LINE - PHASE.len()];
+        exact.extend_from_slice(PHASE.as_bytes());
+        assert_eq!(read(&exact).0.len(), 1);
+    }
+
+    #[test]
+    fn parse_errors_keep_their_line() {
+        let text = format!("{PHASE}\n{{\"t\":1,\"conn\":1,\"kind\":\"bogus\"}}\n{PHASE}\n");
+        let (events, err) = read(text.as_bytes());
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            err.map(|e| e.to_string()).as_deref(),
+            Some("line 2: unknown kind \"bogus\"")
+        );
+        let (_, err) = read(format!("{PHASE}\n{{\"t\":1,\"co").as_bytes());
+        let err = err.expect("truncated");
+        assert_eq!(err.line, Some(2));
+        assert!(err.reason.starts_with("not JSON"), "{err}");
+    }
+}

@@ -1,0 +1,160 @@
+//! `tlsscope report` on a trace saved by a real run: a well-formed, self-contained HTML page with
+//! the live run's verdict, the peer's certificate chain and the timeline picture, checked by a
+//! strict parser (Python's XML parser, and its HTML parser for tag balance).
+
+mod common;
+
+use common::*;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use tlsscope::trace::{jsonl_read, EventKind};
+
+fn tlsscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(args)
+        .output()
+        .expect("run tlsscope")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn temp(name: &str) -> PathBuf {
+    cert_files().dir.join(name)
+}
+
+/// Parses the page strictly and prints what it holds as JSON: the count of each tag and the
+/// page's text. Exits non-zero with the reason when the markup is not well-formed or a tag is
+/// left open or closed out of order.
+const CHECK: &str = r#"
+import json, sys, xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+page = open(sys.argv[1], encoding="utf-8").read()
+if not page.startswith("<!DOCTYPE html>"):
+    sys.exit("no doctype")
+ET.fromstring(page[page.index("<html"):])
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+class Check(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.tags, self.text = [], {}, []
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        if tag not in VOID:
+            self.stack.append(tag)
+    def handle_startendtag(self, tag, attrs):
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            sys.exit(f"</{tag}> at {self.getpos()} closes {self.stack[-1:]}")
+        self.stack.pop()
+    def handle_data(self, data):
+        self.text.append(data)
+c = Check()
+c.feed(page)
+c.close()
+if c.stack:
+    sys.exit(f"left open: {c.stack}")
+print(json.dumps({"tags": c.tags, "text": " ".join(c.text)}))
+"#;
+
+/// The page at `path` after the strict check: tag counts and text.
+fn parsed(path: &PathBuf) -> serde_json::Value {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(CHECK)
+        .arg(path)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "the report is not well-formed: {}",
+        text(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("checker output")
+}
+
+#[test]
+fn a_report_on_a_real_trace_is_a_self_contained_page_with_verdict_chain_and_picture() {
+    let trace = temp("renegotiate.jsonl");
+    let t = trace.to_string_lossy().into_owned();
+    let out = tlsscope(&["trace", "lab:renegotiate", "--format", "jsonl", "--out", &t]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let saved = std::fs::read_to_string(&trace).expect("trace");
+    let events = jsonl_read::from_text(&saved).expect("reads back");
+    let live = events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Verdict(v) => Some(v.clone()),
+            _ => None,
+        })
+        .expect("the live run's verdict");
+    let subject = events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Tls(t) => t.chain.first().map(|c| c.subject.clone()),
+            _ => None,
+        })
+        .expect("the peer's certificate");
+
+    let report = temp("renegotiate-report.html");
+    let r = report.to_string_lossy().into_owned();
+    let out = tlsscope(&["report", &t, "-o", &r]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with(&format!("wrote {r} (1 connection(s), ")),
+        "{}",
+        text(&out.stdout)
+    );
+    let page = std::fs::read_to_string(&report).expect("report");
+    let doc = parsed(&report);
+    let body = doc["text"].as_str().unwrap_or_default();
+    let tags = &doc["tags"];
+    // The verdict, as the live run gave it, with its evidence.
+    assert!(body.contains(live.class.name()), "verdict class");
+    assert!(body.contains(&live.summary), "verdict summary");
+    assert!(body.contains(&live.evidence[0].text), "evidence");
+    // The summary and the chain.
+    assert!(body.contains("TLSv1.2") && body.contains("Certificate verified: ok"));
+    assert!(body.contains(&subject), "chain subject {subject}");
+    assert!(body.contains("valid now"));
+    // The picture and the table.
+    assert!(tags["svg"].as_u64() == Some(1) && tags["path"].as_u64() > Some(5));
+    assert!(body.contains("OpenSSL calls") && body.contains("SSL_read #"));
+    assert!(body.contains("TLS handshake") && body.contains("total"));
+    // Nothing to run, nothing to fetch.
+    for tag in ["script", "link", "img", "iframe", "object"] {
+        assert!(tags.get(tag).is_none(), "<{tag}>");
+    }
+    assert!(!page.contains("http://") && !page.contains("https://"));
+    assert!(page.contains("Content-Security-Policy"));
+}
+
+#[test]
+fn the_report_goes_beside_the_trace_by_default_and_never_over_it() {
+    let trace = temp("ok.jsonl");
+    let t = trace.to_string_lossy().into_owned();
+    let out = tlsscope(&["trace", "lab:ok", "--format", "jsonl", "--out", &t]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let beside = temp("ok.html");
+    let _ = std::fs::remove_file(&beside);
+    let out = tlsscope(&["report", &t, "--connection", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(beside.is_file(), "written beside the trace");
+    assert!(parsed(&beside)["text"]
+        .as_str()
+        .is_some_and(|s| s.contains("healthy")));
+
+    let out = tlsscope(&["report", &t, "-o", &t]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("would overwrite the trace itself"));
+    assert!(std::fs::read_to_string(&trace).is_ok_and(|s| s.starts_with('{')));
+
+    let out = tlsscope(&["report", &t, "--connection", "9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        format!("tlsscope: {t}: no connection 9 (it has 1)\n")
+    );
+}
