@@ -158,3 +158,38 @@ fn the_report_goes_beside_the_trace_by_default_and_never_over_it() {
         format!("tlsscope: {t}: no connection 9 (it has 1)\n")
     );
 }
+
+#[test]
+fn hostile_strings_from_a_trace_file_come_out_inert() {
+    // A hand-made trace whose peer strings carry markup, an ESC sequence and a bidi override.
+    let evil = r#"<script>alert(1)</script>\u001b[2J\u202e"#;
+    let lines = [
+        r#"{"t":0,"conn":1,"kind":"setup","target":"evil.example:443","sni":"evil.example","alpn":["h2"],"client_cert":false,"verify":true,"auto_retry":true}"#.to_string(),
+        r#"{"t":10,"conn":1,"kind":"phase","phase":"handshake"}"#.to_string(),
+        r#"{"t":20,"conn":1,"kind":"call","id":1,"op":"SSL_do_handshake","ret":1,"error":"NONE","dur":5,"bytes":0}"#.to_string(),
+        format!(r#"{{"t":30,"conn":1,"kind":"tls","version":"TLSv1.3","cipher":"TLS_AES_128_GCM_SHA256","alpn":"h2{evil}","sni":"evil.example","verify":"ok","resumed":false,"chain":[{{"subject":"CN={evil}","issuer":"CN=Evil CA","not_before":"Jan  1 00:00:00 2020 GMT","not_after":"Jan  1 00:00:00 2099 GMT","key":"EC 256","sha256":"AA"}}]}}"#),
+        format!(r#"{{"t":40,"conn":1,"kind":"error","message":"the peer said {evil}"}}"#),
+        r#"{"t":50,"conn":1,"kind":"close","reason":"failed","notify_sent":false,"notify_received":false,"workload_done":false}"#.to_string(),
+    ];
+    let trace = temp("evil.jsonl");
+    std::fs::write(&trace, lines.join("\n") + "\n").expect("write trace");
+    let report = temp("evil.html");
+    let (t, r) = (trace.to_string_lossy(), report.to_string_lossy());
+    let out = tlsscope(&["report", &t, "-o", &r]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(&report).expect("report");
+    let doc = parsed(&report);
+    assert!(doc["tags"].get("script").is_none(), "no script element");
+    assert!(!page.contains('\u{1b}') && !page.contains('\u{202e}'));
+    let shown = "&lt;script&gt;alert(1)&lt;/script&gt;\\u{1b}[2J\\u{202e}";
+    for (place, raw) in [
+        ("subject", format!("CN={shown}")),
+        ("ALPN", format!("h2{shown}")),
+        ("error", format!("the peer said {shown}")),
+    ] {
+        assert!(page.contains(&raw), "{place} not escaped as {raw}");
+    }
+    // The parser's text is what a reader sees: the markup as text, the ESC as `\u{1b}`.
+    let body = doc["text"].as_str().unwrap_or_default();
+    assert!(body.contains("CN=<script>alert(1)</script>\\u{1b}[2J\\u{202e}"));
+}

@@ -69,7 +69,11 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), CliError> {
         "wrote {} ({} connection(s), {} events, {} KiB)\n",
         out.display(),
         conn_ids(&events).len(),
-        events.len(),
+        // A saved verdict is not part of the report (it recomputes it): not counted either.
+        events
+            .iter()
+            .filter(|e| !matches!(e.kind, crate::trace::EventKind::Verdict(_)))
+            .count(),
         page.len().div_ceil(1024)
     ))
 }

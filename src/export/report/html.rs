@@ -28,11 +28,11 @@ h4 { font-size: 13px; margin: 10px 0 4px; text-transform: uppercase; letter-spac
   margin: 12px 0; }
 .cols { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px; }
 .cols > .card { margin: 0; }
-.verdict { background: #fff; border: 1px solid #dcdfe4; border-left: 10px solid;
+.verdict { background: #fff; border: 1px solid #dcdfe4; border-left: 10px solid; margin-bottom: 12px;
   border-radius: 8px; padding: 12px 16px; }
 .vhead { display: flex; flex-wrap: wrap; align-items: baseline; gap: 8px; }
 .badge { color: #111; font-weight: 700; padding: 2px 10px; border-radius: 12px; }
-.sev-stall .badge { color: #fff; }
+.sev-stall .badge, .badge.sev-stall { color: #fff; }
 .vhead .class { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 700;
   font-size: 16px; }
 .vhead .meaning { color: #555; }
@@ -63,7 +63,7 @@ table { border-collapse: collapse; }
   min-width: 2px; }
 .time tr.total th, .time tr.total td { border-top: 1px solid #ccc; }
 .time tr.total td.bar span { background: #9aa5b1; }
-.breakdown { color: #444; font-size: 13px; margin: 8px 0 0; }
+.breakdown { font-size: 13px; margin-top: 10px; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 0; }
 svg.timeline { width: 100%; height: auto; display: block; border-radius: 6px;
@@ -83,7 +83,9 @@ svg.timeline { width: 100%; height: auto; display: block; border-radius: 6px;
 .events tr.err td { color: #b3261e; }
 .events tr.omitted td { text-align: center; background: #f6f6f6; color: #555; padding: 8px;
   font-family: system-ui, sans-serif; }
+.index { width: 100%; }
 .index td, .index th { text-align: left; padding: 4px 10px 4px 0; vertical-align: top; }
+.index td.v { white-space: nowrap; }
 footer { color: #777; font-size: 12px; margin-top: 30px; }
 @media (max-width: 900px) { .cols { grid-template-columns: minmax(0, 1fr); } }
 @media print { body { background: #fff; } .card, .verdict { break-inside: avoid; } }

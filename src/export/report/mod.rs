@@ -52,11 +52,12 @@ pub fn html_at(events: &[Event], source: &str, now_unix: i64) -> String {
         .into_iter()
         .map(|c| (c, c.verdict(c.last_t)))
         .collect();
-    let mut targets: Vec<String> = judged
-        .iter()
-        .filter_map(|(c, _)| sections::target(c))
-        .collect();
-    targets.dedup();
+    let mut targets: Vec<String> = Vec::new();
+    for t in judged.iter().filter_map(|(c, _)| sections::target(c)) {
+        if !targets.contains(&t) {
+            targets.push(t);
+        }
+    }
     let target = match targets.as_slice() {
         [] => source.to_string(),
         [one] => one.clone(),
@@ -105,8 +106,9 @@ fn index(judged: &[(&ConnTrace, Verdict)]) -> String {
         let _ = writeln!(
             out,
             "<tr><td><a href=\"#conn-{id}\">#{id}</a></td><td>{}</td>\
-             <td><span class=\"badge\" style=\"background:{colour}\">{word}</span> <b>{}</b></td><td>{}</td></tr>",
+             <td class=\"v\"><span class=\"badge sev-{}\" style=\"background:{colour}\">{word}</span> <b>{}</b></td><td>{}</td></tr>",
             esc(&sections::target(c).unwrap_or_default()),
+            v.severity().name(),
             esc(v.class.name()),
             esc(&v.summary),
             id = c.id,
@@ -128,18 +130,13 @@ fn connection(c: &ConnTrace, v: &Verdict, now_unix: i64) -> String {
     let stalled = v.severity() == crate::trace::verdict::Severity::Stall;
     let target = sections::target(c).unwrap_or_default();
     let chain = sections::chain(c, now_unix);
-    let chain = if chain.is_empty() {
-        String::new()
-    } else {
-        format!("<div class=\"card\"><h3>Certificate chain</h3>\n{chain}</div>\n")
-    };
     format!(
         "<section class=\"conn\" id=\"conn-{id}\">\n\
          <h2>Connection {id}<span class=\"target\">{}</span></h2>\n\
          {}\
          <div class=\"cols\">\n<div class=\"card\"><h3>Connection</h3>\n{}</div>\n\
          <div class=\"card\"><h3>Where the time went</h3>\n{}</div>\n</div>\n\
-         {chain}\
+         <div class=\"card\"><h3>Certificate chain</h3>\n{chain}</div>\n\
          <div class=\"card\"><h3>Timeline</h3>\n<figure>\n{}<figcaption class=\"legend\">\n{}</figcaption>\n</figure></div>\n\
          <div class=\"card\"><h3>Events <span class=\"muted\">({})</span></h3>\n{}</div>\n\
          </section>\n",

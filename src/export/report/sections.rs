@@ -8,7 +8,7 @@ use super::svg::hex;
 use super::table;
 use crate::trace::cert_time::{validity, Validity};
 use crate::trace::store::ConnTrace;
-use crate::trace::verdict::{self, Verdict};
+use crate::trace::verdict::Verdict;
 use crate::trace::{format, EventKind, HttpResponse, Setup};
 use crate::ui::style;
 use std::fmt::Write as _;
@@ -194,11 +194,10 @@ pub(super) fn summary(c: &ConnTrace) -> String {
     out
 }
 
-/// The peer's certificates, each with its validity at `now_unix` (the report's time); empty
-/// when no handshake completed.
+/// The peer's certificates, each with its validity at `now_unix` (the report's time).
 pub(super) fn chain(c: &ConnTrace, now_unix: i64) -> String {
     let Some(t) = &c.tls else {
-        return String::new();
+        return "<p class=\"muted\">No certificates recorded: the handshake did not complete (the error above names the certificate when verification failed).</p>\n".into();
     };
     if t.chain.is_empty() {
         return "<p class=\"muted\">The peer sent no certificate.</p>\n".into();
@@ -232,7 +231,8 @@ pub(super) fn chain(c: &ConnTrace, now_unix: i64) -> String {
 }
 
 /// Where the time went: the steps one after the other, each with a bar at its place in the
-/// connection, then the verdict's breakdown (waits, time inside OpenSSL, round trips).
+/// connection, then the verdict's breakdown (waits, time inside OpenSSL, round trips), which
+/// is what `diagnosis:`'s `time:` line says.
 pub(super) fn time(c: &ConnTrace, v: &Verdict) -> String {
     let steps = phases::steps(&c.events);
     let first = if c.first_t == u64::MAX { 0 } else { c.first_t };
@@ -255,10 +255,37 @@ pub(super) fn time(c: &ConnTrace, v: &Verdict) -> String {
         "<tr class=\"total\"><th>total</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"width:100%\"></span></td><td></td></tr>\n</table>",
         esc(&format::duration(total))
     );
-    let _ = writeln!(
-        out,
-        "<p class=\"breakdown\">{}</p>",
-        esc(&verdict::breakdown(v))
-    );
+    // The verdict's account of the same time: waits, OpenSSL's own time, round trips.
+    let b = &v.breakdown;
+    let mut rows: Vec<(&str, String)> = [
+        ("waiting to read", b.wait_read),
+        ("waiting to write", b.wait_write),
+        ("inside OpenSSL calls", b.in_openssl),
+        ("idle by our choice", b.idle),
+    ]
+    .into_iter()
+    .filter(|&(_, ns)| ns > 0)
+    .map(|(name, ns)| (name, format::duration(ns)))
+    .collect();
+    if b.handshake_round_trips > 0 {
+        rows.push((
+            "handshake round trips",
+            format!(
+                "{}, the longest {}",
+                b.handshake_round_trips,
+                format::duration(b.longest_round_trip)
+            ),
+        ));
+    }
+    if b.tcp_rtt > 0 {
+        rows.push(("TCP rtt (kernel)", format::duration(b.tcp_rtt)));
+    }
+    if !rows.is_empty() {
+        out.push_str("<table class=\"kv breakdown\">\n");
+        for (k, v) in rows {
+            let _ = writeln!(out, "<tr><th>{k}</th><td>{}</td></tr>", esc(&v));
+        }
+        out.push_str("</table>\n");
+    }
     out
 }

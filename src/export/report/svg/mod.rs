@@ -131,7 +131,10 @@ pub(super) fn timeline(c: &ConnTrace, verdict: &Verdict) -> String {
         "<svg class=\"timeline\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\" aria-label=\"{label}\">\n\
          <title>{label}</title>\n\
          <rect width=\"{WIDTH}\" height=\"{height:.0}\" fill=\"#1b1b1b\"/>\n\
+         <rect x=\"{LEFT}\" y=\"{:.1}\" width=\"{PLOT}\" height=\"{:.1}\" fill=\"#141414\"/>\n\
          {grid}{body}</svg>\n",
+        TOP - 4.0,
+        axis_y - TOP + 4.0,
         label = escape::text(&label)
     )
 }
