@@ -3,43 +3,13 @@
 
 mod common;
 
-use common::*;
+use common::cert_files;
+use common::run::*;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tlsscope::trace::{jsonl_read, EventKind};
-
-fn tlsscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tlsscope"))
-        .args(args)
-        .output()
-        .expect("run tlsscope")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A file in this test process's own temporary folder.
-fn temp(name: &str) -> PathBuf {
-    cert_files().dir.join(name)
-}
-
-/// Traces `target` (with `extra` options) to a JSONL file, as a user saves a trace.
-fn saved_trace(target: &str, extra: &[&str], name: &str) -> PathBuf {
-    let path = temp(name);
-    let p = path.to_string_lossy().into_owned();
-    let mut args = vec!["trace", target, "--format", "jsonl", "--out", &p];
-    args.extend_from_slice(extra);
-    let out = tlsscope(&args);
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{target}: {}",
-        text(&out.stderr)
-    );
-    path
-}
 
 /// The verdict the live run wrote into its trace (it printed the same one as text).
 fn live_verdict(path: &Path) -> tlsscope::trace::verdict::Verdict {

@@ -4,25 +4,10 @@
 
 mod common;
 
-use common::*;
+use common::run::*;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 use tlsscope::trace::{jsonl_read, EventKind};
-
-fn tlsscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tlsscope"))
-        .args(args)
-        .output()
-        .expect("run tlsscope")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn temp(name: &str) -> PathBuf {
-    cert_files().dir.join(name)
-}
 
 /// Parses the page strictly and prints what it holds as JSON: the count of each tag and the
 /// page's text. Exits non-zero with the reason when the markup is not well-formed or a tag is
@@ -77,10 +62,8 @@ fn parsed(path: &PathBuf) -> serde_json::Value {
 
 #[test]
 fn a_report_on_a_real_trace_is_a_self_contained_page_with_verdict_chain_and_picture() {
-    let trace = temp("renegotiate.jsonl");
+    let trace = saved_trace("lab:renegotiate", &[], "renegotiate.jsonl");
     let t = trace.to_string_lossy().into_owned();
-    let out = tlsscope(&["trace", "lab:renegotiate", "--format", "jsonl", "--out", &t]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let saved = std::fs::read_to_string(&trace).expect("trace");
     let events = jsonl_read::from_text(&saved).expect("reads back");
     let live = events
@@ -133,10 +116,8 @@ fn a_report_on_a_real_trace_is_a_self_contained_page_with_verdict_chain_and_pict
 
 #[test]
 fn the_report_goes_beside_the_trace_by_default_and_never_over_it() {
-    let trace = temp("ok.jsonl");
+    let trace = saved_trace("lab:ok", &[], "ok.jsonl");
     let t = trace.to_string_lossy().into_owned();
-    let out = tlsscope(&["trace", "lab:ok", "--format", "jsonl", "--out", &t]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let beside = temp("ok.html");
     let _ = std::fs::remove_file(&beside);
     let out = tlsscope(&["report", &t, "--connection", "1"]);

@@ -271,3 +271,6 @@ pub const SERVER_HELLO: u8 = 2;
 pub const NEW_SESSION_TICKET: u8 = 4;
 pub const KEY_UPDATE: u8 = 24;
 pub const HELLO_REQUEST: u8 = 0;
+
+/// Running the `tlsscope` binary as a user does, and files for it in this process's folder.
+pub mod run;

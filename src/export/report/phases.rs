@@ -87,25 +87,8 @@ pub(crate) fn steps(events: &[Event]) -> Vec<Step> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Call, Close, CloseReason, SslError};
-
-    fn ev(t: Nanos, kind: EventKind) -> Event {
-        Event { t, conn: 1, kind }
-    }
-
-    fn read(t: Nanos, dur: Nanos, bytes: u32) -> Event {
-        ev(
-            t,
-            EventKind::Call(Call {
-                id: 1,
-                op: Op::Read,
-                ret: -1,
-                error: SslError::None,
-                dur,
-                bytes,
-            }),
-        )
-    }
+    use crate::trace::store::fixtures::{ev, read};
+    use crate::trace::{Close, CloseReason, SslError};
 
     #[test]
     fn phases_follow_each_other_and_the_workload_splits_at_the_first_byte() {
@@ -114,9 +97,9 @@ mod tests {
             ev(20, EventKind::Phase(Phase::Connect)),
             ev(50, EventKind::Phase(Phase::Handshake)),
             ev(150, EventKind::Phase(Phase::Workload)),
-            read(160, 5, 0),
-            read(300, 20, 100),
-            read(400, 5, 100),
+            ev(160, read(1, SslError::WantRead, 5, 0)),
+            ev(300, read(2, SslError::None, 20, 100)),
+            ev(400, read(3, SslError::None, 5, 100)),
             ev(500, EventKind::Phase(Phase::Shutdown)),
             ev(
                 520,
@@ -158,7 +141,10 @@ mod tests {
         let s = steps(&events);
         assert_eq!(s.len(), 2);
         assert_eq!(s[1].end, 90, "no close: the last event ends it");
-        let w = steps(&[ev(5, EventKind::Phase(Phase::Workload)), read(8, 1, 0)]);
+        let w = steps(&[
+            ev(5, EventKind::Phase(Phase::Workload)),
+            ev(8, read(1, SslError::WantRead, 1, 0)),
+        ]);
         assert_eq!(w[0].name, "workload (no byte read)");
     }
 }

@@ -3,22 +3,8 @@
 //! events there are.
 
 use super::*;
+use crate::trace::store::fixtures::{call, ev, io, read, wait};
 use crate::trace::*;
-
-fn ev(t: Nanos, conn: ConnId, kind: EventKind) -> Event {
-    Event { t, conn, kind }
-}
-
-fn call(id: CallId, op: Op, error: SslError, dur: Nanos, bytes: u32) -> EventKind {
-    EventKind::Call(Call {
-        id,
-        op,
-        ret: if error == SslError::None { 1 } else { -1 },
-        error,
-        dur,
-        bytes,
-    })
-}
 
 const HOSTILE: &str = "<script>alert(1)</script>\u{1b}[2J\u{202e}";
 
@@ -33,23 +19,21 @@ fn hostile_trace(conn: ConnId) -> Vec<Event> {
         key: "EC 256".into(),
         sha256: "AA:BB".into(),
     };
-    vec![
+    let mut events = vec![
         ev(
             0,
-            conn,
             EventKind::Setup(Box::new(Setup {
                 target: format!("evil.example:443{HOSTILE}"),
                 alpn: vec![format!("h2{HOSTILE}")],
                 ..Setup::default()
             })),
         ),
-        ev(10, conn, EventKind::Phase(Phase::Resolve)),
-        ev(20, conn, EventKind::Phase(Phase::Connect)),
-        ev(40, conn, EventKind::Phase(Phase::Handshake)),
-        ev(50, conn, call(1, Op::DoHandshake, SslError::None, 30, 0)),
+        ev(10, EventKind::Phase(Phase::Resolve)),
+        ev(20, EventKind::Phase(Phase::Connect)),
+        ev(40, EventKind::Phase(Phase::Handshake)),
+        ev(50, call(1, Op::DoHandshake, SslError::None, 30)),
         ev(
             90,
-            conn,
             EventKind::Tls(Box::new(TlsInfo {
                 version: "TLSv1.3".into(),
                 cipher: "TLS_AES_128_GCM_SHA256".into(),
@@ -60,17 +44,12 @@ fn hostile_trace(conn: ConnId) -> Vec<Event> {
                 chain: vec![cert],
             })),
         ),
-        ev(100, conn, EventKind::Phase(Phase::Workload)),
-        ev(110, conn, call(2, Op::Read, SslError::None, 10, 42)),
-        ev(150, conn, call(3, Op::Read, SslError::Ssl, 10, 0)),
-        ev(
-            200,
-            conn,
-            EventKind::Error(format!("peer said {HOSTILE}").into()),
-        ),
+        ev(100, EventKind::Phase(Phase::Workload)),
+        ev(110, read(2, SslError::None, 10, 42)),
+        ev(150, read(3, SslError::Ssl, 10, 0)),
+        ev(200, EventKind::Error(format!("peer said {HOSTILE}").into())),
         ev(
             210,
-            conn,
             EventKind::Close(Close {
                 reason: CloseReason::Failed,
                 notify_sent: false,
@@ -78,7 +57,11 @@ fn hostile_trace(conn: ConnId) -> Vec<Event> {
                 workload_done: false,
             }),
         ),
-    ]
+    ];
+    for e in &mut events {
+        e.conn = conn;
+    }
+    events
 }
 
 #[test]
@@ -128,7 +111,7 @@ fn the_verdict_is_recomputed_and_a_saved_one_is_not_listed() {
         focus: None,
     };
     let close = events.pop().expect("close");
-    events.push(ev(210, 1, EventKind::Verdict(Box::new(stale))));
+    events.push(ev(210, EventKind::Verdict(Box::new(stale))));
     events.push(close);
     let page = html_at(&events, "t.jsonl", 1_700_000_000);
     assert!(!page.contains("STALE VERDICT"));
@@ -155,7 +138,7 @@ fn several_connections_get_an_index_and_a_section_each() {
 
 /// A long transfer: `n` reads, each with a socket read, a wait and a buffer sample.
 fn long_trace(n: u32) -> Vec<Event> {
-    let mut events = vec![ev(0, 1, EventKind::Phase(Phase::Workload))];
+    let mut events = vec![ev(0, EventKind::Phase(Phase::Workload))];
     for i in 1..=n {
         let t = u64::from(i) * 10_000;
         let error = if i % 3 == 0 {
@@ -163,38 +146,16 @@ fn long_trace(n: u32) -> Vec<Event> {
         } else {
             SslError::None
         };
-        events.push(ev(
-            t + 100,
-            1,
-            EventKind::Io(Io {
-                call: Some(i),
-                dir: Dir::Read,
-                want: 5,
-                got: 5,
-                would_block: false,
-                os_error: None,
-            }),
-        ));
-        events.push(ev(t, 1, call(i, Op::Read, error, 2_000, 5)));
-        events.push(ev(
-            t + 3_000,
-            1,
-            EventKind::Wait(Wait {
-                interest: Interest::Read,
-                dur: 5_000,
-                woke: Woke::Readable,
-            }),
-        ));
-        events.push(ev(
-            t + 8_000,
-            1,
-            EventKind::Sock(Sock {
-                inq: i % 1000,
-                rcvbuf: 4096,
-                sndbuf: 4096,
-                ..Sock::default()
-            }),
-        ));
+        events.push(ev(t + 100, io(i, Dir::Read, 5, false)));
+        events.push(ev(t, read(i, error, 2_000, 5)));
+        events.push(ev(t + 3_000, wait(Interest::Read, 5_000)));
+        let sock = Sock {
+            inq: i % 1000,
+            rcvbuf: 4096,
+            sndbuf: 4096,
+            ..Sock::default()
+        };
+        events.push(ev(t + 8_000, EventKind::Sock(sock)));
     }
     events
 }

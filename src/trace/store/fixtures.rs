@@ -2,11 +2,11 @@
 
 use crate::trace::event::*;
 
-pub(super) fn ev(t: Nanos, kind: EventKind) -> Event {
+pub(crate) fn ev(t: Nanos, kind: EventKind) -> Event {
     Event { t, conn: 1, kind }
 }
 
-pub(super) fn call(id: CallId, op: Op, error: SslError, dur: Nanos) -> EventKind {
+pub(crate) fn call(id: CallId, op: Op, error: SslError, dur: Nanos) -> EventKind {
     EventKind::Call(Call {
         id,
         op,
@@ -17,7 +17,18 @@ pub(super) fn call(id: CallId, op: Op, error: SslError, dur: Nanos) -> EventKind
     })
 }
 
-pub(super) fn io(call: CallId, dir: Dir, got: u32, would_block: bool) -> EventKind {
+/// An `SSL_read` that moved `bytes` of application data (none when it did not succeed).
+pub(crate) fn read(id: CallId, error: SslError, dur: Nanos, bytes: u32) -> EventKind {
+    EventKind::Call(Call {
+        bytes,
+        ..match call(id, Op::Read, error, dur) {
+            EventKind::Call(c) => c,
+            _ => unreachable!("call() makes a call"),
+        }
+    })
+}
+
+pub(crate) fn io(call: CallId, dir: Dir, got: u32, would_block: bool) -> EventKind {
     EventKind::Io(Io {
         call: Some(call),
         dir,
@@ -28,7 +39,7 @@ pub(super) fn io(call: CallId, dir: Dir, got: u32, would_block: bool) -> EventKi
     })
 }
 
-pub(super) fn wait(interest: Interest, dur: Nanos) -> EventKind {
+pub(crate) fn wait(interest: Interest, dur: Nanos) -> EventKind {
     EventKind::Wait(Wait {
         interest,
         dur,
@@ -37,7 +48,7 @@ pub(super) fn wait(interest: Interest, dur: Nanos) -> EventKind {
 }
 
 /// A handshake that waits once for the server, then a write that stalls with WANT_WRITE.
-pub(super) fn stalled_writer() -> Vec<Event> {
+pub(crate) fn stalled_writer() -> Vec<Event> {
     vec![
         ev(0, EventKind::Phase(Phase::Connect)),
         ev(10, EventKind::Phase(Phase::Handshake)),

@@ -74,7 +74,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod query_tests;
 #[cfg(test)]
