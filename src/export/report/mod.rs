@@ -26,6 +26,12 @@ use crate::trace::{Event, EventKind};
 use escape::text as esc;
 use std::fmt::Write as _;
 
+/// A colour of the app's palette (`ui::style`) as CSS hex: the page and its picture use the
+/// app's colours by meaning.
+fn hex(c: egui::Color32) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.r(), c.g(), c.b())
+}
+
 /// The report on `events` (one connection's or a whole trace's), as a complete HTML page;
 /// `source` says where the events came from (a file name, "live session") and is shown on the
 /// page. Certificates are judged valid or expired at the current time, the time the page

@@ -3,8 +3,8 @@
 //! Summary shows), and where the time went.
 
 use super::escape::text as esc;
+use super::hex;
 use super::phases;
-use super::svg::hex;
 use super::table;
 use crate::trace::cert_time::{validity, Validity};
 use crate::trace::store::ConnTrace;

@@ -3,7 +3,7 @@
 //! trace keeps its first and last rows and says how many were left out between them.
 
 use super::escape;
-use super::svg::hex;
+use super::hex;
 use crate::trace::store::{CallClass, ConnTrace};
 use crate::trace::{format, text, CallId, Event, EventKind, TlsInfo};
 use crate::ui::style;

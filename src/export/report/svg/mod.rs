@@ -7,7 +7,7 @@
 mod lanes;
 mod levels;
 
-use super::escape;
+use super::{escape, hex};
 use crate::trace::store::ConnTrace;
 use crate::trace::ticks::AxisTicks;
 use crate::trace::verdict::Verdict;
@@ -57,11 +57,6 @@ impl Frame {
     fn span_s(&self) -> f64 {
         (self.t1 - self.t0) as f64 / 1e9
     }
-}
-
-/// A colour as CSS hex.
-pub(super) fn hex(c: egui::Color32) -> String {
-    format!("#{:02x}{:02x}{:02x}", c.r(), c.g(), c.b())
 }
 
 /// Rectangles of one colour in one path; neighbours that touch (after rounding to pixels) are
