@@ -403,3 +403,14 @@ fn gnutls_version_refusal_is_a_version_mismatch() {
     let _ = server.wait();
     assert_class(&v, "version-mismatch");
 }
+
+/// Regression: a connection OpenSSL failed after the handshake (its own fatal alert) was judged
+/// healthy, "closed cleanly".
+#[test]
+fn a_record_that_does_not_decrypt_is_rejected_not_healthy() {
+    let peer = PyPeer::tls("corrupt-record");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5s"]);
+    assert_class(&v, "rejected-record");
+    assert_eq!(v["severity"], "failure");
+    assert!(said(&v).contains("bad_record_mac"), "{}", said(&v));
+}

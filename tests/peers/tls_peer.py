@@ -96,6 +96,13 @@ def serve(mode, conn):
             conn.sendall(b"5\r\nhello\r\n")
         conn.sendall(b"0\r\n\r\n")
         conn.unwrap()
+    elif mode == "corrupt-record":
+        # A well-framed application-data record whose contents do not decrypt, written under
+        # TLS, like a middlebox altering bytes in flight.
+        read_head(conn)
+        import os
+        os.write(conn.fileno(), b"\x17\x03\x03\x00\x40" + bytes(range(64)))
+        time.sleep(LIFETIME)
     elif mode == "slow-answer":
         read_head(conn)
         time.sleep(2.4)

@@ -98,6 +98,7 @@ classes! {
     EarlyRejection => "early-rejection", Failure, "The peer answered and reset before we read its answer (e.g. an HTTP 413): the answer was never read.";
     Truncated => "truncated", Failure, "The peer closed TCP without close_notify before the response was complete.";
     PeerAlert => "peer-alert", Failure, "The peer sent a fatal alert after the handshake.";
+    RejectedRecord => "rejected-record", Failure, "After the handshake, OpenSSL rejected what the peer sent (a record that did not decrypt or parse) and ended the connection with its own fatal alert.";
     SniRejected => "sni-rejected", Failure, "The server did not accept the server name we sent (or that we sent none).";
     AlpnMismatch => "alpn-mismatch", Failure, "The server supports none of the ALPN protocols we offered.";
     VersionMismatch => "version-mismatch", Failure, "Our TLS version range and the server's do not overlap.";

@@ -27,6 +27,11 @@ pub(super) fn cut_short(f: &Facts) -> Option<Draft> {
             .code("A fatal alert makes SSL_read/SSL_write fail with SSL_ERROR_SSL; the connection cannot be used again."),
         );
     }
+    if reason == CloseReason::Failed {
+        if let Some(d) = rejected_record(f) {
+            return Some(d);
+        }
+    }
     let reset = reason == CloseReason::Reset
         || f.os_error
             .is_some_and(|(_, e, _)| e == libc_econnreset() || e == libc_epipe());
@@ -42,6 +47,53 @@ pub(super) fn cut_short(f: &Facts) -> Option<Draft> {
         return Some(eof_verdict(f));
     }
     None
+}
+
+/// OpenSSL failed the connection after the handshake on something the peer sent, and said so
+/// with its own fatal alert (bad_record_mac, decode_error, unexpected_message, ...); without an
+/// alert of ours (a local error), the generic `failed` verdict with OpenSSL's reason.
+fn rejected_record(f: &Facts) -> Option<Draft> {
+    let error = f
+        .error
+        .clone()
+        .unwrap_or_else(|| "the connection failed".into());
+    let last = f.last_call.map(|(_, c)| c.id);
+    let Some(alert) = f.alert_out.filter(|a| a.fatal && a.after_handshake) else {
+        return Some(
+            Draft::new(
+                Class::Failed,
+                format!("The connection failed after the handshake: {error}."),
+            )
+            .fact(error, last, f.close.map(|(t, _)| t))
+            .focus(last)
+            .user("Read OpenSSL's reason above; it names what went wrong."),
+        );
+    };
+    let name = alert_name(alert.desc);
+    let meaning = match name {
+        "bad_record_mac" => "a record from the peer did not decrypt: its bytes were changed on the way (a broken middlebox, NIC offload or proxy) or the peer encrypted it wrongly",
+        "decode_error" | "illegal_parameter" => "a message from the peer could not be parsed",
+        "unexpected_message" => "the peer sent a message that is not allowed at this point",
+        "record_overflow" => "the peer sent a record longer than TLS allows",
+        _ => "OpenSSL rejected what the peer sent",
+    };
+    let call = alert
+        .op
+        .map_or("a call".to_string(), |op| match alert.at.call {
+            Some(id) => format!("{} #{id}", op.name()),
+            None => op.name().to_string(),
+        });
+    Some(
+        Draft::new(
+            Class::RejectedRecord,
+            format!("We ended the connection with the fatal alert {name}: {meaning}."),
+        )
+        .fact(format!("{call} failed: {error}"), alert.at.call, Some(alert.at.t))
+        .fact(format!("OpenSSL sent the alert {name} and closed"), alert.at.call, Some(alert.at.t))
+        .focus(alert.at.call)
+        .user("Capture the traffic on both ends (--pcapng here) and compare the bytes; look for a proxy or offload that rewrites them.")
+        .code("After SSL_ERROR_SSL the connection is dead: do not call SSL_shutdown or retry; close the socket."),
+    )
 }
 
 // errno values are the same on every Linux architecture tlsscope runs on.
