@@ -505,4 +505,21 @@ mod tests {
         assert_eq!(err.unwrap_err(), "unknown op \"SSL_nope\"");
         assert!(from_line(r#"{"t":-5,"conn":1,"kind":"phase","phase":"resolve"}"#).is_err());
     }
+
+    /// Regression (found by tests/fuzz_trace.rs): a call ending past u64::MAX overflowed the
+    /// analysis; times and durations beyond MAX_NANOS are refused when read.
+    #[test]
+    fn times_and_durations_past_the_bound_are_refused() {
+        let far = r#"{"t":18446744073709551615,"conn":1,"kind":"phase","phase":"resolve"}"#;
+        assert!(from_line(far).unwrap_err().contains("field `t`"));
+        let long = format!(
+            r#"{{"t":1,"conn":1,"kind":"wait","for":"read","dur":{},"woke":"readable"}}"#,
+            MAX_NANOS + 1
+        );
+        assert!(from_line(&long).unwrap_err().contains("field `dur`"));
+        let at_bound = format!(
+            r#"{{"t":{MAX_NANOS},"conn":1,"kind":"wait","for":"read","dur":{MAX_NANOS},"woke":"readable"}}"#
+        );
+        assert!(from_line(&at_bound).is_ok());
+    }
 }
