@@ -12,6 +12,10 @@ use std::sync::Mutex;
 /// like OpenSSL's own; a file cannot make that grow without bound).
 const MAX_INTERNED: usize = 1024;
 
+/// The largest time or duration a trace file may hold: 2^53 ns, about 104 days (and the largest
+/// integer a JSON reader in a browser keeps exact).
+pub const MAX_NANOS: u64 = 1 << 53;
+
 /// A `&'static str` for a state text read from a file.
 fn intern(text: &str) -> &'static str {
     static TEXTS: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
@@ -50,6 +54,18 @@ impl Line<'_> {
         self.field(key)?
             .as_u64()
             .ok_or_else(|| format!("field `{key}` is not a non-negative integer"))
+    }
+    /// A time or a duration: at most [`MAX_NANOS`], so sums of a time and a duration never
+    /// overflow in the analysis, whatever a file says.
+    fn nanos(&self, key: &str) -> Result<u64, String> {
+        let n = self.u64(key)?;
+        if n > MAX_NANOS {
+            return Err(format!(
+                "field `{key}` is {n} ns, beyond the {} ns (104 days) a trace can span",
+                MAX_NANOS
+            ));
+        }
+        Ok(n)
     }
     fn u32(&self, key: &str) -> Result<u32, String> {
         u32::try_from(self.u64(key)?).map_err(|_| format!("field `{key}` is too large"))
@@ -99,7 +115,7 @@ impl Line<'_> {
 pub fn from_line(text: &str) -> Result<Event, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let line = Line(&value);
-    let t = line.u64("t")?;
+    let t = line.nanos("t")?;
     let conn = line.u32("conn")?;
     let kind = match line.str("kind")? {
         "phase" => EventKind::Phase(line.named("phase", Phase::ALL, Phase::name)?),
@@ -111,7 +127,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 let text = line.str("error")?;
                 SslError::from_name(text).ok_or_else(|| format!("unknown error {text:?}"))?
             },
-            dur: line.u64("dur")?,
+            dur: line.nanos("dur")?,
             bytes: line.u32("bytes")?,
         }),
         "io" => EventKind::Io(Io {
@@ -126,7 +142,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
         }),
         "wait" => EventKind::Wait(Wait {
             interest: line.named("for", Interest::ALL, Interest::name)?,
-            dur: line.u64("dur")?,
+            dur: line.nanos("dur")?,
             woke: line.named("woke", Woke::ALL, Woke::name)?,
         }),
         "state" => {
@@ -163,6 +179,8 @@ pub fn from_line(text: &str) -> Result<Event, String> {
             let level = match line.opt_str("level").as_deref() {
                 Some("fatal") => 2,
                 Some("warning") => 1,
+                // The writer calls every alert level but fatal a warning.
+                _ if content == 21 => 1,
                 _ => 0,
             };
             EventKind::Msg(Msg {
@@ -486,5 +504,22 @@ mod tests {
         );
         assert_eq!(err.unwrap_err(), "unknown op \"SSL_nope\"");
         assert!(from_line(r#"{"t":-5,"conn":1,"kind":"phase","phase":"resolve"}"#).is_err());
+    }
+
+    /// Regression (found by tests/fuzz_trace.rs): a call ending past u64::MAX overflowed the
+    /// analysis; times and durations beyond MAX_NANOS are refused when read.
+    #[test]
+    fn times_and_durations_past_the_bound_are_refused() {
+        let far = r#"{"t":18446744073709551615,"conn":1,"kind":"phase","phase":"resolve"}"#;
+        assert!(from_line(far).unwrap_err().contains("field `t`"));
+        let long = format!(
+            r#"{{"t":1,"conn":1,"kind":"wait","for":"read","dur":{},"woke":"readable"}}"#,
+            MAX_NANOS + 1
+        );
+        assert!(from_line(&long).unwrap_err().contains("field `dur`"));
+        let at_bound = format!(
+            r#"{{"t":{MAX_NANOS},"conn":1,"kind":"wait","for":"read","dur":{MAX_NANOS},"woke":"readable"}}"#
+        );
+        assert!(from_line(&at_bound).is_ok());
     }
 }

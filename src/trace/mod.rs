@@ -6,6 +6,7 @@ pub mod diagnosis;
 pub mod event;
 pub mod explain;
 pub mod format;
+pub mod fuzzing;
 pub mod jsonl;
 pub mod jsonl_read;
 pub mod jsonl_stream;

@@ -242,7 +242,7 @@ impl Facts {
 
     fn on_call(&mut self, t: Nanos, c: &Call) {
         self.calls += 1;
-        self.in_openssl += c.dur;
+        self.in_openssl = self.in_openssl.saturating_add(c.dur);
         let io = if self.current_io.call == c.id {
             std::mem::take(&mut self.current_io)
         } else {
@@ -328,16 +328,16 @@ impl Facts {
     fn on_wait(&mut self, t: Nanos, w: &Wait) {
         self.waits += 1;
         if w.woke == Woke::Elapsed {
-            self.idle += w.dur;
+            self.idle = self.idle.saturating_add(w.dur);
             if self.phase != Some(Phase::Shutdown) {
-                self.idle_reading += w.dur;
+                self.idle_reading = self.idle_reading.saturating_add(w.dur);
             }
         } else if self.handshake_done.is_none() {
-            self.wait_handshake += w.dur;
+            self.wait_handshake = self.wait_handshake.saturating_add(w.dur);
         } else if w.interest == Interest::Write {
-            self.wait_write += w.dur;
+            self.wait_write = self.wait_write.saturating_add(w.dur);
         } else {
-            self.wait_read += w.dur;
+            self.wait_read = self.wait_read.saturating_add(w.dur);
         }
         if w.woke != Woke::Elapsed && self.longest_wait.is_none_or(|(_, l)| w.dur > l.dur) {
             self.longest_wait = Some((t, *w));
