@@ -5,10 +5,12 @@
 //! - [`ffi`]: safe wrappers over the raw OpenSSL and socket calls (the one module with FFI).
 //! - [`lab`]: embedded misbehaving TLS peers that reproduce each stall class on loopback.
 //! - [`options`]: the connection options a user can set, shared by the command line and the app.
+//! - [`export`]: key logs and pcapng captures for Wireshark and other tools.
 //! - [`cli`]: the command line.
 //! - [`ui`]: the desktop app (eframe / egui).
 
 pub mod cli;
+pub mod export;
 // The one module allowed raw FFI code (`unsafe_code` is denied elsewhere, see Cargo.toml).
 #[allow(unsafe_code)]
 pub mod ffi;
