@@ -83,7 +83,9 @@ pub fn run() -> ExitCode {
         Some(Command::Trace(args)) => trace::run(*args),
         Some(Command::Lab(args)) => lab::run(args),
         Some(Command::Bench(args)) => bench::run(args),
-        None => crate::ui::run(cli.gui).map_err(CliError::Failed),
+        None => crate::ui::capture::Capture::check(&cli.gui)
+            .map_err(CliError::Usage)
+            .and_then(|()| crate::ui::run(cli.gui).map_err(CliError::Failed)),
     };
     let (status, reason) = match result {
         Ok(()) => (0, None),
