@@ -187,12 +187,14 @@ impl ConnCapture {
         }
         self.flush(id, out);
         if let Some(flow) = self.flow.as_mut() {
-            flow.skip(wire.dir, u64::from(wire.moved) - wire.data.len() as u64);
             if !self.cut {
+                // The receiver acknowledges what was captured, and that packet says why
+                // nothing follows.
                 self.cut = true;
                 self.note_cut = true;
                 flow.ack_pending(t, out);
             }
+            flow.skip(wire.dir, u64::from(wire.moved) - wire.data.len() as u64);
         }
     }
 }
