@@ -331,3 +331,53 @@ fn an_unwritable_export_file_is_a_usage_error_before_connecting() {
         "nothing connected before the usage error"
     );
 }
+
+#[test]
+fn the_app_writes_a_decryptable_capture_and_key_log() {
+    let dir = scratch("app");
+    let (pcap, keys, shot) = (
+        dir.join("app.pcapng"),
+        dir.join("app.keys"),
+        dir.join("app.png"),
+    );
+    // The app with a bad path: a usage error before any window (exit 1 would mean it tried).
+    let out = tlsscope(&["lab:ok", "--pcapng", "/nonexistent-dir/app.pcapng"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(["lab:ok", "--window", "1280x800", "--screenshot"])
+        .arg(&shot)
+        .arg("--pcapng")
+        .arg(&pcap)
+        .arg("--keylog")
+        .arg(&keys)
+        .env_remove("SSLKEYLOGFILE")
+        .output()
+        .unwrap_or_else(|e| panic!("xvfb-run is needed (apt-get install xvfb xauth): {e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("capture: 1 connection(s)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let http = fields(
+        &dir,
+        &pcap,
+        "http",
+        &["http.request.method", "http.response.code"],
+    );
+    assert_eq!(
+        http,
+        vec![
+            vec!["GET".to_string(), "".into()],
+            vec!["".into(), "200".into()]
+        ],
+        "{:#?}",
+        packets(&dir, &pcap, "")
+    );
+    let log = std::fs::read_to_string(&keys).expect("key log");
+    assert_eq!(log.lines().count(), 5, "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
