@@ -5,6 +5,7 @@
 //! - [`ffi`]: safe wrappers over the raw OpenSSL and socket calls (the one module with FFI).
 //! - [`lab`]: embedded misbehaving TLS peers that reproduce each stall class on loopback.
 //! - [`options`]: the connection options a user can set, shared by the command line and the app.
+//! - [`export`]: key logs and pcapng captures for Wireshark and other tools.
 //! - [`cli`]: the command line.
 //! - [`export`]: the trace for outside tlsscope (the HTML report).
 //! - [`ui`]: the desktop app (eframe / egui).

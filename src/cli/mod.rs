@@ -93,7 +93,9 @@ pub fn run() -> ExitCode {
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Report(args)) => report::run(args),
-        None => crate::ui::run(cli.gui).map_err(CliError::Failed),
+        None => crate::ui::capture::Capture::check(&cli.gui)
+            .map_err(CliError::Usage)
+            .and_then(|()| crate::ui::run(cli.gui).map_err(CliError::Failed)),
     };
     let (status, reason) = match result {
         Ok(()) => (0, None),

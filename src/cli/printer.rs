@@ -35,7 +35,13 @@ impl Printer {
         for e in verdict.iter().chain(std::iter::once(event)) {
             match self.format {
                 Format::Text => self.text.write_event(e, out)?,
-                Format::Jsonl => writeln!(out, "{}", jsonl::to_line(e))?,
+                Format::Jsonl => {
+                    // Raw bytes and secrets are never part of a trace (they go to --pcapng and
+                    // --keylog only).
+                    if let Some(line) = jsonl::to_line(e) {
+                        writeln!(out, "{line}")?;
+                    }
+                }
             }
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! `tlsscope trace TARGET`: one traced connection, printed as it happens.
 
 use super::CliError;
+use crate::export::{ExportError, ExportFiles};
 use crate::options;
 use crate::options::ConnectOptions;
 use crate::probe::{Engine, EngineOptions};
@@ -29,6 +30,14 @@ pub(crate) struct TraceArgs {
     /// Write the trace to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Append the session secrets to FILE, one NSS key log line each (what Wireshark reads as
+    /// its "(Pre)-Master-Secret log"). Without it, SSLKEYLOGFILE is used when set.
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<PathBuf>,
+    /// Write a pcapng capture Wireshark and tshark open decrypted with no settings: the bytes
+    /// read and written on the socket in synthesized TCP/IP packets, with the secrets embedded.
+    #[arg(long, value_name = "FILE")]
+    pcapng: Option<PathBuf>,
 }
 
 /// Follows one connection on its own engine, handing each batch to `on_batch` until the
@@ -68,7 +77,17 @@ fn follow(
 }
 
 pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
-    let prepared = options::prepare(&args.target, &args.options).map_err(CliError::Usage)?;
+    let mut prepared = options::prepare(&args.target, &args.options).map_err(CliError::Usage)?;
+    let mut exports = ExportFiles::open(args.keylog.as_deref(), args.pcapng.as_deref())
+        .map_err(CliError::Usage)?;
+    if let Some(note) = exports.note() {
+        let _ = writeln!(std::io::stderr(), "tlsscope: {note}");
+    }
+    prepared.spec.capture = exports.capture();
+    let exported = |e: ExportError| CliError::Output {
+        what: e.what,
+        error: e.error,
+    };
     let what = "the trace";
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -87,8 +106,9 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
         .timeout
         .map(|t| t + Duration::from_secs(5))
         .unwrap_or(Duration::from_secs(u32::MAX as u64));
-    follow(prepared.spec, limit, |batch: &[Event]| {
+    let followed = follow(prepared.spec, limit, |batch: &[Event]| {
         for event in batch {
+            exports.feed(event).map_err(exported)?;
             match &event.kind {
                 EventKind::Error(message) => last_error = Some(message.to_string()),
                 // A failed address before a successful connect is not why the run failed.
@@ -100,7 +120,13 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
             printer.event(event, &mut out).map_err(failed)?;
         }
         out.flush().map_err(failed)
-    })?;
+    });
+    // The files hold what was seen even when the trace's output failed.
+    let written = exports.finish().map_err(exported);
+    followed?;
+    for line in written? {
+        let _ = writeln!(std::io::stderr(), "tlsscope: {line}");
+    }
     printer.finish(&mut out).map_err(failed)?;
     // The lab's server (if any) served until here.
     drop(prepared.lab);

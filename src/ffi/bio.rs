@@ -173,8 +173,8 @@ unsafe extern "C" fn bio_callback(
     };
     // SAFETY: OpenSSL passes the BIO the callback is set on; its callback argument is null or
     // the `TapState` of the `SocketTls` owning this BIO, alive as long as the BIO (see `new`).
-    // With BIO_CB_RETURN, `processed` is null or points to the bytes moved, and for a read
-    // `argp` holds that many bytes.
+    // With BIO_CB_RETURN, `processed` is null or points to the bytes moved, and `argp` holds
+    // that many bytes: those read into the caller's buffer, or the start of the buffer written.
     unsafe {
         let Some(tap) = BIO_get_callback_arg(bio)
             .cast::<TapState>()
@@ -190,7 +190,7 @@ unsafe extern "C" fn bio_callback(
         };
         let would_block = ret <= 0 && BIO_test_flags(bio, BIO_FLAGS_SHOULD_RETRY) != 0;
         let os_error = if ret < 0 && !would_block { errno } else { None };
-        let data: &[u8] = if dir == Dir::Read && got > 0 && !argp.is_null() {
+        let data: &[u8] = if got > 0 && got <= len && !argp.is_null() {
             std::slice::from_raw_parts(argp.cast::<u8>(), got)
         } else {
             &[]

@@ -9,6 +9,8 @@ use std::time::Instant;
 
 struct Recorder {
     epoch: Instant,
+    /// Unix time of `epoch` in ns, when the system clock is after 1970.
+    epoch_unix_ns: Option<u64>,
     /// Record detail events (calls, io, states, messages, levels, waits); when false only the
     /// connection-level events (phases, tls, errors, close) are kept, for the benchmark baseline.
     detail: bool,
@@ -34,8 +36,15 @@ thread_local! {
 /// Makes this thread an I/O thread whose clock starts at `epoch`.
 pub(crate) fn init(epoch: Instant, detail: bool) {
     RECORDER.with(|r| {
+        let since_epoch = epoch.elapsed();
+        let epoch_unix_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|now| now.checked_sub(since_epoch))
+            .and_then(|start| u64::try_from(start.as_nanos()).ok());
         *r.borrow_mut() = Some(Recorder {
             epoch,
+            epoch_unix_ns,
             detail,
             conn: 0,
             call: None,
@@ -51,6 +60,12 @@ pub(crate) fn now() -> Nanos {
         Some(rec) => rec.epoch.elapsed().as_nanos() as Nanos,
         None => 0,
     })
+}
+
+/// Unix time in ns at which [`now`] was 0 (for the `setup` event, so traces and captures show
+/// real dates).
+pub(crate) fn epoch_unix_ns() -> Option<u64> {
+    RECORDER.with(|r| r.borrow().as_ref().and_then(|rec| rec.epoch_unix_ns))
 }
 
 /// Whether detail events are being recorded.

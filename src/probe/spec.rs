@@ -137,6 +137,17 @@ pub struct Workload {
     pub then_send: Option<Vec<u8>>,
 }
 
+/// What a connection records beyond its trace, for the exports (`src/export`). Off by default:
+/// normal traces and the benchmark record neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capture {
+    /// The bytes of every socket read and write, as `Wire` events (up to
+    /// [`crate::trace::CAPTURE_LIMIT`] per connection): for `--pcapng`.
+    pub wire: bool,
+    /// The session secrets, as `Secret` events (NSS key log lines): for `--keylog`, `--pcapng`.
+    pub secrets: bool,
+}
+
 /// Everything about one connection to trace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectSpec {
@@ -174,6 +185,8 @@ pub struct ConnectSpec {
     /// Add a private extension of this many bytes to renegotiation ClientHellos (makes the
     /// flight larger than a small send buffer; the lab's `reneg-backpressure` scenario uses it).
     pub hello_padding: Option<u16>,
+    /// Raw bytes and secrets to record for the exports (none by default).
+    pub capture: Capture,
 }
 
 impl ConnectSpec {
@@ -201,6 +214,7 @@ impl ConnectSpec {
             renegotiate: false,
             post_handshake_auth: false,
             hello_padding: None,
+            capture: Capture::default(),
         }
     }
 

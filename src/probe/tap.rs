@@ -2,13 +2,14 @@
 //! [`super::ffi::SocketTls`]) reports every socket read and write made inside an OpenSSL call;
 //! the tap records each as an `io` event with the id of that call, and remembers what the
 //! connection needs to know afterwards (did a direction would-block, did the peer close or
-//! reset, the first bytes it sent).
+//! reset, the first bytes it sent). When the connection captures (`ConnectSpec::capture`), it
+//! also records the bytes themselves as `wire` events, up to [`CAPTURE_LIMIT`] per connection.
 //!
 //! The state is in `Cell`s because the callback reaches it through a shared pointer while the
 //! OpenSSL call runs.
 
 use super::record;
-use crate::trace::{Dir, EventKind, Io};
+use crate::trace::{Dir, EventKind, Io, Wire, CAPTURE_LIMIT};
 use std::cell::Cell;
 
 /// How many of the first received bytes are kept, to show a peer that is not speaking TLS.
@@ -23,6 +24,9 @@ pub struct TapState {
     first: Cell<[u8; FIRST_BYTES]>,
     first_len: Cell<usize>,
     bytes_read: Cell<u64>,
+    /// Recording `wire` events, and how many more bytes they may hold.
+    capturing: Cell<bool>,
+    capture_left: Cell<u64>,
 }
 
 impl Default for TapState {
@@ -36,6 +40,8 @@ impl Default for TapState {
             first: Cell::new([0; FIRST_BYTES]),
             first_len: Cell::new(0),
             bytes_read: Cell::new(0),
+            capturing: Cell::new(false),
+            capture_left: Cell::new(CAPTURE_LIMIT),
         }
     }
 }
@@ -89,8 +95,13 @@ impl TapState {
         FIRST_BYTES - self.first_len.get().min(FIRST_BYTES)
     }
 
-    /// Records one socket operation: `want` bytes asked, `got` moved, `data` the bytes read
-    /// (empty for writes). Never panics: it runs inside OpenSSL's BIO callback.
+    /// From now on, also record the bytes of every read and write (`wire` events).
+    pub fn capture(&self) {
+        self.capturing.set(true);
+    }
+
+    /// Records one socket operation: `want` bytes asked, `got` moved, `data` the bytes moved
+    /// (read or written). Never panics: it runs inside OpenSSL's BIO callback.
     pub fn note(
         &self,
         dir: Dir,
@@ -136,5 +147,23 @@ impl TapState {
                 os_error,
             })
         });
+        if self.capturing.get() && got > 0 {
+            // Past the limit the event still says how much moved (so a capture keeps its
+            // sequence numbers right) but holds no bytes.
+            let left = self.capture_left.get();
+            let keep = data
+                .len()
+                .min(got)
+                .min(usize::try_from(left).unwrap_or(usize::MAX));
+            self.capture_left.set(left - keep as u64);
+            record::in_call(|call| {
+                EventKind::Wire(Box::new(Wire {
+                    call,
+                    dir,
+                    moved: got_u32,
+                    data: data[..keep].into(),
+                }))
+            });
+        }
     }
 }

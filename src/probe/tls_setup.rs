@@ -3,7 +3,7 @@
 
 use super::spec::{ConnectSpec, TlsVersion};
 use crate::ffi;
-use crate::trace::{CertInfo, Setup, TlsInfo};
+use crate::trace::{CertInfo, ConnId, EventKind, Setup, TlsInfo};
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
 use openssl::ssl::{
@@ -33,11 +33,18 @@ fn version(v: TlsVersion) -> SslVersion {
     }
 }
 
-/// Builds the context for one connection. Errors are one-line reasons for the user.
-fn context(spec: &ConnectSpec) -> Result<SslContext, String> {
+/// Builds the context for connection `conn`. Errors are one-line reasons for the user.
+fn context(spec: &ConnectSpec, conn: ConnId) -> Result<SslContext, String> {
     let mut ctx =
         SslContext::builder(SslMethod::tls_client()).map_err(|e| format!("OpenSSL: {e}"))?;
     offer(&mut ctx, spec)?;
+    if spec.capture.secrets {
+        // OpenSSL calls this inside the handshake call that derived the secret, on the I/O
+        // thread, with one NSS key log line (no newline). The context is this connection's own.
+        ctx.set_keylog_callback(move |_, line| {
+            super::record::push(conn, EventKind::Secret(line.into()));
+        });
+    }
     if !spec.alpn.is_empty() {
         let mut wire = Vec::new();
         for proto in &spec.alpn {
@@ -169,6 +176,7 @@ pub(super) fn setup(spec: &ConnectSpec) -> Setup {
             .read_for
             .filter(|d| !d.is_zero())
             .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+        epoch_unix_ns: super::record::epoch_unix_ns(),
     }
 }
 
@@ -197,9 +205,10 @@ fn default_min(security_level: u32) -> &'static str {
 /// The configured client for one connection, and where verification failures are captured.
 pub(super) fn client(
     spec: &ConnectSpec,
+    conn: ConnId,
     record_detail: bool,
 ) -> Result<(Ssl, VerifyCapture), String> {
-    let ctx = context(spec)?;
+    let ctx = context(spec, conn)?;
     let mut ssl = Ssl::new(&ctx).map_err(|e| format!("OpenSSL: {e}"))?;
     if let Some(name) = spec.sni_name() {
         ssl.set_hostname(name)

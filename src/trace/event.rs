@@ -60,6 +60,10 @@ pub enum EventKind {
     /// Events the recorder could not keep. Never emitted by the current engine (its channel is
     /// unbounded), but part of the vocabulary so a consumer can show a non-zero count.
     Dropped { count: u64 },
+    /// Bytes of one socket read or write, right after its `io` event (capture only).
+    Wire(Box<Wire>),
+    /// One NSS key log line (`CLIENT_RANDOM ...`), as OpenSSL derived it (key log only).
+    Secret(Box<str>),
 }
 
 /// The phases a connection goes through, in order.
@@ -484,6 +488,8 @@ impl Event {
             EventKind::Http(_) => "http",
             EventKind::Verdict(_) => "verdict",
             EventKind::Dropped { .. } => "dropped",
+            EventKind::Wire(_) => "wire",
+            EventKind::Secret(_) => "secret",
         }
     }
 }

@@ -34,12 +34,14 @@ fn read_lines(data: &[u8]) -> Vec<Event> {
         let Ok(event) = from_line(text) else {
             continue;
         };
-        let again = from_line(&to_line(&event));
-        assert_eq!(
-            again.as_ref(),
-            Ok(&event),
-            "an accepted event did not read back the same after writing it\nline: {text}"
-        );
+        // Raw bytes and secrets have no line (they never go into a trace file).
+        if let Some(written) = to_line(&event) {
+            assert_eq!(
+                from_line(&written).as_ref(),
+                Ok(&event),
+                "an accepted event did not read back the same after writing it\nline: {text}"
+            );
+        }
         events.push(event);
     }
     events

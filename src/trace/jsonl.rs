@@ -5,8 +5,9 @@ use super::event::*;
 use super::names;
 use serde_json::{json, Map, Value};
 
-/// The JSON object for one event.
-pub fn to_json(event: &Event) -> Value {
+/// The JSON object for one event; `None` for raw bytes and secrets, which a trace never holds
+/// ([`EventKind::is_export_only`]).
+pub fn to_json(event: &Event) -> Option<Value> {
     let mut obj = Map::new();
     obj.insert("t".into(), json!(event.t));
     obj.insert("conn".into(), json!(event.conn));
@@ -76,6 +77,7 @@ pub fn to_json(event: &Event) -> Value {
             "ciphers_tls13": s.ciphers_tls13, "client_cert": s.client_cert, "verify": s.verify,
             "auto_retry": s.auto_retry, "http_get": s.http_get, "send_bytes": s.send_bytes,
             "upload_bytes": s.upload_bytes, "read_for": s.read_for,
+            "epoch_unix_ns": s.epoch_unix_ns,
         }),
         EventKind::Http(h) => json!({
             "status": h.status, "head_bytes": h.head_bytes, "content_length": h.content_length,
@@ -84,16 +86,17 @@ pub fn to_json(event: &Event) -> Value {
         }),
         EventKind::Verdict(v) => super::verdict_json::to_json(v),
         EventKind::Dropped { count } => json!({ "count": count }),
+        EventKind::Wire(_) | EventKind::Secret(_) => return None,
     };
     if let Value::Object(fields) = fields {
         obj.extend(fields);
     }
-    Value::Object(obj)
+    Some(Value::Object(obj))
 }
 
-/// One JSONL line (without the trailing newline).
-pub fn to_line(event: &Event) -> String {
-    to_json(event).to_string()
+/// One JSONL line (without the trailing newline); `None` for the events a trace never holds.
+pub fn to_line(event: &Event) -> Option<String> {
+    to_json(event).map(|v| v.to_string())
 }
 
 #[cfg(test)]
@@ -114,7 +117,7 @@ mod tests {
                 bytes: 0,
             }),
         };
-        let v = to_json(&e);
+        let v = to_json(&e).expect("a trace event");
         assert_eq!(v["t"], 1500);
         assert_eq!(v["conn"], 1);
         assert_eq!(v["kind"], "call");
@@ -138,7 +141,7 @@ mod tests {
                 os_error: Some(104),
             }),
         };
-        let v = to_json(&e);
+        let v = to_json(&e).expect("a trace event");
         assert!(v["call"].is_null());
         assert_eq!(v["os_error"], "ECONNRESET");
         assert_eq!(v["would_block"], false);
@@ -159,9 +162,31 @@ mod tests {
                 len: 2,
             }),
         };
-        let v = to_json(&e);
+        let v = to_json(&e).expect("a trace event");
         assert_eq!(v["content"], "alert");
         assert_eq!(v["type"], "handshake_failure");
         assert_eq!(v["level"], "fatal");
+    }
+
+    #[test]
+    fn raw_bytes_and_secrets_are_never_written() {
+        let secret = "CLIENT_RANDOM 00 11";
+        for kind in [
+            EventKind::Secret(secret.into()),
+            EventKind::Wire(Box::new(Wire {
+                call: Some(1),
+                dir: Dir::Write,
+                moved: 3,
+                data: Box::new(*b"GET"),
+            })),
+        ] {
+            assert!(kind.is_export_only());
+            let e = Event {
+                t: 0,
+                conn: 1,
+                kind,
+            };
+            assert_eq!(to_line(&e), None, "{e:?}");
+        }
     }
 }

@@ -320,6 +320,7 @@ fn setup_from(line: &Line) -> Result<Setup, String> {
         send_bytes: count("send_bytes"),
         upload_bytes: count("upload_bytes"),
         read_for: line.0.get("read_for").and_then(Value::as_u64),
+        epoch_unix_ns: line.0.get("epoch_unix_ns").and_then(Value::as_u64),
     })
 }
 
@@ -343,7 +344,7 @@ mod tests {
             conn: 7,
             kind,
         };
-        let back = from_line(&to_line(&event)).expect("parses");
+        let back = from_line(&to_line(&event).expect("a trace event")).expect("parses");
         assert_eq!(back, event);
     }
 
@@ -456,6 +457,7 @@ mod tests {
             send_bytes: 0,
             upload_bytes: 1 << 20,
             read_for: Some(2_000_000_000),
+            epoch_unix_ns: Some(1_760_000_000_123_456_789),
         })));
         round_trip(EventKind::Http(Box::new(HttpResponse {
             status: 413,

@@ -32,6 +32,9 @@ pub struct Setup {
     /// How long we keep reading after our writes, in ns (`--read-for`); `None`: until the peer
     /// closes (HTTP) or no read phase.
     pub read_for: Option<Nanos>,
+    /// Unix time in ns at which the engine's clock (every event's `t`) was 0, so a trace and a
+    /// capture can show real dates; `None` in traces saved before it was recorded.
+    pub epoch_unix_ns: Option<u64>,
 }
 
 /// What tlsscope parsed of an HTTP/1.x response (only with an HTTP workload).
@@ -82,4 +85,37 @@ pub struct CertInfo {
 pub struct Endpoints {
     pub local: std::net::SocketAddr,
     pub peer: std::net::SocketAddr,
+}
+
+/// Raw bytes kept per connection for the capture export ([`Wire`] events): 64 MiB, both
+/// directions together. Past it, `Wire` events still say how many bytes moved but hold none.
+pub const CAPTURE_LIMIT: u64 = 64 << 20;
+
+/// The bytes of one socket read or write (only when the connection's spec asks for a
+/// capture). Never written to a text or JSONL trace: see [`super::EventKind::is_export_only`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wire {
+    /// The call the read or write happened in, as in its `io` event.
+    pub call: Option<super::event::CallId>,
+    pub dir: super::event::Dir,
+    /// Bytes the socket operation moved.
+    pub moved: u32,
+    /// The bytes, all `moved` of them until the connection's [`CAPTURE_LIMIT`] is reached;
+    /// fewer (usually none) from then on.
+    pub data: Box<[u8]>,
+}
+
+impl Wire {
+    /// Part of the bytes were not kept: the capture limit was reached.
+    pub fn is_cut(&self) -> bool {
+        self.data.len() < self.moved as usize
+    }
+}
+
+impl super::event::EventKind {
+    /// Raw bytes and session secrets: kept for the capture and key log exports (`src/export`),
+    /// never written to a text or JSONL trace, so a saved trace never holds them.
+    pub fn is_export_only(&self) -> bool {
+        matches!(self, Self::Wire(_) | Self::Secret(_))
+    }
 }

@@ -24,6 +24,9 @@ impl TextWriter {
     }
 
     pub fn write_event(&mut self, event: &Event, out: &mut dyn Write) -> io::Result<()> {
+        if event.kind.is_export_only() {
+            return Ok(()); // raw bytes and secrets never go into a trace
+        }
         let nested = matches!(
             event.kind,
             EventKind::Io(_) | EventKind::State(_) | EventKind::Msg(_)
@@ -214,6 +217,7 @@ pub fn describe(e: &Event) -> String {
         EventKind::Dropped { count } => {
             let _ = write!(s, "DROPPED {count} events");
         }
+        EventKind::Wire(_) | EventKind::Secret(_) => {}
     }
     s
 }

@@ -67,6 +67,8 @@ pub struct App {
     /// Connect requests being prepared (files read, labs started) off the UI thread.
     preparing: Background,
     screenshot: Option<Screenshot>,
+    /// `--keylog` / `--pcapng`: what connections record, and the files it goes to.
+    capture: super::capture::Capture,
 }
 
 impl App {
@@ -87,6 +89,7 @@ impl App {
             labs: Vec::new(),
             preparing: Background::default(),
             screenshot: None,
+            capture: Default::default(),
         }
     }
 
@@ -101,6 +104,7 @@ impl App {
     /// Starts the engine (waking `ctx` once per batch) and asks for the first connection.
     fn start(ctx: egui::Context, args: GuiArgs, opened: Vec<Event>, result: ShotResult) -> App {
         let mut app = App::offline();
+        app.capture = super::capture::Capture::open(&args);
         let wake = ctx.clone();
         match Engine::start(EngineOptions {
             wake: Some(Box::new(move || wake.request_repaint())),
@@ -179,7 +183,7 @@ impl App {
         for (target, result) in self.preparing.finished() {
             match result {
                 Ok(prepared) => {
-                    let id = engine.connect(prepared.spec);
+                    let id = engine.connect(self.capture.prepare(prepared.spec));
                     self.labs.extend(prepared.lab);
                     self.model.labels.insert(id, target);
                     if self.compare_pending > 0 {
@@ -207,6 +211,7 @@ impl App {
             match engine.events().try_recv() {
                 Ok(batch) => {
                     taken += batch.len();
+                    self.capture.feed(&batch);
                     self.model.store.push_batch(&batch);
                 }
                 Err(_) => break,

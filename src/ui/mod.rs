@@ -2,6 +2,7 @@
 //! Views live one per file and only draw; the state they share is [`model::Model`].
 
 pub mod app;
+pub(crate) mod capture;
 pub mod compare;
 pub mod connect_bar;
 pub mod connections;
@@ -47,6 +48,14 @@ pub struct GuiArgs {
     /// Open the options window at start (for screenshots of it).
     #[arg(long, hide = true)]
     pub options_open: bool,
+    /// Append every connection's session secrets to FILE (NSS key log); without it,
+    /// SSLKEYLOGFILE is used when set.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+    /// Write a pcapng capture of every connection the app traces (Wireshark opens it decrypted
+    /// with no settings); written as connections close and finished when the app exits.
+    #[arg(long, value_name = "FILE")]
+    pub pcapng: Option<PathBuf>,
 }
 
 /// Parses `--window WxH` ("1280x800"; `X` and `×` work too); sizes from 200 to 16384 points.

@@ -30,6 +30,21 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// What `--pcapng` holds of this connection, and whether the capture limit cut it short.
+fn capture_text(kept: u64, cut: bool) -> String {
+    use crate::trace::{format, CAPTURE_LIMIT};
+    if cut {
+        format!(
+            "{} of socket bytes kept: the limit of {} per connection was reached, later bytes \
+             are not in the capture",
+            format::bytes(kept),
+            format::bytes(CAPTURE_LIMIT)
+        )
+    } else {
+        format!("{} of socket bytes kept for --pcapng", format::bytes(kept))
+    }
+}
+
 pub fn ui(ui: &mut egui::Ui, model: &Model) {
     let Some(c) = model.current() else {
         ui.label("No connection selected.");
@@ -83,6 +98,9 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                                 close.workload_done
                             ),
                         );
+                    }
+                    if c.wire_bytes > 0 || c.wire_cut {
+                        row("Capture", capture_text(c.wire_bytes, c.wire_cut));
                     }
                 });
             if let Some(e) = &c.error {

@@ -85,7 +85,7 @@ impl Conn {
             self.id,
             EventKind::Connected(Box::new(Endpoints { local, peer })),
         );
-        let (ssl, verify) = match tls_setup::client(&self.spec, self.detail) {
+        let (ssl, verify) = match tls_setup::client(&self.spec, self.id, self.detail) {
             Ok(v) => v,
             Err(reason) => return Next::Close(CloseReason::Failed, Some(reason)),
         };
@@ -94,7 +94,12 @@ impl Conn {
             return Next::Close(CloseReason::Failed, Some("internal: no socket".into()));
         };
         match Tls::new(ssl, sock) {
-            Ok(tls) => self.tls = Some(tls),
+            Ok(tls) => {
+                if self.spec.capture.wire {
+                    tls.tap().capture();
+                }
+                self.tls = Some(tls);
+            }
             Err(e) => return Next::Close(CloseReason::Failed, Some(format!("OpenSSL: {e}"))),
         }
         self.sample_sock(true);

@@ -54,6 +54,10 @@ pub struct ConnTrace {
     pub error: Option<String>,
     pub first_t: Nanos,
     pub last_t: Nanos,
+    /// Raw socket bytes held in `events` for the capture export, and whether the capture
+    /// limit ([`crate::trace::CAPTURE_LIMIT`]) cut them short.
+    pub wire_bytes: u64,
+    pub wire_cut: bool,
     /// The verdict's bounded summary of this connection, fed with every event.
     pub facts: Facts,
 }
@@ -78,5 +82,6 @@ impl ConnTrace {
             + self.inq.t.len() * 3 * 24
             + self.states.len() * size_of::<(Nanos, State)>()
             + self.msgs.len() * size_of::<(Nanos, Msg)>()
+            + self.wire_bytes as usize
     }
 }

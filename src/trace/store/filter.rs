@@ -13,8 +13,11 @@ pub struct EventFilter {
 
 impl EventFilter {
     /// Does `e` pass? Operation and result are known only for calls, so those filters keep
-    /// calls only.
+    /// calls only. Raw bytes and secrets (kept for the exports) are never rows.
     pub fn accepts(&self, e: &Event) -> bool {
+        if e.kind.is_export_only() {
+            return false;
+        }
         if self.kind.is_some_and(|k| k != e.kind_name()) {
             return false;
         }
@@ -65,5 +68,10 @@ mod tests {
         assert!(!blocked_reads.accepts(&read_ok) && !blocked_reads.accepts(&write_blocked));
         let read_blocked = ev(20, call(3, Op::Read, SslError::WantWrite, 5));
         assert!(blocked_reads.accepts(&read_blocked));
+        let secret = ev(21, EventKind::Secret("CLIENT_RANDOM 00 11".into()));
+        assert!(
+            !any.accepts(&secret),
+            "secrets are never shown in the table"
+        );
     }
 }

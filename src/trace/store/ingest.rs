@@ -31,7 +31,13 @@ impl ConnTrace {
             EventKind::Connected(ep) => self.endpoints = Some(**ep),
             EventKind::Close(c) => self.close = Some(*c),
             EventKind::Error(msg) => self.error = Some(msg.to_string()),
+            EventKind::Wire(w) => {
+                // Kept only in `events`, for the capture export (bounded per connection).
+                self.wire_bytes += w.data.len() as u64;
+                self.wire_cut |= w.is_cut();
+            }
             EventKind::Dropped { .. }
+            | EventKind::Secret(_)
             | EventKind::Setup(_)
             | EventKind::Http(_)
             | EventKind::Verdict(_) => {}

@@ -210,7 +210,7 @@ impl Facts {
             }
             EventKind::Error(m) => self.error = Some(m.to_string()),
             EventKind::Dropped { count } => self.dropped += count,
-            EventKind::Verdict(_) => {}
+            EventKind::Verdict(_) | EventKind::Wire(_) | EventKind::Secret(_) => {}
         }
     }
 
