@@ -5,6 +5,7 @@ pub mod app;
 pub mod compare;
 pub mod connect_bar;
 pub mod connections;
+pub mod copy;
 pub mod details;
 pub mod events_table;
 mod file_picker;
@@ -12,11 +13,19 @@ mod files;
 pub mod help;
 pub mod keys;
 pub mod model;
+mod export;
 mod options_panel;
+mod png_export;
+pub mod replay;
+pub mod replay_bar;
+pub mod row_pick;
+pub mod share;
+pub mod share_menu;
 pub mod status_line;
 pub(crate) mod style;
 pub mod summary;
 pub mod timeline;
+mod trace_file;
 
 pub use app::{run, App};
 

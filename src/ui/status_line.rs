@@ -1,5 +1,6 @@
 //! The status line: events recorded, events per second, memory used, events dropped, and what
-//! the timeline's view is doing (following live, paused, zoomed).
+//! the timeline's view is doing (following live, paused, zoomed); above it, while there is one,
+//! the outcome of the last save, open, export or copy.
 
 use super::model::{Model, ViewMode};
 use super::style;
@@ -36,7 +37,8 @@ impl Rate {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, model: &Model, rate: &Rate) {
+pub fn ui(ui: &mut egui::Ui, model: &mut Model, rate: &Rate) {
+    notice(ui, model);
     ui.horizontal(|ui| {
         let s = &model.store;
         ui.label(format!("{} events", s.total_events));
@@ -58,11 +60,35 @@ pub fn ui(ui: &mut egui::Ui, model: &Model, rate: &Rate) {
     });
 }
 
+/// The last file or clipboard action's outcome on a line of its own (a path is long), in red
+/// when it failed, with × to dismiss it.
+fn notice(ui: &mut egui::Ui, model: &mut Model) {
+    let Some(n) = &model.notice else {
+        return;
+    };
+    let mut dismiss = false;
+    ui.horizontal(|ui| {
+        dismiss = ui.small_button("×").on_hover_text("Dismiss").clicked();
+        let text = if n.error {
+            RichText::new(&n.text).color(style::ERROR_TEXT).strong()
+        } else {
+            RichText::new(&n.text)
+        };
+        ui.add(egui::Label::new(text).truncate())
+            .on_hover_text(&n.text);
+    });
+    if dismiss {
+        model.notice = None;
+    }
+}
+
 /// What the timeline's view is doing, in words, with the key that changes it.
 pub fn view_text(mode: ViewMode) -> String {
     match mode {
         ViewMode::Following => "following live (Space pauses)".into(),
         ViewMode::Whole => "whole connection (ended)".into(),
+        ViewMode::Replay => "following the replay (Space pauses following)".into(),
+        ViewMode::Opened => "whole connection (opened from a file)".into(),
         ViewMode::Paused => "paused, whole connection (Space follows)".into(),
         ViewMode::Zoomed { shown, total } => format!(
             "zoomed: {} of {} shown (F fits, Space follows)",
