@@ -392,7 +392,13 @@ impl eframe::App for App {
         self.drain(ctx);
         let model = &self.model;
         let live = |c: &&crate::trace::store::ConnTrace| !model.clocks.contains_key(&c.id);
-        if model.store.conns.iter().filter(live).any(|c| c.close.is_none()) {
+        if model
+            .store
+            .conns
+            .iter()
+            .filter(live)
+            .any(|c| c.close.is_none())
+        {
             // Live connections: keep the "waiting for …" clocks moving, gently.
             ctx.request_repaint_after(Duration::from_millis(250));
         }

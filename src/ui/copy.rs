@@ -39,10 +39,7 @@ pub fn verdict_text(model: &Model, c: &ConnTrace) -> String {
 pub fn call_text(model: &Model, c: &ConnTrace, i: usize) -> Option<String> {
     let event = c.events.get(*c.call_event.get(i)? as usize)?;
     let conn = number(model, c.id);
-    let renumbered = |e: &Event| Event {
-        conn,
-        ..e.clone()
-    };
+    let renumbered = |e: &Event| Event { conn, ..e.clone() };
     let mut writer = TextWriter::new();
     let mut out = Vec::new();
     for e in c.nested(i) {
@@ -146,7 +143,10 @@ mod tests {
         let c = model.store.conn(3).expect("the connection");
         let text = rows_text(c, &[1, 2, 99]);
         assert_eq!(text.lines().count(), 2);
-        assert_eq!(text.lines().next(), Some(row_line(c, &c.events[1]).as_str()));
+        assert_eq!(
+            text.lines().next(),
+            Some(row_line(c, &c.events[1]).as_str())
+        );
         let verdict = verdict_text(&model, c);
         assert!(verdict.starts_with("diagnosis of #3 connection 3:\n  verdict: "));
         assert!(verdict.contains("Still open."), "{verdict}");

@@ -53,7 +53,9 @@ impl Listing {
 pub(crate) enum Mode {
     Open,
     /// Save under the typed `name` (in the folder shown, unless it is a whole path).
-    Save { name: String },
+    Save {
+        name: String,
+    },
 }
 
 /// An open dialog: what it is for (`key`), its title and mode, and the directory shown.
@@ -256,8 +258,17 @@ mod tests {
 
     #[test]
     fn a_typed_name_saves_in_the_folder_shown_unless_it_is_a_whole_path() {
-        assert_eq!(save_path(Path::new("/tmp/a"), " x.jsonl "), Path::new("/tmp/a/x.jsonl"));
-        assert_eq!(save_path(Path::new("/tmp/a"), "/srv/y.png"), Path::new("/srv/y.png"));
-        assert_eq!(save_path(Path::new("/tmp/a"), "sub/z"), Path::new("/tmp/a/sub/z"));
+        assert_eq!(
+            save_path(Path::new("/tmp/a"), " x.jsonl "),
+            Path::new("/tmp/a/x.jsonl")
+        );
+        assert_eq!(
+            save_path(Path::new("/tmp/a"), "/srv/y.png"),
+            Path::new("/srv/y.png")
+        );
+        assert_eq!(
+            save_path(Path::new("/tmp/a"), "sub/z"),
+            Path::new("/tmp/a/sub/z")
+        );
     }
 }

@@ -79,8 +79,14 @@ pub const HELP: [(&str, &str); 19] = [
     ("Esc", "clear the selection (and close this help)"),
     ("F1 or ?", "show or hide this help"),
     ("Enter (in Target)", "connect"),
-    ("Ctrl+O", "open a saved trace (or drop a .jsonl file on the window)"),
-    ("Ctrl+S", "save the ticked connections, else the one shown, as JSONL"),
+    (
+        "Ctrl+O",
+        "open a saved trace (or drop a .jsonl file on the window)",
+    ),
+    (
+        "Ctrl+S",
+        "save the ticked connections, else the one shown, as JSONL",
+    ),
     (
         "Ctrl+C",
         "copy the picked table rows, else the selected call with everything inside it",

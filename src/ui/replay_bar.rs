@@ -49,7 +49,10 @@ pub fn ui(ui: &mut egui::Ui, model: &Model, share: &Share, act: &mut Option<Act>
         let on = (s.speed() - speed).abs() < 1e-9;
         let r = ui
             .selectable_label(on, RichText::new(speed_text(speed)).small())
-            .on_hover_text(format!("Replay at {} of the recorded speed", speed_text(speed)));
+            .on_hover_text(format!(
+                "Replay at {} of the recorded speed",
+                speed_text(speed)
+            ));
         if r.clicked() {
             *act = Some(Act::Speed(run.id, speed));
         }

@@ -9,8 +9,8 @@ use super::file_picker::{FilePicker, Mode};
 use super::files::{load_trace, OPENED_CONN_BASE};
 use super::keys::{self, Shortcut};
 use super::model::{Model, Source};
-use super::replay::{Schedule, Seek};
 use super::png_export::Shots;
+use super::replay::{Schedule, Seek};
 use super::{copy, export, trace_file};
 use crate::trace::{ConnId, Event, Nanos};
 use std::path::{Path, PathBuf};
@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 
 /// A wall clock for replays, as time since some fixed instant (tests drive their own).
 pub type Clock = Arc<dyn Fn() -> Duration + Send + Sync>;
+
+/// A trace being read on a thread of its own.
+type Reading = JoinHandle<Result<Vec<Event>, String>>;
 
 /// What a file dialog of the File menu is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +60,7 @@ pub struct Share {
     /// The folder the last dialog chose a file in (the next one starts there).
     dir: Option<PathBuf>,
     /// Traces being read off the UI thread.
-    loading: Vec<(PathBuf, JoinHandle<Result<Vec<Event>, String>>)>,
+    loading: Vec<(PathBuf, Reading)>,
     pub replays: Vec<Run>,
     /// The speed the last replay was set to (the next one starts at it).
     speed: f64,
@@ -98,7 +101,13 @@ pub fn picked(model: &Model, compare: &[ConnId]) -> Vec<ConnId> {
 fn slug(text: &str) -> String {
     let s: String = text
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     match s.trim_matches('-') {
         "" => "tlsscope".into(),
@@ -145,9 +154,7 @@ impl Share {
             match shortcut {
                 Shortcut::Open => self.act(ctx, model, table, compare, Act::Dialog(Want::Open)),
                 Shortcut::Save => self.act(ctx, model, table, compare, Act::Dialog(Want::Save)),
-                Shortcut::Copy if table.picked_count(model) > 0 => {
-                    table.copy_picked(ctx, model)
-                }
+                Shortcut::Copy if table.picked_count(model) > 0 => table.copy_picked(ctx, model),
                 Shortcut::Copy => self.act(ctx, model, table, compare, Act::CopyCall),
                 Shortcut::PickAll => table.pick_all(model),
             }
@@ -245,14 +252,26 @@ impl Share {
         };
         let (title, name) = match want {
             Want::Open => ("Open a trace (JSONL)".to_string(), None),
-            Want::Save => (format!("Save {what} as JSONL"), Some(format!("{base}.jsonl"))),
-            Want::WindowPng => ("Save a PNG of the window".into(), Some(format!("{base}-window.png"))),
+            Want::Save => (
+                format!("Save {what} as JSONL"),
+                Some(format!("{base}.jsonl")),
+            ),
+            Want::WindowPng => (
+                "Save a PNG of the window".into(),
+                Some(format!("{base}-window.png")),
+            ),
             Want::TimelinePng => (
                 "Save a PNG of the timeline".into(),
                 Some(format!("{base}-timeline.png")),
             ),
-            Want::Pcapng => (format!("Export {what} as pcapng"), Some(format!("{base}.pcapng"))),
-            Want::Report => (format!("Export the report of {what}"), Some(format!("{base}-report.html"))),
+            Want::Pcapng => (
+                format!("Export {what} as pcapng"),
+                Some(format!("{base}.pcapng")),
+            ),
+            Want::Report => (
+                format!("Export the report of {what}"),
+                Some(format!("{base}-report.html")),
+            ),
         };
         let mode = match name {
             Some(name) => Mode::Save { name },
@@ -290,7 +309,10 @@ impl Share {
                 return;
             }
             Want::Save => {
-                let traces: Vec<_> = conns.iter().filter_map(|id| model.store.conn(*id)).collect();
+                let traces: Vec<_> = conns
+                    .iter()
+                    .filter_map(|id| model.store.conn(*id))
+                    .collect();
                 trace_file::save(&traces, &path)
             }
             Want::WindowPng | Want::TimelinePng => {
@@ -431,7 +453,10 @@ fn rebuild(model: &mut Model, run: &Run) {
     model.clocks.insert(run.id, run.schedule.clock());
     model.cause_shown.remove(&run.id);
     let calls = model.store.conn(run.id).map_or(0, |c| c.calls.len());
-    if model.selection.is_some_and(|s| s.conn == run.id && s.call >= calls) {
+    if model
+        .selection
+        .is_some_and(|s| s.conn == run.id && s.call >= calls)
+    {
         model.selection = None;
     }
 }

@@ -9,7 +9,10 @@ use crate::trace::ConnId;
 
 /// A menu entry with its shortcut; returns whether it was clicked.
 fn entry(ui: &mut egui::Ui, enabled: bool, text: &str, keys: &str, hint: &str) -> bool {
-    let button = egui::Button::new(text).shortcut_text(keys);
+    let mut button = egui::Button::new(text);
+    if !keys.is_empty() {
+        button = button.shortcut_text(keys);
+    }
     ui.add_enabled(enabled, button)
         .on_hover_text(hint)
         .on_disabled_hover_text(hint)
@@ -65,15 +68,31 @@ fn file_menu(ui: &mut egui::Ui, model: &Model, share: &Share, compare: &[ConnId]
     });
     let replay_hint = "Play the connection shown back as a new one, at 0.1× to 10×, every view \
                        following it as if live (it must have ended, or come from a file)";
-    if entry(ui, replayable.is_some(), "Replay this connection", "", replay_hint) {
+    if entry(
+        ui,
+        replayable.is_some(),
+        "Replay this connection",
+        "",
+        replay_hint,
+    ) {
         act = replayable.map(|c| Act::Replay(c.id));
     }
     ui.separator();
     ui.label(egui::RichText::new("Export").weak());
     let shown = current.is_some();
     let exports = [
-        (Want::WindowPng, "PNG of the window…", true, "The whole window as it is now"),
-        (Want::TimelinePng, "PNG of the timeline…", shown, "Only the timeline and its plots"),
+        (
+            Want::WindowPng,
+            "PNG of the window…",
+            true,
+            "The whole window as it is now",
+        ),
+        (
+            Want::TimelinePng,
+            "PNG of the timeline…",
+            shown,
+            "Only the timeline and its plots",
+        ),
         (
             Want::Pcapng,
             "pcapng capture…",
@@ -103,7 +122,13 @@ fn copy_menu(ui: &mut egui::Ui, model: &Model, table: &EventsTable) -> Option<Ac
     }
     let hint = "The selected call's line and the socket I/O, states and messages inside it";
     let call = model.selection.is_some();
-    if entry(ui, call, "Selected call with everything inside it", "Ctrl+C", hint) {
+    if entry(
+        ui,
+        call,
+        "Selected call with everything inside it",
+        "Ctrl+C",
+        hint,
+    ) {
         act = Some(Act::CopyCall);
     }
     let rows = table.picked_count(model);

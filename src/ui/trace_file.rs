@@ -68,7 +68,7 @@ pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);
@@ -76,13 +76,13 @@ pub(crate) fn thousands(n: usize) -> String {
     out
 }
 
+/// An opened trace's events with their new connection ids, and per connection its new id and
+/// its number in the file.
+pub(crate) type Placed = (Vec<Event>, Vec<(ConnId, ConnId)>);
+
 /// Renumbers the connections of an opened trace (read with ids from [`OPENED_CONN_BASE`] on)
-/// past `taken` (the highest id in use), keeping their order and spacing. Returns the events
-/// and, per connection, its new id and its number in the file.
-pub(crate) fn place(
-    mut events: Vec<Event>,
-    taken: ConnId,
-) -> Result<(Vec<Event>, Vec<(ConnId, ConnId)>), String> {
+/// past `taken` (the highest id in use), keeping their order and spacing.
+pub(crate) fn place(mut events: Vec<Event>, taken: ConnId) -> Result<Placed, String> {
     let numbers = |e: &Event| e.conn.saturating_sub(OPENED_CONN_BASE);
     let lowest = events.iter().map(numbers).min().unwrap_or(0);
     let offset = OPENED_CONN_BASE.max(taken.saturating_add(1).saturating_sub(lowest));
@@ -115,7 +115,11 @@ pub(crate) fn target_of(c: &ConnTrace) -> String {
 
 /// The part of `image` (the whole window, `ppp` pixels per point) under `rect` (in points),
 /// clamped to the image; `None` when nothing of it is inside.
-pub(crate) fn crop(image: &egui::ColorImage, rect: egui::Rect, ppp: f32) -> Option<egui::ColorImage> {
+pub(crate) fn crop(
+    image: &egui::ColorImage,
+    rect: egui::Rect,
+    ppp: f32,
+) -> Option<egui::ColorImage> {
     let [w, h] = image.size;
     let px = |v: f32, most: usize| ((v * ppp).round().max(0.0) as usize).min(most);
     let (x0, x1) = (px(rect.min.x, w), px(rect.max.x, w));
@@ -166,7 +170,10 @@ mod tests {
         let conns: Vec<&ConnTrace> = store.conns.iter().collect();
         let path = dir.join("two.jsonl");
         let said = save(&conns, &path).expect("saved");
-        assert_eq!(said, format!("saved 2 connections, 6 events to {}", path.display()));
+        assert_eq!(
+            said,
+            format!("saved 2 connections, 6 events to {}", path.display())
+        );
         let text = std::fs::read_to_string(&path).expect("written");
         let back = crate::trace::jsonl_read::from_text(&text).expect("reads back");
         let conns: Vec<ConnId> = back.iter().map(|e| e.conn).collect();
@@ -182,7 +189,10 @@ mod tests {
         assert!(save(&[], &path).is_err_and(|e| e.starts_with("nothing to save")));
         let missing = dir.join("no-such-folder").join("x.jsonl");
         let err = save(&conns, &missing).expect_err("refused");
-        assert!(err.starts_with(&format!("cannot save to {}: ", missing.display())), "{err}");
+        assert!(
+            err.starts_with(&format!("cannot save to {}: ", missing.display())),
+            "{err}"
+        );
         assert!(!missing.exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -207,7 +217,10 @@ mod tests {
         // A second file goes after the first.
         let (_, ids) = place(vec![read(1), read(2)], OPENED_CONN_BASE + 3).expect("placed");
         assert_eq!(ids, [(OPENED_CONN_BASE + 4, 1), (OPENED_CONN_BASE + 5, 2)]);
-        let huge = place(vec![read(1), read(ConnId::MAX - OPENED_CONN_BASE)], OPENED_CONN_BASE + 9);
+        let huge = place(
+            vec![read(1), read(ConnId::MAX - OPENED_CONN_BASE)],
+            OPENED_CONN_BASE + 9,
+        );
         assert!(huge.is_err());
     }
 
