@@ -173,9 +173,8 @@ fn save_then_open_round_trips_a_connection() {
     assert_eq!(c.verdict(m.now_of(opened)).class, class);
     // Its card and the window title name the file and the target; the status line does not
     // say it is live.
-    assert!(h
-        .query_by_label_contains("stalled.jsonl #1 127.0.0.1:")
-        .is_some());
+    assert!(h.query_by_label_contains("#1 127.0.0.1:").is_some());
+    assert!(h.query_by_label("from stalled.jsonl").is_some());
     assert!(h
         .state()
         .window_title()
@@ -291,6 +290,19 @@ fn copy_puts_the_selected_call_with_its_io_on_the_clipboard() {
     );
     h.run();
     assert!(h.query_by_label_contains("copied the call").is_some());
+    // The same from Details: its Copy call button, and a right-click on the call.
+    h.get_by_label("Copy call").click();
+    h.step();
+    assert_eq!(copied(&h).as_deref(), Some(text.as_str()));
+    h.run();
+    h.get_by_label_contains(&format!("SSL_read #{id} returned"))
+        .click_secondary();
+    h.run();
+    h.get_by_label("Copy the call with everything inside it")
+        .click();
+    h.step();
+    assert_eq!(copied(&h).as_deref(), Some(text.as_str()));
+    h.run();
 
     // The verdict, as the command line's diagnosis section.
     h.get_by_label("Copy").click();
@@ -314,11 +326,13 @@ fn copy_puts_the_selected_call_with_its_io_on_the_clipboard() {
             .store
             .conn(sel.conn)
             .expect("the connection");
+        // The call's row and the two before it (inside it): one line each.
         let at = c.call_event[sel.call] as usize;
-        (at - 1..=at + 1)
+        (at - 2..=at)
             .map(|k| tlsscope::ui::copy::row_line(c, &c.events[k]))
             .collect()
     };
+    assert!(lines.iter().all(|l| !l.contains('\n')), "{lines:?}");
     h.get_by_label(&lines[0]).click();
     h.run();
     h.get_by_label(&lines[2])

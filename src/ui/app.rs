@@ -330,7 +330,7 @@ impl App {
                     .default_size((inner * 0.38).clamp(260.0, 620.0))
                     .size_range(200.0..=(inner * 0.75).max(210.0))
                     .resizable(true)
-                    .show(ui, |ui| details::ui(ui, &self.model));
+                    .show(ui, |ui| details::ui(ui, &mut self.model));
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.horizontal(|ui| {
                         ui.selectable_value(&mut self.tab, Tab::Events, "Events");

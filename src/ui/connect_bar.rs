@@ -113,10 +113,11 @@ impl ConnectBar {
             if ui.button("Connect").clicked() || enter {
                 self.connect(model);
             }
+            // Only a connection of the engine's (not an opened trace, not a replay).
             let live = model
                 .current()
                 .map(|c| (c.id, c.status().is_live()))
-                .filter(|c| c.1);
+                .filter(|c| c.1 && !model.sources.contains_key(&c.0));
             if ui
                 .add_enabled(live.is_some(), egui::Button::new("Stop"))
                 .clicked()

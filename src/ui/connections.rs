@@ -2,7 +2,7 @@
 //! connection whose verdict is a stall keeps its red frame, even after it closed. Closed
 //! connections can be removed; a checkbox per card picks connections for the compare view.
 
-use super::model::Model;
+use super::model::{Model, Source};
 use super::style;
 use crate::trace::store::{ConnTrace, Status, Store};
 use crate::trace::verdict::{Class, Severity};
@@ -187,7 +187,13 @@ fn card(
                     }
                 }
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                    let title = model.title(c.id);
+                    // An opened trace: its number and target here, its file on a line below.
+                    let title = match model.sources.get(&c.id) {
+                        Some(Source::Opened { number, .. }) => {
+                            format!("#{number} {}", model.label(c.id))
+                        }
+                        _ => model.title(c.id),
+                    };
                     let r = ui
                         .add(
                             egui::Button::selectable(
@@ -196,13 +202,18 @@ fn card(
                             )
                             .truncate(),
                         )
-                        .on_hover_text(&title);
+                        .on_hover_text(model.title(c.id));
                     if r.clicked() {
                         action = Some(CardAction::Show(c.id));
                     }
                 });
             });
         });
+        if let Some(Source::Opened { file, .. }) = model.sources.get(&c.id) {
+            let from = RichText::new(format!("from {file}")).color(style::MUTED);
+            ui.add(egui::Label::new(from).truncate())
+                .on_hover_text(file);
+        }
         let took = c.end_at(now).saturating_sub(c.first_t.min(c.last_t));
         // Wrapped: "SSL_write waiting on write for 2.95 s" is long, and a row that does not
         // wrap would widen the whole panel for good.

@@ -70,9 +70,12 @@ pub fn rows_text(c: &ConnTrace, rows: &[u32]) -> String {
 
 /// Puts `text` on the clipboard and says so in the status line (`what`: "the verdict", …).
 pub fn to_clipboard(ctx: &egui::Context, model: &mut Model, what: &str, text: String) {
-    let lines = text.lines().count();
+    let lines = match text.lines().count() {
+        1 => "1 line".to_string(),
+        n => format!("{n} lines"),
+    };
     ctx.copy_text(text);
-    model.notify(format!("copied {what} ({lines} lines)"), false);
+    model.notify(format!("copied {what} to the clipboard ({lines})"), false);
 }
 
 #[cfg(test)]

@@ -264,7 +264,14 @@ impl EventsTable {
     /// Puts the picked rows on the clipboard (Ctrl+C, the context menu, the Copy menu).
     pub fn copy_picked(&self, ctx: &egui::Context, model: &mut Model) {
         match self.picked_text(model) {
-            Some((n, text)) => copy::to_clipboard(ctx, model, &format!("{n} rows"), text),
+            Some((n, text)) => {
+                let what = if n == 1 {
+                    "1 row".into()
+                } else {
+                    format!("{n} rows")
+                };
+                copy::to_clipboard(ctx, model, &what, text)
+            }
             None => model.notify("no rows picked: click a row of the events table", true),
         }
     }

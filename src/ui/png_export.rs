@@ -7,9 +7,12 @@ use super::model::Model;
 use super::trace_file;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Frames drawn between the request and the screenshot.
 const SETTLE_FRAMES: u8 = 3;
+/// How long to wait for the window's pixels before saying they did not come.
+const CAPTURE_LIMIT: Duration = Duration::from_secs(3);
 
 /// A screenshot asked for.
 struct Shot {
@@ -25,6 +28,9 @@ pub struct Shots {
     pending: Option<Shot>,
     /// How saving the last screenshot went (written by the screenshot's callback).
     done: Slot,
+    /// Since when a screenshot's pixels are awaited (the callback's own repaint request can be
+    /// lost, so the app keeps looking until they came).
+    awaiting: Option<Instant>,
     /// Where the timeline (or the compare view) was drawn in the last frame.
     pub timeline_rect: Option<egui::Rect>,
 }
@@ -41,16 +47,25 @@ impl Shots {
     }
 
     pub fn idle(&self) -> bool {
-        self.pending.is_none()
+        self.pending.is_none() && self.awaiting.is_none()
     }
 
     /// Once per frame: takes the screenshot once its frames have passed, and reports how saving
     /// the last one went.
     pub fn frame(&mut self, ctx: &egui::Context, model: &mut Model) {
         if let Some(done) = self.done.lock().ok().and_then(|mut d| d.take()) {
+            self.awaiting = None;
             match done {
                 Ok(line) => model.notify(line, false),
                 Err(e) => model.notify(e, true),
+            }
+        }
+        if let Some(since) = self.awaiting {
+            if since.elapsed() > CAPTURE_LIMIT {
+                self.awaiting = None;
+                model.notify("the window's picture did not come: nothing saved", true);
+            } else {
+                ctx.request_repaint_after(Duration::from_millis(50));
             }
         }
         let Some(shot) = &mut self.pending else {
@@ -87,6 +102,7 @@ impl Shots {
             }
             wake.request_repaint();
         });
+        self.awaiting = Some(Instant::now());
         ctx.request_repaint();
     }
 }

@@ -42,7 +42,11 @@ pub fn ui(ui: &mut egui::Ui, model: &Model, share: &Share, act: &mut Option<Act>
     } else {
         ("Play", "Go on with the replay")
     };
-    if ui.small_button(word).on_hover_text(hint).clicked() {
+    // One width for all three words, so the speeds do not move under the pointer.
+    let button = egui::Button::new(word)
+        .small()
+        .min_size(egui::vec2(72.0, 0.0));
+    if ui.add(button).on_hover_text(hint).clicked() {
         *act = Some(Act::PlayPause(run.id));
     }
     for speed in SPEEDS {

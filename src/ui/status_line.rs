@@ -1,6 +1,6 @@
 //! The status line: events recorded, events per second, memory used, events dropped, and what
-//! the timeline's view is doing (following live, paused, zoomed); above it, while there is one,
-//! the outcome of the last save, open, export or copy.
+//! the timeline's view is doing (following live, paused, zoomed), and the outcome of the last
+//! save, open, export or copy (a failure on a line of its own, above).
 
 use super::model::{Model, ViewMode};
 use super::style;
@@ -38,7 +38,11 @@ impl Rate {
 }
 
 pub fn ui(ui: &mut egui::Ui, model: &mut Model, rate: &Rate) {
-    notice(ui, model);
+    // A failure gets a line of its own, so its reason is read whole.
+    let failed = model.notice.as_ref().is_some_and(|n| n.error);
+    if failed {
+        ui.horizontal(|ui| notice(ui, model));
+    }
     ui.horizontal(|ui| {
         let s = &model.store;
         ui.label(format!("{} events", s.total_events));
@@ -56,27 +60,29 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model, rate: &Rate) {
         ui.separator();
         ui.label(view_text(model.view_mode()));
         ui.separator();
-        ui.label("wheel zooms, drag pans, F fits, F1: keys");
+        // What the last save, open, export or copy did, where the hint is otherwise.
+        if model.notice.is_some() && !failed {
+            notice(ui, model);
+        } else {
+            ui.label("wheel zooms, drag pans, F fits, F1: keys");
+        }
     });
 }
 
-/// The last file or clipboard action's outcome on a line of its own (a path is long), in red
-/// when it failed, with × to dismiss it.
+/// The last file or clipboard action's outcome (in red when it failed), cut to the room left
+/// (in full on hover), with × to dismiss it.
 fn notice(ui: &mut egui::Ui, model: &mut Model) {
     let Some(n) = &model.notice else {
         return;
     };
-    let mut dismiss = false;
-    ui.horizontal(|ui| {
-        dismiss = ui.small_button("×").on_hover_text("Dismiss").clicked();
-        let text = if n.error {
-            RichText::new(&n.text).color(style::ERROR_TEXT).strong()
-        } else {
-            RichText::new(&n.text)
-        };
-        ui.add(egui::Label::new(text).truncate())
-            .on_hover_text(&n.text);
-    });
+    let dismiss = ui.small_button("×").on_hover_text("Dismiss").clicked();
+    let text = if n.error {
+        RichText::new(&n.text).color(style::ERROR_TEXT).strong()
+    } else {
+        RichText::new(&n.text)
+    };
+    ui.add(egui::Label::new(text).truncate())
+        .on_hover_text(&n.text);
     if dismiss {
         model.notice = None;
     }
