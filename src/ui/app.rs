@@ -359,7 +359,7 @@ impl App {
             (self.share).act(&ctx, &mut self.model, &self.table, compare, act);
         }
         help::show(ui.ctx(), &mut self.model);
-        super::share::drop_hint(ui.ctx());
+        super::reading::drop_hint(ui.ctx());
     }
 }
 

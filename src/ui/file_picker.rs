@@ -134,6 +134,10 @@ impl<K: Copy> FilePicker<K> {
         });
     }
 
+    pub(crate) fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+
     /// Draws the open dialog; gives the key and the path once the user chose a file (or, to
     /// save, named one).
     pub(crate) fn show(&mut self, ctx: &egui::Context) -> Option<(K, PathBuf)> {

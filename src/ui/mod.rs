@@ -16,6 +16,7 @@ pub mod keys;
 pub mod model;
 mod options_panel;
 mod png_export;
+mod reading;
 pub mod replay;
 pub mod replay_bar;
 pub mod row_pick;

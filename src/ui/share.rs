@@ -6,23 +6,20 @@
 
 use super::events_table::EventsTable;
 use super::file_picker::{FilePicker, Mode};
-use super::files::{load_trace, OPENED_CONN_BASE};
+use super::files::OPENED_CONN_BASE;
 use super::keys::{self, Shortcut};
 use super::model::{Model, Source};
 use super::png_export::Shots;
+use super::reading::Readings;
 use super::replay::{Schedule, Seek};
 use super::{copy, export, trace_file};
 use crate::trace::{ConnId, Event, Nanos};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// A wall clock for replays, as time since some fixed instant (tests drive their own).
 pub type Clock = Arc<dyn Fn() -> Duration + Send + Sync>;
-
-/// A trace being read on a thread of its own.
-type Reading = JoinHandle<Result<Vec<Event>, String>>;
 
 /// What a file dialog of the File menu is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +57,7 @@ pub struct Share {
     /// The folder the last dialog chose a file in (the next one starts there).
     dir: Option<PathBuf>,
     /// Traces being read off the UI thread.
-    loading: Vec<(PathBuf, Reading)>,
+    loading: Readings,
     pub replays: Vec<Run>,
     /// The speed the last replay was set to (the next one starts at it).
     speed: f64,
@@ -78,7 +75,7 @@ impl Default for Share {
         Share {
             picker: FilePicker::default(),
             dir: None,
-            loading: Vec::new(),
+            loading: Readings::default(),
             replays: Vec::new(),
             speed: 1.0,
             high: 0,
@@ -152,6 +149,8 @@ impl Share {
         let typing = ctx.egui_wants_keyboard_input();
         for shortcut in ctx.input(|i| keys::shortcuts(i, typing)) {
             match shortcut {
+                // The dialog is open: Ctrl+O and Ctrl+S would start it over.
+                Shortcut::Open | Shortcut::Save if self.picker.is_open() => {}
                 Shortcut::Open => self.act(ctx, model, table, compare, Act::Dialog(Want::Open)),
                 Shortcut::Save => self.act(ctx, model, table, compare, Act::Dialog(Want::Save)),
                 Shortcut::Copy if table.picked_count(model) > 0 => table.copy_picked(ctx, model),
@@ -333,30 +332,12 @@ impl Share {
 
     /// Starts reading the trace at `path` off the UI thread.
     pub fn load(&mut self, ctx: &egui::Context, path: PathBuf) {
-        let wake = ctx.clone();
-        let reading = path.clone();
-        let handle = std::thread::spawn(move || {
-            let read = load_trace(&reading);
-            wake.request_repaint();
-            read
-        });
-        self.loading.push((path, handle));
+        self.loading.start(ctx, path);
     }
 
     /// Adds the traces that finished reading, or says why one could not be opened.
     fn finish_loading(&mut self, model: &mut Model) {
-        let (done, going): (Vec<_>, Vec<_>) = std::mem::take(&mut self.loading)
-            .into_iter()
-            .partition(|(_, h)| h.is_finished());
-        self.loading = going;
-        for (path, handle) in done {
-            let read = handle
-                .join()
-                .unwrap_or_else(|_| Err(format!("{}: reading it failed", path.display())));
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| path.display().to_string());
+        for (name, read) in self.loading.finished() {
             match read.and_then(|events| self.add_opened(model, &name, events)) {
                 Ok(line) => model.notify(line, false),
                 Err(e) => model.notify(e, true),
@@ -412,11 +393,10 @@ impl Share {
             return Err("a live connection cannot be replayed until it has ended".into());
         }
         let end = c.end_at(model.now_of(source));
-        let events = c.events.clone();
+        let id = self.fresh_id(model);
+        let mut schedule = Schedule::new(&c.events, id, end);
         let label = model.label(source);
         let of = model.title(source);
-        let id = self.fresh_id(model);
-        let mut schedule = Schedule::new(&events, id, end);
         let wall = (self.clock)();
         schedule.set_speed(self.speed, wall);
         schedule.play(wall);
@@ -459,26 +439,6 @@ fn rebuild(model: &mut Model, run: &Run) {
     {
         model.selection = None;
     }
-}
-
-/// While a file is dragged over the window, says what dropping it does.
-pub fn drop_hint(ctx: &egui::Context) {
-    if ctx.input(|i| i.raw.hovered_files.is_empty()) {
-        return;
-    }
-    let painter = ctx.layer_painter(egui::LayerId::new(
-        egui::Order::Foreground,
-        egui::Id::unique("drop-hint"),
-    ));
-    let rect = ctx.content_rect();
-    painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(170));
-    painter.text(
-        rect.center(),
-        egui::Align2::CENTER_CENTER,
-        "Drop a JSONL trace to open it",
-        egui::FontId::proportional(24.0),
-        egui::Color32::WHITE,
-    );
 }
 
 #[cfg(test)]
