@@ -45,44 +45,50 @@ impl Diagnoser {
     /// The `diagnosis:` lines for one connection (without indentation): the verdict, then the
     /// counts it rests on.
     pub fn section(&self, conn: ConnId) -> Vec<String> {
-        let Some(f) = self.facts.get(&conn) else {
-            return Vec::new();
-        };
-        let mut out = verdict::lines(&verdict::verdict(f, f.last_t));
-        out.push(format!(
-            "{} OpenSSL calls: {} returned WANT_READ, {} returned WANT_WRITE.",
-            f.calls, f.want_read, f.want_write
-        ));
-        if let Some((call, bytes)) = f.first_read_that_wrote {
-            out.push(format!(
-                "SSL_read wrote to the socket in {} call(s), first #{call} ({bytes} B).",
-                f.reads_that_wrote
-            ));
+        match self.facts.get(&conn) {
+            Some(f) => section_of(f, f.last_t),
+            None => Vec::new(),
         }
-        if let Some((call, bytes)) = f.first_write_that_read {
-            out.push(format!(
-                "SSL_write read from the socket in {} call(s), first #{call} ({bytes} B).",
-                f.writes_that_read
-            ));
-        }
-        if let Some((_, w)) = f.longest_wait {
-            out.push(format!(
-                "Longest wait: {} for {}, ended {}.",
-                format::duration(w.dur),
-                w.interest.name(),
-                w.woke.name()
-            ));
-        }
-        match (f.close, &f.error) {
-            (Some((_, c)), Some(e)) => out.push(format!("Ended {}: {e}", c.reason.name())),
-            (Some((_, c)), None) => out.push(format!(
-                "Ended {} (close_notify sent: {}, received: {}).",
-                c.reason.name(),
-                if c.notify_sent { "yes" } else { "no" },
-                if c.notify_received { "yes" } else { "no" }
-            )),
-            (None, _) => out.push("Still open.".into()),
-        }
-        out
     }
+}
+
+/// The `diagnosis:` lines of one connection's facts, judged at `at` (its last event once it
+/// ended; the app passes the clock of a connection still going on).
+pub fn section_of(f: &Facts, at: Nanos) -> Vec<String> {
+    let mut out = verdict::lines(&verdict::verdict(f, at));
+    out.push(format!(
+        "{} OpenSSL calls: {} returned WANT_READ, {} returned WANT_WRITE.",
+        f.calls, f.want_read, f.want_write
+    ));
+    if let Some((call, bytes)) = f.first_read_that_wrote {
+        out.push(format!(
+            "SSL_read wrote to the socket in {} call(s), first #{call} ({bytes} B).",
+            f.reads_that_wrote
+        ));
+    }
+    if let Some((call, bytes)) = f.first_write_that_read {
+        out.push(format!(
+            "SSL_write read from the socket in {} call(s), first #{call} ({bytes} B).",
+            f.writes_that_read
+        ));
+    }
+    if let Some((_, w)) = f.longest_wait {
+        out.push(format!(
+            "Longest wait: {} for {}, ended {}.",
+            format::duration(w.dur),
+            w.interest.name(),
+            w.woke.name()
+        ));
+    }
+    match (f.close, &f.error) {
+        (Some((_, c)), Some(e)) => out.push(format!("Ended {}: {e}", c.reason.name())),
+        (Some((_, c)), None) => out.push(format!(
+            "Ended {} (close_notify sent: {}, received: {}).",
+            c.reason.name(),
+            if c.notify_sent { "yes" } else { "no" },
+            if c.notify_received { "yes" } else { "no" }
+        )),
+        (None, _) => out.push("Still open.".into()),
+    }
+    out
 }

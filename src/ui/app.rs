@@ -4,10 +4,12 @@
 use super::compare::Compare;
 use super::connect_bar::ConnectBar;
 use super::events_table::EventsTable;
-use super::files::{load_trace, save_png, OPENED_CONN_BASE};
+use super::files::{load_trace, save_png};
 use super::model::{Model, Request};
+use super::share::Share;
 use super::status_line::Rate;
-use super::{connections, details, help, keys, status_line, summary, timeline, GuiArgs};
+use super::{connections, details, help, keys, replay_bar, share_menu, status_line, summary};
+use super::{timeline, GuiArgs};
 use crate::lab::LabServer;
 use crate::options::Background;
 use crate::probe::{Engine, EngineOptions};
@@ -55,8 +57,8 @@ pub struct App {
     pub compare: Compare,
     /// The window title last sent to the viewport.
     pub title: Option<String>,
-    /// The file name of a trace opened with `--open` (the title names it).
-    opened: Option<String>,
+    /// Open, save, replay, export, copy (the File and Copy menus).
+    pub share: Share,
     /// Connections still to add to the compare view as they start (`--compare OTHER`).
     compare_pending: usize,
     /// Without `--window`: shrink the window to the screen on the first frame.
@@ -82,7 +84,7 @@ impl App {
             rate: Rate::default(),
             compare: Compare::default(),
             title: None,
-            opened: None,
+            share: Share::default(),
             compare_pending: 0,
             fit_screen: false,
             engine: None,
@@ -118,14 +120,9 @@ impl App {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            app.opened = Some(name.clone());
-            for e in &opened {
-                app.model
-                    .labels
-                    .entry(e.conn)
-                    .or_insert_with(|| format!("{name} #{}", e.conn - OPENED_CONN_BASE));
+            if let Err(e) = app.share.add_opened(&mut app.model, &name, opened) {
+                app.model.notify(e, true);
             }
-            app.feed(&opened);
             if args.compare.is_some() {
                 app.compare.conns = app.model.store.conns.iter().map(|c| c.id).collect();
             }
@@ -273,7 +270,10 @@ impl App {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         // Enter connects only from the target field (the connect bar handles it there); the
         // other keys are in one table (keys.rs).
-        keys::handle(ui.ctx(), &mut self.model);
+        let ctx = ui.ctx().clone();
+        self.share
+            .frame(&ctx, &mut self.model, &mut self.table, &self.compare.conns);
+        keys::handle(&ctx, &mut self.model);
         self.model.follow_tail();
         self.model.select_cause();
         self.rate.update(self.model.store.total_events);
@@ -282,12 +282,13 @@ impl App {
         self.layout(ui);
     }
 
-    /// The window title: the opened file, else the shown connection's target.
+    /// The window title: the shown connection's target, with the file it was opened from (or
+    /// what it replays).
     pub fn window_title(&self) -> String {
-        if let Some(file) = &self.opened {
-            return format!("tlsscope — {file}");
-        }
         match self.model.current() {
+            Some(c) if self.model.sources.contains_key(&c.id) => {
+                format!("tlsscope — {}", self.model.title(c.id))
+            }
             Some(c) => format!("tlsscope — {}", self.model.label(c.id)),
             None => "tlsscope".into(),
         }
@@ -308,9 +309,15 @@ impl App {
     /// can be dragged.
     fn layout(&mut self, ui: &mut egui::Ui) {
         let (width, height) = (ui.available_width(), ui.available_height());
-        egui::Panel::top("connect-bar").show(ui, |ui| self.connect.ui(ui, &mut self.model));
+        let mut act = None;
+        egui::Panel::top("connect-bar").show(ui, |ui| {
+            let (share, table, compare) = (&self.share, &self.table, &self.compare.conns);
+            self.connect.ui_with(ui, &mut self.model, |ui, model| {
+                act = share_menu::ui(ui, model, share, table, compare);
+            });
+        });
         egui::Panel::bottom("status-line")
-            .show(ui, |ui| status_line::ui(ui, &self.model, &self.rate));
+            .show(ui, |ui| status_line::ui(ui, &mut self.model, &self.rate));
         egui::Panel::left("connections")
             .default_size((width * 0.22).clamp(240.0, 330.0))
             .size_range(170.0..=(width * 0.45).max(180.0))
@@ -328,7 +335,7 @@ impl App {
                     .default_size((inner * 0.38).clamp(260.0, 620.0))
                     .size_range(200.0..=(inner * 0.75).max(210.0))
                     .resizable(true)
-                    .show(ui, |ui| details::ui(ui, &self.model));
+                    .show(ui, |ui| details::ui(ui, &mut self.model));
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.horizontal(|ui| {
                         ui.selectable_value(&mut self.tab, Tab::Events, "Events");
@@ -340,14 +347,24 @@ impl App {
                     }
                 });
             });
-        egui::CentralPanel::default().show(ui, |ui| {
+        let share = &self.share;
+        let shown = egui::CentralPanel::default().show(ui, |ui| {
             if self.compare.active() {
                 self.compare.ui(ui, &mut self.model);
             } else {
-                timeline::ui(ui, &mut self.model);
+                timeline::ui_with(ui, &mut self.model, |ui, model| {
+                    replay_bar::ui(ui, model, share, &mut act)
+                });
             }
         });
+        self.share.shots.timeline_rect = Some(shown.response.rect);
+        if let Some(act) = act {
+            let ctx = ui.ctx().clone();
+            let compare = &self.compare.conns;
+            (self.share).act(&ctx, &mut self.model, &self.table, compare, act);
+        }
         help::show(ui.ctx(), &mut self.model);
+        super::reading::drop_hint(ui.ctx());
     }
 }
 
@@ -378,7 +395,15 @@ impl eframe::App for App {
         self.handle_requests(ctx);
         self.connect_prepared();
         self.drain(ctx);
-        if self.model.store.conns.iter().any(|c| c.close.is_none()) {
+        let model = &self.model;
+        let live = |c: &&crate::trace::store::ConnTrace| !model.clocks.contains_key(&c.id);
+        if model
+            .store
+            .conns
+            .iter()
+            .filter(live)
+            .any(|c| c.close.is_none())
+        {
             // Live connections: keep the "waiting for …" clocks moving, gently.
             ctx.request_repaint_after(Duration::from_millis(250));
         }

@@ -39,11 +39,13 @@ impl Capture {
         }
     }
 
-    /// `spec`, recording the raw bytes and secrets the files need.
+    /// `spec`, recording the raw bytes and secrets: always in the app, so File → Export → pcapng
+    /// works on any connection it traced (bounded per connection by `trace::CAPTURE_LIMIT`).
     pub(crate) fn prepare(&self, mut spec: ConnectSpec) -> ConnectSpec {
-        if let Some(files) = &self.files {
-            spec.capture = files.capture();
-        }
+        spec.capture = crate::probe::Capture {
+            wire: true,
+            secrets: true,
+        };
         spec
     }
 

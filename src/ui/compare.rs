@@ -44,7 +44,7 @@ impl Compare {
             .conns
             .iter()
             .filter_map(|&id| model.store.conn(id))
-            .map(|c| secs(c.end_at(model.now).saturating_sub(c.first_t)))
+            .map(|c| secs(c.end_at(model.now_of(c.id)).saturating_sub(c.first_t)))
             .fold(0.002_f64, f64::max);
         let pad = longest * 0.03;
         (-pad, longest + pad)
@@ -118,11 +118,12 @@ fn strip(
     link: egui::Id,
     height: f32,
 ) -> ((f64, f64), Option<usize>) {
-    let v = c.verdict(model.now);
+    let now = model.now_of(c.id);
+    let v = c.verdict(now);
     let (word, colour) = style::verdict(v.severity());
-    let took = format::duration(c.end_at(model.now).saturating_sub(c.first_t));
+    let took = format::duration(c.end_at(now).saturating_sub(c.first_t));
     ui.horizontal(|ui| {
-        let title = format!("#{} {}", c.id, model.label(c.id));
+        let title = model.title(c.id);
         ui.label(RichText::new(title).strong());
         ui.label(
             RichText::new(format!("{word}: {}", v.class.name()))

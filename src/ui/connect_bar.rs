@@ -87,8 +87,20 @@ impl ConnectBar {
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, model: &mut Model) {
-        ui.horizontal(|ui| {
+        self.ui_with(ui, model, |ui, _| {
             ui.label(RichText::new("tlsscope").strong());
+        });
+    }
+
+    /// The bar with `lead` drawn at its start (the app's File and Copy menus).
+    pub fn ui_with(
+        &mut self,
+        ui: &mut egui::Ui,
+        model: &mut Model,
+        lead: impl FnOnce(&mut egui::Ui, &Model),
+    ) {
+        ui.horizontal(|ui| {
+            lead(ui, model);
             let label = ui.label("Target");
             let edit = ui
                 .add(
@@ -101,10 +113,11 @@ impl ConnectBar {
             if ui.button("Connect").clicked() || enter {
                 self.connect(model);
             }
+            // Only a connection of the engine's (not an opened trace, not a replay).
             let live = model
                 .current()
                 .map(|c| (c.id, c.status().is_live()))
-                .filter(|c| c.1);
+                .filter(|c| c.1 && !model.sources.contains_key(&c.0));
             if ui
                 .add_enabled(live.is_some(), egui::Button::new("Stop"))
                 .clicked()

@@ -2,7 +2,7 @@
 //! connection whose verdict is a stall keeps its red frame, even after it closed. Closed
 //! connections can be removed; a checkbox per card picks connections for the compare view.
 
-use super::model::Model;
+use super::model::{Model, Source};
 use super::style;
 use crate::trace::store::{ConnTrace, Status, Store};
 use crate::trace::verdict::{Class, Severity};
@@ -69,6 +69,8 @@ pub fn remove(model: &mut Model, compare: &mut Vec<ConnId>, ids: &[ConnId]) {
     model.store = store;
     let kept = |id: &ConnId| model.store.conn(*id).is_some();
     model.labels.retain(|id, _| kept(id));
+    model.sources.retain(|id, _| kept(id));
+    model.clocks.retain(|id, _| kept(id));
     model.cause_shown.retain(|id| kept(id));
     compare.retain(|id| kept(id));
     if model.selected_conn.is_some_and(|id| !kept(&id)) {
@@ -151,8 +153,9 @@ fn card(
     current: bool,
     compare: &mut Vec<ConnId>,
 ) -> Option<CardAction> {
-    let (text, colour) = describe(c, model.now);
-    let verdict = c.verdict(model.now);
+    let now = model.now_of(c.id);
+    let (text, colour) = describe(c, now);
+    let verdict = c.verdict(now);
     let stalled = verdict.severity() == Severity::Stall;
     let mut frame = egui::Frame::group(ui.style()).fill(if stalled {
         style::STALL_CARD
@@ -184,7 +187,13 @@ fn card(
                     }
                 }
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                    let title = format!("#{} {}", c.id, model.label(c.id));
+                    // An opened trace: its number and target here, its file on a line below.
+                    let title = match model.sources.get(&c.id) {
+                        Some(Source::Opened { number, .. }) => {
+                            format!("#{number} {}", model.label(c.id))
+                        }
+                        _ => model.title(c.id),
+                    };
                     let r = ui
                         .add(
                             egui::Button::selectable(
@@ -193,14 +202,19 @@ fn card(
                             )
                             .truncate(),
                         )
-                        .on_hover_text(&title);
+                        .on_hover_text(model.title(c.id));
                     if r.clicked() {
                         action = Some(CardAction::Show(c.id));
                     }
                 });
             });
         });
-        let took = c.end_at(model.now).saturating_sub(c.first_t.min(c.last_t));
+        if let Some(Source::Opened { file, .. }) = model.sources.get(&c.id) {
+            let from = RichText::new(format!("from {file}")).color(style::MUTED);
+            ui.add(egui::Label::new(from).truncate())
+                .on_hover_text(file);
+        }
+        let took = c.end_at(now).saturating_sub(c.first_t.min(c.last_t));
         // Wrapped: "SSL_write waiting on write for 2.95 s" is long, and a row that does not
         // wrap would widen the whole panel for good.
         ui.horizontal_wrapped(|ui| {

@@ -1,37 +1,55 @@
 //! The details of the selected call: result, everything inside it, the buffer levels at that
-//! instant, and what the result means for a correct program.
+//! instant, and what the result means for a correct program. Copy (the button, or a right-click
+//! on the call) puts the call and everything inside it on the clipboard.
 
 use super::model::Model;
-use super::style;
+use super::{copy, style};
 use crate::trace::explain::explain;
 use crate::trace::store::{CallClass, ConnTrace};
 use crate::trace::{format, text, Event, Nanos};
 use egui::RichText;
 
-pub fn ui(ui: &mut egui::Ui, model: &Model) {
-    ui.heading("Details");
+pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
+    let mut copy_call = false;
+    ui.horizontal(|ui| {
+        ui.heading("Details");
+        let hint = "Copy the call and everything inside it as text (Ctrl+C)";
+        let enabled = model.selection.is_some();
+        copy_call = ui
+            .add_enabled(enabled, egui::Button::new("Copy call").small())
+            .on_hover_text(hint)
+            .clicked();
+    });
     // One scroll for the whole panel: it shares the window's bottom with the events table.
     egui::ScrollArea::vertical()
         .id_salt("details")
         .auto_shrink([false, false])
-        .show(ui, |ui| contents(ui, model));
+        .show(ui, |ui| copy_call |= contents(ui, model));
+    let text = model.selection.and_then(|s| {
+        let c = model.store.conn(s.conn)?;
+        copy::call_text(model, c, s.call)
+    });
+    if let (true, Some(text)) = (copy_call, text) {
+        copy::to_clipboard(ui.ctx(), model, "the call", text);
+    }
 }
 
-fn contents(ui: &mut egui::Ui, model: &Model) {
+/// Draws the selected call; true when its context menu asked to copy it.
+fn contents(ui: &mut egui::Ui, model: &Model) -> bool {
     let Some(sel) = model.selection else {
         ui.label("Click a call in the timeline or the table to see what happened inside it.");
-        return;
+        return false;
     };
     let Some(c) = model.store.conn(sel.conn) else {
-        return;
+        return false;
     };
     let i = sel.call;
     let (Some(&op), Some(&error), Some(&ret)) =
         (c.call_op.get(i), c.call_error.get(i), c.call_ret.get(i))
     else {
-        return;
+        return false;
     };
-    result(ui, c, i);
+    let copy = result(ui, c, i);
     let nested = c.nested(i);
     ui.add_space(4.0);
     egui::Frame::group(ui.style()).show(ui, |ui| {
@@ -49,10 +67,11 @@ fn contents(ui: &mut egui::Ui, model: &Model) {
     }
     ui.separator();
     inside(ui, c.calls.start[i], &nested);
+    copy
 }
 
-/// What call `i` returned, when, for how long.
-fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) {
+/// What call `i` returned, when, for how long; true when its context menu asked to copy it.
+fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) -> bool {
     let (op, error) = (c.call_op[i], c.call_error[i]);
     let (start, end) = (c.calls.start[i], c.calls.end[i]);
     let title = format!(
@@ -63,7 +82,17 @@ fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) {
         error.name()
     );
     let colour = style::call(CallClass::of(error));
-    ui.label(RichText::new(title).color(colour).strong().size(16.0));
+    let mut copy = false;
+    ui.label(RichText::new(title).color(colour).strong().size(16.0))
+        .context_menu(|ui| {
+            if ui
+                .button("Copy the call with everything inside it")
+                .clicked()
+            {
+                copy = true;
+                ui.close();
+            }
+        });
     ui.label(format!(
         "at {} from the start, took {}, {} application bytes; attempt {} of this operation",
         format::since(start, c.first_t),
@@ -71,6 +100,7 @@ fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) {
         c.call_bytes[i],
         c.call_attempt[i]
     ));
+    copy
 }
 
 /// The buffer levels sampled nearest after a call that ended at `end`.

@@ -1,11 +1,14 @@
 //! The table of all events of the current connection: virtualised (only visible rows are laid
 //! out) and filtered by kind, operation and result. The filtered row list grows incrementally.
 //! It shares the timeline's selection: a picked row selects its call and frames it there, and a
-//! call selected elsewhere scrolls its row into view.
+//! call selected elsewhere scrolls its row into view. Rows can be picked for copying (click,
+//! Shift+click, Ctrl+A; right-click for Copy).
 
+use super::copy;
 use super::model::{Model, Selection};
+use super::row_pick::RowPick;
 use crate::trace::store::EventFilter;
-use crate::trace::{format, text, ConnId, EventKind, Op, SslError};
+use crate::trace::{ConnId, EventKind, Op, SslError};
 
 const KINDS: [&str; 12] = [
     "phase",
@@ -37,6 +40,20 @@ pub struct EventsTable {
     /// Frames left to keep scrolling to `scrolled_to` until it is drawn: the area clamps an
     /// offset to the previous frame's height, short while events of the call still arrive.
     scroll_frames: u8,
+    /// The rows picked for copying (of the connection the rows were built for).
+    pub picked: RowPick,
+}
+
+/// What a click or the context menu on a row asked for.
+enum RowAction {
+    /// A plain click: pick the row and select its call.
+    Pick(u32, Option<usize>),
+    /// Shift+click: extend the pick to this row.
+    Extend(u32),
+    /// A right-click on a row outside the pick: pick it alone.
+    PickOnly(u32),
+    CopyRows,
+    CopyCall(usize),
 }
 
 impl EventsTable {
@@ -47,7 +64,11 @@ impl EventsTable {
             return 0;
         };
         let key = (c.id, self.filter.clone());
-        if self.built_for.as_ref() != Some(&key) {
+        if self.built_for.as_ref().map(|k| k.0) != Some(c.id) {
+            self.picked.clear();
+        }
+        // Fewer events than scanned: the connection was rebuilt (a replay sought back).
+        if self.built_for.as_ref() != Some(&key) || c.events.len() < self.scanned {
             self.rows.clear();
             self.scanned = 0;
             self.built_for = Some(key);
@@ -71,6 +92,32 @@ impl EventsTable {
         }
         let r = self.rows.partition_point(|&row| row < event);
         Some(r.min(self.rows.len() - 1))
+    }
+
+    /// The picked rows of the shown connection as text, and how many there are.
+    pub fn picked_text(&self, model: &Model) -> Option<(usize, String)> {
+        let c = model.current()?;
+        if self.built_for.as_ref().map(|k| k.0) != Some(c.id) {
+            return None;
+        }
+        let rows = self.picked.rows(&self.rows);
+        (!rows.is_empty()).then(|| (rows.len(), copy::rows_text(c, rows)))
+    }
+
+    /// How many rows are picked (cheap: the copy menu asks every frame).
+    pub fn picked_count(&self, model: &Model) -> usize {
+        match model.current() {
+            Some(c) if self.built_for.as_ref().map(|k| k.0) == Some(c.id) => {
+                self.picked.rows(&self.rows).len()
+            }
+            _ => 0,
+        }
+    }
+
+    /// Picks every row the filter shows (Ctrl+A).
+    pub fn pick_all(&mut self, model: &Model) {
+        self.refresh(model);
+        self.picked.all(&self.rows);
     }
 
     /// The call a row stands for: its own call, the call it happened inside, or (a wait, a
@@ -122,7 +169,7 @@ impl EventsTable {
             return;
         };
         let conn = c.id;
-        let mut clicked = None;
+        let mut action = None;
         // A row is a selectable label: its text, its padding, at least the interact height
         // (the virtualised area must know the real height to place and scroll rows).
         let text_height = ui.text_style_height(&egui::TextStyle::Monospace);
@@ -156,12 +203,33 @@ impl EventsTable {
                     let Some(e) = c.events.get(row as usize) else {
                         continue;
                     };
-                    let line = format!("{:>15}  {}", format::clock(e.t.saturating_sub(c.first_t)), text::describe(e));
-                    let selected = matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&call.id));
+                    let line = copy::row_line(c, e);
+                    let picked = self.picked.contains(row);
+                    let selected = picked || matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&call.id));
                     let r = ui.selectable_label(selected, egui::RichText::new(line).monospace());
                     if r.clicked() {
-                        clicked = Self::call_of_row(c, e);
+                        action = Some(if ui.input(|i| i.modifiers.shift) {
+                            RowAction::Extend(row)
+                        } else {
+                            RowAction::Pick(row, Self::call_of_row(c, e))
+                        });
                     }
+                    if r.secondary_clicked() && !picked {
+                        action = Some(RowAction::PickOnly(row));
+                    }
+                    let call = Self::call_of_row(c, e);
+                    r.context_menu(|ui| {
+                        if ui.button("Copy the picked rows (Ctrl+C)").clicked() {
+                            action = Some(RowAction::CopyRows);
+                        }
+                        let copy_call = ui.add_enabled(
+                            call.is_some(),
+                            egui::Button::new("Copy this row's call with everything inside it"),
+                        );
+                        if let (true, Some(i)) = (copy_call.clicked(), call) {
+                            action = Some(RowAction::CopyCall(i));
+                        }
+                    });
                 }
             });
         if let Some(r) = target {
@@ -171,13 +239,40 @@ impl EventsTable {
                 ui.ctx().request_repaint();
             }
         }
-        if let Some(i) = clicked {
-            // The same selection as the timeline's: select the call and frame it there. The
-            // row is on screen already, so the table does not scroll to it.
-            if let Some(&id) = c.call_id.get(i) {
-                model.jump_to(conn, id);
+        match action {
+            Some(RowAction::Pick(row, call)) => {
+                self.picked.click(row);
+                // The same selection as the timeline's: select the call and frame it there.
+                // The row is on screen already, so the table does not scroll to it.
+                if let Some(&id) = call.and_then(|i| c.call_id.get(i)) {
+                    model.jump_to(conn, id);
+                }
+                self.seen = model.selection;
             }
-            self.seen = model.selection;
+            Some(RowAction::Extend(row)) => self.picked.extend(row),
+            Some(RowAction::PickOnly(row)) => self.picked.click(row),
+            Some(RowAction::CopyRows) => self.copy_picked(ui.ctx(), model),
+            Some(RowAction::CopyCall(i)) => {
+                if let Some(text) = copy::call_text(model, c, i) {
+                    copy::to_clipboard(ui.ctx(), model, "the call", text);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Puts the picked rows on the clipboard (Ctrl+C, the context menu, the Copy menu).
+    pub fn copy_picked(&self, ctx: &egui::Context, model: &mut Model) {
+        match self.picked_text(model) {
+            Some((n, text)) => {
+                let what = if n == 1 {
+                    "1 row".into()
+                } else {
+                    format!("{n} rows")
+                };
+                copy::to_clipboard(ctx, model, &what, text)
+            }
+            None => model.notify("no rows picked: click a row of the events table", true),
         }
     }
 }

@@ -23,7 +23,9 @@ pub fn show(ctx: &egui::Context, model: &mut Model) {
                 }
             });
         ui.add_space(6.0);
-        ui.label("Keys other than F1 and Esc do nothing while a text field has focus.");
+        ui.label(
+            "Keys other than F1, Esc, Ctrl+O and Ctrl+S do nothing while a text field has focus.",
+        );
         ui.button("Close").clicked()
     });
     if response.inner || response.backdrop_response.clicked() {

@@ -1,5 +1,7 @@
 //! The keyboard: which key does what (one table, which the help overlay lists too), read only
-//! while no text field has focus so typing a target never zooms or pauses.
+//! while no text field has focus so typing a target never zooms or pauses; and the Ctrl
+//! shortcuts of the File and Copy menus (a table of their own: the app, not the model, carries
+//! them out).
 
 use super::model::Model;
 use super::timeline::ZOOM_STEP;
@@ -31,8 +33,45 @@ pub const KEYS: [(&[Key], KeyAction); 8] = [
     (&[Key::F1, Key::Questionmark], KeyAction::ToggleHelp),
 ];
 
+/// A Ctrl shortcut of the File and Copy menus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortcut {
+    Open,
+    Save,
+    /// The picked table rows, else the selected call.
+    Copy,
+    /// Pick every row of the events table.
+    PickAll,
+}
+
+/// Each shortcut's key (with Ctrl, ⌘ on a Mac), and whether it also works while a text field
+/// has focus (Copy and Ctrl+A then belong to the field).
+pub const SHORTCUTS: [(Key, Shortcut, bool); 4] = [
+    (Key::O, Shortcut::Open, true),
+    (Key::S, Shortcut::Save, true),
+    (Key::C, Shortcut::Copy, false),
+    (Key::A, Shortcut::PickAll, false),
+];
+
+/// The shortcuts asked for by this frame's input. Ctrl+C usually arrives as a Copy event (the
+/// window turns it into one), sometimes as the key.
+pub fn shortcuts(input: &egui::InputState, typing: bool) -> Vec<Shortcut> {
+    let mut out = Vec::new();
+    for (key, shortcut, while_typing) in SHORTCUTS {
+        let allowed = while_typing || !typing;
+        if allowed && input.modifiers.command && input.key_pressed(key) {
+            out.push(shortcut);
+        }
+    }
+    let copy = input.events.iter().any(|e| matches!(e, egui::Event::Copy));
+    if copy && !typing && !out.contains(&Shortcut::Copy) {
+        out.push(Shortcut::Copy);
+    }
+    out
+}
+
 /// The keys and mouse actions as the help overlay shows them.
-pub const HELP: [(&str, &str); 14] = [
+pub const HELP: [(&str, &str); 19] = [
     ("F or Home", "fit the whole connection in the timeline"),
     ("+ / −", "zoom in / out around the middle"),
     ("← / →", "move the view earlier / later"),
@@ -40,6 +79,23 @@ pub const HELP: [(&str, &str); 14] = [
     ("Esc", "clear the selection (and close this help)"),
     ("F1 or ?", "show or hide this help"),
     ("Enter (in Target)", "connect"),
+    (
+        "Ctrl+O",
+        "open a saved trace (or drop a .jsonl file on the window)",
+    ),
+    (
+        "Ctrl+S",
+        "save the ticked connections, else the one shown, as JSONL",
+    ),
+    (
+        "Ctrl+C",
+        "copy the picked table rows, else the selected call with everything inside it",
+    ),
+    ("Ctrl+A", "pick every row of the events table"),
+    (
+        "click / Shift+click a row",
+        "pick it / pick from the last click to it; right-click: Copy",
+    ),
     ("wheel", "zoom around the pointer"),
     ("Shift+wheel", "move the view earlier / later"),
     ("drag", "move the view earlier / later"),

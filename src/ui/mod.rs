@@ -6,18 +6,28 @@ pub(crate) mod capture;
 pub mod compare;
 pub mod connect_bar;
 pub mod connections;
+pub mod copy;
 pub mod details;
 pub mod events_table;
+mod export;
 mod file_picker;
 mod files;
 pub mod help;
 pub mod keys;
 pub mod model;
 mod options_panel;
+mod png_export;
+mod reading;
+pub mod replay;
+pub mod replay_bar;
+pub mod row_pick;
+pub mod share;
+pub mod share_menu;
 pub mod status_line;
 pub(crate) mod style;
 pub mod summary;
 pub mod timeline;
+mod trace_file;
 
 pub use app::{run, App};
 

@@ -51,6 +51,29 @@ pub struct Model {
     pub axis_labels: Vec<String>,
     /// The keys-and-mouse help overlay is open.
     pub help: bool,
+    /// Where connections that were not traced live came from (opened files, replays).
+    pub sources: HashMap<ConnId, Source>,
+    /// The clock of each connection that does not run on the engine's: an opened trace is
+    /// judged at its last event, a replay at the position it has reached.
+    pub clocks: HashMap<ConnId, Nanos>,
+    /// The outcome of the last save, open, export or copy, for the status line.
+    pub notice: Option<Notice>,
+}
+
+/// A connection that was not traced live in this session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// Read from `file` (its name), where it was connection `number`.
+    Opened { file: String, number: ConnId },
+    /// A replay of the connection titled `of`.
+    Replay { of: String },
+}
+
+/// One line about what a file or clipboard action did; `error` when it failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
 }
 
 /// What the timeline's view is doing, for the status line.
@@ -60,6 +83,10 @@ pub enum ViewMode {
     Following,
     /// Following a connection that ended: it is shown whole.
     Whole,
+    /// Following a replay as it goes.
+    Replay,
+    /// Following a connection opened from a file: it is shown whole.
+    Opened,
     /// Not following; the whole connection is in view.
     Paused,
     /// Not following; `shown` seconds of the connection's `total` are in view.
@@ -123,6 +150,9 @@ impl Default for Model {
             cause_shown: Default::default(),
             axis_labels: Vec::new(),
             help: false,
+            sources: HashMap::new(),
+            clocks: HashMap::new(),
+            notice: None,
         }
     }
 }
@@ -143,6 +173,31 @@ impl Model {
             .get(&id)
             .cloned()
             .unwrap_or_else(|| format!("connection {id}"))
+    }
+
+    /// The clock connection `id` is seen at: its own (opened, replayed) or the engine's.
+    pub fn now_of(&self, id: ConnId) -> Nanos {
+        self.clocks.get(&id).copied().unwrap_or(self.now)
+    }
+
+    /// How a card, a compare strip and the window title name connection `id`: the file and the
+    /// target for an opened trace, what a replay replays, else its number and target.
+    pub fn title(&self, id: ConnId) -> String {
+        match self.sources.get(&id) {
+            Some(Source::Opened { file, number }) => {
+                format!("{file} #{number} {}", self.label(id))
+            }
+            Some(Source::Replay { of }) => format!("replay of {of}"),
+            None => format!("#{id} {}", self.label(id)),
+        }
+    }
+
+    /// Shows `text` in the status line (in red when `error`).
+    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error,
+        });
     }
 
     /// The connection the views show: the selected one, else the newest.
@@ -175,7 +230,7 @@ impl Model {
             .max(c.calls.end[i]);
         // A wait still going on ends now.
         let end = if c.close.is_none() && i + 1 == c.calls.len() {
-            end.max(self.now)
+            end.max(self.now_of(conn))
         } else {
             end
         };
@@ -194,7 +249,7 @@ impl Model {
             if self.cause_shown.contains(&c.id) {
                 continue;
             }
-            let v = c.verdict(self.now);
+            let v = c.verdict(self.now_of(c.id));
             let ended = c.close.is_some();
             if !(ended || v.severity() == crate::trace::verdict::Severity::Stall) {
                 continue;
@@ -232,7 +287,7 @@ impl Model {
             return;
         }
         let first = secs(c.first_t);
-        let last = secs(c.end_at(self.now));
+        let last = secs(c.end_at(self.now_of(c.id)));
         let span = (last - first).max(0.002);
         // Whole connection while it is short; the last 10 s once it is long.
         let mut start = if span > 10.0 { last - 10.0 } else { first };
@@ -245,10 +300,11 @@ impl Model {
     /// Where the stall of `c` began, if it is stalled now: the start of the call whose WANT_*
     /// began the wait, or of the call the verdict names if that came earlier.
     fn stall_start(&self, c: &crate::trace::store::ConnTrace) -> Option<Nanos> {
-        let (since, _) = c.stalled_since(self.now)?;
+        let now = self.now_of(c.id);
+        let (since, _) = c.stalled_since(now)?;
         let waited_after = c.calls.end.partition_point(|&e| e < since);
         let mut start = c.calls.start.get(waited_after).copied().unwrap_or(since);
-        let focus = c.verdict(self.now).focus.and_then(|id| c.call_index(id));
+        let focus = c.verdict(now).focus.and_then(|id| c.call_index(id));
         if let Some(&s) = focus.and_then(|i| c.calls.start.get(i)) {
             start = start.min(s);
         }
@@ -261,7 +317,7 @@ impl Model {
         if c.events.is_empty() {
             return None;
         }
-        Some(padded(secs(c.first_t), secs(c.end_at(self.now))))
+        Some(padded(secs(c.first_t), secs(c.end_at(self.now_of(c.id)))))
     }
 
     /// Shows the whole current connection (F, Home, double-click, the Fit button); the view
@@ -288,18 +344,20 @@ impl Model {
 
     /// What the view is doing, for the status line.
     pub fn view_mode(&self) -> ViewMode {
-        let live = self.current().is_some_and(|c| c.close.is_none());
+        let current = self.current();
+        let live = current.is_some_and(|c| c.close.is_none());
         if self.follow {
-            return if live {
-                ViewMode::Following
-            } else {
-                ViewMode::Whole
+            return match current.and_then(|c| self.sources.get(&c.id)) {
+                Some(Source::Opened { .. }) => ViewMode::Opened,
+                Some(Source::Replay { .. }) if live => ViewMode::Replay,
+                _ if live => ViewMode::Following,
+                _ => ViewMode::Whole,
             };
         }
         let Some(c) = self.current().filter(|c| !c.events.is_empty()) else {
             return ViewMode::Paused;
         };
-        let (t0, t1) = (secs(c.first_t), secs(c.end_at(self.now)));
+        let (t0, t1) = (secs(c.first_t), secs(c.end_at(self.now_of(c.id))));
         let (v0, v1) = self.view;
         if v0 <= t0 && v1 >= t1 {
             ViewMode::Paused

@@ -1,5 +1,6 @@
 //! The status line: events recorded, events per second, memory used, events dropped, and what
-//! the timeline's view is doing (following live, paused, zoomed).
+//! the timeline's view is doing (following live, paused, zoomed), and the outcome of the last
+//! save, open, export or copy (a failure on a line of its own, above).
 
 use super::model::{Model, ViewMode};
 use super::style;
@@ -36,7 +37,12 @@ impl Rate {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, model: &Model, rate: &Rate) {
+pub fn ui(ui: &mut egui::Ui, model: &mut Model, rate: &Rate) {
+    // A failure gets a line of its own, so its reason is read whole.
+    let failed = model.notice.as_ref().is_some_and(|n| n.error);
+    if failed {
+        ui.horizontal(|ui| notice(ui, model));
+    }
     ui.horizontal(|ui| {
         let s = &model.store;
         ui.label(format!("{} events", s.total_events));
@@ -54,8 +60,32 @@ pub fn ui(ui: &mut egui::Ui, model: &Model, rate: &Rate) {
         ui.separator();
         ui.label(view_text(model.view_mode()));
         ui.separator();
-        ui.label("wheel zooms, drag pans, F fits, F1: keys");
+        // What the last save, open, export or copy did, where the hint is otherwise.
+        if model.notice.is_some() && !failed {
+            notice(ui, model);
+        } else {
+            ui.label("wheel zooms, drag pans, F fits, F1: keys");
+        }
     });
+}
+
+/// The last file or clipboard action's outcome (in red when it failed), cut to the room left
+/// (in full on hover), with × to dismiss it.
+fn notice(ui: &mut egui::Ui, model: &mut Model) {
+    let Some(n) = &model.notice else {
+        return;
+    };
+    let dismiss = ui.small_button("×").on_hover_text("Dismiss").clicked();
+    let text = if n.error {
+        RichText::new(&n.text).color(style::ERROR_TEXT).strong()
+    } else {
+        RichText::new(&n.text)
+    };
+    ui.add(egui::Label::new(text).truncate())
+        .on_hover_text(&n.text);
+    if dismiss {
+        model.notice = None;
+    }
 }
 
 /// What the timeline's view is doing, in words, with the key that changes it.
@@ -63,6 +93,8 @@ pub fn view_text(mode: ViewMode) -> String {
     match mode {
         ViewMode::Following => "following live (Space pauses)".into(),
         ViewMode::Whole => "whole connection (ended)".into(),
+        ViewMode::Replay => "following the replay (Space pauses following)".into(),
+        ViewMode::Opened => "whole connection (opened from a file)".into(),
         ViewMode::Paused => "paused, whole connection (Space follows)".into(),
         ViewMode::Zoomed { shown, total } => format!(
             "zoomed: {} of {} shown (F fits, Space follows)",

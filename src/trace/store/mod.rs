@@ -64,6 +64,18 @@ impl Store {
         self.conns[i].push(e);
     }
 
+    /// Forgets connection `id` (a replay that starts over); the session's counts stay.
+    pub fn remove(&mut self, id: ConnId) -> Option<ConnTrace> {
+        let i = self.index.remove(&id)?;
+        let c = self.conns.remove(i);
+        for j in self.index.values_mut() {
+            if *j > i {
+                *j -= 1;
+            }
+        }
+        Some(c)
+    }
+
     pub fn conn(&self, id: ConnId) -> Option<&ConnTrace> {
         self.index.get(&id).map(|&i| &self.conns[i])
     }

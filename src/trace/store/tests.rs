@@ -152,3 +152,23 @@ fn retries_of_one_operation_form_one_run() {
     assert_eq!(t.retries.end[2], 710);
     assert_eq!(t.retry_run(6), Some(2));
 }
+
+#[test]
+fn a_removed_connection_is_gone_and_the_others_are_still_found() {
+    let mut store = Store::new();
+    for conn in [4, 5, 6] {
+        store.push_batch(&[Event {
+            conn,
+            ..stalled_writer()[0].clone()
+        }]);
+    }
+    assert_eq!(store.remove(5).map(|c| c.id), Some(5));
+    assert!(store.conn(5).is_none() && store.remove(5).is_none());
+    assert_eq!(store.conn(6).map(|c| c.id), Some(6));
+    assert_eq!(store.conn(4).map(|c| c.id), Some(4));
+    store.push_batch(&[Event {
+        conn: 5,
+        ..stalled_writer()[0].clone()
+    }]);
+    assert_eq!(store.conn(5).map(|c| c.events.len()), Some(1));
+}

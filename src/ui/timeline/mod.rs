@@ -26,23 +26,34 @@ use tcp::TcpView;
 
 /// Draws the notes, the key, the lanes and the plots for the current connection.
 pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
+    ui_with(ui, model, |_, _| false);
+}
+
+/// [`ui`] with `extra` controls at the end of the toolbar (the replay's); `extra` returns true
+/// when it drew any (the toolbar then leaves out its hint, for room).
+pub fn ui_with(
+    ui: &mut egui::Ui,
+    model: &mut Model,
+    extra: impl FnOnce(&mut egui::Ui, &Model) -> bool,
+) {
     let Some(c) = model.current() else {
         ui.centered_and_justified(|ui| ui.label("The timeline appears once a connection starts."));
         return;
     };
-    let jump = notes::show(ui, c, model.now);
-    let tool = toolbar(ui, model.follow);
+    let now = model.now_of(c.id);
+    let jump = notes::show(ui, c, now);
+    let tool = toolbar(ui, model.follow, |ui| extra(ui, model));
     key::show(ui);
     let vis = Visible::new(model.view, ui.available_width(), c.first_t);
     let link = egui::Id::unique("timeline-x");
     let selected = model.selection.filter(|s| s.conn == c.id).map(|s| s.call);
     let top = ui.cursor().top();
-    let lanes = lanes::show(ui, c, &vis, link, selected, model.now);
+    let lanes = lanes::show(ui, c, &vis, link, selected, now);
     if c.inq.t.is_empty() {
         let note = "No buffer levels recorded (no socket was connected).";
         ui.label(RichText::new(note).color(style::MUTED));
     } else {
-        let end_t = c.end_at(model.now);
+        let end_t = c.end_at(now);
         let tcp = TcpView::query(c, vis.t0, vis.t1, vis.buckets);
         let (buf_height, tcp_height) = buffers::plot_heights(ui.available_height(), tcp.is_some());
         // The x range is the app's (their own zoom and drag are off), so the range they
@@ -86,7 +97,11 @@ enum Tool {
 }
 
 /// The view's controls: fit, zoom, follow; the keys are in the help (F1).
-fn toolbar(ui: &mut egui::Ui, follow: bool) -> Option<Tool> {
+fn toolbar(
+    ui: &mut egui::Ui,
+    follow: bool,
+    extra: impl FnOnce(&mut egui::Ui) -> bool,
+) -> Option<Tool> {
     let mut tool = None;
     ui.horizontal(|ui| {
         if ui
@@ -108,6 +123,9 @@ fn toolbar(ui: &mut egui::Ui, follow: bool) -> Option<Tool> {
             .clicked()
         {
             tool = Some(Tool::Follow);
+        }
+        if extra(ui) {
+            return;
         }
         ui.label(
             RichText::new("wheel zooms · drag pans · F1 keys")

@@ -1,0 +1,491 @@
+//! UI tests of sharing (issue 10) with egui_kittest, on traces recorded from the real engine and
+//! the lab before the harness starts: save then open, drag and drop, copy as text, replay.
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tlsscope::options::{prepare, ConnectOptions};
+use tlsscope::probe::{trace_one, EngineOptions};
+use tlsscope::trace::verdict::{Class, Severity};
+use tlsscope::trace::{Event, EventKind};
+use tlsscope::ui::model::Source;
+use tlsscope::ui::App;
+
+/// Traces `target` with the real engine and returns every event.
+fn record(target: &str, options: ConnectOptions) -> Vec<Event> {
+    let prepared = prepare(target, &options).expect("the lab scenario starts");
+    let mut events = Vec::new();
+    trace_one(
+        prepared.spec,
+        EngineOptions::default(),
+        Duration::from_secs(20),
+        |batch| events.extend_from_slice(batch),
+    )
+    .expect("the engine starts");
+    events
+}
+
+fn slow_reader() -> Vec<Event> {
+    let options = ConnectOptions {
+        timeout: Some("2".into()),
+        ..Default::default()
+    };
+    record("lab:slow-reader", options)
+}
+
+fn harness(app: App) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app)
+}
+
+fn app_with(target: &str, events: &[Event]) -> App {
+    let mut app = App::offline();
+    if let Some(e) = events.first() {
+        app.model.labels.insert(e.conn, target.to_string());
+    }
+    app.feed(events);
+    app
+}
+
+/// A fresh folder for one test's files.
+fn folder(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlsscope-ui-share-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    dir
+}
+
+/// Steps the harness until nothing is being read (files are read off the UI thread), at most
+/// 10 s.
+fn settle(h: &mut Harness<'static, App>) {
+    for _ in 0..1000 {
+        h.step();
+        if h.state().share.idle() {
+            h.step();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the trace was not read within 10 s");
+}
+
+/// The text the last frame put on the clipboard.
+fn copied(h: &Harness<'static, App>) -> Option<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        })
+}
+
+/// A file dropped on the window.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn not_verdicts(events: &[Event]) -> usize {
+    events
+        .iter()
+        .filter(|e| !matches!(e.kind, EventKind::Verdict(_)))
+        .count()
+}
+
+#[test]
+fn save_then_open_round_trips_a_connection() {
+    let events = slow_reader();
+    let original = events[0].conn;
+    let mut h = harness(app_with("lab:slow-reader", &events));
+    h.run();
+    let class = {
+        let m = &h.state().model;
+        let c = m.store.conn(original).expect("the connection");
+        c.verdict(m.now_of(original)).class
+    };
+    assert_eq!(class.severity(), Severity::Stall);
+    let dir = folder("round-trip");
+    let path = dir.join("stalled.jsonl");
+
+    // Ctrl+S opens the save dialog, named after the target.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    let name = h.get_by_label("File name");
+    assert_eq!(name.value().as_deref(), Some("lab-slow-reader.jsonl"));
+    name.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("File name")
+        .type_text(&path.display().to_string());
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+    let saved = format!("saved 1 connection, {} events to", events.len() + 1);
+    assert!(h.query_by_label_contains(&saved).is_some(), "{saved}");
+    let text = std::fs::read_to_string(&path).expect("the file was written");
+    assert_eq!(
+        text.lines().count(),
+        events.len() + 1,
+        "every event and the verdict"
+    );
+
+    // File > Open trace… starts where the last file went; a click on the file opens it.
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label_contains("Open trace").click();
+    h.run();
+    h.get_by_label("stalled.jsonl").click();
+    settle(&mut h);
+    let m = &h.state().model;
+    assert_eq!(
+        m.store.conns.len(),
+        2,
+        "the opened trace is beside the live one"
+    );
+    let opened = m.store.conns[1].id;
+    assert_ne!(opened, original);
+    assert_eq!(
+        m.sources.get(&opened),
+        Some(&Source::Opened {
+            file: "stalled.jsonl".into(),
+            number: 1
+        })
+    );
+    let c = m.store.conn(opened).expect("the opened connection");
+    assert_eq!(
+        not_verdicts(&c.events),
+        events.len(),
+        "every event came back"
+    );
+    assert_eq!(c.verdict(m.now_of(opened)).class, class);
+    // Its card and the window title name the file and the target; the status line does not
+    // say it is live.
+    assert!(h.query_by_label_contains("#1 127.0.0.1:").is_some());
+    assert!(h.query_by_label("from stalled.jsonl").is_some());
+    assert!(h
+        .state()
+        .window_title()
+        .starts_with("tlsscope — stalled.jsonl #1 "));
+    assert!(h.query_by_label_contains("opened from a file").is_some());
+    assert!(h.query_by_label_contains("following live").is_none());
+    assert!(h
+        .query_by_label_contains("opened stalled.jsonl: 1 connection")
+        .is_some());
+
+    // Dropped on the window, the same file opens once more, with ids of its own.
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path.clone())));
+    settle(&mut h);
+    let ids: Vec<u32> = h.state().model.store.conns.iter().map(|c| c.id).collect();
+    assert_eq!(ids.len(), 3);
+    assert!(ids[2] > ids[1], "{ids:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_malformed_or_missing_file_is_refused_with_its_reason() {
+    let dir = folder("malformed");
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"t\": 1, \"conn\": 1, \"kind\": \"call\"}\nnot json\n",
+    )
+    .expect("written");
+    let mut h = harness(App::offline());
+    h.run();
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(bad.clone())));
+    settle(&mut h);
+    let notice = h.state().model.notice.clone().expect("a notice");
+    assert!(notice.error);
+    assert!(
+        notice
+            .text
+            .starts_with(&format!("{}: line 1: ", bad.display())),
+        "{}",
+        notice.text
+    );
+    assert!(!notice.text.contains('\n'), "one line");
+    assert!(h.query_by_label(&notice.text).is_some(), "shown");
+    assert!(h.state().model.store.conns.is_empty());
+    // A file that is not there.
+    let missing = dir.join("gone.jsonl");
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(missing.clone())));
+    settle(&mut h);
+    let notice = h.state().model.notice.clone().expect("a notice");
+    assert!(notice
+        .text
+        .starts_with(&format!("cannot read {}", missing.display())));
+    // Saving into a folder that is not there says so, and writes nothing.
+    let events = record("lab:ok", ConnectOptions::default());
+    h.state_mut().feed(&events);
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    h.get_by_label("File name").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    let nowhere = dir.join("no-such-folder").join("x.jsonl");
+    h.get_by_label("File name")
+        .type_text(&nowhere.display().to_string());
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+    let notice = h.state().model.notice.clone().expect("a notice");
+    assert!(
+        notice.error && notice.text.starts_with("cannot save to "),
+        "{}",
+        notice.text
+    );
+    assert!(!nowhere.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn copy_puts_the_selected_call_with_its_io_on_the_clipboard() {
+    let events = record("lab:renegotiate", ConnectOptions::default());
+    let mut h = harness(app_with("lab:renegotiate", &events));
+    h.run();
+    // A finished connection opens on the call its verdict names.
+    let sel = h.state().model.selection.expect("a call is selected");
+    let (id, nested) = {
+        let c = h
+            .state()
+            .model
+            .store
+            .conn(sel.conn)
+            .expect("the connection");
+        (c.call_id[sel.call], c.nested(sel.call).len())
+    };
+    assert!(nested > 0, "the call has socket I/O inside it");
+    h.get_by_label("Copy").click();
+    h.run();
+    h.get_by_label_contains("Selected call with everything inside it")
+        .click();
+    h.step();
+    let text = copied(&h).expect("text on the clipboard");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains(&format!("SSL_read #{id} →")), "{text}");
+    assert_eq!(lines.len(), 1 + nested, "{text}");
+    assert!(lines[1..].iter().all(|l| l.starts_with("    ")), "{text}");
+    assert!(
+        lines[1..].iter().any(|l| l.trim_start().starts_with("io ")),
+        "{text}"
+    );
+    h.run();
+    assert!(h.query_by_label_contains("copied the call").is_some());
+    // The same from Details: its Copy call button, and a right-click on the call.
+    h.get_by_label("Copy call").click();
+    h.step();
+    assert_eq!(copied(&h).as_deref(), Some(text.as_str()));
+    h.run();
+    h.get_by_label_contains(&format!("SSL_read #{id} returned"))
+        .click_secondary();
+    h.run();
+    h.get_by_label("Copy the call with everything inside it")
+        .click();
+    h.step();
+    assert_eq!(copied(&h).as_deref(), Some(text.as_str()));
+    h.run();
+
+    // The verdict, as the command line's diagnosis section.
+    h.get_by_label("Copy").click();
+    h.run();
+    h.get_by_label("Verdict").click();
+    h.step();
+    let text = copied(&h).expect("the verdict on the clipboard");
+    assert!(
+        text.starts_with("diagnosis of #1 lab:renegotiate:\n  verdict: renegotiation"),
+        "{text}"
+    );
+    assert!(text.contains("\n  time: total "), "{text}");
+    h.run();
+
+    // Rows: a click, a Shift+click, Ctrl+C (the window sends it as a Copy event). The rows
+    // around the selected call's are on screen (the table scrolled to it).
+    let lines: Vec<String> = {
+        let c = h
+            .state()
+            .model
+            .store
+            .conn(sel.conn)
+            .expect("the connection");
+        // The call's row and the two before it (inside it): one line each.
+        let at = c.call_event[sel.call] as usize;
+        (at - 2..=at)
+            .map(|k| tlsscope::ui::copy::row_line(c, &c.events[k]))
+            .collect()
+    };
+    assert!(lines.iter().all(|l| !l.contains('\n')), "{lines:?}");
+    h.get_by_label(&lines[0]).click();
+    h.run();
+    h.get_by_label(&lines[2])
+        .click_modifiers(egui::Modifiers::SHIFT);
+    h.run();
+    assert_eq!(h.state().table.picked_count(&h.state().model), 3);
+    h.event(egui::Event::Copy);
+    h.step();
+    let text = copied(&h).expect("rows on the clipboard");
+    assert_eq!(text, format!("{}\n", lines.join("\n")));
+    h.run();
+    // Ctrl+A picks every row.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    let all = h
+        .state()
+        .model
+        .store
+        .conn(sel.conn)
+        .expect("conn")
+        .events
+        .len();
+    assert_eq!(h.state().table.picked_count(&h.state().model), all);
+}
+
+#[test]
+fn a_replay_at_ten_times_goes_live_then_stalled_and_ends_with_the_same_verdict() {
+    let events = slow_reader();
+    let original = events[0].conn;
+    let mut app = app_with("lab:slow-reader", &events);
+    // The replay's wall clock is the test's.
+    let wall = Arc::new(AtomicU64::new(0));
+    let clock = wall.clone();
+    app.share.clock = Arc::new(move || Duration::from_millis(clock.load(Ordering::SeqCst)));
+    let mut h = harness(app);
+    h.run();
+    let (class, total, count) = {
+        let m = &h.state().model;
+        let c = m.store.conn(original).expect("the connection");
+        let total = c.end_at(m.now_of(original)) - c.first_t;
+        (c.verdict(m.now_of(original)).class, total, c.events.len())
+    };
+    assert_eq!(class.severity(), Severity::Stall);
+    h.get_by_label("Replay").click();
+    h.step();
+    h.step();
+    h.get_by_label("10×").click();
+    h.step();
+    let replay = h
+        .state()
+        .model
+        .current()
+        .map(|c| c.id)
+        .expect("the replay is shown");
+    assert_ne!(replay, original);
+    assert!(h.state().model.title(replay).starts_with("replay of #"));
+    let (mut live, mut stalled_live) = (false, false);
+    for step in 0..2000 {
+        wall.fetch_add(5, Ordering::SeqCst);
+        h.step();
+        let m = &h.state().model;
+        let Some(c) = m.store.conn(replay) else {
+            continue;
+        };
+        let v = c.verdict(m.now_of(replay));
+        if c.close.is_none() {
+            live |= v.class == Class::InProgress;
+            stalled_live |= v.severity() == Severity::Stall;
+            assert!(h.state().model.follow, "the views follow the replay");
+        }
+        let run = h.state().share.replay(replay).expect("the replay");
+        if run.schedule.finished() {
+            // 10× in 5 ms steps: as many steps as a tenth of the trace takes, give or take one.
+            let expected = (total / 50_000_000) as usize;
+            assert!(
+                step + 1 >= expected && step <= expected + 1,
+                "{step} vs {expected}"
+            );
+            break;
+        }
+    }
+    assert!(live, "the replay was live, in progress, before it stalled");
+    assert!(
+        stalled_live,
+        "the banner went to stalled while the replay was still going"
+    );
+    let m = &h.state().model;
+    let c = m.store.conn(replay).expect("the replay");
+    assert!(c.close.is_some(), "the replay reached the end");
+    assert_eq!(c.events.len(), count);
+    assert_eq!(c.verdict(m.now_of(replay)).class, class);
+    assert!(h.query_by_label("Play again").is_some());
+}
+
+#[test]
+fn a_replay_pauses_and_seeks_back() {
+    let events = record("lab:ok", ConnectOptions::default());
+    let mut app = app_with("lab:ok", &events);
+    let wall = Arc::new(AtomicU64::new(0));
+    let clock = wall.clone();
+    app.share.clock = Arc::new(move || Duration::from_millis(clock.load(Ordering::SeqCst)));
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Replay this connection").click();
+    h.step();
+    h.step();
+    let replay = h.state().model.current().map(|c| c.id).expect("the replay");
+    h.get_by_label("0.1×").click();
+    h.step();
+    for _ in 0..20 {
+        wall.fetch_add(1, Ordering::SeqCst);
+        h.step();
+    }
+    h.get_by_label("Pause").click();
+    h.step();
+    let run = h.state().share.replay(replay).expect("the replay");
+    let (at, fed) = (run.schedule.position(), run.schedule.fed());
+    assert!(at > 0 && fed > 0 && !run.schedule.finished());
+    // 0.1× for about 20 ms of wall time: about 2 ms of the trace.
+    assert!((1_000_000..=3_000_000).contains(&at), "{at}");
+    wall.fetch_add(10_000, Ordering::SeqCst);
+    h.step();
+    assert_eq!(
+        h.state()
+            .share
+            .replay(replay)
+            .map(|r| r.schedule.position()),
+        Some(at)
+    );
+    // Back to the start with the position slider: the replay's connection is rebuilt from
+    // what is due at 0 (its first event).
+    h.get_by_role(egui::accesskit::Role::Slider)
+        .set_value_accesskit(0.0);
+    h.step();
+    h.step();
+    let run = h.state().share.replay(replay).expect("the replay");
+    assert_eq!(run.schedule.position(), 0);
+    assert!(run.schedule.fed() < fed);
+    let c = h
+        .state()
+        .model
+        .store
+        .conn(replay)
+        .expect("the replay's connection");
+    assert_eq!(c.events.len(), run.schedule.fed());
+    assert!(c.calls.is_empty(), "no call has ended at 0");
+    // Play goes on from there at the speed chosen.
+    h.get_by_label("Play").click();
+    h.step();
+    wall.fetch_add(10, Ordering::SeqCst);
+    h.step();
+    let run = h.state().share.replay(replay).expect("the replay");
+    assert_eq!(run.schedule.position(), 1_000_000, "10 ms at 0.1×");
+}
