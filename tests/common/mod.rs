@@ -11,7 +11,8 @@ use tlsscope::lab::Pki;
 use tlsscope::probe::{ConnectSpec, Engine, EngineOptions, Target};
 use tlsscope::trace::*;
 
-/// Certificates of the lab PKI written to a per-process temporary folder.
+/// Certificates of the lab PKI written to a per-process folder under target/ (not the shared
+/// /tmp, where another user could plant a symlink at a predictable name).
 pub struct CertFiles {
     pub dir: PathBuf,
     pub ca: PathBuf,
@@ -23,7 +24,8 @@ pub struct CertFiles {
 
 pub fn cert_files() -> CertFiles {
     let pki = Pki::shared().expect("generate lab PKI");
-    let dir = std::env::temp_dir().join(format!("tlsscope-test-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("tlsscope-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let write = |name: &str, data: Vec<u8>| {
         let path = dir.join(name);
