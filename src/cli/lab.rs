@@ -234,7 +234,11 @@ mod tests {
     fn lab_files_are_private_and_removed() {
         let pki = Pki::shared().expect("lab PKI");
         let files = LabFiles::write(&pki).expect("written");
-        let dir = files.client_key.parent().expect("a directory").to_path_buf();
+        let dir = files
+            .client_key
+            .parent()
+            .expect("a directory")
+            .to_path_buf();
         let mode = |p: &std::path::Path| {
             std::fs::metadata(p)
                 .map(|m| m.permissions().mode() & 0o777)
@@ -246,7 +250,11 @@ mod tests {
             assert_eq!(file.parent(), Some(dir.as_path()));
         }
         let other = LabFiles::write(&pki).expect("written again");
-        assert_ne!(other.ca.parent(), Some(dir.as_path()), "a fresh directory each time");
+        assert_ne!(
+            other.ca.parent(),
+            Some(dir.as_path()),
+            "a fresh directory each time"
+        );
         drop(files);
         assert!(!dir.exists(), "{} removed", dir.display());
     }

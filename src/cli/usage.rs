@@ -150,12 +150,19 @@ mod tests {
             e.starts_with("not a target: \"frobnicate\": expected HOST:PORT"),
             "{e}"
         );
-        assert!(e.ends_with("(or a subcommand: trace, lab, bench, help)"), "{e}");
+        assert!(
+            e.ends_with("(or a subcommand: trace, lab, bench, help)"),
+            "{e}"
+        );
         assert_eq!(check("example.com:443"), Ok(()));
         assert_eq!(check("[::1]:4433"), Ok(()));
         assert_eq!(check("lab:ok"), Ok(()));
-        assert!(check("lab:nosuch").unwrap_err().starts_with("unknown lab scenario"));
-        assert!(check("example.com:99999").unwrap_err().contains("not a number from 1 to 65535"));
+        assert!(check("lab:nosuch")
+            .unwrap_err()
+            .starts_with("unknown lab scenario"));
+        assert!(check("example.com:99999")
+            .unwrap_err()
+            .contains("not a number from 1 to 65535"));
     }
 
     #[test]
@@ -204,6 +211,9 @@ mod tests {
              nor WAYLAND_SOCKET nor DISPLAY is set. (no display: `tlsscope trace TARGET` works \
              without one)"
         );
-        assert_eq!(hide_source_paths("look at this: fine"), "look at this: fine");
+        assert_eq!(
+            hide_source_paths("look at this: fine"),
+            "look at this: fine"
+        );
     }
 }

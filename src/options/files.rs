@@ -107,7 +107,10 @@ mod tests {
         std::fs::write(&path, vec![b'x'; 100]).expect("write");
         assert_eq!(read_capped(&path, 100, "CA file").map(|d| d.len()), Ok(100));
         let e = read_capped(&path, 99, "CA file").unwrap_err();
-        assert!(e.contains("larger than 99 B, the most tlsscope reads for a CA file"), "{e}");
+        assert!(
+            e.contains("larger than 99 B, the most tlsscope reads for a CA file"),
+            "{e}"
+        );
         let e = read_capped(&dir.path().join("nope"), 99, "CA file").unwrap_err();
         assert!(e.ends_with("nope: No such file or directory"), "{e}");
     }

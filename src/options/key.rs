@@ -89,11 +89,18 @@ pub(crate) fn check_pair(
     let leaf = X509::stack_from_pem(chain_pem)
         .ok()
         .and_then(|chain| chain.into_iter().next())
-        .ok_or_else(|| format!("certificate file {}: no PEM certificate found in it", cert.display()))?;
+        .ok_or_else(|| {
+            format!(
+                "certificate file {}: no PEM certificate found in it",
+                cert.display()
+            )
+        })?;
     let pkey: PKey<Private> = PKey::private_key_from_pem_callback(key_pem, |_| Ok(0))
         .map_err(|_| format!("key file {}: no PEM private key found in it", key.display()))?;
-    let mut ctx = SslContext::builder(SslMethod::tls_client()).map_err(|e| format!("OpenSSL: {e}"))?;
-    ctx.set_certificate(&leaf).map_err(|e| format!("--cert {}: {e}", cert.display()))?;
+    let mut ctx =
+        SslContext::builder(SslMethod::tls_client()).map_err(|e| format!("OpenSSL: {e}"))?;
+    ctx.set_certificate(&leaf)
+        .map_err(|e| format!("--cert {}: {e}", cert.display()))?;
     ctx.set_private_key(&pkey).map_err(|_| mismatch())?;
     ctx.check_private_key().map_err(|_| mismatch())
 }
@@ -104,7 +111,9 @@ mod tests {
     use openssl::symm::Cipher;
 
     fn keys() -> (PKey<Private>, Vec<u8>) {
-        let identity = crate::lab::Pki::shared().expect("lab PKI").client_identity();
+        let identity = crate::lab::Pki::shared()
+            .expect("lab PKI")
+            .client_identity();
         let key = PKey::private_key_from_pem(&identity.key_pem).expect("lab key");
         (key, identity.key_pem)
     }
@@ -127,7 +136,10 @@ mod tests {
         let e = load(&encrypted, Path::new("k.pem"), None).unwrap_err();
         assert!(e.starts_with("the key in k.pem is encrypted; give its passphrase with --key-pass"));
         let e = load(&encrypted, Path::new("k.pem"), Some(b"wrong")).unwrap_err();
-        assert_eq!(e, "--key-pass: the passphrase does not decrypt the key in k.pem");
+        assert_eq!(
+            e,
+            "--key-pass: the passphrase does not decrypt the key in k.pem"
+        );
         let plain = load(&encrypted, Path::new("k.pem"), Some(b"sesame")).expect("decrypted");
         let back = PKey::private_key_from_pem(&plain).expect("unencrypted PEM");
         assert!(back.public_eq(&key));
@@ -150,7 +162,9 @@ mod tests {
             passphrase("env:TLSSCOPE_SURELY_UNSET_VARIABLE"),
             Err("--key-pass env:TLSSCOPE_SURELY_UNSET_VARIABLE: the variable TLSSCOPE_SURELY_UNSET_VARIABLE is not set".into())
         );
-        assert!(passphrase("sesame").unwrap_err().contains("expected env:VAR"));
+        assert!(passphrase("sesame")
+            .unwrap_err()
+            .contains("expected env:VAR"));
     }
 
     #[test]

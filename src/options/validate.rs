@@ -25,7 +25,9 @@ fn alpn_list(list: &str) -> Result<Vec<String>, String> {
     let mut wire = 0usize;
     for name in &names {
         if name.is_empty() {
-            return Err(format!("--alpn {list:?}: an empty protocol name (two commas, or one at an end)"));
+            return Err(format!(
+                "--alpn {list:?}: an empty protocol name (two commas, or one at an end)"
+            ));
         }
         if name.len() > 255 {
             return Err(format!(
@@ -37,7 +39,9 @@ fn alpn_list(list: &str) -> Result<Vec<String>, String> {
         wire += 1 + name.len();
     }
     if wire > 65535 {
-        return Err(format!("--alpn: the list is {wire} bytes encoded; TLS allows at most 65535"));
+        return Err(format!(
+            "--alpn: the list is {wire} bytes encoded; TLS allows at most 65535"
+        ));
     }
     Ok(names)
 }

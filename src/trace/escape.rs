@@ -61,7 +61,9 @@ mod tests {
             "CN=\\x1b[31mevil\\nline\\r\\t\\x7f\\u{85}x"
         );
         assert_eq!(escape("O=\u{202e}gnp.exe"), "O=\\u{202e}gnp.exe");
-        for c in ['\u{202a}', '\u{202d}', '\u{2066}', '\u{2069}', '\u{2028}', '\u{200f}'] {
+        for c in [
+            '\u{202a}', '\u{202d}', '\u{2066}', '\u{2069}', '\u{2028}', '\u{200f}',
+        ] {
             let shown = escape(&c.to_string()).into_owned();
             assert!(shown.starts_with("\\u{"), "{c:?} → {shown}");
         }
@@ -70,8 +72,16 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_borrowed_unchanged() {
-        for text in ["O=tlsscope lab, CN=localhost", "Zürich 東京 ✓", "a\\x1b", ""] {
-            assert!(matches!(escape(text), Cow::Borrowed(t) if t == text), "{text}");
+        for text in [
+            "O=tlsscope lab, CN=localhost",
+            "Zürich 東京 ✓",
+            "a\\x1b",
+            "",
+        ] {
+            assert!(
+                matches!(escape(text), Cow::Borrowed(t) if t == text),
+                "{text}"
+            );
         }
     }
 

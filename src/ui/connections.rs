@@ -184,7 +184,11 @@ fn card(
                     }
                 }
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                    let title = format!("#{} {}", c.id, crate::trace::escape::escape(&model.label(c.id)));
+                    let title = format!(
+                        "#{} {}",
+                        c.id,
+                        crate::trace::escape::escape(&model.label(c.id))
+                    );
                     let r = ui
                         .add(
                             egui::Button::selectable(

@@ -14,7 +14,10 @@ pub(super) fn load_trace(path: &std::path::Path) -> Result<Vec<Event>, String> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let bad = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..bad].iter().filter(|&&b| b == b'\n').count() + 1;
-        format!("{}: line {line}: not UTF-8 text (a byte that is not UTF-8)", path.display())
+        format!(
+            "{}: line {line}: not UTF-8 text (a byte that is not UTF-8)",
+            path.display()
+        )
     })?;
     let mut events = crate::trace::jsonl_read::from_text(&text)
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -53,8 +56,14 @@ mod tests {
         let path = dir.path().join("t.jsonl");
         std::fs::write(&path, b"{}\n{}\n{\"kind\":\"\xff\"}\n").expect("write");
         let e = load_trace(&path).unwrap_err();
-        assert!(e.ends_with("t.jsonl: line 3: not UTF-8 text (a byte that is not UTF-8)"), "{e}");
+        assert!(
+            e.ends_with("t.jsonl: line 3: not UTF-8 text (a byte that is not UTF-8)"),
+            "{e}"
+        );
         let e = load_trace(std::path::Path::new("/dev/zero")).unwrap_err();
-        assert!(e.ends_with("it is a character device, not a regular file"), "{e}");
+        assert!(
+            e.ends_with("it is a character device, not a regular file"),
+            "{e}"
+        );
     }
 }

@@ -105,7 +105,11 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                     });
                     ui.label(format!(
                         "   issuer {}\n   valid {} .. {}\n   key {}, sha256 {}",
-                        escape(&cert.issuer), escape(&cert.not_before), escape(&cert.not_after), escape(&cert.key), escape(&cert.sha256)
+                        escape(&cert.issuer),
+                        escape(&cert.not_before),
+                        escape(&cert.not_after),
+                        escape(&cert.key),
+                        escape(&cert.sha256)
                     ));
                 }
             }
