@@ -87,6 +87,7 @@ pub fn run() -> ExitCode {
             if e.use_stderr() {
                 // Clap ends with usage lines; the last line says why, as for every error.
                 let reason = usage::one_line(&e.render().to_string());
+                let reason = crate::trace::escape::escape(&reason);
                 let _ = writeln!(std::io::stderr(), "tlsscope: {reason}");
             }
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
