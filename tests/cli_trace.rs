@@ -192,7 +192,7 @@ fn a_file_that_is_not_pem_is_named() {
     let out = tlsscope(&["trace", "127.0.0.1:1", "--cert", &ca, "--key", &junk]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no unencrypted PEM private key"),
+        stderr(&out).contains("junk.pem: no PEM private key found"),
         "{}",
         stderr(&out)
     );

@@ -9,8 +9,9 @@ mod report;
 mod show;
 pub mod trace;
 mod trace_file;
+mod usage;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -78,25 +79,41 @@ fn say(text: &str) -> Result<(), CliError> {
 
 /// Runs the command line; returns the process exit status.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let command = Cli::command();
+    let mut subcommands: Vec<&str> = command.get_subcommands().map(|s| s.get_name()).collect();
+    subcommands.push("help");
+    let parsed = usage::check_first_word(&args, &subcommands)
+        .map_err(CliError::Usage)
+        .map(|()| Cli::try_parse_from(&args));
+    let cli = match parsed {
+        Ok(Ok(cli)) => Ok(cli),
+        Ok(Err(e)) => {
             // Help and version go to standard output (status 0), usage errors to standard error
             // (status 2); a closed pipe while printing them is not worth a word.
             let _ = e.print();
+            if e.use_stderr() {
+                // Clap ends with usage lines; the last line says why, as for every error.
+                let reason = usage::one_line(&e.render().to_string());
+                let reason = crate::trace::escape::escape(&reason);
+                let _ = writeln!(std::io::stderr(), "tlsscope: {reason}");
+            }
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
+        Err(e) => Err(e),
     };
-    let result = match cli.command {
+    let result = cli.and_then(|cli| match cli.command {
         Some(Command::Trace(args)) => trace::run(*args),
         Some(Command::Lab(args)) => lab::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Report(args)) => report::run(args),
-        None => crate::ui::capture::Capture::check(&cli.gui)
-            .map_err(CliError::Usage)
-            .and_then(|()| crate::ui::run(cli.gui).map_err(CliError::Failed)),
-    };
+        None => usage::check_app_args(&cli.gui, &subcommands)
+            .and_then(|()| crate::ui::capture::Capture::check(&cli.gui).map_err(CliError::Usage))
+            .and_then(|()| {
+                crate::ui::run(cli.gui).map_err(|e| CliError::Failed(usage::hide_source_paths(&e)))
+            }),
+    });
     let (status, reason) = match result {
         Ok(()) => (0, None),
         Err(CliError::Usage(reason)) => (2, Some(reason)),
@@ -108,6 +125,8 @@ pub fn run() -> ExitCode {
     };
     if let Some(reason) = reason {
         // Not `eprintln!`: it panics when standard error is closed too.
+        // Escaped: a reason may quote the peer, and it must stay one line on a terminal.
+        let reason = crate::trace::escape::escape(&reason);
         let _ = writeln!(std::io::stderr(), "tlsscope: {reason}");
     }
     ExitCode::from(status)

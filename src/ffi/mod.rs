@@ -11,5 +11,5 @@ mod sock;
 mod ssl;
 
 pub use bio::SocketTls;
-pub use sock::{process_cpu_time, queue_levels, tcp_info};
+pub use sock::{peer_sent_fin, process_cpu_time, queue_levels, tcp_info};
 pub use ssl::*;

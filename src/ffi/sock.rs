@@ -63,6 +63,27 @@ pub fn tcp_info(fd: RawFd) -> Option<TcpInfo> {
     })
 }
 
+/// True when the peer has closed its sending side: the socket is in TCP's CLOSE_WAIT state
+/// (a FIN arrived and we have not closed ours yet). `tcpi_state` is the first byte of
+/// `struct tcp_info`.
+pub fn peer_sent_fin(fd: RawFd) -> bool {
+    const TCP_CLOSE_WAIT: u8 = 8;
+    let mut info = [0u8; 8];
+    let mut len = info.len() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` (8) bytes into `info`, a live local of that size
+    // (the kernel truncates tcp_info to the length given), and stores the length in `len`.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            info.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    rc == 0 && len >= 1 && info[0] == TCP_CLOSE_WAIT
+}
+
 /// CPU time (user + system) this process has used, in nanoseconds (the benchmark's measure of
 /// what recording costs, steadier than wall-clock throughput on a busy machine).
 pub fn process_cpu_time() -> u64 {

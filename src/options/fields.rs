@@ -16,6 +16,7 @@ pub(crate) enum Field {
     Ca,
     Cert,
     Key,
+    KeyPass,
     Insecure,
     NoAutoRetry,
     Sndbuf,
@@ -109,7 +110,7 @@ impl Group {
         use Field::*;
         match self {
             Group::Protocol => &[Sni, NoSni, Alpn, TlsMin, TlsMax, Ciphers, Ciphersuites],
-            Group::Trust => &[Ca, Cert, Key, Insecure],
+            Group::Trust => &[Ca, Cert, Key, KeyPass, Insecure],
             Group::Socket => &[Sndbuf, Rcvbuf, Nodelay, ConnectTimeout, Timeout],
             Group::Workload => &[HttpGet, Send, Upload, ReadFor, ThenSend],
             Group::Actions => &[NoAutoRetry, KeyUpdate, Renegotiate],
@@ -166,7 +167,7 @@ use Kind::{File, Flag, Text};
 /// Every connection option, in [`Field`] order.
 // Kept as written (not reformatted) so it reads as a table, a row an option.
 #[rustfmt::skip]
-pub(crate) static FIELDS: [FieldDef; 24] = [
+pub(crate) static FIELDS: [FieldDef; 25] = [
     row(Field::Sni, "sni", "SNI", "server name to send",
         "Server name to send (SNI) and to verify the certificate against", Text),
     row(Field::NoSni, "no-sni", "No SNI", "", "Send no SNI", Flag),
@@ -186,6 +187,9 @@ pub(crate) static FIELDS: [FieldDef; 24] = [
         "Client certificate (PEM, leaf first, chain may follow); needs --key", File),
     row(Field::Key, "key", "Client key", "PEM file",
         "Private key of the client certificate (PEM)", File),
+    row(Field::KeyPass, "key-pass", "Key passphrase", "env:VAR, file:PATH or pass:TEXT",
+        "Passphrase of an encrypted --key: env:VAR, file:PATH (its first line) or pass:TEXT \
+         (tlsscope never prompts for one)", Text),
     row(Field::Insecure, "insecure", "Don't verify", "",
         "Do not verify the peer's certificate", Flag),
     row(Field::NoAutoRetry, "no-auto-retry", "AUTO_RETRY off", "",

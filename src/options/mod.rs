@@ -7,7 +7,9 @@
 //! this module; neither uses the other.
 
 mod fields;
+pub(crate) mod files;
 mod form;
+mod key;
 mod per_target;
 mod prepare;
 mod reproduce;

@@ -63,6 +63,7 @@ impl ConnectOptions {
                 .client_identity
                 .as_ref()
                 .map(|_| files.key.to_path_buf()),
+            key_pass: None,
             insecure: !spec.verify,
             no_auto_retry: !spec.auto_retry,
             sndbuf: spec.sndbuf.map(|n| n.to_string()),
@@ -119,8 +120,8 @@ mod tests {
     #[test]
     fn lab_clients_round_trip_through_their_options() {
         let pki = Pki::shared().expect("lab certificates");
-        let dir = std::env::temp_dir().join(format!("tlsscope-reproduce-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let temp = tempfile::tempdir().expect("temp dir");
+        let dir = temp.path();
         let identity = pki.client_identity();
         let (ca, cert, key) = (dir.join("ca.pem"), dir.join("c.pem"), dir.join("c.key"));
         std::fs::write(&ca, pki.ca_pem()).expect("write");
@@ -145,6 +146,5 @@ mod tests {
             }
             assert_eq!(got, expected, "{scenario}: {}", options.command_line());
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

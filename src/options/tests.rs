@@ -73,6 +73,7 @@ fn sample(field: Field, dir: &std::path::Path) -> String {
         Field::Ca => file("ca.pem"),
         Field::Cert => file("cert.pem"),
         Field::Key => file("key.pem"),
+        Field::KeyPass => "pass:sesame".into(),
         Field::Sndbuf => "17K".into(),
         Field::Rcvbuf => "19K".into(),
         Field::ConnectTimeout => "7".into(),
@@ -101,6 +102,12 @@ fn check(field: Field, spec: &ConnectSpec, pems: &Pems) -> bool {
         Field::Ca => spec.ca_pem.as_deref() == Some(&pems.ca[..]),
         Field::Cert => spec.client_identity.as_ref().map(|i| &i.chain_pem) == Some(&pems.cert),
         Field::Key => spec.client_identity.as_ref().map(|i| &i.key_pem) == Some(&pems.key),
+        // The encrypted key, decrypted: another PEM text of the same key.
+        Field::KeyPass => spec.client_identity.as_ref().is_some_and(|i| {
+            i.key_pem != pems.key
+                && openssl::pkey::PKey::private_key_from_pem(&i.key_pem)
+                    .is_ok_and(|k| k.public_eq(&pems.pkey))
+        }),
         Field::Insecure => !spec.verify,
         Field::NoAutoRetry => !spec.auto_retry,
         Field::Sndbuf => spec.sndbuf == Some(17 << 10),
@@ -122,22 +129,33 @@ struct Pems {
     ca: Vec<u8>,
     cert: Vec<u8>,
     key: Vec<u8>,
+    pkey: openssl::pkey::PKey<openssl::pkey::Private>,
 }
 
-/// Writes a CA, and a client certificate and key, to `dir`.
+/// Writes a CA, and a client certificate and key (also encrypted with "sesame", as
+/// key-enc.pem), to `dir`.
 fn write_pems(dir: &std::path::Path) -> Pems {
     let pki = crate::lab::Pki::shared().expect("lab certificates");
     let identity = pki.client_identity();
+    let pkey = openssl::pkey::PKey::private_key_from_pem(&identity.key_pem).expect("key");
+    let encrypted = pkey
+        .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_256_cbc(), b"sesame")
+        .expect("encrypt");
+    // Text before the PEM block (as in exported bundles) keeps the file's bytes apart from the
+    // decrypted key's re-encoding, so the two checks below tell them apart.
+    let mut key = b"the lab's client key\n".to_vec();
+    key.extend_from_slice(&identity.key_pem);
     let pems = Pems {
         ca: pki.ca_pem(),
         cert: identity.chain_pem,
-        key: identity.key_pem,
+        key,
+        pkey,
     };
-    std::fs::create_dir_all(dir).expect("temp dir");
     for (name, data) in [
         ("ca.pem", &pems.ca),
         ("cert.pem", &pems.cert),
         ("key.pem", &pems.key),
+        ("key-enc.pem", &encrypted),
     ] {
         std::fs::write(dir.join(name), data).expect("write");
     }
@@ -148,19 +166,24 @@ fn write_pems(dir: &std::path::Path) -> Pems {
 /// with --read-for) reaches the spec, and changes nothing that the other field would not.
 #[test]
 fn every_field_of_the_form_reaches_the_spec() {
-    let dir = std::env::temp_dir().join(format!("tlsscope-fields-{}", std::process::id()));
-    let pems = write_pems(&dir);
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path();
+    let pems = write_pems(dir);
     let target = Target::parse("localhost:4433").expect("target");
     for def in &FIELDS {
-        let needs = match def.field {
-            Field::Cert => Some(Field::Key),
-            Field::Key => Some(Field::Cert),
-            Field::ThenSend => Some(Field::ReadFor),
-            _ => None,
+        let needs: &[Field] = match def.field {
+            Field::Cert => &[Field::Key],
+            Field::Key => &[Field::Cert],
+            Field::KeyPass => &[Field::Cert, Field::Key],
+            Field::ThenSend => &[Field::ReadFor],
+            _ => &[],
         };
         let mut form = Form::default();
-        for field in std::iter::once(def.field).chain(needs) {
-            form.set(field, &sample(field, &dir));
+        for &field in std::iter::once(&def.field).chain(needs) {
+            form.set(field, &sample(field, dir));
+        }
+        if def.field == Field::KeyPass {
+            form.set(Field::Key, &dir.join("key-enc.pem").display().to_string());
         }
         let options = form.to_options();
         assert_eq!(
@@ -176,7 +199,7 @@ fn every_field_of_the_form_reaches_the_spec() {
         assert!(check(def.field, &spec, &pems), "{}: {spec:?}", def.name);
         let defaults = ConnectSpec::new(target.clone());
         for other in &FIELDS {
-            if Some(other.field) != needs && other.field != def.field {
+            if !needs.contains(&other.field) && other.field != def.field {
                 assert!(
                     !check(other.field, &spec, &pems) || check(other.field, &defaults, &pems),
                     "setting {} changed {}",
@@ -186,7 +209,6 @@ fn every_field_of_the_form_reaches_the_spec() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A bad value is reported with the option's command-line name, from the form as from the
@@ -203,6 +225,11 @@ fn a_bad_value_names_its_option() {
         (Field::HttpGet, "index.html"),
         (Field::Upload, "12Q"),
         (Field::ReadFor, "soon"),
+        (Field::Alpn, "h2,,http/1.1"),
+        (Field::Alpn, &"x".repeat(256)),
+        (Field::Ciphers, "NO-SUCH-CIPHER"),
+        (Field::Ciphersuites, "TLS_NO_SUCH_SUITE"),
+        (Field::KeyPass, "pass:x"),
     ] {
         let mut form = Form::default();
         form.set(field, bad);

@@ -30,6 +30,8 @@ pub struct ConnectOptions {
     pub cert: Option<PathBuf>,
     #[arg(long, value_name = "FILE", requires = "cert", help = Field::Key.help())]
     pub key: Option<PathBuf>,
+    #[arg(long, value_name = "SOURCE", requires = "key", help = Field::KeyPass.help())]
+    pub key_pass: Option<String>,
     #[arg(long, help = Field::Insecure.help())]
     pub insecure: bool,
     #[arg(long, help = Field::NoAutoRetry.help())]
@@ -83,6 +85,7 @@ impl ConnectOptions {
             Field::Ca => Slot::File(&mut self.ca),
             Field::Cert => Slot::File(&mut self.cert),
             Field::Key => Slot::File(&mut self.key),
+            Field::KeyPass => Slot::Text(&mut self.key_pass),
             Field::Insecure => Slot::Flag(&mut self.insecure),
             Field::NoAutoRetry => Slot::Flag(&mut self.no_auto_retry),
             Field::Sndbuf => Slot::Text(&mut self.sndbuf),
@@ -120,6 +123,9 @@ impl ConnectOptions {
                  key file"
                     .into(),
             );
+        }
+        if self.key_pass.is_some() && self.key.is_none() {
+            return Err("--key-pass needs --key: it is the passphrase of that key".into());
         }
         if self.sni.is_some() && self.no_sni {
             return Err("--sni and --no-sni: give an SNI name or turn SNI off, not both".into());

@@ -3,19 +3,68 @@
 //! by its command-line name; one about a file names the file (the README quotes those lines).
 //! This reads files and calls OpenSSL, so the app runs it off its UI thread.
 
+use super::files::{read_capped, PEM_CAP};
+use super::key;
 use super::typed::ConnectOptions;
 use super::units;
 use crate::probe::{ClientIdentity, ConnectSpec, Sni, TlsVersion};
+use openssl::ssl::{SslContext, SslContextBuilder, SslMethod};
 use std::path::Path;
 
 fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| {
-        format!(
-            "cannot read {what} {}: {}",
-            path.display(),
-            e.to_string().split(" (os error").next().unwrap_or("")
-        )
-    })
+    read_capped(path, PEM_CAP, what)
+}
+
+/// The ALPN list as offered: names trimmed, each 1 to 255 bytes, the encoded list at most 65535
+/// bytes (TLS's limits). An empty value offers none (it clears a lab scenario's list).
+fn alpn_list(list: &str) -> Result<Vec<String>, String> {
+    if list.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = list.split(',').map(|p| p.trim().to_string()).collect();
+    let mut wire = 0usize;
+    for name in &names {
+        if name.is_empty() {
+            return Err(format!(
+                "--alpn {list:?}: an empty protocol name (two commas, or one at an end)"
+            ));
+        }
+        if name.len() > 255 {
+            return Err(format!(
+                "--alpn: protocol name {:?}… is {} bytes; each must be 1 to 255",
+                name.chars().take(16).collect::<String>(),
+                name.len()
+            ));
+        }
+        wire += 1 + name.len();
+    }
+    if wire > 65535 {
+        return Err(format!(
+            "--alpn: the list is {wire} bytes encoded; TLS allows at most 65535"
+        ));
+    }
+    Ok(names)
+}
+
+/// A context to try cipher settings on, as the connection's own will be built.
+fn scratch() -> Result<SslContextBuilder, String> {
+    SslContext::builder(SslMethod::tls_client()).map_err(|e| format!("OpenSSL: {e}"))
+}
+
+/// Checks the cipher lists as OpenSSL will apply them, so a list it refuses is a usage error
+/// before connecting rather than a failure after.
+fn check_ciphers(ciphers: Option<&str>, suites: Option<&str>) -> Result<(), String> {
+    if let Some(list) = ciphers {
+        scratch()?.set_cipher_list(list).map_err(|_| {
+            format!("--ciphers {list:?}: OpenSSL knows none of these TLS 1.2 ciphers")
+        })?;
+    }
+    if let Some(list) = suites {
+        scratch()?.set_ciphersuites(list).map_err(|_| {
+            format!("--ciphersuites {list:?}: OpenSSL knows none of these TLS 1.3 suites")
+        })?;
+    }
+    Ok(())
 }
 
 fn check_certificates(pem: &[u8], path: &Path, what: &str) -> Result<(), String> {
@@ -50,11 +99,7 @@ impl ConnectOptions {
             spec.sni = Sni::Off;
         }
         if let Some(list) = &self.alpn {
-            spec.alpn = list
-                .split(',')
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty())
-                .collect();
+            spec.alpn = alpn_list(list)?;
         }
         if let Some(v) = &self.tls_min {
             spec.tls_min = Some(TlsVersion::parse(v).map_err(|e| format!("--tls-min: {e}"))?);
@@ -77,6 +122,7 @@ impl ConnectOptions {
         if self.ciphersuites.is_some() {
             spec.ciphersuites = self.ciphersuites.clone();
         }
+        check_ciphers(self.ciphers.as_deref(), self.ciphersuites.as_deref())?;
         if let Some(path) = &self.ca {
             let pem = read_file(path, "CA file")?;
             check_certificates(&pem, path, "CA file")?;
@@ -85,13 +131,9 @@ impl ConnectOptions {
         if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
             let chain_pem = read_file(cert, "certificate file")?;
             check_certificates(&chain_pem, cert, "certificate file")?;
-            let key_pem = read_file(key, "key file")?;
-            if openssl::pkey::PKey::private_key_from_pem(&key_pem).is_err() {
-                return Err(format!(
-                    "key file {}: no unencrypted PEM private key found in it",
-                    key.display()
-                ));
-            }
+            let pass = self.key_pass.as_deref().map(key::passphrase).transpose()?;
+            let key_pem = key::load(&read_file(key, "key file")?, key, pass.as_deref())?;
+            key::check_pair(&chain_pem, &key_pem, cert, key)?;
             spec.client_identity = Some(ClientIdentity { chain_pem, key_pem });
         }
         if self.insecure {

@@ -1,6 +1,8 @@
-//! Turning OpenSSL and OS errors into one-line reasons a person can act on.
+//! Turning OpenSSL and OS errors into one-line reasons a person can act on. What the peer
+//! controls (a certificate's name, its first bytes) is escaped: the reason is printed as is.
 
 use super::tls_setup::VerifyFailure;
+use crate::trace::escape::escape;
 use openssl::error::ErrorStack;
 use openssl::ssl::ErrorCode;
 
@@ -144,7 +146,9 @@ pub(super) fn handshake_reason(
     if let Some(v) = verify {
         return format!(
             "certificate verification failed: {} (certificate at depth {}: {}); use --ca FILE to trust its issuer or --insecure to skip verification",
-            v.reason, v.depth, v.subject
+            escape(&v.reason),
+            v.depth,
+            escape(&v.subject)
         );
     }
     // A TLS server's first byte is a handshake (22) or alert (21) record.

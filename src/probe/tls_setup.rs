@@ -87,7 +87,8 @@ fn context(spec: &ConnectSpec, conn: ConnId) -> Result<SslContext, String> {
             ctx.add_extra_chain_cert(cert)
                 .map_err(|e| format!("client certificate chain: {e}"))?;
         }
-        let key = PKey::private_key_from_pem(&id.key_pem).map_err(|_| {
+        // Never OpenSSL's terminal prompt (it would block this thread): an encrypted key fails.
+        let key = PKey::private_key_from_pem_callback(&id.key_pem, |_| Ok(0)).map_err(|_| {
             "client key: not a PEM private key (encrypted keys are not supported)".to_string()
         })?;
         ctx.set_private_key(&key)

@@ -81,7 +81,11 @@ pub fn section_of(f: &Facts, at: Nanos) -> Vec<String> {
         ));
     }
     match (f.close, &f.error) {
-        (Some((_, c)), Some(e)) => out.push(format!("Ended {}: {e}", c.reason.name())),
+        (Some((_, c)), Some(e)) => out.push(format!(
+            "Ended {}: {}",
+            c.reason.name(),
+            crate::trace::escape::escape(e)
+        )),
         (Some((_, c)), None) => out.push(format!(
             "Ended {} (close_notify sent: {}, received: {}).",
             c.reason.name(),

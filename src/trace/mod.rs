@@ -3,6 +3,7 @@
 
 pub mod cert_time;
 pub mod diagnosis;
+pub mod escape;
 pub mod event;
 pub mod explain;
 pub mod format;

@@ -1,6 +1,8 @@
 //! The human-readable trace: one line per event, socket I/O, states and messages indented under
-//! the OpenSSL call they happened in, times in milliseconds with microsecond precision.
+//! the OpenSSL call they happened in, times in milliseconds with microsecond precision. Text
+//! from the peer or a trace file (names, ALPN, messages) is escaped, one line per field.
 
+use super::escape::{escape, escape_or};
 use super::event::*;
 use super::names;
 use std::collections::HashMap;
@@ -145,18 +147,24 @@ pub fn describe(e: &Event) -> String {
             let _ = write!(
                 s,
                 "tls   {} {} alpn={} sni={} verify={} resumed={}",
-                t.version,
-                t.cipher,
-                t.alpn.as_deref().unwrap_or("-"),
-                t.sni.as_deref().unwrap_or("-"),
-                t.verify,
+                escape(&t.version),
+                escape(&t.cipher),
+                escape_or(t.alpn.as_deref(), "-"),
+                escape_or(t.sni.as_deref(), "-"),
+                escape(&t.verify),
                 t.resumed
             );
+            // The chain is the peer's text: escaped, so each certificate stays on its line.
             for (depth, c) in t.chain.iter().enumerate() {
                 let _ = write!(
                     s,
                     "\n{INDENT}cert {depth}: {} (issuer {}; {} .. {}; {}; sha256 {})",
-                    c.subject, c.issuer, c.not_before, c.not_after, c.key, c.sha256
+                    escape(&c.subject),
+                    escape(&c.issuer),
+                    escape(&c.not_before),
+                    escape(&c.not_after),
+                    escape(&c.key),
+                    escape(&c.sha256)
                 );
             }
         }
@@ -173,17 +181,17 @@ pub fn describe(e: &Event) -> String {
             );
         }
         EventKind::Error(message) => {
-            let _ = write!(s, "error {message}");
+            let _ = write!(s, "error {}", escape(message));
         }
         EventKind::Setup(setup) => {
             let _ = write!(
                 s,
                 "setup {} sni={} alpn={} versions {}..{} ciphers tls1.2:{} tls1.3:{} client-cert={} verify={} auto-retry={}",
-                setup.target,
-                setup.sni.as_deref().unwrap_or("(none)"),
-                if setup.alpn.is_empty() { "(none)".to_string() } else { setup.alpn.join(",") },
-                setup.version_min,
-                setup.version_max,
+                escape(&setup.target),
+                escape_or(setup.sni.as_deref(), "(none)"),
+                if setup.alpn.is_empty() { "(none)".to_string() } else { escape(&setup.alpn.join(",")).into_owned() },
+                escape(&setup.version_min),
+                escape(&setup.version_max),
                 setup.ciphers_tls12,
                 setup.ciphers_tls13,
                 yes_no(setup.client_cert),
@@ -212,7 +220,7 @@ pub fn describe(e: &Event) -> String {
             );
         }
         EventKind::Verdict(v) => {
-            let _ = write!(s, "verdict {}: {}", v.class.name(), v.summary);
+            let _ = write!(s, "verdict {}: {}", v.class.name(), escape(&v.summary));
         }
         EventKind::Dropped { count } => {
             let _ = write!(s, "DROPPED {count} events");
@@ -275,6 +283,33 @@ mod tests {
             "{}",
             lines[1]
         );
+    }
+
+    /// A hostile certificate and error message: no raw control character reaches the text, and
+    /// each certificate stays on its own line.
+    #[test]
+    fn peer_text_is_escaped() {
+        let cert = CertInfo {
+            subject: "CN=\u{1b}[31mevil\nforged line".into(),
+            issuer: "O=\u{202e}txt.exe".into(),
+            ..CertInfo::default()
+        };
+        let tls = TlsInfo {
+            alpn: Some("h2\r".into()),
+            chain: vec![cert],
+            ..TlsInfo::default()
+        };
+        let text = describe(&ev(1, EventKind::Tls(Box::new(tls))));
+        assert!(!text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{202e}'));
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[1].contains("CN=\\x1b[31mevil\\nforged line (issuer O=\\u{202e}txt.exe;"),
+            "{text}"
+        );
+        assert!(lines[0].contains("alpn=h2\\r "), "{text}");
+        let error = describe(&ev(2, EventKind::Error("bad \u{1b}]0;x\u{7}\nend".into())));
+        assert_eq!(error, "error bad \\x1b]0;x\\x07\\nend");
     }
 
     #[test]

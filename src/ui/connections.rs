@@ -194,6 +194,7 @@ fn card(
                         }
                         _ => model.title(c.id),
                     };
+                    let title = crate::trace::escape::escape(&title).into_owned();
                     let r = ui
                         .add(
                             egui::Button::selectable(

@@ -6,10 +6,19 @@ use crate::trace::Event;
 /// Connection ids of opened traces start here, so they never collide with live connections.
 pub(super) const OPENED_CONN_BASE: crate::trace::ConnId = 1_000_000;
 
-/// Reads a saved JSONL trace; a one-line reason naming the file (and line) when it cannot.
+/// Reads a saved JSONL trace; a one-line reason naming the file (and line) when it cannot. Only
+/// a regular file of at most `TRACE_CAP` (1 GiB) is read.
 pub(super) fn load_trace(path: &std::path::Path) -> Result<Vec<Event>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    use crate::options::files::{read_capped, TRACE_CAP};
+    let bytes = read_capped(path, TRACE_CAP, "trace file")?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..bad].iter().filter(|&&b| b == b'\n').count() + 1;
+        format!(
+            "{}: line {line}: not UTF-8 text (a byte that is not UTF-8)",
+            path.display()
+        )
+    })?;
     let mut events = crate::trace::jsonl_read::from_text(&text)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     if events.is_empty() {
@@ -34,4 +43,27 @@ pub(super) fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Resu
         .write_image_data(image.as_raw())
         .map_err(|e| fail(&e))?;
     writer.finish().map_err(|e| fail(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::load_trace;
+
+    /// A byte that is not UTF-8 is named by its line; a device is refused before any read.
+    #[test]
+    fn bad_bytes_and_devices_are_refused_with_a_reason() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.jsonl");
+        std::fs::write(&path, b"{}\n{}\n{\"kind\":\"\xff\"}\n").expect("write");
+        let e = load_trace(&path).unwrap_err();
+        assert!(
+            e.ends_with("t.jsonl: line 3: not UTF-8 text (a byte that is not UTF-8)"),
+            "{e}"
+        );
+        let e = load_trace(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert!(
+            e.ends_with("it is a character device, not a regular file"),
+            "{e}"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 use super::model::Model;
 use super::style;
 use crate::trace::cert_time::{validity, Validity};
+use crate::trace::escape::{escape, escape_or};
 use egui::RichText;
 
 /// The verification result as one prominent line: what it means, in its colour.
@@ -54,11 +55,11 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
         .id_salt("summary")
         .show(ui, |ui| {
             match (&c.tls, &c.error) {
-                (Some(t), _) => verification(ui, &t.verify),
+                (Some(t), _) => verification(ui, &escape(&t.verify)),
                 // A failed verification ends the handshake, so it only shows in the error.
                 (None, Some(e)) => {
                     if let Some(reason) = e.strip_prefix("certificate verification failed: ") {
-                        verification(ui, reason);
+                        verification(ui, &escape(reason));
                     }
                 }
                 (None, None) => {}
@@ -72,17 +73,17 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                         ui.label(v);
                         ui.end_row();
                     };
-                    row("Target", model.label(c.id));
+                    row("Target", escape(&model.label(c.id)).into_owned());
                     if let Some(ep) = &c.endpoints {
                         row("TCP", format!("{} -> {}", ep.local, ep.peer));
                     }
                     match &c.tls {
                         Some(t) => {
-                            row("Version", t.version.clone());
-                            row("Cipher", t.cipher.clone());
-                            row("ALPN", t.alpn.clone().unwrap_or_else(|| "-".into()));
-                            row("SNI", t.sni.clone().unwrap_or_else(|| "-".into()));
-                            row("Verification", t.verify.clone());
+                            row("Version", escape(&t.version).into_owned());
+                            row("Cipher", escape(&t.cipher).into_owned());
+                            row("ALPN", escape_or(t.alpn.as_deref(), "-").into_owned());
+                            row("SNI", escape_or(t.sni.as_deref(), "-").into_owned());
+                            row("Verification", escape(&t.verify).into_owned());
                             row("Resumed", if t.resumed { "yes" } else { "no" }.into());
                         }
                         None => row("TLS", "no handshake completed".into()),
@@ -104,7 +105,7 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                     }
                 });
             if let Some(e) = &c.error {
-                ui.label(RichText::new(format!("Error: {e}")).color(style::ERROR_TEXT));
+                ui.label(RichText::new(format!("Error: {}", escape(e))).color(style::ERROR_TEXT));
             }
             if let Some(t) = &c.tls {
                 ui.add_space(6.0);
@@ -117,12 +118,16 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                         None => ("validity dates unreadable", style::CERT_UNREADABLE),
                     };
                     ui.horizontal(|ui| {
-                        ui.label(RichText::new(format!("{i}: {}", cert.subject)).strong());
+                        ui.label(RichText::new(format!("{i}: {}", escape(&cert.subject))).strong());
                         ui.label(RichText::new(format!("[{state}]")).color(colour).strong());
                     });
                     ui.label(format!(
                         "   issuer {}\n   valid {} .. {}\n   key {}, sha256 {}",
-                        cert.issuer, cert.not_before, cert.not_after, cert.key, cert.sha256
+                        escape(&cert.issuer),
+                        escape(&cert.not_before),
+                        escape(&cert.not_after),
+                        escape(&cert.key),
+                        escape(&cert.sha256)
                     ));
                 }
             }

@@ -2,6 +2,8 @@
 //! peer, and running the engine to the end of one connection.
 #![allow(dead_code, unreachable_pub)] // each test crate uses a different subset; pub for all of them
 
+pub mod bounded;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -11,7 +13,8 @@ use tlsscope::lab::Pki;
 use tlsscope::probe::{ConnectSpec, Engine, EngineOptions, Target};
 use tlsscope::trace::*;
 
-/// Certificates of the lab PKI written to a per-process temporary folder.
+/// Certificates of the lab PKI written to a per-process folder under target/ (not the shared
+/// /tmp, where another user could plant a symlink at a predictable name).
 pub struct CertFiles {
     pub dir: PathBuf,
     pub ca: PathBuf,
@@ -23,11 +26,16 @@ pub struct CertFiles {
 
 pub fn cert_files() -> CertFiles {
     let pki = Pki::shared().expect("generate lab PKI");
-    let dir = std::env::temp_dir().join(format!("tlsscope-test-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("tlsscope-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
+    // Tests of one crate run in parallel and share these files: each is written aside and
+    // renamed into place, so a reader never sees one half written.
     let write = |name: &str, data: Vec<u8>| {
         let path = dir.join(name);
-        std::fs::write(&path, data).expect("write cert file");
+        let aside = dir.join(format!("{name}.{:?}", std::thread::current().id()));
+        std::fs::write(&aside, data).expect("write cert file");
+        std::fs::rename(&aside, &path).expect("rename cert file");
         path
     };
     CertFiles {

@@ -103,6 +103,22 @@ def serve(mode, conn):
         import os
         os.write(conn.fileno(), b"\x17\x03\x03\x00\x40" + bytes(range(64)))
         time.sleep(LIFETIME)
+    elif mode == "upload-halfclose":
+        # Reads 64 KiB of an upload, then closes its sending side with a bare TCP FIN (no
+        # close_notify), and drains whatever else comes until the client closes.
+        conn.settimeout(LIFETIME)
+        got = 0
+        try:
+            while got < 65536:
+                data = conn.recv(16384)
+                if not data:
+                    return
+                got += len(data)
+            conn.shutdown(socket.SHUT_WR)  # drops the TLS layer: a bare TCP FIN
+            while conn.recv(65536):
+                pass
+        except (OSError, ssl.SSLError, ValueError):
+            pass
     elif mode == "slow-answer":
         read_head(conn)
         time.sleep(2.4)

@@ -115,6 +115,8 @@ pub(super) struct Conn {
     workload_done: bool,
     notify_sent: bool,
     notify_received: bool,
+    /// The peer's FIN had arrived when we began to send our close_notify.
+    fin_before_notify: bool,
     sampler: sockstat::Sampler,
     /// The address being connected to.
     current_addr: Option<SocketAddr>,
@@ -196,6 +198,7 @@ impl Conn {
             workload_done: false,
             notify_sent: false,
             notify_received: false,
+            fin_before_notify: false,
             current_addr: None,
             sampler: sockstat::Sampler::default(),
             http,

@@ -297,6 +297,15 @@ impl Conn {
     }
 
     pub(super) fn shutdown(&mut self, sent: bool) -> Next {
+        if !self.notify_sent {
+            // Whether the peer ended its side with a bare FIN before our close_notify: then a
+            // missing close_notify is the peer's truncation, as it would be in a read phase, not
+            // merely an unanswered close_notify of ours.
+            self.fin_before_notify = self
+                .tls
+                .as_ref()
+                .is_some_and(|t| ffi::peer_sent_fin(std::os::fd::AsRawFd::as_raw_fd(t.socket())));
+        }
         let result = self.call(Op::Shutdown, |tls| {
             tls.shutdown().map(|r| match r {
                 ShutdownResult::Sent => (0, 0),
@@ -319,10 +328,36 @@ impl Conn {
                 Next::Close(CloseReason::Clean, None)
             }
             Err(e) if is_want(e.code()) => self.on_want(e.code()),
+            Err(e) if e.code() == ErrorCode::ZERO_RETURN => {
+                // SSL_get_error reports the peer's close_notify (already received) before the
+                // failure of this call: ours could not be written. Shutting down again would
+                // fail the same way, so the connection ends here.
+                self.notify_received = true;
+                match self.tls.as_ref().and_then(|t| t.tap().os_error()) {
+                    Some(errno) => Next::Close(
+                        CloseReason::Reset,
+                        Some(format!(
+                            "after the peer's close_notify, sending ours failed: {}",
+                            errors::io_reason(&std::io::Error::from_raw_os_error(errno))
+                        )),
+                    ),
+                    None => Next::Close(CloseReason::Clean, None),
+                }
+            }
             Err(e) if self.notify_sent => {
                 // Our close_notify is out; the peer closing (or resetting) TCP without answering
                 // is common. Anything else is kept in the trace, though the session is over.
                 let tap = self.tls.as_ref().map(|t| t.tap());
+                if self.fin_before_notify && tap.is_some_and(|t| t.eof()) {
+                    return Next::Close(
+                        CloseReason::Eof,
+                        Some(
+                            "peer closed the TCP connection without close_notify (unexpected \
+                             EOF) before we closed ours (seen at shutdown)"
+                                .into(),
+                        ),
+                    );
+                }
                 let closed = tap.is_some_and(|t| t.eof() || t.os_error() == Some(libc::ECONNRESET));
                 if !closed && !errors::is_unexpected_eof(&e, false) {
                     let reason = errors::ssl_reason(&e);

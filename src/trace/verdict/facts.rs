@@ -2,6 +2,7 @@
 //! what matters, the current wait. Fed one event at a time (live or at the end of a trace), it
 //! keeps no list that grows with the trace, so a verdict costs the same after 10 or 10^7 events.
 
+use crate::trace::escape::escape;
 use crate::trace::event::*;
 
 /// A message and where it was seen.
@@ -191,9 +192,10 @@ impl Facts {
             EventKind::Sock(s) => self.on_sock(e.t, s),
             EventKind::Tls(info) => {
                 self.handshake_done.get_or_insert(e.t);
-                self.version = Some(info.version.clone());
-                self.alpn = info.alpn.clone();
-                self.verify = Some(info.verify.clone());
+                // Kept escaped: the verdict quotes them, and the peer chose the ALPN.
+                self.version = Some(escape(&info.version).into_owned());
+                self.alpn = info.alpn.as_deref().map(|a| escape(a).into_owned());
+                self.verify = Some(escape(&info.verify).into_owned());
                 self.awaiting_answer_since = None;
             }
             EventKind::Http(h) => {
@@ -208,7 +210,8 @@ impl Facts {
                 self.close = Some((e.t, *c));
                 self.last_t = self.last_t.max(e.t);
             }
-            EventKind::Error(m) => self.error = Some(m.to_string()),
+            // The message may quote the peer (a certificate's name): escaped for the verdict.
+            EventKind::Error(m) => self.error = Some(escape(m).into_owned()),
             EventKind::Dropped { count } => self.dropped += count,
             EventKind::Verdict(_) | EventKind::Wire(_) | EventKind::Secret(_) => {}
         }

@@ -1,6 +1,8 @@
-//! The verdict as text: summary, evidence, what to do, where the time went.
+//! The verdict as text: summary, evidence, what to do, where the time went. Its sentences may
+//! quote the peer (a certificate's name in an error), so each line is escaped.
 
 use super::types::Verdict;
+use crate::trace::escape::escape;
 use crate::trace::format;
 
 /// Lines for the text trace's `diagnosis:` section (without indentation).
@@ -10,20 +12,20 @@ pub fn lines(v: &Verdict) -> Vec<String> {
         v.class.name(),
         v.severity().name()
     )];
-    out.push(v.summary.clone());
+    out.push(escape(&v.summary).into_owned());
     for e in &v.evidence {
         let at = match (e.call, e.t) {
             (Some(c), _) => format!(" [call #{c}]"),
             (None, Some(t)) => format!(" [at {}]", format::duration(t)),
             (None, None) => String::new(),
         };
-        out.push(format!("  - {}{at}", e.text));
+        out.push(format!("  - {}{at}", escape(&e.text)));
     }
     for n in &v.next_user {
-        out.push(format!("next: {n}"));
+        out.push(format!("next: {}", escape(n)));
     }
     for n in &v.next_code {
-        out.push(format!("for programmers: {n}"));
+        out.push(format!("for programmers: {}", escape(n)));
     }
     out.push(format!("time: {}", breakdown(v)));
     out
