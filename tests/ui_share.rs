@@ -489,3 +489,69 @@ fn a_replay_pauses_and_seeks_back() {
     let run = h.state().share.replay(replay).expect("the replay");
     assert_eq!(run.schedule.position(), 1_000_000, "10 ms at 0.1×");
 }
+
+/// Exports `want` ("pcapng capture…", "Report (HTML)…") of the connection shown to `path`
+/// through File > Export and the save dialog, as a person would.
+fn export_through_the_menu(h: &mut Harness<'static, App>, want: &str, path: &Path) {
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label(want).click();
+    h.run();
+    h.get_by_label("File name").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("File name")
+        .type_text(&path.display().to_string());
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+}
+
+#[test]
+fn the_app_exports_a_decrypted_capture_and_the_report_of_a_live_connection() {
+    // Recorded as the app records: socket bytes and secrets kept.
+    let prepared = prepare("lab:ok", &ConnectOptions::default()).expect("the lab starts");
+    let mut spec = prepared.spec;
+    spec.capture = tlsscope::probe::Capture {
+        wire: true,
+        secrets: true,
+    };
+    let mut events = Vec::new();
+    trace_one(
+        spec,
+        EngineOptions::default(),
+        Duration::from_secs(20),
+        |b| events.extend_from_slice(b),
+    )
+    .expect("the engine starts");
+    let mut h = harness(app_with("lab:ok", &events));
+    h.run();
+    let dir = folder("exports");
+
+    let capture = dir.join("ok.pcapng");
+    export_through_the_menu(&mut h, "pcapng capture…", &capture);
+    assert!(
+        h.query_by_label_contains("wrote ").is_some(),
+        "the status line says what was written"
+    );
+    let out = std::process::Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(&capture)
+        .args(["-Y", "http"])
+        .output()
+        .expect("tshark runs (CI installs it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("GET / HTTP/1.1") && text.contains("200 OK"),
+        "tshark decrypts the app's capture with no settings:\n{text}"
+    );
+
+    let report = dir.join("ok.html");
+    export_through_the_menu(&mut h, "Report (HTML)…", &report);
+    let html = std::fs::read_to_string(&report).expect("the report was written");
+    assert!(
+        html.contains("healthy") && html.contains("<svg"),
+        "{}",
+        &html[..html.len().min(400)]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
