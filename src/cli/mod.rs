@@ -4,6 +4,7 @@
 
 mod bench;
 mod lab;
+mod repeat;
 pub mod trace;
 
 use clap::{Parser, Subcommand};

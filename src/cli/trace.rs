@@ -29,6 +29,12 @@ pub(crate) struct TraceArgs {
     /// Write the trace to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Make N connections (one engine), then print a summary across them.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    repeat: u32,
+    /// With --repeat: how many connections are open at once.
+    #[arg(long, value_name = "P", default_value_t = 1)]
+    parallel: u32,
 }
 
 /// Follows one connection on its own engine, handing each batch to `on_batch` until the
@@ -68,6 +74,7 @@ fn follow(
 }
 
 pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
+    let plan = super::repeat::Plan::new(args.repeat, args.parallel).map_err(CliError::Usage)?;
     let prepared = options::prepare(&args.target, &args.options).map_err(CliError::Usage)?;
     let what = "the trace";
     let mut out: Box<dyn Write> = match &args.out {
@@ -77,6 +84,12 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
         )),
         None => Box::new(std::io::stdout().lock()),
     };
+    if plan.repeat > 1 {
+        let result = super::repeat::run(&prepared.spec, plan, args.format, &mut out);
+        // The lab's server (if any) served until here.
+        drop(prepared.lab);
+        return result;
+    }
     let failed = |error| CliError::Output { what, error };
     let mut writer = TextWriter::new();
     let mut last_error: Option<String> = None;

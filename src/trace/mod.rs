@@ -8,6 +8,7 @@ pub mod explain;
 pub mod format;
 pub mod jsonl;
 pub mod jsonl_read;
+pub mod many;
 pub mod names;
 mod payloads;
 pub mod store;
