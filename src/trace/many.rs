@@ -87,7 +87,7 @@ impl Percentiles {
 pub struct Unclean {
     pub how: &'static str,
     pub count: u64,
-    /// The first [`IDS_KEPT`] of them, with their class.
+    /// The first [`IDS_KEPT`] of them to close, in id order, with their class.
     pub ids: Vec<(ConnId, Class)>,
 }
 
@@ -213,6 +213,10 @@ impl Tally {
         }
         // Most common first; a tie keeps the order of first appearance (the sort is stable).
         classes.sort_by_key(|c| std::cmp::Reverse(c.count));
+        let mut unclean = self.unclean.clone();
+        for u in &mut unclean {
+            u.ids.sort_unstable_by_key(|(id, _)| *id);
+        }
         Summary {
             requested,
             parallel,
@@ -224,7 +228,7 @@ impl Tally {
             events_max: self.events_max,
             dropped: self.dropped,
             classes,
-            unclean: self.unclean.clone(),
+            unclean,
             handshake: Percentiles::of(self.handshake.clone()),
             first_byte: Percentiles::of(self.first_byte.clone()),
             total: Percentiles::of(self.total.clone()),
@@ -330,6 +334,21 @@ impl Summary {
             })
             .collect();
         out.push(format!("verdicts: {}", counts.join(", ")));
+        // When most connections stalled or failed, say how, like the odd ones out.
+        if let Some(most) = self
+            .classes
+            .first()
+            .filter(|c| c.class.severity() >= Severity::Stall)
+        {
+            let ids = ids_text(&most.ids, most.count, |id| format!("#{id}"));
+            out.push(format!(
+                "most common: {} of {} {}: {ids}: {}",
+                most.count,
+                self.closed,
+                most.class.name(),
+                most.example
+            ));
+        }
         for odd in self.odd_ones_out() {
             let ids = ids_text(&odd.ids, odd.count, |id| format!("#{id}"));
             out.push(format!(

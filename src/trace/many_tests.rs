@@ -154,6 +154,10 @@ fn the_one_in_fifty_stall_is_named_with_its_id() {
     let text = s.lines().join("\n");
     assert!(text.contains("49 ended cleanly, 1 stalled"), "{text}");
     assert!(
+        !text.contains("most common"),
+        "healthy needs no explanation\n{text}"
+    );
+    assert!(
         text.contains("verdicts: healthy 49 (ok), no-response 1 (stall)"),
         "{text}"
     );
@@ -221,6 +225,15 @@ fn ids_are_bounded_and_the_rest_counted() {
     assert!(
         reason.contains("and 78 more), 1 failed (#100 failed)"),
         "{reason}"
+    );
+    let text = s.lines().join("\n");
+    assert!(
+        text.contains("most common: 98 of 100 no-response: #2, #3, #4,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#21, and 78 more: We wait for the answer"),
+        "{text}"
     );
     // The one healthy connection is an odd one out, like the one without a verdict.
     let odd: Vec<Class> = s.odd_ones_out().iter().map(|c| c.class).collect();
