@@ -5,6 +5,7 @@
 mod bench;
 mod lab;
 mod printer;
+mod repeat;
 mod report;
 mod show;
 pub mod trace;
@@ -32,7 +33,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Trace one TLS connection and print every event as it happens.
+    /// Trace a TLS connection (or N with --repeat) and print every event as it happens.
     Trace(Box<trace::TraceArgs>),
     /// Serve the lab's misbehaving TLS peers on loopback.
     Lab(lab::LabArgs),

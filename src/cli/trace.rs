@@ -38,6 +38,12 @@ pub(crate) struct TraceArgs {
     /// read and written on the socket in synthesized TCP/IP packets, with the secrets embedded.
     #[arg(long, value_name = "FILE")]
     pcapng: Option<PathBuf>,
+    /// Make N connections (one engine), then print a summary across them.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    repeat: u32,
+    /// With --repeat: how many connections are open at once.
+    #[arg(long, value_name = "P", default_value_t = 1)]
+    parallel: u32,
 }
 
 /// Follows one connection on its own engine, handing each batch to `on_batch` until the
@@ -77,6 +83,7 @@ fn follow(
 }
 
 pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
+    let plan = super::repeat::Plan::new(args.repeat, args.parallel).map_err(CliError::Usage)?;
     let mut prepared = options::prepare(&args.target, &args.options).map_err(CliError::Usage)?;
     let mut exports = ExportFiles::open(args.keylog.as_deref(), args.pcapng.as_deref())
         .map_err(CliError::Usage)?;
@@ -96,6 +103,12 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
         )),
         None => Box::new(std::io::stdout().lock()),
     };
+    if plan.repeat > 1 {
+        let result = super::repeat::run(&prepared.spec, plan, args.format, &mut out, exports);
+        // The lab's server (if any) served until here.
+        drop(prepared.lab);
+        return result;
+    }
     let failed = |error| CliError::Output { what, error };
     let mut printer = super::printer::Printer::new(args.format);
     let mut last_error: Option<String> = None;

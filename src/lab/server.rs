@@ -23,8 +23,13 @@ use super::scenario::Scenario;
 
 pub use super::peers::{HOLD, SMALL_RCVBUF, STALL, TRICKLE_PAUSE};
 
-/// At most this many connections are served at once per server; more are closed at once.
-pub const MAX_CONNECTIONS: usize = 32;
+/// At most this many connections are served at once per server; more are closed at once. As
+/// many as `tlsscope trace --repeat N --parallel P` may hold open (P ≤ 1000), each a thread.
+pub const MAX_CONNECTIONS: usize = 1000;
+
+/// The listening socket's accept queue: room for a burst of `--parallel` connects, so none
+/// waits for a SYN retransmission (a second) while the accept loop catches up.
+const BACKLOG: i32 = 1024;
 
 const NOTES_KEPT: usize = 200;
 
@@ -95,7 +100,7 @@ impl LabServer {
             socket.set_recv_buffer_size(size)?;
         }
         socket.bind(&listen.into())?;
-        socket.listen(64)?;
+        socket.listen(BACKLOG)?;
         let listener: TcpListener = socket.into();
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;

@@ -35,6 +35,12 @@ impl Diagnoser {
         })
     }
 
+    /// Forgets a connection whose diagnosis was written (a long `--repeat` run keeps only the
+    /// connections still open).
+    pub fn forget(&mut self, conn: ConnId) {
+        self.facts.remove(&conn);
+    }
+
     /// Connections seen, in id order.
     pub fn conns(&self) -> Vec<ConnId> {
         let mut ids: Vec<ConnId> = self.facts.keys().copied().collect();

@@ -324,12 +324,17 @@ fn setup_from(line: &Line) -> Result<Setup, String> {
     })
 }
 
-/// Parses a whole JSONL trace; the error names the first bad line.
+/// Parses a whole JSONL trace; the error names the first bad line. The summary line of a
+/// `--repeat` run (`kind` "summary", `conn` 0; see [`super::many`]) is not an event: skipped.
 pub fn from_text(text: &str) -> Result<Vec<Event>, String> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| from_line(l).map_err(|e| format!("line {}: {e}", i + 1)))
+        .filter_map(|(i, l)| match from_line(l) {
+            Ok(e) => Some(Ok(e)),
+            Err(_) if super::many::is_summary_line(l) => None,
+            Err(e) => Some(Err(format!("line {}: {e}", i + 1))),
+        })
         .collect()
 }
 

@@ -302,3 +302,44 @@ fn client_cert_required_fails_the_handshake_in_tls12() {
     ));
     assert!(calls_of(&events, Op::Read).is_empty());
 }
+
+/// `intermittent` answers like `ok` but leaves exactly every 50th accepted connection without an
+/// answer: connections made one after another, the 50th waits for its timeout like
+/// `no-response`, the 1st to 49th and the 51st are clean.
+#[test]
+fn intermittent_leaves_every_50th_connection_unanswered() {
+    let pki = Pki::shared().expect("lab PKI");
+    let server = LabServer::start(
+        Scenario::Intermittent,
+        "127.0.0.1:0".parse().unwrap(),
+        pki.clone(),
+    )
+    .expect("start lab server");
+    let every = tlsscope::lab::scenario::INTERMITTENT_EVERY;
+    assert_eq!(every, 50, "README and `lab --list` say every 50th");
+    for n in 1..=every + 1 {
+        let mut spec = Scenario::Intermittent.client_spec(server.addr(), &pki);
+        spec.timeout = Some(std::time::Duration::from_millis(1500));
+        let events = run(spec);
+        if n == every {
+            assert_eq!(
+                close(&events).reason,
+                CloseReason::Timeout,
+                "#{n}\n{}",
+                dump(&events)
+            );
+            assert_eq!(read_bytes(&events), 0, "#{n}");
+            assert!(
+                calls_of(&events, Op::Write).iter().any(|c| c.bytes > 50),
+                "#{n}: the request was written"
+            );
+            assert!(waits(&events)
+                .iter()
+                .any(|w| w.interest == Interest::Read && w.woke == Woke::Timeout));
+        } else {
+            assert_clean(&events);
+            assert!(read_bytes(&events) > 0, "#{n}\n{}", dump(&events));
+        }
+    }
+    assert_eq!(server.accepted(), every + 1, "{:?}", server.notes());
+}

@@ -10,6 +10,7 @@
 //! - `stalls`: peers that hold back: `silent`, `handshake-stall`, `slow-reader`, `echo-deadlock`.
 //! - `post_handshake`: `late-tickets`, `key-update`, `renegotiate`, `reneg-backpressure`,
 //!   `post-handshake-auth`.
+//! - `intermittent`: `intermittent` (like `ok`, except that every 50th connection is not answered).
 //! - `failures`: `not-tls` (plain text); the other refusals live in their TLS context.
 //! - `proxy`: the delaying TCP proxy of `latency`.
 
@@ -25,6 +26,7 @@ use super::server::Shared;
 mod context;
 pub(in crate::lab) mod failures;
 pub(in crate::lab) mod http;
+pub(in crate::lab) mod intermittent;
 pub(in crate::lab) mod keep_alive;
 mod peer;
 pub(in crate::lab) mod post_handshake;

@@ -93,6 +93,11 @@ impl Peer {
         }
     }
 
+    /// This connection's number on its server: 1 for the first accepted, then 2, 3, …
+    pub(super) fn number(&self) -> u64 {
+        self.n
+    }
+
     pub(super) fn note(&self, text: String) {
         self.shared.note(format!("#{} {}", self.n, text));
     }

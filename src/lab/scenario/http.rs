@@ -1,12 +1,12 @@
 //! Scenarios of the second wave, from real HTTP traffic: a slow path (`latency`), responses that
-//! never come or never end (`no-response`, `keep-alive`, `keep-alive-chunked`), a mutual write
-//! deadlock (`echo-deadlock`), a cut-short body (`truncated`) and an early rejection of an
-//! upload (`early-reject`).
+//! never come or never end (`no-response`, `intermittent`, `keep-alive`, `keep-alive-chunked`),
+//! a mutual write deadlock (`echo-deadlock`), a cut-short body (`truncated`) and an early
+//! rejection of an upload (`early-reject`).
 
 use std::time::Duration;
 
 use super::{upload, Def};
-use crate::lab::peers::{keep_alive, stalls, Serve, Tls, SMALL_RCVBUF};
+use crate::lab::peers::{intermittent, keep_alive, stalls, Serve, Tls, SMALL_RCVBUF};
 use crate::lab::scenario::Scenario;
 use crate::probe::Workload;
 
@@ -35,6 +35,21 @@ pub(super) static NO_RESPONSE: Def = Def {
     signature: "SSL_do_handshake succeeds; SSL_write of the request returns its length and sock shows outq 0 (acknowledged); every SSL_read returns WANT_READ with an empty receive queue; a wait for read ends in timeout; no application bytes read; close reason timeout.",
     client: |spec, _| spec.timeout = Some(Duration::from_secs(4)),
     serve: Serve::Tls(Tls::PLAIN, keep_alive::no_response),
+};
+
+pub(super) static INTERMITTENT: Def = Def {
+    name: "intermittent",
+    summary: "like `ok`, except that every 50th connection gets no answer to its request",
+    explanation: "The `ok` server with an intermittent fault: it counts the connections it accepts, and every 50th (the 50th, the 100th, …; never the first) reads the request and never answers it, like `no-response`; the others are answered at once and closed cleanly. One trace of it looks healthy: run many, as `tlsscope trace lab:intermittent --repeat 50 --parallel 10` does, and the summary names the one that stalled by its connection number. The count is the server's, in the order it accepts, so connections made one after another stall on the same ones every run.",
+    signature: "With --repeat: every connection ends clean with HTTP 200 except every 50th accepted, where SSL_write of the request returns its length, every SSL_read returns WANT_READ with an empty receive queue and a wait for read ends in timeout (close reason timeout); the summary counts 1 no-response per 50 and names it.",
+    client: |spec, _| spec.timeout = Some(Duration::from_secs(4)),
+    serve: Serve::Tls(
+        Tls {
+            tickets: true,
+            ..Tls::PLAIN
+        },
+        intermittent::intermittent,
+    ),
 };
 
 pub(super) static KEEP_ALIVE: Def = Def {

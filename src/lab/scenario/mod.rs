@@ -25,6 +25,10 @@ mod refusals;
 /// the small send buffer plus the peer's small receive window.
 pub const RENEG_HELLO_PADDING: u16 = 60_000;
 
+/// `intermittent` leaves every this-many-th connection it accepts unanswered (the 50th, the
+/// 100th, …).
+pub const INTERMITTENT_EVERY: u64 = 50;
+
 /// The small SO_SNDBUF the back-pressure scenarios give the client (Linux doubles it).
 pub const SMALL_SNDBUF: u32 = 4096;
 
@@ -73,6 +77,7 @@ catalogue! {
     Latency => http::LATENCY,
     Silent => classic::SILENT,
     NoResponse => http::NO_RESPONSE,
+    Intermittent => http::INTERMITTENT,
     KeepAlive => http::KEEP_ALIVE,
     KeepAliveChunked => http::KEEP_ALIVE_CHUNKED,
     HandshakeStall => classic::HANDSHAKE_STALL,

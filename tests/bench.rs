@@ -1,0 +1,143 @@
+//! `tlsscope bench`'s handshake part as a user runs it: full handshakes through the engine to the
+//! in-process server and to `openssl s_server`, recording off and on; bad settings refused.
+
+mod common;
+
+use common::*;
+use std::process::{Command, Output};
+
+fn tlsscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(args)
+        .output()
+        .expect("run tlsscope")
+}
+
+/// The figure after `label` on its line, e.g. `recording off: 812.3 handshakes/s`.
+fn figure(text: &str, label: &str) -> f64 {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no line {label:?} in\n{text}"));
+    line[label.len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number in {line:?}"))
+}
+
+fn check_run(out: &Output, tls: &str) {
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("(TLS {tls}, a new session each")),
+        "{text}"
+    );
+    assert!(figure(&text, "recording off:") > 0.0, "{text}");
+    assert!(figure(&text, "recording on:") > 0.0, "{text}");
+    // Recording on records the calls and socket I/O of each handshake; off, a handful of
+    // connection-level events (setup, phases, tls, close).
+    let per_handshake = figure(&text, "events recorded per handshake (recording on):");
+    assert!(per_handshake > 20.0, "{text}");
+    let rounds: Vec<&str> = text.lines().filter(|l| l.contains("  round 1 ")).collect();
+    assert_eq!(rounds.len(), 2, "{text}");
+    let off_events: f64 = rounds[0]
+        .split_whitespace()
+        .rev()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .expect("events of the off round");
+    assert!(off_events / 20.0 < 12.0, "{text}");
+    assert!(
+        !text.contains("MiB/s"),
+        "--only handshakes skips the bulk part\n{text}"
+    );
+}
+
+#[test]
+fn handshakes_to_the_in_process_server() {
+    let out = tlsscope(&[
+        "bench",
+        "--only",
+        "handshakes",
+        "--handshakes",
+        "20",
+        "--rounds",
+        "1",
+        "--parallel",
+        "2",
+    ]);
+    check_run(&out, "1.3");
+}
+
+#[test]
+fn handshakes_to_openssl_s_server_with_tls_1_2() {
+    let server = SServer::start(&[]);
+    let target = format!("127.0.0.1:{}", server.port);
+    let out = tlsscope(&[
+        "bench",
+        "--only",
+        "handshakes",
+        "--handshakes",
+        "20",
+        "--rounds",
+        "1",
+        "--tls",
+        "1.2",
+        "--connect",
+        &target,
+    ]);
+    check_run(&out, "1.2");
+}
+
+#[test]
+fn a_handshake_that_fails_fails_the_bench_and_bad_settings_are_refused() {
+    // Port 1 on loopback: nothing listens.
+    let out = tlsscope(&[
+        "bench",
+        "--only",
+        "handshakes",
+        "--handshakes",
+        "10",
+        "--rounds",
+        "1",
+        "--connect",
+        "127.0.0.1:1",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("connection 1 did not complete its handshake and close cleanly (failed): TCP connect to 127.0.0.1:1"),
+        "{err}"
+    );
+    for (args, reason) in [
+        (
+            &["--handshakes", "5"][..],
+            "--handshakes: from 10 to 100000 per run",
+        ),
+        (
+            &["--parallel", "0"],
+            "--parallel: from 1 to 1000, and no more than --handshakes",
+        ),
+        (&["--tls", "1.1"], "--tls: "),
+        (
+            &["--only", "bulk", "--connect", "127.0.0.1:1"],
+            "--connect 127.0.0.1:1: only the handshakes can use another server; drop --only bulk",
+        ),
+    ] {
+        let mut all = vec!["bench"];
+        all.extend_from_slice(args);
+        let out = tlsscope(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("tlsscope: {reason}")),
+            "{args:?}: {err}"
+        );
+    }
+}
