@@ -261,3 +261,38 @@ fn repeat_and_parallel_are_checked() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// Regression: `tlsscope show` refused the summary line that ends a `--repeat` JSONL trace.
+#[test]
+fn show_reads_a_repeat_trace_with_its_summary_line() {
+    let dir = std::env::temp_dir().join(format!("tlsscope-many-show-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("two.jsonl");
+    let bin = env!("CARGO_BIN_EXE_tlsscope");
+    let traced = std::process::Command::new(bin)
+        .args([
+            "trace", "lab:ok", "--repeat", "2", "--format", "jsonl", "--out",
+        ])
+        .arg(&file)
+        .output()
+        .expect("tlsscope runs");
+    assert!(traced.status.success(), "{traced:?}");
+    let text = std::fs::read_to_string(&file).expect("the trace");
+    assert!(text
+        .lines()
+        .last()
+        .is_some_and(|l| l.contains("\"summary\"")));
+    let shown = std::process::Command::new(bin)
+        .arg("show")
+        .arg(&file)
+        .output()
+        .expect("tlsscope runs");
+    let out = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert_eq!(out.matches("diagnosis:").count(), 2, "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

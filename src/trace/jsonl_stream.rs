@@ -89,7 +89,12 @@ fn parse(bytes: &[u8]) -> Result<Option<Event>, String> {
     if text.trim().is_empty() {
         return Ok(None);
     }
-    from_line(text).map(Some)
+    match from_line(text) {
+        Ok(event) => Ok(Some(event)),
+        // The closing summary of a `--repeat` run is not an event.
+        Err(_) if super::many::is_summary_line(text) => Ok(None),
+        Err(reason) => Err(reason),
+    }
 }
 
 impl<R: BufRead> Iterator for EventReader<R> {

@@ -265,7 +265,8 @@ fn the_json_line_is_a_summary_readers_can_recognise() {
     assert!(!is_summary_line(r#"{"t":1,"conn":0,"kind":"close"}"#));
     assert!(!is_summary_line("not json"));
     // The event reader skips it in a whole file, and refuses it as an event.
-    let first = crate::trace::jsonl::to_line(&ev(5, 1, EventKind::Phase(Phase::Resolve)));
+    let first = crate::trace::jsonl::to_line(&ev(5, 1, EventKind::Phase(Phase::Resolve)))
+        .expect("a phase has a line");
     let file = format!("{first}\n{line}\n");
     let events = crate::trace::jsonl_read::from_text(&file).unwrap();
     assert_eq!(events.len(), 1);
