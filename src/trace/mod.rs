@@ -11,6 +11,7 @@ pub mod fuzzing;
 pub mod jsonl;
 pub mod jsonl_read;
 pub mod jsonl_stream;
+mod kinds;
 pub mod names;
 mod payloads;
 pub mod store;
