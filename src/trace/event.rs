@@ -61,6 +61,11 @@ pub enum EventKind {
     /// Events the recorder could not keep. Never emitted by the current engine (its channel is
     /// unbounded), but part of the vocabulary so a consumer can show a non-zero count.
     Dropped { count: u64 },
+    /// The engine stopped driving every connection for `dur` ns because the consumer of its
+    /// events (the output, the app) fell behind; `t` is when the pause began. Nothing was lost:
+    /// sockets were simply not read or written, so TCP pushed back on the peer. Waits exclude
+    /// the pause and deadlines move by it, so a pause is never taken for a peer's stall.
+    Paused(Paused),
     /// Bytes of one socket read or write, right after its `io` event (capture only).
     Wire(Box<Wire>),
     /// One NSS key log line (`CLIENT_RANDOM ...`), as OpenSSL derived it (key log only).
@@ -97,6 +102,7 @@ impl Event {
             EventKind::Http(_) => "http",
             EventKind::Verdict(_) => "verdict",
             EventKind::Dropped { .. } => "dropped",
+            EventKind::Paused(_) => "paused",
             EventKind::Wire(_) => "wire",
             EventKind::Secret(_) => "secret",
         }

@@ -395,3 +395,9 @@ pub struct Close {
     /// True when the workload finished before the end (what the exit status reports).
     pub workload_done: bool,
 }
+
+/// A pause of the recording for a slow consumer (see [`super::EventKind::Paused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paused {
+    pub dur: Nanos,
+}
