@@ -1,6 +1,9 @@
 //! The I/O thread and its handle. One thread drives every connection with one mio poll;
-//! commands arrive over a channel and wake the poll; events leave in batches over an unbounded
-//! channel, so the thread never waits on its consumer.
+//! commands arrive over a channel and wake the poll; events leave in batches over a bounded
+//! channel. When the consumer falls behind and the channel is full, the thread stops driving
+//! connections (it reads and writes no socket, so TCP pushes back on the peer) until there is
+//! room, still obeying a shutdown, and records the pause (`EventKind::Paused`): memory stays
+//! bounded and no event is ever dropped.
 
 use super::conn::{Action, Conn, Turn};
 use super::record;
@@ -16,6 +19,14 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 const WAKER: Token = Token(usize::MAX);
+
+/// Batches of events in flight to the consumer before the I/O thread pauses. A batch is one
+/// loop iteration: at most `CALLS_PER_TURN` calls' events per runnable connection, so this
+/// holds a few MB at most.
+pub(crate) const BATCHES_IN_FLIGHT: usize = 64;
+
+/// How often a paused I/O thread looks for a shutdown command.
+const PAUSE_POLL: Duration = Duration::from_millis(20);
 
 /// How the engine records and whom it tells about new events.
 #[derive(Default)]
@@ -50,7 +61,7 @@ impl Engine {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let (cmd_tx, cmd_rx) = crossbeam_channel::unbounded();
-        let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
+        let (ev_tx, ev_rx) = crossbeam_channel::bounded(BATCHES_IN_FLIGHT);
         let epoch = Instant::now();
         let loop_state = IoLoop {
             poll,
@@ -61,6 +72,7 @@ impl Engine {
             wake: options.wake,
             conns: HashMap::new(),
             runnable: Vec::new(),
+            deferred: std::collections::VecDeque::new(),
         };
         let detail = !options.connection_events_only;
         let thread = std::thread::Builder::new()
@@ -133,6 +145,8 @@ struct IoLoop {
     conns: HashMap<ConnId, Conn>,
     /// Connections that used up their turn while still making progress.
     runnable: Vec<ConnId>,
+    /// Commands that arrived while paused for the consumer, handled first once it caught up.
+    deferred: std::collections::VecDeque<Command>,
 }
 
 impl IoLoop {
@@ -168,8 +182,7 @@ impl IoLoop {
             self.run_runnable();
             self.check_deadlines();
             self.conns.retain(|_, c| !c.is_closed());
-            self.flush();
-            if shutdown {
+            if self.flush() || shutdown {
                 return;
             }
         }
@@ -182,7 +195,7 @@ impl IoLoop {
     }
 
     fn poll_timeout(&self) -> Option<Duration> {
-        if !self.runnable.is_empty() {
+        if !self.runnable.is_empty() || !self.deferred.is_empty() {
             return Some(Duration::ZERO);
         }
         let now = record::now();
@@ -199,7 +212,11 @@ impl IoLoop {
 
     /// Handles pending commands; true when the engine must shut down.
     fn handle_commands(&mut self) -> bool {
-        while let Ok(command) = self.commands.try_recv() {
+        while let Some(command) = self
+            .deferred
+            .pop_front()
+            .or_else(|| self.commands.try_recv().ok())
+        {
             let reg = self.poll.registry();
             match command {
                 Command::Connect(id, spec) => {
@@ -297,13 +314,46 @@ impl IoLoop {
         }
     }
 
-    fn flush(&mut self) {
+    /// Sends the events recorded in this iteration, waiting (paused) while the consumer is
+    /// behind. True when a shutdown came while paused: the thread must end now.
+    fn flush(&mut self) -> bool {
+        use crossbeam_channel::{SendTimeoutError, TrySendError};
         let batch = record::take_batch();
         if batch.is_empty() {
-            return;
+            return false;
         }
-        // A consumer that went away no longer wants events; that is not an error here.
-        let _ = self.events.send(batch);
+        let mut batch = match self.events.try_send(batch) {
+            // A consumer that went away no longer wants events; that is not an error here.
+            Ok(()) | Err(TrySendError::Disconnected(_)) => {
+                self.wake();
+                return false;
+            }
+            Err(TrySendError::Full(batch)) => batch,
+        };
+        let start = record::now();
+        self.wake();
+        loop {
+            match self.events.send_timeout(batch, PAUSE_POLL) {
+                Ok(()) | Err(SendTimeoutError::Disconnected(_)) => break,
+                Err(SendTimeoutError::Timeout(back)) => batch = back,
+            }
+            // Only a shutdown is obeyed now; other commands wait (they would drive connections).
+            while let Ok(command) = self.commands.try_recv() {
+                if matches!(command, Command::Shutdown) {
+                    return true;
+                }
+                self.deferred.push_back(command);
+            }
+        }
+        let dur = record::now().saturating_sub(start);
+        for conn in self.conns.values_mut() {
+            conn.on_paused(start, dur);
+        }
+        self.wake();
+        false
+    }
+
+    fn wake(&self) {
         if let Some(wake) = &self.wake {
             wake();
         }

@@ -86,6 +86,7 @@ pub fn to_json(event: &Event) -> Option<Value> {
         }),
         EventKind::Verdict(v) => super::verdict_json::to_json(v),
         EventKind::Dropped { count } => json!({ "count": count }),
+        EventKind::Paused(p) => json!({ "dur": p.dur }),
         EventKind::Wire(_) | EventKind::Secret(_) => return None,
     };
     if let Value::Object(fields) = fields {

@@ -286,6 +286,9 @@ pub fn from_line(text: &str) -> Result<Event, String> {
         "dropped" => EventKind::Dropped {
             count: line.u64("count")?,
         },
+        "paused" => EventKind::Paused(Paused {
+            dur: line.u64("dur")?,
+        }),
         other => return Err(format!("unknown kind {other:?}")),
     };
     Ok(Event { t, conn, kind })
@@ -447,6 +450,7 @@ mod tests {
         }));
         round_trip(EventKind::Error("peer closed".into()));
         round_trip(EventKind::Dropped { count: 3 });
+        round_trip(EventKind::Paused(Paused { dur: 2_500_000 }));
         round_trip(EventKind::Setup(Box::new(Setup {
             target: "example.com:443".into(),
             sni: Some("example.com".into()),

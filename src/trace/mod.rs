@@ -12,6 +12,7 @@ pub mod jsonl;
 pub mod jsonl_read;
 pub mod jsonl_stream;
 pub mod many;
+mod kinds;
 pub mod names;
 mod payloads;
 pub mod store;

@@ -225,6 +225,13 @@ pub fn describe(e: &Event) -> String {
         EventKind::Dropped { count } => {
             let _ = write!(s, "DROPPED {count} events");
         }
+        EventKind::Paused(p) => {
+            let _ = write!(
+                s,
+                "recording paused {} for a slow consumer (connections not driven; nothing lost)",
+                ms(p.dur)
+            );
+        }
         EventKind::Wire(_) | EventKind::Secret(_) => {}
     }
     s

@@ -10,7 +10,7 @@ use super::row_pick::RowPick;
 use crate::trace::store::EventFilter;
 use crate::trace::{ConnId, EventKind, Op, SslError};
 
-const KINDS: [&str; 12] = [
+const KINDS: [&str; 13] = [
     "phase",
     "call",
     "io",
@@ -23,6 +23,7 @@ const KINDS: [&str; 12] = [
     "close",
     "error",
     "dropped",
+    "paused",
 ];
 
 #[derive(Debug, Default)]

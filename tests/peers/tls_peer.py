@@ -70,6 +70,16 @@ def serve(mode, conn):
                 conn.sendall(data)
         except (OSError, ssl.SSLError):
             pass
+    elif mode == "firehose":
+        # Sends as fast as the client reads, until LIFETIME ends (a fast, long stream).
+        conn.settimeout(LIFETIME)
+        end = time.time() + LIFETIME
+        block = b"x" * 16384
+        try:
+            while time.time() < end:
+                conn.sendall(block)
+        except (OSError, ssl.SSLError):
+            pass
     elif mode == "slow-read":
         # Reads, but only 8 KiB every 50 ms.
         conn.settimeout(LIFETIME)

@@ -136,6 +136,7 @@ impl Conn {
         self.immediate_retries = 0;
         let now = record::now();
         self.waiting = Some((now, interest));
+        self.wait_paused = 0;
         self.wait_samples = 0;
         self.next_sample = (self.detail && self.tls.is_some())
             .then(|| sockstat::next_wait_sample(now, now, 0))
@@ -155,10 +156,38 @@ impl Conn {
         self.next_sample = sockstat::next_wait_sample(since, now, self.wait_samples);
     }
 
+    /// The engine did not drive any connection from `start` for `dur` ns (its consumer was
+    /// behind). Recorded, left out of the current wait, and the deadlines move by it: the run
+    /// measures the peer, and the peer did nothing wrong.
+    pub(in crate::probe) fn on_paused(&mut self, start: Nanos, dur: Nanos) {
+        if self.is_closed() {
+            return;
+        }
+        record::push_at(
+            start,
+            self.id,
+            EventKind::Paused(crate::trace::Paused { dur }),
+        );
+        if self.waiting.is_some() {
+            self.wait_paused = self.wait_paused.saturating_add(dur);
+        }
+        for deadline in [
+            &mut self.deadline,
+            &mut self.phase_deadline,
+            &mut self.next_sample,
+        ] {
+            if let Some(d) = deadline.as_mut() {
+                *d = d.saturating_add(dur);
+            }
+        }
+    }
+
     pub(super) fn end_wait(&mut self, since: Nanos, interest: Interest, woke: Woke) {
         self.waiting = None;
         self.next_sample = None;
-        let dur = record::now().saturating_sub(since);
+        let dur = record::now()
+            .saturating_sub(since)
+            .saturating_sub(std::mem::take(&mut self.wait_paused));
         record::push_at(
             since,
             self.id,

@@ -93,6 +93,8 @@ pub(super) struct Conn {
     /// Deadline of the current phase (connect, read-for, shutdown grace).
     phase_deadline: Option<Nanos>,
     waiting: Option<(Nanos, Interest)>,
+    /// Time the engine was paused for a slow consumer during the current wait (not the peer's).
+    wait_paused: Nanos,
     /// When to sample the buffer levels next during the current wait, and how many were taken.
     next_sample: Option<Nanos>,
     wait_samples: u32,
@@ -182,6 +184,7 @@ impl Conn {
             deadline,
             phase_deadline: None,
             waiting: None,
+            wait_paused: 0,
             next_sample: None,
             wait_samples: 0,
             immediate_retries: 0,

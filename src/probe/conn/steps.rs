@@ -33,6 +33,7 @@ impl Conn {
                 self.phase_deadline =
                     Some(record::now() + self.spec.connect_timeout.as_nanos() as Nanos);
                 self.waiting = Some((record::now(), Interest::Write));
+                self.wait_paused = 0;
                 Turn::Parked
             }
             Err(e) => self.connect_failed(e, reg),

@@ -37,6 +37,7 @@ impl ConnTrace {
                 self.wire_cut |= w.is_cut();
             }
             EventKind::Dropped { .. }
+            | EventKind::Paused(_)
             | EventKind::Secret(_)
             | EventKind::Setup(_)
             | EventKind::Http(_)

@@ -152,6 +152,10 @@ pub struct Facts {
     pub close: Option<(Nanos, Close)>,
     pub error: Option<String>,
     pub dropped: u64,
+    /// Time the engine spent paused for a slow consumer, and how many pauses (not the peer's
+    /// doing: waits exclude it).
+    pub paused: Nanos,
+    pub pauses: u32,
 }
 
 fn phase_index(p: Phase) -> usize {
@@ -213,6 +217,10 @@ impl Facts {
             // The message may quote the peer (a certificate's name): escaped for the verdict.
             EventKind::Error(m) => self.error = Some(escape(m).into_owned()),
             EventKind::Dropped { count } => self.dropped += count,
+            EventKind::Paused(p) => {
+                self.paused = self.paused.saturating_add(p.dur);
+                self.pauses += 1;
+            }
             EventKind::Verdict(_) | EventKind::Wire(_) | EventKind::Secret(_) => {}
         }
     }

@@ -123,6 +123,17 @@ fn with_common_evidence(mut d: Draft, f: &Facts) -> Draft {
             None,
         );
     }
+    if f.pauses > 0 {
+        d = d.fact(
+            format!(
+                "Recording paused {} times ({} in all) because the output was read slowly; nothing was lost and waits exclude the pauses.",
+                f.pauses,
+                format::duration(f.paused)
+            ),
+            None,
+            None,
+        );
+    }
     // The alert OpenSSL writes after an EOF is said on its own line below.
     let only_the_eof_alert = f.reads_that_wrote == 1 && f.alert_after_eof.is_some();
     let explained = matches!(d.class, Class::Renegotiation | Class::PostHandshakeAuth);
