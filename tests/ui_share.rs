@@ -214,9 +214,7 @@ fn a_malformed_or_missing_file_is_refused_with_its_reason() {
     let notice = h.state().model.notice.clone().expect("a notice");
     assert!(notice.error);
     assert!(
-        notice
-            .text
-            .starts_with(&format!("{}: line 1: ", bad.display())),
+        notice.text.starts_with(&format!("{}:1: ", bad.display())),
         "{}",
         notice.text
     );
@@ -232,7 +230,7 @@ fn a_malformed_or_missing_file_is_refused_with_its_reason() {
     let notice = h.state().model.notice.clone().expect("a notice");
     assert!(notice
         .text
-        .starts_with(&format!("cannot read {}", missing.display())));
+        .starts_with(&format!("cannot read trace file {}", missing.display())));
     // Saving into a folder that is not there says so, and writes nothing.
     let events = record("lab:ok", ConnectOptions::default());
     h.state_mut().feed(&events);
