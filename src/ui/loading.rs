@@ -261,6 +261,36 @@ mod tests {
         );
     }
 
+    /// A 3 MB error text (longer than `tlsscope show` takes) opens, cut to the cap.
+    #[test]
+    fn a_huge_string_costs_at_most_the_cap() {
+        let huge = "x".repeat(3_000_000);
+        let text = format!("{{\"t\":1,\"conn\":1,\"kind\":\"error\",\"message\":\"{huge}\"}}\n");
+        let (tx, rx) = sync_channel(8);
+        read_into(
+            text.as_bytes(),
+            Arc::default(),
+            &AtomicBool::new(false),
+            &tx,
+            &|| {},
+        );
+        let Ok(Chunk::Events(events)) = rx.try_recv() else {
+            panic!("no events");
+        };
+        match &events[0].kind {
+            EventKind::Error(m) => {
+                assert!(
+                    m.len() <= crate::trace::jsonl_read::MAX_TEXT + 32,
+                    "{}",
+                    m.len()
+                );
+                assert!(m.ends_with("…(2995904 bytes cut)"), "{}", &m[4000..]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(rx.try_recv(), Ok(Chunk::End(Ok(())))));
+    }
+
     /// The thread sends full batches, then the rest, then how it ended; a bad line ends it
     /// with its number after what came before was sent.
     #[test]
