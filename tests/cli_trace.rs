@@ -365,10 +365,7 @@ fn the_app_refuses_a_bad_trace_file_before_opening_a_window() {
     let out = tlsscope(&["--open", &bad.to_string_lossy()]);
     assert_ne!(out.status.code(), Some(0));
     let err = stderr(&out);
-    assert!(
-        err.contains("bad.jsonl: line 2: missing field `conn`"),
-        "{err}"
-    );
+    assert!(err.contains("bad.jsonl:2: missing field `conn`"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 

@@ -214,9 +214,7 @@ fn a_malformed_or_missing_file_is_refused_with_its_reason() {
     let notice = h.state().model.notice.clone().expect("a notice");
     assert!(notice.error);
     assert!(
-        notice
-            .text
-            .starts_with(&format!("{}: line 1: ", bad.display())),
+        notice.text.starts_with(&format!("{}:1: ", bad.display())),
         "{}",
         notice.text
     );

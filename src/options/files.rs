@@ -11,10 +11,6 @@ use std::path::Path;
 /// The most a PEM file (`--ca`, `--cert`, `--key`) may hold: far more than any real chain.
 pub(crate) const PEM_CAP: u64 = 1 << 20;
 
-/// The most a saved trace opened in the app (`--open`) may hold. The app keeps every event in
-/// memory, so this is also a bound on what opening one file can cost.
-pub(crate) const TRACE_CAP: u64 = 1 << 30;
-
 /// What kind of file `ty` is, for a reason.
 fn kind(ty: std::fs::FileType) -> &'static str {
     if ty.is_dir() {
@@ -43,20 +39,7 @@ fn io_text(e: &std::io::Error) -> String {
 /// device, not a regular file".
 pub(crate) fn read_capped(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, String> {
     let fail = |why: String| format!("cannot read {what} {}: {why}", path.display());
-    // O_NONBLOCK: opening a pipe with no writer would otherwise wait for one. It changes
-    // nothing for a regular file, the only kind read below.
-    let mut file = File::options()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| fail(io_text(&e)))?;
-    let meta = file.metadata().map_err(|e| fail(io_text(&e)))?;
-    if !meta.is_file() {
-        return Err(fail(format!(
-            "it is {}, not a regular file",
-            kind(meta.file_type())
-        )));
-    }
+    let (mut file, meta) = open_regular(path, what)?;
     let too_big = || {
         fail(format!(
             "it is larger than {}, the most tlsscope reads for a {what}",
@@ -76,6 +59,27 @@ pub(crate) fn read_capped(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, 
         return Err(too_big());
     }
     Ok(data)
+}
+
+/// Opens the regular file at `path` for reading (anything else is refused with a one-line
+/// reason, before a byte is read), with its metadata.
+pub(crate) fn open_regular(path: &Path, what: &str) -> Result<(File, std::fs::Metadata), String> {
+    let fail = |why: String| format!("cannot read {what} {}: {why}", path.display());
+    // O_NONBLOCK: opening a pipe with no writer would otherwise wait for one. It changes
+    // nothing for a regular file, the only kind read.
+    let file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| fail(io_text(&e)))?;
+    let meta = file.metadata().map_err(|e| fail(io_text(&e)))?;
+    if !meta.is_file() {
+        return Err(fail(format!(
+            "it is {}, not a regular file",
+            kind(meta.file_type())
+        )));
+    }
+    Ok((file, meta))
 }
 
 #[cfg(test)]

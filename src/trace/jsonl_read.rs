@@ -3,6 +3,7 @@
 //! one-line reason naming the line; nothing panics on what a file contains.
 
 use super::event::*;
+pub use super::jsonl_fast::{capped, MAX_TEXT};
 use super::names;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -17,7 +18,7 @@ const MAX_INTERNED: usize = 1024;
 pub const MAX_NANOS: u64 = 1 << 53;
 
 /// A `&'static str` for a state text read from a file.
-fn intern(text: &str) -> &'static str {
+pub(super) fn intern(text: &str) -> &'static str {
     static TEXTS: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
     let Ok(mut guard) = TEXTS.lock() else {
         return "unknown state";
@@ -83,7 +84,7 @@ impl Line<'_> {
             .ok_or_else(|| format!("field `{key}` is not a string"))
     }
     fn opt_str(&self, key: &str) -> Option<String> {
-        self.0.get(key).and_then(Value::as_str).map(str::to_string)
+        self.0.get(key).and_then(Value::as_str).map(capped)
     }
     fn bool(&self, key: &str) -> Result<bool, String> {
         self.field(key)?
@@ -113,6 +114,9 @@ impl Line<'_> {
 
 /// Parses one JSONL line into an event.
 pub fn from_line(text: &str) -> Result<Event, String> {
+    if let Some(event) = super::jsonl_fast::fast_line(text) {
+        return Ok(event);
+    }
     let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let line = Line(&value);
     let t = line.nanos("t")?;
@@ -162,7 +166,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 .fold(0, |acc, bit| acc | bit);
             EventKind::State(State {
                 call: line.call()?,
-                text: intern(line.str("text")?),
+                text: intern(&capped(line.str("text")?)),
                 where_,
                 ret: 0,
             })
@@ -238,7 +242,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 None => Vec::new(),
             };
             EventKind::Tls(Box::new(TlsInfo {
-                version: line.str("version")?.to_string(),
+                version: capped(line.str("version")?),
                 cipher: line.opt_str("cipher").unwrap_or_default(),
                 alpn: line.opt_str("alpn"),
                 sni: line.opt_str("sni"),
@@ -270,7 +274,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
         }),
-        "error" => EventKind::Error(line.str("message")?.into()),
+        "error" => EventKind::Error(capped(line.str("message")?).into()),
         "setup" => EventKind::Setup(Box::new(setup_from(&line)?)),
         "http" => EventKind::Http(Box::new(HttpResponse {
             status: u16::try_from(line.u64("status")?)
@@ -299,17 +303,12 @@ fn setup_from(line: &Line) -> Result<Setup, String> {
         line.0
             .get(key)
             .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|list| list.iter().filter_map(Value::as_str).map(capped).collect())
             .unwrap_or_default()
     };
     let count = |key: &str| line.0.get(key).and_then(Value::as_u64).unwrap_or(0);
     Ok(Setup {
-        target: line.str("target")?.to_string(),
+        target: capped(line.str("target")?),
         sni: line.opt_str("sni"),
         alpn: strings("alpn"),
         version_min: line.opt_str("version_min").unwrap_or_default(),

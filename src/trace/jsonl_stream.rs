@@ -34,6 +34,7 @@ pub struct EventReader<R> {
     line: u64,
     buf: Vec<u8>,
     done: bool,
+    max_line: usize,
 }
 
 impl<R: BufRead> EventReader<R> {
@@ -43,6 +44,16 @@ impl<R: BufRead> EventReader<R> {
             line: 0,
             buf: Vec::new(),
             done: false,
+            max_line: MAX_LINE,
+        }
+    }
+
+    /// The same, with lines of up to `max_line` bytes accepted (the app takes longer lines than
+    /// [`MAX_LINE`], since their strings are cut to [`super::jsonl_read::MAX_TEXT`] when read).
+    pub fn with_max_line(input: R, max_line: usize) -> EventReader<R> {
+        EventReader {
+            max_line,
+            ..EventReader::new(input)
         }
     }
 
@@ -55,7 +66,7 @@ impl<R: BufRead> EventReader<R> {
     fn next_line(&mut self) -> Result<Option<&[u8]>, String> {
         self.buf.clear();
         // One byte more than the cap: a line that fills it has no room left for its newline.
-        let limit = MAX_LINE as u64 + 1;
+        let limit = self.max_line as u64 + 1;
         let n = (&mut self.input)
             .take(limit)
             .read_until(b'\n', &mut self.buf)
@@ -69,8 +80,8 @@ impl<R: BufRead> EventReader<R> {
                 self.buf.pop();
             }
         }
-        if self.buf.len() > MAX_LINE {
-            return Err(format!("longer than {} MiB", MAX_LINE / (1024 * 1024)));
+        if self.buf.len() > self.max_line {
+            return Err(format!("longer than {} MiB", self.max_line / (1024 * 1024)));
         }
         Ok(Some(&self.buf))
     }

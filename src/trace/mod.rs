@@ -9,6 +9,7 @@ pub mod explain;
 pub mod format;
 pub mod fuzzing;
 pub mod jsonl;
+mod jsonl_fast;
 pub mod jsonl_read;
 pub mod jsonl_stream;
 pub mod many;

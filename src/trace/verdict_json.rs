@@ -1,5 +1,6 @@
 //! The verdict as a JSONL event (`kind: "verdict"`) and back.
 
+use super::jsonl_read::capped;
 use super::verdict::{Breakdown, Class, Evidence, Verdict};
 use serde_json::{json, Value};
 
@@ -27,9 +28,8 @@ pub(super) fn to_json(v: &Verdict) -> Value {
 
 /// Reads a verdict line back; unknown classes are refused with their name.
 pub(super) fn from_json(value: &Value) -> Result<Verdict, String> {
-    let text = |v: &Value, key: &str| -> Option<String> {
-        v.get(key).and_then(Value::as_str).map(str::to_string)
-    };
+    let text =
+        |v: &Value, key: &str| -> Option<String> { v.get(key).and_then(Value::as_str).map(capped) };
     let class_name = text(value, "class").ok_or("missing field `class`")?;
     let class =
         Class::from_name(&class_name).ok_or_else(|| format!("unknown class {class_name:?}"))?;
@@ -40,12 +40,7 @@ pub(super) fn from_json(value: &Value) -> Result<Verdict, String> {
     };
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|l| l.iter().filter_map(Value::as_str).map(capped).collect())
             .unwrap_or_default()
     };
     let evidence = value

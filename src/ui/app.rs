@@ -4,7 +4,7 @@
 use super::compare::Compare;
 use super::connect_bar::ConnectBar;
 use super::events_table::EventsTable;
-use super::files::{load_trace, save_png};
+use super::files::{open_trace, save_png};
 use super::model::{Model, Request};
 use super::share::Share;
 use super::status_line::Rate;
@@ -28,6 +28,9 @@ const SETTLE: Duration = Duration::from_secs(2);
 const SCREENSHOT_LIMIT: Duration = Duration::from_secs(20);
 
 type ShotResult = Arc<Mutex<Option<Result<(), String>>>>;
+
+/// The file `--open` names, opened and checked before the window opens, and its size.
+type Opened = Option<(std::fs::File, u64)>;
 
 struct Screenshot {
     path: PathBuf,
@@ -63,6 +66,8 @@ pub struct App {
     compare_pending: usize,
     /// Without `--window`: shrink the window to the screen on the first frame.
     fit_screen: bool,
+    /// `--open` with `--compare`: every connection of the opened file is ticked as it comes.
+    compare_opened: bool,
     engine: Option<Engine>,
     /// Lab servers started for `lab:NAME` targets; kept running while the app lives.
     labs: Vec<LabServer>,
@@ -87,6 +92,7 @@ impl App {
             share: Share::default(),
             compare_pending: 0,
             fit_screen: false,
+            compare_opened: false,
             engine: None,
             labs: Vec::new(),
             preparing: Background::default(),
@@ -104,7 +110,7 @@ impl App {
     }
 
     /// Starts the engine (waking `ctx` once per batch) and asks for the first connection.
-    fn start(ctx: egui::Context, args: GuiArgs, opened: Vec<Event>, result: ShotResult) -> App {
+    fn start(ctx: egui::Context, args: GuiArgs, opened: Opened, result: ShotResult) -> App {
         let mut app = App::offline();
         app.capture = super::capture::Capture::open(&args);
         let wake = ctx.clone();
@@ -115,17 +121,10 @@ impl App {
             Ok(engine) => app.engine = Some(engine),
             Err(e) => app.connect.error = Some(format!("cannot start the engine: {e}")),
         }
-        if let (Some(path), false) = (&args.open, opened.is_empty()) {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if let Err(e) = app.share.add_opened(&mut app.model, &name, opened) {
-                app.model.notify(e, true);
-            }
-            if args.compare.is_some() {
-                app.compare.conns = app.model.store.conns.iter().map(|c| c.id).collect();
-            }
+        if let (Some(path), Some((file, size))) = (&args.open, opened) {
+            // Streamed in as the window shows; `--compare` ticks its connections as they come.
+            app.share.load_file(&ctx, path, file, size);
+            app.compare_opened = args.compare.is_some();
         } else {
             let target = args.target.clone().unwrap_or_else(|| "lab:ok".into());
             app.connect.set_from(&target, &args.options);
@@ -274,6 +273,10 @@ impl App {
         self.share
             .frame(&ctx, &mut self.model, &mut self.table, &self.compare.conns);
         keys::handle(&ctx, &mut self.model);
+        if self.compare_opened {
+            self.compare.conns = self.model.store.conns.iter().map(|c| c.id).collect();
+            self.compare_opened = self.share.loading();
+        }
         self.model.follow_tail();
         self.model.select_cause();
         self.rate.update(self.model.store.total_events);
@@ -318,6 +321,10 @@ impl App {
         });
         egui::Panel::bottom("status-line")
             .show(ui, |ui| status_line::ui(ui, &mut self.model, &self.rate));
+        if self.share.loading() {
+            egui::Panel::bottom("loading")
+                .show(ui, |ui| self.share.loading_ui(ui, &mut self.model));
+        }
         egui::Panel::left("connections")
             .default_size((width * 0.22).clamp(240.0, 330.0))
             .size_range(170.0..=(width * 0.45).max(180.0))
@@ -425,8 +432,8 @@ pub fn run(args: GuiArgs) -> Result<(), String> {
     let result: ShotResult = Arc::new(Mutex::new(None));
     let wants_shot = args.screenshot.is_some();
     let opened = match &args.open {
-        Some(path) => load_trace(path)?,
-        None => Vec::new(),
+        Some(path) => Some(open_trace(path)?),
+        None => None,
     };
     let viewport = egui::ViewportBuilder::default().with_title("tlsscope");
     let viewport = match args.window {

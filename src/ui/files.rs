@@ -1,33 +1,32 @@
 //! The files the app reads and writes: traces saved as JSONL (opened with `--open`) and the
 //! window's PNG (`--screenshot`).
 
-use crate::trace::Event;
-
 /// Connection ids of opened traces start here, so they never collide with live connections.
 pub(super) const OPENED_CONN_BASE: crate::trace::ConnId = 1_000_000;
 
-/// Reads a saved JSONL trace; a one-line reason naming the file (and line) when it cannot. Only
-/// a regular file of at most `TRACE_CAP` (1 GiB) is read.
-pub(super) fn load_trace(path: &std::path::Path) -> Result<Vec<Event>, String> {
-    use crate::options::files::{read_capped, TRACE_CAP};
-    let bytes = read_capped(path, TRACE_CAP, "trace file")?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let bad = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..bad].iter().filter(|&&b| b == b'\n').count() + 1;
-        format!(
-            "{}: line {line}: not UTF-8 text (a byte that is not UTF-8)",
-            path.display()
-        )
-    })?;
-    let mut events = crate::trace::jsonl_read::from_text(&text)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if events.is_empty() {
+/// Lines `--open` reads before the window opens, so a file that is not a trace is refused
+/// on the command line (the whole file is then streamed into the window).
+const PRECHECK_LINES: usize = 1000;
+
+/// Opens the trace `--open` names: a regular file whose first lines read as events; a one-line
+/// reason naming the file (and line) when not. Returns the file, rewound, and its size.
+pub(super) fn open_trace(path: &std::path::Path) -> Result<(std::fs::File, u64), String> {
+    use crate::trace::jsonl_stream::EventReader;
+    use std::io::{BufReader, Seek};
+    let (mut file, meta) = crate::options::files::open_regular(path, "trace file")?;
+    let reader =
+        EventReader::with_max_line(BufReader::new(&mut file), super::loading::MAX_APP_LINE);
+    let mut events = 0;
+    for item in reader.take(PRECHECK_LINES) {
+        item.map_err(|e| super::loading::refusal(&path.display().to_string(), &e, 0))?;
+        events += 1;
+    }
+    if events == 0 {
         return Err(format!("{}: the trace is empty", path.display()));
     }
-    for e in &mut events {
-        e.conn = e.conn.saturating_add(OPENED_CONN_BASE);
-    }
-    Ok(events)
+    file.rewind()
+        .map_err(|e| format!("cannot read trace file {}: {e}", path.display()))?;
+    Ok((file, meta.len()))
 }
 
 /// Writes the window's image as an RGBA PNG.
@@ -47,23 +46,34 @@ pub(super) fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Resu
 
 #[cfg(test)]
 mod tests {
-    use super::load_trace;
+    use super::open_trace;
 
-    /// A byte that is not UTF-8 is named by its line; a device is refused before any read.
+    /// A byte that is not UTF-8 is named by its line; a device is refused before any read; an
+    /// empty file is refused.
     #[test]
     fn bad_bytes_and_devices_are_refused_with_a_reason() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("t.jsonl");
-        std::fs::write(&path, b"{}\n{}\n{\"kind\":\"\xff\"}\n").expect("write");
-        let e = load_trace(&path).unwrap_err();
+        let ok = r#"{"t":1,"conn":1,"kind":"phase","phase":"resolve"}"#;
+        let mut bytes = format!("{ok}\n{ok}\n{{\"kind\":\"").into_bytes();
+        bytes.extend_from_slice(b"\xff\"}\n");
+        std::fs::write(&path, &bytes).expect("write");
+        let e = open_trace(&path).unwrap_err();
         assert!(
-            e.ends_with("t.jsonl: line 3: not UTF-8 text (a byte that is not UTF-8)"),
+            e.ends_with("t.jsonl:3: not UTF-8: byte 0xff at column 10 (a trace is UTF-8 text)"),
             "{e}"
         );
-        let e = load_trace(std::path::Path::new("/dev/zero")).unwrap_err();
+        let e = open_trace(std::path::Path::new("/dev/zero")).unwrap_err();
         assert!(
             e.ends_with("it is a character device, not a regular file"),
             "{e}"
         );
+        std::fs::write(&path, "\n\n").expect("write");
+        assert!(open_trace(&path)
+            .unwrap_err()
+            .ends_with("t.jsonl: the trace is empty"));
+        std::fs::write(&path, format!("{ok}\n")).expect("write");
+        let (_, size) = open_trace(&path).expect("a trace");
+        assert_eq!(size, ok.len() as u64 + 1);
     }
 }

@@ -14,6 +14,7 @@ mod file_picker;
 mod files;
 pub mod help;
 pub mod keys;
+mod loading;
 pub mod model;
 mod options_panel;
 mod png_export;

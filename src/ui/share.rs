@@ -159,9 +159,9 @@ impl Share {
             }
         }
         for file in ctx.input(|i| i.raw.dropped_files.clone()) {
-            self.load(ctx, file.path().to_path_buf());
+            self.load(ctx, model, file.path().to_path_buf());
         }
-        self.finish_loading(model);
+        self.loading.pump(ctx, model, &mut self.high);
         self.run_replays(ctx, model);
         self.shots.frame(ctx, model);
         if let Some((want, path)) = self.picker.show(ctx) {
@@ -304,7 +304,7 @@ impl Share {
         };
         let result = match want {
             Want::Open => {
-                self.load(ctx, path);
+                self.load(ctx, model, path);
                 return;
             }
             Want::Save => {
@@ -330,23 +330,47 @@ impl Share {
         }
     }
 
-    /// Starts reading the trace at `path` off the UI thread.
-    pub fn load(&mut self, ctx: &egui::Context, path: PathBuf) {
-        self.loading.start(ctx, path);
-    }
-
-    /// Adds the traces that finished reading, or says why one could not be opened.
-    fn finish_loading(&mut self, model: &mut Model) {
-        for (name, read) in self.loading.finished() {
-            match read.and_then(|events| self.add_opened(model, &name, events)) {
-                Ok(line) => model.notify(line, false),
-                Err(e) => model.notify(e, true),
-            }
+    /// Starts reading the trace at `path` off the UI thread (a file that is not a regular one
+    /// is refused at once, in the status line).
+    pub fn load(&mut self, ctx: &egui::Context, model: &mut Model, path: PathBuf) {
+        if let Err(e) = self.loading.start(ctx, &path) {
+            model.notify(e, true);
         }
     }
 
+    /// Starts streaming `file`, already opened and checked (`--open`).
+    pub(crate) fn load_file(
+        &mut self,
+        ctx: &egui::Context,
+        path: &Path,
+        file: std::fs::File,
+        size: u64,
+    ) {
+        self.loading.start_file(ctx, path, file, size);
+    }
+
+    /// The progress bars of the files being opened (nothing when none is).
+    pub fn loading_ui(&mut self, ui: &mut egui::Ui, model: &mut Model) {
+        if let Some(i) = self.loading.ui(ui) {
+            if let Some(load) = self.loading.loads.get(i) {
+                load.cancel();
+                let kept = trace_file::thousands(load.events as usize);
+                model.notify(
+                    format!("stopped opening {}: kept {kept} events", load.name),
+                    false,
+                );
+            }
+            self.loading.remove(vec![i]);
+        }
+    }
+
+    /// Whether a file is being opened.
+    pub fn loading(&self) -> bool {
+        !self.loading.is_empty()
+    }
+
     /// Adds the events of a trace read from the file `file` (ids from [`OPENED_CONN_BASE`] on, as
-    /// `files::load_trace` gives them) beside what is there, and shows its last connection.
+    /// as `--open` used to read them whole) beside what is there, and shows its last connection.
     pub fn add_opened(
         &mut self,
         model: &mut Model,

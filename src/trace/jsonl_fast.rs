@@ -1,0 +1,278 @@
+//! The fast path of reading a JSONL line: the frequent kinds (`call`, `io`, `wait`, `sock`,
+//! `msg`, `state`, `phase`) parsed straight into a typed struct with borrowed strings, with no
+//! `serde_json::Value` tree in between (about 5× faster). Whatever this path is not sure of (a
+//! field of an unexpected type, a `null`, an escaped string, a duplicate key, a value out of
+//! range, any other kind) returns `None`, and [`super::jsonl_read::from_line`] reads the line
+//! the general way — so the accepted format and every error message are the general path's.
+//! Also the cap on strings read from a file ([`capped`]).
+
+use super::event::*;
+use super::jsonl_read::MAX_NANOS;
+use super::names;
+use serde::{Deserialize, Deserializer};
+
+/// The longest text kept from a file's string field (an error, a name, a certificate subject):
+/// a longer one is cut with a visible marker, so one huge string costs at most this much.
+pub const MAX_TEXT: usize = 4096;
+
+/// `text`, cut to at most [`MAX_TEXT`] bytes (at a character boundary) with "…(N bytes cut)"
+/// after it when it was longer. Every string read from a file goes through here.
+pub fn capped(text: &str) -> String {
+    if text.len() <= MAX_TEXT {
+        return text.to_string();
+    }
+    let mut end = MAX_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…({} bytes cut)", &text[..end], text.len() - end)
+}
+
+/// A field that, when present, must hold a `T` (a `null` is refused, so that the general path
+/// decides what it means).
+fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Every field the fast kinds use; absent ones are `None`.
+#[derive(Deserialize)]
+struct Raw<'a> {
+    #[serde(default, deserialize_with = "some")]
+    t: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    conn: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    kind: Option<&'a str>,
+    #[serde(default, deserialize_with = "some")]
+    phase: Option<&'a str>,
+    #[serde(default, deserialize_with = "some")]
+    id: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    op: Option<&'a str>,
+    #[serde(default, deserialize_with = "some")]
+    ret: Option<i64>,
+    #[serde(default, deserialize_with = "some")]
+    error: Option<&'a str>,
+    #[serde(default, deserialize_with = "some")]
+    dur: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    bytes: Option<u64>,
+    /// `null` and absent both mean "outside any call" here, as in the general path.
+    #[serde(default)]
+    call: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    dir: Option<&'a str>,
+    #[serde(default, deserialize_with = "some")]
+    want: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    got: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    would_block: Option<bool>,
+    #[serde(default, deserialize_with = "some")]
+    os_error: Option<&'a str>,
+    #[serde(default, deserialize_with = "some", rename = "for")]
+    interest: Option<&'a str>,
+    #[serde(default, deserialize_with = "some")]
+    woke: Option<&'a str>,
+    #[serde(default, deserialize_with = "some", rename = "where")]
+    where_: Option<Vec<&'a str>>,
+    #[serde(default, deserialize_with = "some")]
+    text: Option<&'a str>,
+    #[serde(default, deserialize_with = "some")]
+    content: Option<&'a str>,
+    #[serde(default, deserialize_with = "some", rename = "type")]
+    msg_type: Option<&'a str>,
+    #[serde(default, deserialize_with = "some")]
+    level: Option<&'a str>,
+    #[serde(default, deserialize_with = "some")]
+    request_update: Option<bool>,
+    #[serde(default, deserialize_with = "some")]
+    len: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    inq: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    outq: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    notsent: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    sndbuf: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    rcvbuf: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    ssl_pending: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    rtt_us: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    snd_cwnd: Option<u64>,
+    #[serde(default, deserialize_with = "some")]
+    snd_wnd: Option<u64>,
+}
+
+fn nanos(n: Option<u64>) -> Option<u64> {
+    n.filter(|&n| n <= MAX_NANOS)
+}
+
+fn u32_of(n: Option<u64>) -> Option<u32> {
+    n.and_then(|n| u32::try_from(n).ok())
+}
+
+fn named<T: Copy>(
+    text: Option<&str>,
+    all: impl IntoIterator<Item = T>,
+    name: impl Fn(T) -> &'static str,
+) -> Option<T> {
+    let text = text?;
+    all.into_iter().find(|v| name(*v) == text)
+}
+
+/// The event on `text` when it is one of the fast kinds and every field is as expected; `None`
+/// sends the line to the general path.
+pub(super) fn fast_line(text: &str) -> Option<Event> {
+    let r: Raw = serde_json::from_str(text).ok()?;
+    let t = nanos(r.t)?;
+    let conn = u32_of(r.conn)?;
+    let call = match r.call {
+        None => None,
+        Some(n) => Some(u32::try_from(n).ok()?),
+    };
+    let kind = match r.kind? {
+        "phase" => EventKind::Phase(named(r.phase, Phase::ALL, Phase::name)?),
+        "call" => EventKind::Call(Call {
+            id: u32_of(r.id)?,
+            op: named(r.op, Op::ALL, Op::name)?,
+            ret: i32::try_from(r.ret?).ok()?,
+            error: SslError::from_name(r.error?)?,
+            dur: nanos(r.dur)?,
+            bytes: u32_of(r.bytes)?,
+        }),
+        "io" => EventKind::Io(Io {
+            call,
+            dir: named(r.dir, Dir::ALL, Dir::name)?,
+            want: u32_of(r.want)?,
+            got: u32_of(r.got)?,
+            would_block: r.would_block?,
+            os_error: r.os_error.and_then(names::errno_from_name),
+        }),
+        "wait" => EventKind::Wait(Wait {
+            interest: named(r.interest, Interest::ALL, Interest::name)?,
+            dur: nanos(r.dur)?,
+            woke: named(r.woke, Woke::ALL, Woke::name)?,
+        }),
+        "state" => {
+            let where_ = r
+                .where_?
+                .iter()
+                .filter_map(|f| names::WHERE_FLAGS.iter().find(|(_, n)| n == f))
+                .fold(0, |acc, (bit, _)| acc | bit);
+            EventKind::State(State {
+                call,
+                text: super::jsonl_read::intern(&capped(r.text?)),
+                where_,
+                ret: 0,
+            })
+        }
+        "msg" => {
+            let content_text = r.content?;
+            let content = (0..=255u8).find(|c| names::content_name(*c) == content_text)?;
+            let type_text = r.msg_type?;
+            let msg_type = (0..=255u8)
+                .find(|t| names::msg_type_name(content, *t) == type_text)
+                .unwrap_or(0);
+            let level = match r.level {
+                Some("fatal") => 2,
+                Some("warning") => 1,
+                _ if content == 21 => 1,
+                _ => 0,
+            };
+            EventKind::Msg(Msg {
+                call,
+                dir: named(r.dir, MsgDir::ALL, MsgDir::name)?,
+                content,
+                msg_type,
+                level,
+                request_update: u8::from(r.request_update == Some(true)),
+                len: u32_of(r.len)?,
+            })
+        }
+        "sock" => {
+            let tcp = match (r.rtt_us, r.snd_cwnd, r.snd_wnd) {
+                (Some(rtt), Some(cwnd), Some(wnd)) => Some(TcpInfo {
+                    rtt_us: u32_of(Some(rtt))?,
+                    snd_cwnd: u32_of(Some(cwnd))?,
+                    snd_wnd: u32_of(Some(wnd))?,
+                }),
+                (None, None, None) => None,
+                // Partly there: the general path says what is missing.
+                _ => return None,
+            };
+            EventKind::Sock(Sock {
+                inq: u32_of(r.inq)?,
+                outq: u32_of(r.outq)?,
+                notsent: r.notsent.unwrap_or(0) as u32,
+                sndbuf: u32_of(r.sndbuf)?,
+                rcvbuf: u32_of(r.rcvbuf)?,
+                ssl_pending: u32_of(r.ssl_pending)?,
+                tcp,
+            })
+        }
+        _ => return None,
+    };
+    Some(Event { t, conn, kind })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::jsonl_read::from_line;
+    use super::*;
+
+    #[test]
+    fn long_strings_are_cut_with_a_marker_at_a_character_boundary() {
+        assert_eq!(capped("short"), "short");
+        let exact = "a".repeat(MAX_TEXT);
+        assert_eq!(capped(&exact), exact);
+        let long = format!("{}é{}", "a".repeat(MAX_TEXT - 1), "b".repeat(3_000_000));
+        let cut = capped(&long);
+        assert!(cut.len() < MAX_TEXT + 32, "{}", cut.len());
+        // 'é' straddles the cap: it is cut whole, not split.
+        assert!(
+            cut.ends_with(&format!("a…({} bytes cut)", 3_000_002)),
+            "{}",
+            &cut[4000..]
+        );
+        let line = format!(r#"{{"t":1,"conn":1,"kind":"error","message":"{long}"}}"#);
+        match from_line(&line).expect("an error line").kind {
+            EventKind::Error(m) => assert_eq!(&*m, cut),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The fast path gives the general path's event, and leaves to it what it is not sure of.
+    #[test]
+    fn the_fast_path_agrees_with_the_general_one() {
+        let lines = [
+            r#"{"t":1,"conn":2,"kind":"call","id":3,"op":"SSL_write","ret":-1,"error":"WANT_WRITE","dur":9,"bytes":0}"#,
+            r#"{"t":1,"conn":2,"kind":"io","call":3,"dir":"write","want":5,"got":0,"would_block":true,"os_error":"ECONNRESET"}"#,
+            r#"{"t":1,"conn":2,"kind":"io","call":null,"dir":"read","want":5,"got":5,"would_block":false}"#,
+            r#"{"t":1,"conn":2,"kind":"sock","inq":1,"outq":2,"sndbuf":3,"rcvbuf":4,"ssl_pending":0,"rtt_us":5,"snd_cwnd":6,"snd_wnd":7}"#,
+            r#"{"t":1,"conn":2,"kind":"msg","call":1,"dir":"in","content":"alert","type":"close_notify","len":2}"#,
+            r#"{"t":1,"conn":2,"kind":"state","call":1,"where":["loop","bogus"],"text":"before SSL initialization"}"#,
+            r#"{"t":1,"conn":2,"kind":"wait","for":"read","dur":5,"woke":"readable"}"#,
+        ];
+        for line in lines {
+            let fast = fast_line(line).unwrap_or_else(|| panic!("fast: {line}"));
+            assert_eq!(Ok(fast), from_line(line), "{line}");
+        }
+        for slow in [
+            // A null where a number belongs, a partial TCP_INFO, an escaped string, a
+            // duplicate key, a kind the fast path leaves alone, a number out of range.
+            r#"{"t":1,"conn":2,"kind":"sock","inq":null,"outq":2,"sndbuf":3,"rcvbuf":4,"ssl_pending":0}"#,
+            r#"{"t":1,"conn":2,"kind":"sock","inq":1,"outq":2,"sndbuf":3,"rcvbuf":4,"ssl_pending":0,"rtt_us":null,"snd_cwnd":6,"snd_wnd":7}"#,
+            r#"{"t":1,"conn":2,"kind":"phase","phase":"re\u0073olve"}"#,
+            r#"{"t":1,"t":2,"conn":2,"kind":"phase","phase":"resolve"}"#,
+            r#"{"t":1,"conn":2,"kind":"error","message":"x"}"#,
+            r#"{"t":1,"conn":4294967296,"kind":"phase","phase":"resolve"}"#,
+        ] {
+            assert_eq!(fast_line(slow), None, "{slow}");
+        }
+    }
+}
