@@ -6,6 +6,7 @@
 //! handshake.
 
 pub use super::payloads::*;
+pub use super::plain::*;
 
 /// Nanoseconds since the engine started, on one monotonic clock for all connections.
 pub type Nanos = u64;
@@ -64,6 +65,8 @@ pub enum EventKind {
     Wire(Box<Wire>),
     /// One NSS key log line (`CLIENT_RANDOM ...`), as OpenSSL derived it (key log only).
     Secret(Box<str>),
+    /// One line or message of the plaintext exchange before TLS (STARTTLS, a proxy).
+    Plain(Box<Plain>),
 }
 
 /// The phases a connection goes through, in order.
@@ -71,6 +74,10 @@ pub enum EventKind {
 pub enum Phase {
     Resolve,
     Connect,
+    /// The proxy's CONNECT (HTTP or SOCKS5), before any STARTTLS or TLS.
+    Proxy,
+    /// The plaintext STARTTLS dialogue, before the TLS handshake.
+    Starttls,
     Handshake,
     Action,
     Workload,
@@ -78,9 +85,11 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 6] = [
+    pub const ALL: [Phase; 8] = [
         Phase::Resolve,
         Phase::Connect,
+        Phase::Proxy,
+        Phase::Starttls,
         Phase::Handshake,
         Phase::Action,
         Phase::Workload,
@@ -91,6 +100,8 @@ impl Phase {
         match self {
             Phase::Resolve => "resolve",
             Phase::Connect => "connect",
+            Phase::Proxy => "proxy",
+            Phase::Starttls => "starttls",
             Phase::Handshake => "handshake",
             Phase::Action => "action",
             Phase::Workload => "workload",
@@ -490,6 +501,7 @@ impl Event {
             EventKind::Dropped { .. } => "dropped",
             EventKind::Wire(_) => "wire",
             EventKind::Secret(_) => "secret",
+            EventKind::Plain(_) => "plain",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod jsonl_stream;
 pub mod many;
 pub mod names;
 mod payloads;
+mod plain;
 pub mod store;
 pub mod text;
 pub mod ticks;

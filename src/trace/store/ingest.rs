@@ -38,6 +38,7 @@ impl ConnTrace {
             }
             EventKind::Dropped { .. }
             | EventKind::Secret(_)
+            | EventKind::Plain(_)
             | EventKind::Setup(_)
             | EventKind::Http(_)
             | EventKind::Verdict(_) => {}

@@ -42,7 +42,7 @@ pub struct Facts {
     pub last_t: Nanos,
     pub phase: Option<Phase>,
     /// When each phase (in `Phase::ALL` order) first began.
-    pub phase_start: [Option<Nanos>; 6],
+    pub phase_start: [Option<Nanos>; Phase::ALL.len()],
     pub peer: Option<std::net::SocketAddr>,
     /// When TCP was established.
     pub connected_at: Option<Nanos>,
@@ -152,6 +152,11 @@ pub struct Facts {
     pub close: Option<(Nanos, Close)>,
     pub error: Option<String>,
     pub dropped: u64,
+    /// Bytes the server sent after its STARTTLS (or proxy) go-ahead, before our ClientHello:
+    /// when, and their text (escaped, for the verdict).
+    pub injected: Option<(Nanos, String)>,
+    /// The last plaintext line the server or proxy sent (escaped).
+    pub plain_in: Option<String>,
 }
 
 fn phase_index(p: Phase) -> usize {
@@ -213,6 +218,14 @@ impl Facts {
             // The message may quote the peer (a certificate's name): escaped for the verdict.
             EventKind::Error(m) => self.error = Some(escape(m).into_owned()),
             EventKind::Dropped { count } => self.dropped += count,
+            EventKind::Plain(p) => match p.dir {
+                PlainDir::Injected => {
+                    self.injected
+                        .get_or_insert_with(|| (e.t, escape(&p.text).into_owned()));
+                }
+                PlainDir::Received => self.plain_in = Some(escape(&p.text).into_owned()),
+                PlainDir::Sent => {}
+            },
             EventKind::Verdict(_) | EventKind::Wire(_) | EventKind::Secret(_) => {}
         }
     }
