@@ -191,8 +191,7 @@ impl ConnectOptions {
             spec.workload.then_send = Some(unescape(text));
         }
         if let Some(proto) = &self.starttls {
-            spec.starttls =
-                Some(Starttls::parse(proto).map_err(|e| format!("--starttls: {e}"))?);
+            spec.starttls = Some(Starttls::parse(proto).map_err(|e| format!("--starttls: {e}"))?);
         }
         if let Some(name) = &self.starttls_host {
             if name.trim().is_empty() || name.contains(['\r', '\n']) {

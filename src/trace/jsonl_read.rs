@@ -451,7 +451,10 @@ mod tests {
         }));
         round_trip(EventKind::Error("peer closed".into()));
         for dir in PlainDir::ALL {
-            round_trip(EventKind::Plain(Box::new(Plain::new(dir, "250-STARTTLS \u{1b}"))));
+            round_trip(EventKind::Plain(Box::new(Plain::new(
+                dir,
+                "250-STARTTLS \u{1b}",
+            ))));
         }
         round_trip(EventKind::Dropped { count: 3 });
         round_trip(EventKind::Setup(Box::new(Setup {

@@ -94,8 +94,11 @@ impl Conn {
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::Wait(Interest::Write),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => {
-                    let reason =
-                        format!("writing {} failed: {}", during(phase), errors::io_reason(&e));
+                    let reason = format!(
+                        "writing {} failed: {}",
+                        during(phase),
+                        errors::io_reason(&e)
+                    );
                     return Next::Close(CloseReason::Failed, Some(reason));
                 }
             }
@@ -159,7 +162,11 @@ impl Conn {
             Err(e) if e.kind() == ErrorKind::WouldBlock => Next::Wait(Interest::Read),
             Err(e) if e.kind() == ErrorKind::Interrupted => Next::Continue,
             Err(e) => {
-                let reason = format!("reading {} failed: {}", during(phase), errors::io_reason(&e));
+                let reason = format!(
+                    "reading {} failed: {}",
+                    during(phase),
+                    errors::io_reason(&e)
+                );
                 Next::Close(CloseReason::Failed, Some(reason))
             }
         }

@@ -14,9 +14,12 @@ fn request() -> Vec<u8> {
     out
 }
 
+/// A BER element: tag, content, and its whole length.
+type Tlv<'a> = (u8, &'a [u8], usize);
+
 /// One BER element at the start of `bytes`: its tag, its content, and the total length; `Ok(None)`
 /// until it has all arrived.
-fn tlv(bytes: &[u8]) -> Result<Option<(u8, &[u8], usize)>, String> {
+fn tlv(bytes: &[u8]) -> Result<Option<Tlv<'_>>, String> {
     let (Some(&tag), Some(&first)) = (bytes.first(), bytes.get(1)) else {
         return Ok(None);
     };
@@ -30,7 +33,10 @@ fn tlv(bytes: &[u8]) -> Result<Option<(u8, &[u8], usize)>, String> {
         let Some(digits) = bytes.get(2..2 + n) else {
             return Ok(None);
         };
-        (digits.iter().fold(0usize, |a, &b| a << 8 | usize::from(b)), 2 + n)
+        (
+            digits.iter().fold(0usize, |a, &b| a << 8 | usize::from(b)),
+            2 + n,
+        )
     };
     if len > 1 << 20 {
         return Err(format!("the server's answer claims {len} bytes"));
@@ -86,12 +92,19 @@ impl Dialogue for Ldap {
         };
         let message: Vec<u8> = input.drain(..total).collect();
         // The outer SEQUENCE's content holds the messageID and the operation.
-        let inner = tlv(&message).ok().flatten().map(|(_, c, _)| c).unwrap_or_default();
+        let inner = tlv(&message)
+            .ok()
+            .flatten()
+            .map(|(_, c, _)| c)
+            .unwrap_or_default();
         let (code, diag) = match parse_response(inner) {
             Ok(v) => v,
             Err(reason) => return Say::Refused(reason),
         };
-        heard.push(format!("ExtendedResponse resultCode {code} {}", quote(&diag)));
+        heard.push(format!(
+            "ExtendedResponse resultCode {code} {}",
+            quote(&diag)
+        ));
         if code == 0 {
             Say::GoAhead
         } else {

@@ -31,7 +31,11 @@ pub(crate) fn quote(text: &str) -> String {
 
 /// Several lines quoted as one: `"a" / "b"`.
 pub(crate) fn quote_all(lines: &[String]) -> String {
-    lines.iter().map(|l| quote(l)).collect::<Vec<_>>().join(" / ")
+    lines
+        .iter()
+        .map(|l| quote(l))
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 /// `STARTTLS refused by the server: "…"`.

@@ -51,8 +51,8 @@ impl Proxy {
             }
             None => (None, rest),
         };
-        let target = crate::probe::spec::Target::parse(hostport)
-            .map_err(|e| format!("proxy: {e}"))?;
+        let target =
+            crate::probe::spec::Target::parse(hostport).map_err(|e| format!("proxy: {e}"))?;
         if let (ProxyKind::Socks5, Some((u, p))) = (kind, &auth) {
             if u.len() > 255 || p.len() > 255 {
                 return Err("proxy: a SOCKS5 user name or password is at most 255 bytes".into());
@@ -226,7 +226,10 @@ impl Dialogue for Socks5 {
             SocksState::Start => {
                 self.state = SocksState::Method;
                 let (bytes, shown) = if self.auth.is_some() {
-                    (vec![5, 2, 0, 2], "SOCKS5 hello: methods no-auth, user/password")
+                    (
+                        vec![5, 2, 0, 2],
+                        "SOCKS5 hello: methods no-auth, user/password",
+                    )
                 } else {
                     (vec![5, 1, 0], "SOCKS5 hello: method no-auth")
                 };
@@ -240,7 +243,10 @@ impl Dialogue for Socks5 {
                     return Say::More;
                 }
                 let reply: Vec<u8> = input.drain(..2).collect();
-                heard.push(format!("SOCKS5 method reply: version {}, method {}", reply[0], reply[1]));
+                heard.push(format!(
+                    "SOCKS5 method reply: version {}, method {}",
+                    reply[0], reply[1]
+                ));
                 if reply[0] != 5 {
                     return Say::Refused(format!(
                         "the proxy is not a SOCKS5 proxy (it answered version {})",
@@ -309,7 +315,11 @@ impl Dialogue for Socks5 {
                 let code = reply[1];
                 heard.push(format!(
                     "SOCKS5 reply: {code} ({})",
-                    if code == 0 { "succeeded" } else { socks_reply(code) }
+                    if code == 0 {
+                        "succeeded"
+                    } else {
+                        socks_reply(code)
+                    }
                 ));
                 if code == 0 {
                     Say::GoAhead

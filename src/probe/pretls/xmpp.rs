@@ -60,10 +60,16 @@ impl Dialogue for Xmpp {
                 heard.push(piece.clone());
                 self.seen.push_str(&piece);
                 if self.seen.contains("</stream:stream") || self.seen.contains("<stream:error") {
-                    return Say::Refused(format!("the server ended the stream: {}", quote(&self.seen)));
+                    return Say::Refused(format!(
+                        "the server ended the stream: {}",
+                        quote(&self.seen)
+                    ));
                 }
                 if !self.seen.contains("<starttls") {
-                    return Say::Refused(not_offered("stream features", &[self.seen.clone()]));
+                    return Say::Refused(not_offered(
+                        "stream features",
+                        std::slice::from_ref(&self.seen),
+                    ));
                 }
                 self.state = State::Starttls;
                 self.seen.clear();
