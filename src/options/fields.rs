@@ -31,6 +31,9 @@ pub(crate) enum Field {
     ThenSend,
     KeyUpdate,
     Renegotiate,
+    Starttls,
+    StarttlsHost,
+    Proxy,
 }
 
 /// What a field holds, and so how the app offers it.
@@ -109,9 +112,19 @@ impl Group {
     pub(crate) fn fields(self) -> &'static [Field] {
         use Field::*;
         match self {
-            Group::Protocol => &[Sni, NoSni, Alpn, TlsMin, TlsMax, Ciphers, Ciphersuites],
+            Group::Protocol => &[
+                Sni,
+                NoSni,
+                Alpn,
+                TlsMin,
+                TlsMax,
+                Ciphers,
+                Ciphersuites,
+                Starttls,
+                StarttlsHost,
+            ],
             Group::Trust => &[Ca, Cert, Key, KeyPass, Insecure],
-            Group::Socket => &[Sndbuf, Rcvbuf, Nodelay, ConnectTimeout, Timeout],
+            Group::Socket => &[Proxy, Sndbuf, Rcvbuf, Nodelay, ConnectTimeout, Timeout],
             Group::Workload => &[HttpGet, Send, Upload, ReadFor, ThenSend],
             Group::Actions => &[NoAutoRetry, KeyUpdate, Renegotiate],
         }
@@ -167,7 +180,7 @@ use Kind::{File, Flag, Text};
 /// Every connection option, in [`Field`] order.
 // Kept as written (not reformatted) so it reads as a table, a row an option.
 #[rustfmt::skip]
-pub(crate) static FIELDS: [FieldDef; 25] = [
+pub(crate) static FIELDS: [FieldDef; 28] = [
     row(Field::Sni, "sni", "SNI", "server name to send",
         "Server name to send (SNI) and to verify the certificate against", Text),
     row(Field::NoSni, "no-sni", "No SNI", "", "Send no SNI", Flag),
@@ -221,4 +234,12 @@ pub(crate) static FIELDS: [FieldDef; 25] = [
         "After the handshake, send a TLS 1.3 KeyUpdate (update_requested)", Flag),
     row(Field::Renegotiate, "renegotiate", "Renegotiate after handshake", "",
         "After the handshake, renegotiate (TLS 1.2)", Flag),
+    row(Field::Starttls, "starttls", "STARTTLS", "e.g. smtp, imap, postgres",
+        "Upgrade a plaintext protocol before TLS: smtp, lmtp, imap, pop3, ftp, xmpp, postgres, \
+         mysql, ldap, nntp, sieve or irc (its dialogue is traced)", Text),
+    row(Field::StarttlsHost, "starttls-host", "STARTTLS name", "EHLO / XMPP name [the SNI]",
+        "The name STARTTLS gives (SMTP EHLO, XMPP's to=) [default: the SNI, else the host]", Text),
+    row(Field::Proxy, "proxy", "Proxy", "http://HOST:PORT or socks5://HOST:PORT",
+        "Connect through a proxy: http://[user:pass@]HOST:PORT (HTTP CONNECT) or \
+         socks5://[user:pass@]HOST:PORT (the proxy resolves the name)", Text),
 ];

@@ -81,6 +81,10 @@ impl ConnectOptions {
             then_send: work.then_send.as_deref().map(escape),
             key_update: spec.key_update,
             renegotiate: spec.renegotiate,
+            starttls: spec.starttls.map(|p| p.name().to_string()),
+            starttls_host: spec.starttls_host.clone(),
+            // A proxy's password is never printed (it shows as ***).
+            proxy: spec.proxy.as_ref().map(|p| p.display()),
         }
     }
 

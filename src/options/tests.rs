@@ -83,6 +83,9 @@ fn sample(field: Field, dir: &std::path::Path) -> String {
         Field::Upload => "3M".into(),
         Field::ReadFor => "2.5".into(),
         Field::ThenSend => "pong".into(),
+        Field::Starttls => "IMAP".into(),
+        Field::StarttlsHost => "mx.example".into(),
+        Field::Proxy => "socks5://proxy.example:1080".into(),
         // Flags: any text turns them on.
         _ => "on".into(),
     }
@@ -122,6 +125,11 @@ fn check(field: Field, spec: &ConnectSpec, pems: &Pems) -> bool {
         Field::ThenSend => w.then_send.as_deref() == Some(b"pong"),
         Field::KeyUpdate => spec.key_update,
         Field::Renegotiate => spec.renegotiate,
+        Field::Starttls => spec.starttls == Some(crate::probe::Starttls::Imap),
+        Field::StarttlsHost => spec.starttls_host.as_deref() == Some("mx.example"),
+        Field::Proxy => spec.proxy.as_ref().is_some_and(|p| {
+            p.kind == crate::probe::ProxyKind::Socks5 && p.host == "proxy.example" && p.port == 1080
+        }),
     }
 }
 
@@ -176,6 +184,7 @@ fn every_field_of_the_form_reaches_the_spec() {
             Field::Key => &[Field::Cert],
             Field::KeyPass => &[Field::Cert, Field::Key],
             Field::ThenSend => &[Field::ReadFor],
+            Field::StarttlsHost => &[Field::Starttls],
             _ => &[],
         };
         let mut form = Form::default();

@@ -60,6 +60,12 @@ pub struct ConnectOptions {
     pub key_update: bool,
     #[arg(long, help = Field::Renegotiate.help())]
     pub renegotiate: bool,
+    #[arg(long, value_name = "PROTO", help = Field::Starttls.help())]
+    pub starttls: Option<String>,
+    #[arg(long, value_name = "NAME", requires = "starttls", help = Field::StarttlsHost.help())]
+    pub starttls_host: Option<String>,
+    #[arg(long, value_name = "URL", help = Field::Proxy.help())]
+    pub proxy: Option<String>,
 }
 
 /// Where one field's value lives in [`ConnectOptions`], by its kind.
@@ -100,6 +106,9 @@ impl ConnectOptions {
             Field::ThenSend => Slot::Text(&mut self.then_send),
             Field::KeyUpdate => Slot::Flag(&mut self.key_update),
             Field::Renegotiate => Slot::Flag(&mut self.renegotiate),
+            Field::Starttls => Slot::Text(&mut self.starttls),
+            Field::StarttlsHost => Slot::Text(&mut self.starttls_host),
+            Field::Proxy => Slot::Text(&mut self.proxy),
         }
     }
 
@@ -129,6 +138,9 @@ impl ConnectOptions {
         }
         if self.sni.is_some() && self.no_sni {
             return Err("--sni and --no-sni: give an SNI name or turn SNI off, not both".into());
+        }
+        if self.starttls_host.is_some() && self.starttls.is_none() {
+            return Err("--starttls-host needs --starttls: it is the name STARTTLS gives".into());
         }
         if self.then_send.is_some() && self.read_for.is_none() {
             return Err("--then-send needs --read-for: it is sent when that time is up".into());

@@ -7,7 +7,7 @@ use super::files::{read_capped, PEM_CAP};
 use super::key;
 use super::typed::ConnectOptions;
 use super::units;
-use crate::probe::{ClientIdentity, ConnectSpec, Sni, TlsVersion};
+use crate::probe::{ClientIdentity, ConnectSpec, Proxy, Sni, Starttls, TlsVersion};
 use openssl::ssl::{SslContext, SslContextBuilder, SslMethod};
 use std::path::Path;
 
@@ -189,6 +189,18 @@ impl ConnectOptions {
         }
         if let Some(text) = &self.then_send {
             spec.workload.then_send = Some(unescape(text));
+        }
+        if let Some(proto) = &self.starttls {
+            spec.starttls = Some(Starttls::parse(proto).map_err(|e| format!("--starttls: {e}"))?);
+        }
+        if let Some(name) = &self.starttls_host {
+            if name.trim().is_empty() || name.contains(['\r', '\n']) {
+                return Err("--starttls-host: give a host name (one line, not empty)".into());
+            }
+            spec.starttls_host = Some(name.trim().to_string());
+        }
+        if let Some(url) = &self.proxy {
+            spec.proxy = Some(Proxy::parse(url).map_err(|e| format!("--proxy: {e}"))?);
         }
         spec.key_update |= self.key_update;
         spec.renegotiate |= self.renegotiate;

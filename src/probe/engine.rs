@@ -220,7 +220,7 @@ impl IoLoop {
             let reg = self.poll.registry();
             match command {
                 Command::Connect(id, spec) => {
-                    let target = spec.target.clone();
+                    let target = spec.dial_target();
                     self.conns
                         .insert(id, Conn::new(id, *spec, record::detail()));
                     self.resolve(id, target);

@@ -187,6 +187,12 @@ pub struct ConnectSpec {
     pub hello_padding: Option<u16>,
     /// Raw bytes and secrets to record for the exports (none by default).
     pub capture: Capture,
+    /// Before TLS, upgrade a plaintext protocol with its STARTTLS dialogue.
+    pub starttls: Option<crate::probe::pretls::Starttls>,
+    /// The name for EHLO/LHLO and XMPP's `to` (default: the SNI, else the target host).
+    pub starttls_host: Option<String>,
+    /// Connect through this proxy (its CONNECT comes before any STARTTLS).
+    pub proxy: Option<crate::probe::pretls::proxy::Proxy>,
 }
 
 impl ConnectSpec {
@@ -215,7 +221,29 @@ impl ConnectSpec {
             post_handshake_auth: false,
             hello_padding: None,
             capture: Capture::default(),
+            starttls: None,
+            starttls_host: None,
+            proxy: None,
         }
+    }
+
+    /// Where the TCP connection goes: the proxy when there is one, else the target.
+    pub fn dial_target(&self) -> Target {
+        match &self.proxy {
+            Some(p) => Target {
+                host: p.host.clone(),
+                port: p.port,
+            },
+            None => self.target.clone(),
+        }
+    }
+
+    /// The name STARTTLS gives for itself or the server (EHLO, XMPP's `to`).
+    pub fn starttls_name(&self) -> &str {
+        self.starttls_host
+            .as_deref()
+            .or(self.sni_name())
+            .unwrap_or(&self.target.host)
     }
 
     /// The server name to send, if any.

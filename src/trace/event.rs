@@ -7,6 +7,7 @@
 
 pub use super::kinds::*;
 pub use super::payloads::*;
+pub use super::plain::*;
 
 /// Nanoseconds since the engine started, on one monotonic clock for all connections.
 pub type Nanos = u64;
@@ -70,6 +71,8 @@ pub enum EventKind {
     Wire(Box<Wire>),
     /// One NSS key log line (`CLIENT_RANDOM ...`), as OpenSSL derived it (key log only).
     Secret(Box<str>),
+    /// One line or message of the plaintext exchange before TLS (STARTTLS, a proxy).
+    Plain(Box<Plain>),
 }
 
 impl Event {
@@ -105,6 +108,7 @@ impl Event {
             EventKind::Paused(_) => "paused",
             EventKind::Wire(_) => "wire",
             EventKind::Secret(_) => "secret",
+            EventKind::Plain(_) => "plain",
         }
     }
 }

@@ -71,6 +71,7 @@ pub fn to_json(event: &Event) -> Option<Value> {
             "notify_received": c.notify_received, "workload_done": c.workload_done,
         }),
         EventKind::Error(message) => json!({ "message": message }),
+        EventKind::Plain(p) => json!({ "dir": p.dir.name(), "text": p.text }),
         EventKind::Setup(s) => json!({
             "target": s.target, "sni": s.sni, "alpn": s.alpn, "version_min": s.version_min,
             "version_max": s.version_max, "ciphers_tls12": s.ciphers_tls12,

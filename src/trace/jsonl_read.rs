@@ -275,6 +275,10 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 .unwrap_or(false),
         }),
         "error" => EventKind::Error(capped(line.str("message")?).into()),
+        "plain" => EventKind::Plain(Box::new(Plain::new(
+            line.named("dir", PlainDir::ALL, PlainDir::name)?,
+            &capped(line.str("text")?),
+        ))),
         "setup" => EventKind::Setup(Box::new(setup_from(&line)?)),
         "http" => EventKind::Http(Box::new(HttpResponse {
             status: u16::try_from(line.u64("status")?)
@@ -448,6 +452,12 @@ mod tests {
             workload_done: true,
         }));
         round_trip(EventKind::Error("peer closed".into()));
+        for dir in PlainDir::ALL {
+            round_trip(EventKind::Plain(Box::new(Plain::new(
+                dir,
+                "250-STARTTLS \u{1b}",
+            ))));
+        }
         round_trip(EventKind::Dropped { count: 3 });
         round_trip(EventKind::Paused(Paused { dur: 2_500_000 }));
         round_trip(EventKind::Setup(Box::new(Setup {

@@ -9,6 +9,10 @@ use super::event::{CallId, Nanos};
 pub enum Phase {
     Resolve,
     Connect,
+    /// The proxy's CONNECT (HTTP or SOCKS5), before any STARTTLS or TLS.
+    Proxy,
+    /// The plaintext STARTTLS dialogue, before the TLS handshake.
+    Starttls,
     Handshake,
     Action,
     Workload,
@@ -16,9 +20,11 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 6] = [
+    pub const ALL: [Phase; 8] = [
         Phase::Resolve,
         Phase::Connect,
+        Phase::Proxy,
+        Phase::Starttls,
         Phase::Handshake,
         Phase::Action,
         Phase::Workload,
@@ -29,6 +35,8 @@ impl Phase {
         match self {
             Phase::Resolve => "resolve",
             Phase::Connect => "connect",
+            Phase::Proxy => "proxy",
+            Phase::Starttls => "starttls",
             Phase::Handshake => "handshake",
             Phase::Action => "action",
             Phase::Workload => "workload",

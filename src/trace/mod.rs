@@ -16,6 +16,7 @@ mod kinds;
 pub mod many;
 pub mod names;
 mod payloads;
+mod plain;
 pub mod store;
 pub mod text;
 pub mod ticks;

@@ -232,6 +232,14 @@ pub fn describe(e: &Event) -> String {
                 ms(p.dur)
             );
         }
+        EventKind::Plain(p) => {
+            let arrow = match p.dir {
+                PlainDir::Sent => "→",
+                PlainDir::Received => "←",
+                PlainDir::Injected => "← INJECTED (after the go-ahead, not given to TLS):",
+            };
+            let _ = write!(s, "plain {arrow} {}", escape(&p.text));
+        }
         EventKind::Wire(_) | EventKind::Secret(_) => {}
     }
     s

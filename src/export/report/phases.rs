@@ -22,6 +22,8 @@ fn step_name(phase: Phase) -> &'static str {
     match phase {
         Phase::Resolve => "resolve",
         Phase::Connect => "TCP connect",
+        Phase::Proxy => "proxy CONNECT",
+        Phase::Starttls => "STARTTLS",
         Phase::Handshake => "TLS handshake",
         Phase::Action => "post-handshake actions",
         Phase::Workload => "workload",

@@ -3,6 +3,7 @@
 //! the readiness it waits for from what OpenSSL wants (the pattern of rustls' tlsclient-mio).
 
 mod calls;
+mod plain;
 mod steps;
 
 use super::errors;
@@ -14,6 +15,7 @@ use super::spec::ConnectSpec;
 use super::tls::Tls;
 use super::tls_setup::{self, VerifyCapture};
 use crate::ffi;
+use crate::trace::escape::escape;
 use crate::trace::*;
 use mio::net::TcpStream;
 use mio::{Registry, Token};
@@ -45,6 +47,8 @@ pub enum Action {
 enum Step {
     Resolving,
     Connecting,
+    /// The plaintext stages before TLS (a proxy's CONNECT, STARTTLS).
+    Plain,
     Handshaking,
     /// Calling the action's function (`scheduled` false) or driving it with SSL_do_handshake.
     Acting {
@@ -124,6 +128,8 @@ pub(super) struct Conn {
     current_addr: Option<SocketAddr>,
     /// The HTTP response being read, when the workload is an HTTP request.
     http: Option<HttpTracker>,
+    /// The plaintext stages still to go before TLS (`None` once TLS began, or without any).
+    pretls: Option<Box<plain::PreTls>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +174,7 @@ impl Conn {
         let upload_left = workload.upload.unwrap_or(0);
         let http = http::is_request(&request).then(HttpTracker::new);
         let then_send = workload.then_send.clone();
+        let pretls = plain::PreTls::from_spec(&spec);
         let setup = tls_setup::setup(&spec);
         record::push(id, EventKind::Setup(Box::new(setup)));
         record::push(id, EventKind::Phase(Phase::Resolve));
@@ -205,6 +212,7 @@ impl Conn {
             current_addr: None,
             sampler: sockstat::Sampler::default(),
             http,
+            pretls,
         }
     }
 
@@ -382,6 +390,7 @@ impl Conn {
                 Step::Resolving => return Turn::Parked,
                 Step::Closed => return Turn::Closed,
                 Step::Connecting => self.finish_connect(),
+                Step::Plain => self.plain(),
                 Step::Handshaking => self.handshake(),
                 Step::Acting { action, scheduled } => self.act(action, scheduled),
                 Step::Writing => self.write(),
@@ -421,6 +430,10 @@ impl Conn {
         let step = match self.step {
             Step::Resolving => "while resolving the host name",
             Step::Connecting => "while connecting",
+            Step::Plain if self.pretls.as_ref().and_then(|p| p.phase()) == Some(Phase::Proxy) => {
+                "while the proxy was connecting us"
+            }
+            Step::Plain => "during STARTTLS",
             Step::Handshaking => "during the TLS handshake",
             Step::Acting { .. } => "during a post-handshake action",
             Step::Writing => "while writing (SSL_write)",

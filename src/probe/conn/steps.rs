@@ -86,6 +86,11 @@ impl Conn {
             self.id,
             EventKind::Connected(Box::new(Endpoints { local, peer })),
         );
+        self.after_connect()
+    }
+
+    /// Hands the socket to OpenSSL and begins the handshake.
+    pub(super) fn start_tls(&mut self) -> Next {
         let (ssl, verify) = match tls_setup::client(&self.spec, self.id, self.detail) {
             Ok(v) => v,
             Err(reason) => return Next::Close(CloseReason::Failed, Some(reason)),

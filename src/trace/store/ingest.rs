@@ -39,6 +39,7 @@ impl ConnTrace {
             EventKind::Dropped { .. }
             | EventKind::Paused(_)
             | EventKind::Secret(_)
+            | EventKind::Plain(_)
             | EventKind::Setup(_)
             | EventKind::Http(_)
             | EventKind::Verdict(_) => {}

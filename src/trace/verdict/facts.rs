@@ -42,7 +42,7 @@ pub struct Facts {
     pub last_t: Nanos,
     pub phase: Option<Phase>,
     /// When each phase (in `Phase::ALL` order) first began.
-    pub phase_start: [Option<Nanos>; 6],
+    pub phase_start: [Option<Nanos>; Phase::ALL.len()],
     pub peer: Option<std::net::SocketAddr>,
     /// When TCP was established.
     pub connected_at: Option<Nanos>,
@@ -156,6 +156,11 @@ pub struct Facts {
     /// doing: waits exclude it).
     pub paused: Nanos,
     pub pauses: u32,
+    /// Bytes the server sent after its STARTTLS (or proxy) go-ahead, before our ClientHello:
+    /// when, and their text (escaped, for the verdict).
+    pub injected: Option<(Nanos, String)>,
+    /// The last plaintext line the server or proxy sent (escaped).
+    pub plain_in: Option<String>,
 }
 
 fn phase_index(p: Phase) -> usize {
@@ -221,6 +226,14 @@ impl Facts {
                 self.paused = self.paused.saturating_add(p.dur);
                 self.pauses += 1;
             }
+            EventKind::Plain(p) => match p.dir {
+                PlainDir::Injected => {
+                    self.injected
+                        .get_or_insert_with(|| (e.t, escape(&p.text).into_owned()));
+                }
+                PlainDir::Received => self.plain_in = Some(escape(&p.text).into_owned()),
+                PlainDir::Sent => {}
+            },
             EventKind::Verdict(_) | EventKind::Wire(_) | EventKind::Secret(_) => {}
         }
     }

@@ -111,6 +111,9 @@ classes! {
     ResolveFailed => "resolve-failed", Failure, "The host name did not resolve.";
     ConnectFailed => "connect-failed", Failure, "The TCP connection was refused or the host unreachable.";
     ConnectTimeout => "connect-timeout", Failure, "The TCP connection was not accepted in time (SYN unanswered).";
+    StarttlsRefused => "starttls-refused", Failure, "The STARTTLS dialogue did not reach TLS: the server does not offer STARTTLS, refused it, or closed.";
+    ProxyRefused => "proxy-refused", Failure, "The proxy did not connect us (HTTP 407/403/502, a SOCKS5 error, or it closed).";
+    StarttlsInjection => "starttls-injection", Note, "The server sent bytes after its STARTTLS (or proxy) go-ahead, before our ClientHello: tlsscope dropped them; a client that fed them to TLS would be open to plaintext injection.";
     Stopped => "stopped", Note, "Stopped by the user.";
     Stalled => "stalled", Stall, "No progress while waiting; see the evidence for what was awaited.";
     Failed => "failed", Failure, "The connection failed; see the evidence.";

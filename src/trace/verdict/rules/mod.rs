@@ -78,6 +78,7 @@ pub fn verdict(f: &Facts, now: Nanos) -> Verdict {
     let draft = setup_failures::judge(f, now)
         .or_else(|| endings::cut_short(f))
         .or_else(|| stalls::judge(f, now))
+        .or_else(|| setup_failures::injection(f))
         .or_else(|| endings::judge(f, now))
         .unwrap_or_else(|| in_progress(f, now));
     let draft = with_common_evidence(draft, f);
@@ -96,6 +97,8 @@ fn in_progress(f: &Facts, now: Nanos) -> Draft {
     let doing = match f.phase {
         None | Some(Phase::Resolve) => "resolving the host name",
         Some(Phase::Connect) => "connecting",
+        Some(Phase::Proxy) => "asking the proxy to connect",
+        Some(Phase::Starttls) => "in the STARTTLS dialogue",
         Some(Phase::Handshake) => "in the handshake",
         Some(Phase::Action) => "carrying out an action",
         Some(Phase::Workload) => "exchanging data",

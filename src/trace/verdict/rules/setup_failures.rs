@@ -29,6 +29,9 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
         );
     }
     if f.phase_began(Phase::Handshake).is_none() {
+        if let Some(d) = pre_tls_failure(f, &error) {
+            return Some(d);
+        }
         return match reason {
             Some(CloseReason::Timeout) => Some(
                 Draft::new(
@@ -455,4 +458,47 @@ fn handshake_stall(f: &Facts, now: Nanos) -> Draft {
     .focus(focus)
     .user("The server (or a proxy before it) hangs mid-handshake: check its logs; --timeout bounds the wait.")
     .code("SSL_do_handshake returns WANT_READ while the flight is incomplete: wait for readable and call it again.")
+}
+
+/// The proxy or the STARTTLS dialogue ended the connection before TLS began.
+fn pre_tls_failure(f: &Facts, error: &str) -> Option<Draft> {
+    let reason = closed_by(f)?;
+    if reason == CloseReason::Stopped {
+        return None;
+    }
+    let at = f.close.map(|(t, _)| t);
+    if f.phase_began(Phase::Starttls).is_some() {
+        return Some(
+            Draft::new(
+                Class::StarttlsRefused,
+                format!("STARTTLS did not reach TLS: {error}"),
+            )
+            .fact(error.to_string(), None, at)
+            .user("Check the protocol (--starttls) and the port; ask the server's admin whether STARTTLS is enabled.")
+            .code("No TLS was involved: the plaintext dialogue is in the trace as `plain` events."),
+        );
+    }
+    if f.phase_began(Phase::Proxy).is_some() {
+        return Some(
+            Draft::new(Class::ProxyRefused, format!("The proxy did not connect us: {error}"))
+                .fact(error.to_string(), None, at)
+                .user("Check the proxy's address, credentials (user:pass@ in --proxy) and whether it allows this target and port.")
+                .code("No TLS was involved: the proxy's answer is in the trace as `plain` events."),
+        );
+    }
+    None
+}
+
+/// A connection that otherwise went well, but the server sent bytes after its go-ahead.
+pub(super) fn injection(f: &Facts) -> Option<Draft> {
+    let (t, text) = f.injected.as_ref()?;
+    Some(
+        Draft::new(
+            Class::StarttlsInjection,
+            format!("The server sent bytes after its go-ahead, before our ClientHello (dropped, never given to TLS): {text}"),
+        )
+        .fact(format!("after the go-ahead: {text}"), None, Some(*t))
+        .user("A server (or something in the path) that sends after its go-ahead is buggy or under attack: report it to its admin.")
+        .code("A client must discard its plaintext buffer before the handshake (CVE-2011-0411 and kin)."),
+    )
 }
