@@ -18,6 +18,7 @@ pub(crate) enum Field {
     Key,
     KeyPass,
     Insecure,
+    Status,
     NoAutoRetry,
     Sndbuf,
     Rcvbuf,
@@ -110,7 +111,7 @@ impl Group {
         use Field::*;
         match self {
             Group::Protocol => &[Sni, NoSni, Alpn, TlsMin, TlsMax, Ciphers, Ciphersuites],
-            Group::Trust => &[Ca, Cert, Key, KeyPass, Insecure],
+            Group::Trust => &[Ca, Cert, Key, KeyPass, Insecure, Status],
             Group::Socket => &[Sndbuf, Rcvbuf, Nodelay, ConnectTimeout, Timeout],
             Group::Workload => &[HttpGet, Send, Upload, ReadFor, ThenSend],
             Group::Actions => &[NoAutoRetry, KeyUpdate, Renegotiate],
@@ -167,7 +168,7 @@ use Kind::{File, Flag, Text};
 /// Every connection option, in [`Field`] order.
 // Kept as written (not reformatted) so it reads as a table, a row an option.
 #[rustfmt::skip]
-pub(crate) static FIELDS: [FieldDef; 25] = [
+pub(crate) static FIELDS: [FieldDef; 26] = [
     row(Field::Sni, "sni", "SNI", "server name to send",
         "Server name to send (SNI) and to verify the certificate against", Text),
     row(Field::NoSni, "no-sni", "No SNI", "", "Send no SNI", Flag),
@@ -192,6 +193,9 @@ pub(crate) static FIELDS: [FieldDef; 25] = [
          (tlsscope never prompts for one)", Text),
     row(Field::Insecure, "insecure", "Don't verify", "",
         "Do not verify the peer's certificate", Flag),
+    row(Field::Status, "status", "OCSP stapling", "",
+        "Ask for a stapled OCSP response and show it: good, revoked or unknown, its dates, the \
+         responder, whether it verifies; \"no response stapled\" is a result, not an error", Flag),
     row(Field::NoAutoRetry, "no-auto-retry", "AUTO_RETRY off", "",
         "Clear SSL_MODE_AUTO_RETRY: SSL_read returns WANT_READ after non-application records",
         Flag),

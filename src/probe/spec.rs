@@ -187,6 +187,8 @@ pub struct ConnectSpec {
     pub hello_padding: Option<u16>,
     /// Raw bytes and secrets to record for the exports (none by default).
     pub capture: Capture,
+    /// Ask for a stapled OCSP response (`--status`) and record what came.
+    pub ocsp_status: bool,
 }
 
 impl ConnectSpec {
@@ -215,6 +217,7 @@ impl ConnectSpec {
             post_handshake_auth: false,
             hello_padding: None,
             capture: Capture::default(),
+            ocsp_status: false,
         }
     }
 

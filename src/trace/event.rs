@@ -64,6 +64,9 @@ pub enum EventKind {
     Wire(Box<Wire>),
     /// One NSS key log line (`CLIENT_RANDOM ...`), as OpenSSL derived it (key log only).
     Secret(Box<str>),
+    /// The server's certificate chain and why verification failed, when the handshake failed
+    /// after the certificates arrived (a successful one has them in its `Tls` event).
+    Chain(Box<super::chain::ChainInfo>),
 }
 
 /// The phases a connection goes through, in order.
@@ -490,6 +493,7 @@ impl Event {
             EventKind::Dropped { .. } => "dropped",
             EventKind::Wire(_) => "wire",
             EventKind::Secret(_) => "secret",
+            EventKind::Chain(_) => "chain",
         }
     }
 }

@@ -151,6 +151,8 @@ pub struct Facts {
     pub os_error: Option<(Seen, i32, Dir)>,
     pub close: Option<(Nanos, Close)>,
     pub error: Option<String>,
+    /// The first thing wrong with the server's chain, named ([`crate::trace::chain`]); escaped.
+    pub chain_problem: Option<String>,
     pub dropped: u64,
 }
 
@@ -213,6 +215,11 @@ impl Facts {
             // The message may quote the peer (a certificate's name): escaped for the verdict.
             EventKind::Error(m) => self.error = Some(escape(m).into_owned()),
             EventKind::Dropped { count } => self.dropped += count,
+            EventKind::Chain(info) => {
+                self.chain_problem = crate::trace::chain::findings(info)
+                    .first()
+                    .map(|f| escape(&f.text).into_owned());
+            }
             EventKind::Verdict(_) | EventKind::Wire(_) | EventKind::Secret(_) => {}
         }
     }

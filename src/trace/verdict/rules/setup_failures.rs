@@ -77,19 +77,33 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .and_then(|rest| rest.split("; ").next())
             .unwrap_or("the certificate was not accepted")
             .to_string();
+        let mut draft = Draft::new(
+            Class::VerifyFailed,
+            format!("We did not trust the server's certificate — {why} — so {ours}."),
+        )
+        .fact(sni_sent(f), None, f.hello_out.map(|s| s.t))
+        .fact(
+            format!(
+                "verification result: {}",
+                f.verify.as_deref().unwrap_or(&why)
+            ),
+            f.last_call.map(|(_, c)| c.id),
+            f.close.map(|(t, _)| t),
+        );
+        // The chain event names the failing certificate and why, from the chain as sent.
+        if let Some(problem) = &f.chain_problem {
+            draft = draft.fact(problem.clone(), f.last_call.map(|(_, c)| c.id), None);
+        }
+        let missing_intermediate = f
+            .chain_problem
+            .as_deref()
+            .is_some_and(|p| p.ends_with("a missing intermediate"));
         return Some(
-            Draft::new(
-                Class::VerifyFailed,
-                format!("We did not trust the server's certificate — {why} — so {ours}."),
-            )
-            .fact(sni_sent(f), None, f.hello_out.map(|s| s.t))
-            .fact(
-                format!("verification result: {}", f.verify.as_deref().unwrap_or(&why)),
-                f.last_call.map(|(_, c)| c.id),
-                f.close.map(|(t, _)| t),
-            )
+            draft
             .focus(f.last_call.map(|(_, c)| c.id))
-            .user(if why.contains("hostname") || why.contains("host name") {
+            .user(if missing_intermediate {
+                "The server must send its intermediate certificate(s) after the leaf; --ca FILE with the intermediate works around it here."
+            } else if why.contains("hostname") || why.contains("host name") {
                 "Connect with the name the certificate is for (or --sni NAME); --insecure looks anyway."
             } else if why.contains("expired") || why.contains("not yet valid") {
                 "The server must renew its certificate (check this machine's clock too); --insecure looks anyway."
