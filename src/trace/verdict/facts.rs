@@ -153,6 +153,8 @@ pub struct Facts {
     pub error: Option<String>,
     /// The first thing wrong with the server's chain, named ([`crate::trace::chain`]); escaped.
     pub chain_problem: Option<String>,
+    /// The stapled OCSP response (`--status`), as the `tls` event described it; escaped.
+    pub ocsp: Option<(Nanos, String, String)>,
     pub dropped: u64,
 }
 
@@ -198,6 +200,10 @@ impl Facts {
                 self.version = Some(escape(&info.version).into_owned());
                 self.alpn = info.alpn.as_deref().map(|a| escape(a).into_owned());
                 self.verify = Some(escape(&info.verify).into_owned());
+                if let Some(o) = &info.ocsp {
+                    let status = escape(&o.status).into_owned();
+                    self.ocsp = Some((e.t, status, escape(&o.describe()).into_owned()));
+                }
                 self.awaiting_answer_since = None;
             }
             EventKind::Http(h) => {

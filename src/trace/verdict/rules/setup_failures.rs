@@ -151,6 +151,25 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     }
 }
 
+/// A stapled OCSP response said the server's certificate is revoked. OpenSSL completes the
+/// handshake anyway (it does not act on a staple), so the connection looks healthy: this rule
+/// makes it a failure, because a revoked certificate means the server must not be trusted.
+pub(super) fn revoked(f: &Facts) -> Option<Draft> {
+    let (t, status, described) = f.ocsp.as_ref()?;
+    if status != "revoked" {
+        return None;
+    }
+    Some(
+        Draft::new(
+            Class::CertRevoked,
+            "The server's certificate is revoked: the OCSP response it stapled says so, although the handshake completed.",
+        )
+        .fact(format!("stapled OCSP: {described}"), None, Some(*t))
+        .user("The server must get a new certificate; do not trust this one.")
+        .code("OpenSSL does not act on a stapled response: check it with SSL_get_tlsext_status_ocsp_resp and OCSP_resp_find_status."),
+    )
+}
+
 fn is_verify_failure(f: &Facts) -> bool {
     f.verify
         .as_deref()
