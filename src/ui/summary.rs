@@ -135,7 +135,7 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                         None => ("validity dates unreadable", style::CERT_UNREADABLE),
                     };
                     ui.horizontal(|ui| {
-                        ui.label(format!("{indent}└─"));
+                        ui.label(format!("{indent}|_"));
                         ui.label(RichText::new(format!("{i}: {}", escape(&cert.subject))).strong());
                         ui.label(RichText::new(format!("[{state}]")).color(colour).strong());
                     });
@@ -151,12 +151,12 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                         escape(&cert.sha256)
                     ));
                     if let Some(f) = chain::finding_for(&found, i) {
-                        let text = format!("{indent}   ✗ {}: {}", f.problem.name(), escape(&f.text));
+                        let text = format!("{indent}   FAILS HERE, {}: {}", f.problem.name(), escape(&f.text));
                         ui.label(RichText::new(text).color(style::VERIFY_FAILED).strong());
                     }
                 }
                 for f in found.iter().filter(|f| f.cert.is_none()) {
-                    let text = format!("✗ {}: {}", f.problem.name(), escape(&f.text));
+                    let text = format!("FAILS, {}: {}", f.problem.name(), escape(&f.text));
                     ui.label(RichText::new(text).color(style::VERIFY_FAILED).strong());
                 }
             }
