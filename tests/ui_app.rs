@@ -232,6 +232,10 @@ fn summary_shows_certificate_validity_and_verification() {
     assert!(h
         .query_by_label_contains("Certificate verification failed: certificate has expired")
         .is_some());
+    // The refused chain is shown, its failing link marked.
+    assert!(h
+        .query_by_label_contains("FAILS HERE, expired: certificate 0")
+        .is_some());
 
     let events = record("lab:ok", ConnectOptions::default());
     let mut app = app_with("lab:ok", &events);

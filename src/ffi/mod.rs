@@ -9,7 +9,9 @@
 mod bio;
 mod sock;
 mod ssl;
+mod x509;
 
 pub use bio::SocketTls;
 pub use sock::{peer_sent_fin, process_cpu_time, queue_levels, tcp_info};
 pub use ssl::*;
+pub use x509::{key_usage, ocsp_produced_at, ocsp_responder};

@@ -18,6 +18,7 @@ pub(crate) enum Field {
     Key,
     KeyPass,
     Insecure,
+    Status,
     NoAutoRetry,
     Sndbuf,
     Rcvbuf,
@@ -123,7 +124,7 @@ impl Group {
                 Starttls,
                 StarttlsHost,
             ],
-            Group::Trust => &[Ca, Cert, Key, KeyPass, Insecure],
+            Group::Trust => &[Ca, Cert, Key, KeyPass, Insecure, Status],
             Group::Socket => &[Proxy, Sndbuf, Rcvbuf, Nodelay, ConnectTimeout, Timeout],
             Group::Workload => &[HttpGet, Send, Upload, ReadFor, ThenSend],
             Group::Actions => &[NoAutoRetry, KeyUpdate, Renegotiate],
@@ -180,7 +181,7 @@ use Kind::{File, Flag, Text};
 /// Every connection option, in [`Field`] order.
 // Kept as written (not reformatted) so it reads as a table, a row an option.
 #[rustfmt::skip]
-pub(crate) static FIELDS: [FieldDef; 28] = [
+pub(crate) static FIELDS: [FieldDef; 29] = [
     row(Field::Sni, "sni", "SNI", "server name to send",
         "Server name to send (SNI) and to verify the certificate against", Text),
     row(Field::NoSni, "no-sni", "No SNI", "", "Send no SNI", Flag),
@@ -205,6 +206,9 @@ pub(crate) static FIELDS: [FieldDef; 28] = [
          (tlsscope never prompts for one)", Text),
     row(Field::Insecure, "insecure", "Don't verify", "",
         "Do not verify the peer's certificate", Flag),
+    row(Field::Status, "status", "OCSP stapling", "",
+        "Ask for a stapled OCSP response and show it: good, revoked or unknown, its dates, the \
+         responder, whether it verifies; \"no response stapled\" is a result, not an error", Flag),
     row(Field::NoAutoRetry, "no-auto-retry", "AUTO_RETRY off", "",
         "Clear SSL_MODE_AUTO_RETRY: SSL_read returns WANT_READ after non-application records",
         Flag),

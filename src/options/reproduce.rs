@@ -65,6 +65,7 @@ impl ConnectOptions {
                 .map(|_| files.key.to_path_buf()),
             key_pass: None,
             insecure: !spec.verify,
+            status: spec.ocsp_status,
             no_auto_retry: !spec.auto_retry,
             sndbuf: spec.sndbuf.map(|n| n.to_string()),
             rcvbuf: spec.rcvbuf.map(|n| n.to_string()),

@@ -112,6 +112,7 @@ fn check(field: Field, spec: &ConnectSpec, pems: &Pems) -> bool {
                     .is_ok_and(|k| k.public_eq(&pems.pkey))
         }),
         Field::Insecure => !spec.verify,
+        Field::Status => spec.ocsp_status,
         Field::NoAutoRetry => !spec.auto_retry,
         Field::Sndbuf => spec.sndbuf == Some(17 << 10),
         Field::Rcvbuf => spec.rcvbuf == Some(19 << 10),

@@ -34,6 +34,8 @@ pub struct ConnectOptions {
     pub key_pass: Option<String>,
     #[arg(long, help = Field::Insecure.help())]
     pub insecure: bool,
+    #[arg(long, help = Field::Status.help())]
+    pub status: bool,
     #[arg(long, help = Field::NoAutoRetry.help())]
     pub no_auto_retry: bool,
     #[arg(long, value_name = "N", help = Field::Sndbuf.help())]
@@ -93,6 +95,7 @@ impl ConnectOptions {
             Field::Key => Slot::File(&mut self.key),
             Field::KeyPass => Slot::Text(&mut self.key_pass),
             Field::Insecure => Slot::Flag(&mut self.insecure),
+            Field::Status => Slot::Flag(&mut self.status),
             Field::NoAutoRetry => Slot::Flag(&mut self.no_auto_retry),
             Field::Sndbuf => Slot::Text(&mut self.sndbuf),
             Field::Rcvbuf => Slot::Text(&mut self.rcvbuf),

@@ -204,6 +204,7 @@ impl ConnectOptions {
         }
         spec.key_update |= self.key_update;
         spec.renegotiate |= self.renegotiate;
+        spec.ocsp_status |= self.status;
         Ok(())
     }
 }

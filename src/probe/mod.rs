@@ -1,6 +1,7 @@
 //! The engine: a background I/O thread that drives real OpenSSL client connections over
 //! non-blocking sockets and records every call, socket operation, state, message and buffer level.
 
+mod certs;
 mod conn;
 mod engine;
 mod errors;

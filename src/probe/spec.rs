@@ -193,6 +193,8 @@ pub struct ConnectSpec {
     pub starttls_host: Option<String>,
     /// Connect through this proxy (its CONNECT comes before any STARTTLS).
     pub proxy: Option<crate::probe::pretls::proxy::Proxy>,
+    /// Ask for a stapled OCSP response (`--status`) and record what came.
+    pub ocsp_status: bool,
 }
 
 impl ConnectSpec {
@@ -224,6 +226,7 @@ impl ConnectSpec {
             starttls: None,
             starttls_host: None,
             proxy: None,
+            ocsp_status: false,
         }
     }
 

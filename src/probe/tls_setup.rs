@@ -1,16 +1,16 @@
 //! Turns a [`ConnectSpec`] into a configured OpenSSL client (`Ssl`), and reads the negotiated
 //! parameters and certificate chain back after a handshake.
 
+use super::certs;
 use super::spec::{ConnectSpec, TlsVersion};
 use crate::ffi;
-use crate::trace::{CertInfo, ConnId, EventKind, Setup, TlsInfo};
-use openssl::hash::MessageDigest;
+use crate::trace::{ConnId, EventKind, Setup, TlsInfo};
 use openssl::pkey::PKey;
 use openssl::ssl::{
     ExtensionContext, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef, SslVerifyMode,
-    SslVersion,
+    SslVersion, StatusType,
 };
-use openssl::x509::{X509Ref, X509};
+use openssl::x509::X509;
 use std::sync::{Arc, Mutex};
 
 /// Private-use extension number for `hello_padding`.
@@ -22,6 +22,9 @@ pub(super) struct VerifyFailure {
     pub depth: u32,
     pub subject: String,
     pub reason: String,
+    /// `X509_V_ERR_*`, and the failing certificate's SHA-256 (to find it in the sent chain).
+    pub code: i32,
+    pub sha256: String,
 }
 
 pub(super) type VerifyCapture = Arc<Mutex<Option<VerifyFailure>>>;
@@ -227,13 +230,15 @@ pub(super) fn client(
         let sink = capture.clone();
         ssl.set_verify_callback(SslVerifyMode::PEER, move |ok, store| {
             if !ok {
+                let cert = store.current_cert();
                 let failure = VerifyFailure {
                     depth: store.error_depth(),
-                    subject: store
-                        .current_cert()
-                        .map(|c| name_of(c.subject_name()))
+                    subject: cert
+                        .map(|c| certs::name_of(c.subject_name()))
                         .unwrap_or_default(),
                     reason: store.error().error_string().to_string(),
+                    code: store.error().as_raw(),
+                    sha256: cert.map(certs::sha256).unwrap_or_default(),
                 };
                 if let Ok(mut slot) = sink.lock() {
                     slot.get_or_insert(failure);
@@ -243,6 +248,10 @@ pub(super) fn client(
         });
     } else {
         ssl.set_verify(SslVerifyMode::NONE);
+    }
+    if spec.ocsp_status {
+        ssl.set_status_type(StatusType::OCSP)
+            .map_err(|e| format!("--status: {e}"))?;
     }
     if !spec.auto_retry {
         ffi::clear_auto_retry(&mut ssl);
@@ -254,51 +263,6 @@ pub(super) fn client(
         ffi::install_callbacks(&mut ssl);
     }
     Ok((ssl, capture))
-}
-
-fn name_of(name: &openssl::x509::X509NameRef) -> String {
-    name.entries()
-        .map(|e| {
-            let key = e.object().nid().short_name().unwrap_or("?");
-            let value = e.data().to_string().unwrap_or_default();
-            format!("{key}={value}")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn cert_info(cert: &X509Ref) -> CertInfo {
-    let key = match cert.public_key() {
-        Ok(pk) => {
-            let kind = match pk.id() {
-                openssl::pkey::Id::RSA => "RSA",
-                openssl::pkey::Id::EC => "EC",
-                openssl::pkey::Id::ED25519 => "Ed25519",
-                openssl::pkey::Id::ED448 => "Ed448",
-                openssl::pkey::Id::DSA => "DSA",
-                _ => "key",
-            };
-            format!("{kind} {}", pk.bits())
-        }
-        Err(_) => "unknown key".into(),
-    };
-    let sha256 = cert
-        .digest(MessageDigest::sha256())
-        .map(|d| {
-            d.iter()
-                .map(|b| format!("{b:02X}"))
-                .collect::<Vec<_>>()
-                .join(":")
-        })
-        .unwrap_or_default();
-    CertInfo {
-        subject: name_of(cert.subject_name()),
-        issuer: name_of(cert.issuer_name()),
-        not_before: cert.not_before().to_string(),
-        not_after: cert.not_after().to_string(),
-        key,
-        sha256,
-    }
 }
 
 /// Negotiated parameters after a (re)handshake.
@@ -325,10 +289,7 @@ pub(super) fn tls_info(ssl: &SslRef, spec: &ConnectSpec) -> TlsInfo {
         sni: spec.sni_name().map(str::to_string),
         verify,
         resumed: ssl.session_reused(),
-        chain: ssl
-            .peer_cert_chain()
-            .map(|chain| chain.iter().map(cert_info).collect())
-            .or_else(|| ssl.peer_certificate().map(|c| vec![cert_info(&c)]))
-            .unwrap_or_default(),
+        chain: super::certs::peer_chain(ssl),
+        ocsp: spec.ocsp_status.then(|| super::certs::stapled(ssl)),
     }
 }

@@ -73,6 +73,9 @@ pub enum EventKind {
     Secret(Box<str>),
     /// One line or message of the plaintext exchange before TLS (STARTTLS, a proxy).
     Plain(Box<Plain>),
+    /// The server's certificate chain and why verification failed, when the handshake failed
+    /// after the certificates arrived (a successful one has them in its `Tls` event).
+    Chain(Box<super::chain::ChainInfo>),
 }
 
 impl Event {
@@ -109,6 +112,7 @@ impl Event {
             EventKind::Wire(_) => "wire",
             EventKind::Secret(_) => "secret",
             EventKind::Plain(_) => "plain",
+            EventKind::Chain(_) => "chain",
         }
     }
 }

@@ -55,14 +55,18 @@ pub fn to_json(event: &Event) -> Option<Value> {
             }
             v
         }
-        EventKind::Tls(info) => json!({
-            "version": info.version, "cipher": info.cipher, "alpn": info.alpn, "sni": info.sni,
-            "verify": info.verify, "resumed": info.resumed,
-            "chain": info.chain.iter().map(|c| json!({
-                "subject": c.subject, "issuer": c.issuer, "not_before": c.not_before,
-                "not_after": c.not_after, "key": c.key, "sha256": c.sha256,
-            })).collect::<Vec<_>>(),
-        }),
+        EventKind::Tls(info) => {
+            let mut v = json!({
+                "version": info.version, "cipher": info.cipher, "alpn": info.alpn,
+                "sni": info.sni, "verify": info.verify, "resumed": info.resumed,
+                "chain": info.chain.iter().map(super::chain_json::cert_json).collect::<Vec<_>>(),
+            });
+            if let Some(ocsp) = &info.ocsp {
+                v["ocsp"] = super::chain_json::ocsp_json(ocsp);
+            }
+            v
+        }
+        EventKind::Chain(info) => super::chain_json::chain_json(info),
         EventKind::Connected(ends) => {
             json!({ "local": ends.local.to_string(), "peer": ends.peer.to_string() })
         }

@@ -236,6 +236,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                             not_after: c.opt_str("not_after").unwrap_or_default(),
                             key: c.opt_str("key").unwrap_or_default(),
                             sha256: c.opt_str("sha256").unwrap_or_default(),
+                            ..super::chain_json::cert_extras(c.0)
                         }
                     })
                     .collect(),
@@ -252,8 +253,10 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
                 chain,
+                ocsp: super::chain_json::ocsp_from(&value),
             }))
         }
+        "chain" => EventKind::Chain(Box::new(super::chain_json::chain_from(&value)?)),
         "connected" => {
             let addr = |key: &str| -> Result<std::net::SocketAddr, String> {
                 line.str(key)?
@@ -440,6 +443,40 @@ mod tests {
                 sha256: "AB".into(),
                 ..CertInfo::default()
             }],
+            ocsp: None,
+        })));
+        let full_cert = CertInfo {
+            subject: "CN=leaf".into(),
+            issuer: "CN=Inter".into(),
+            sans: vec!["a.example".into(), "127.0.0.1".into()],
+            sig_alg: "ecdsa-with-SHA256".into(),
+            key_usage: vec!["digitalSignature".into(), "serverAuth".into()],
+            ocsp_urls: vec!["http://ocsp.example".into()],
+            ca_issuers: vec!["http://ca.example/i.der".into()],
+            ..CertInfo::default()
+        };
+        round_trip(EventKind::Tls(Box::new(TlsInfo {
+            version: "TLSv1.2".into(),
+            chain: vec![full_cert.clone()],
+            ocsp: Some(super::super::chain::Ocsp {
+                status: "revoked".into(),
+                produced_at: Some("Jan  1 00:00:00 2026 GMT".into()),
+                revoked_at: Some("Jan  1 00:00:00 2025 GMT".into()),
+                verified: Some("verified".into()),
+                ..Default::default()
+            }),
+            ..TlsInfo::default()
+        })));
+        round_trip(EventKind::Chain(Box::new(super::super::chain::ChainInfo {
+            host: Some("localhost".into()),
+            failure: Some(super::super::chain::VerifyError {
+                depth: 0,
+                code: 20,
+                reason: "unable to get local issuer certificate".into(),
+                subject: "CN=leaf".into(),
+                sha256: "AB".into(),
+            }),
+            certs: vec![full_cert],
         })));
         round_trip(EventKind::Connected(Box::new(Endpoints {
             local: "127.0.0.1:1".parse().expect("addr"),

@@ -31,6 +31,7 @@ fn tls() -> EventKind {
         verify: "ok".into(),
         resumed: false,
         chain: Vec::new(),
+        ocsp: None,
     }))
 }
 

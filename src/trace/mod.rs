@@ -2,6 +2,9 @@
 //! (the probe) or shown (command line, GUI). Pure data, formatting and queries; no OpenSSL, no I/O.
 
 pub mod cert_time;
+pub mod chain;
+mod chain_json;
+pub mod chain_text;
 pub mod diagnosis;
 pub mod escape;
 pub mod event;

@@ -67,6 +67,8 @@ pub struct TlsInfo {
     pub verify: String,
     pub resumed: bool,
     pub chain: Vec<CertInfo>,
+    /// The stapled OCSP response, only when it was asked for (`--status`).
+    pub ocsp: Option<super::chain::Ocsp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,6 +81,15 @@ pub struct CertInfo {
     pub key: String,
     /// SHA-256 of the DER certificate, uppercase hex with colons.
     pub sha256: String,
+    /// Subject alternative names (DNS names and IP addresses).
+    pub sans: Vec<String>,
+    /// e.g. `sha256WithRSAEncryption`.
+    pub sig_alg: String,
+    /// Key usage and extended key usage, e.g. `digitalSignature`, `serverAuth`.
+    pub key_usage: Vec<String>,
+    /// Authority Information Access: OCSP responder and CA Issuers URLs.
+    pub ocsp_urls: Vec<String>,
+    pub ca_issuers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -155,19 +155,17 @@ pub fn describe(e: &Event) -> String {
                 t.resumed
             );
             // The chain is the peer's text: escaped, so each certificate stays on its line.
-            for (depth, c) in t.chain.iter().enumerate() {
-                let _ = write!(
-                    s,
-                    "\n{INDENT}cert {depth}: {} (issuer {}; {} .. {}; {}; sha256 {})",
-                    escape(&c.subject),
-                    escape(&c.issuer),
-                    escape(&c.not_before),
-                    escape(&c.not_after),
-                    escape(&c.key),
-                    escape(&c.sha256)
-                );
+            let chain = super::chain::ChainInfo {
+                certs: t.chain.clone(),
+                ..Default::default()
+            };
+            let found = super::chain::findings(&chain);
+            super::chain_text::write_certs(&mut s, &t.chain, &found, INDENT);
+            if let Some(ocsp) = &t.ocsp {
+                super::chain_text::describe_ocsp(&mut s, ocsp, INDENT);
             }
         }
+        EventKind::Chain(info) => super::chain_text::describe_chain(&mut s, info, INDENT),
         EventKind::Connected(ends) => {
             let _ = write!(s, "tcp   connected {} → {}", ends.local, ends.peer);
         }

@@ -3,6 +3,8 @@
 use super::model::Model;
 use super::style;
 use crate::trace::cert_time::{validity, Validity};
+use crate::trace::chain::{self, ChainInfo};
+use crate::trace::chain_text;
 use crate::trace::escape::{escape, escape_or};
 use egui::RichText;
 
@@ -85,6 +87,9 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                             row("SNI", escape_or(t.sni.as_deref(), "-").into_owned());
                             row("Verification", escape(&t.verify).into_owned());
                             row("Resumed", if t.resumed { "yes" } else { "no" }.into());
+                            if let Some(ocsp) = &t.ocsp {
+                                row("OCSP staple", escape(&ocsp.describe()).into_owned());
+                            }
                         }
                         None => row("TLS", "no handshake completed".into()),
                     }
@@ -107,28 +112,52 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
             if let Some(e) = &c.error {
                 ui.label(RichText::new(format!("Error: {}", escape(e))).color(style::ERROR_TEXT));
             }
-            if let Some(t) = &c.tls {
+            // The chain of a completed handshake, or the one a failed verification refused.
+            let chain = match (&c.tls, &c.chain) {
+                (Some(t), _) => Some(ChainInfo {
+                    certs: t.chain.clone(),
+                    ..ChainInfo::default()
+                }),
+                (None, Some(refused)) => Some(refused.clone()),
+                (None, None) => None,
+            };
+            if let Some(chain) = chain {
                 ui.add_space(6.0);
-                ui.label(RichText::new("Certificate chain").strong());
+                ui.label(RichText::new("Certificate chain (as the server sent it)").strong());
+                let found = chain::findings(&chain);
                 let now = unix_now();
-                for (i, cert) in t.chain.iter().enumerate() {
+                for (i, cert) in chain.certs.iter().enumerate() {
+                    // A tree: each certificate under the one it should be issued by.
+                    let indent = "    ".repeat(chain.certs.len() - 1 - i);
                     let (state, colour) = match validity(&cert.not_before, &cert.not_after, now) {
                         Some(Validity::Valid) => (Validity::Valid.name(), style::CERT_VALID),
                         Some(v) => (v.name(), style::CERT_INVALID),
                         None => ("validity dates unreadable", style::CERT_UNREADABLE),
                     };
                     ui.horizontal(|ui| {
+                        ui.label(format!("{indent}|_"));
                         ui.label(RichText::new(format!("{i}: {}", escape(&cert.subject))).strong());
                         ui.label(RichText::new(format!("[{state}]")).color(colour).strong());
                     });
+                    let details = chain_text::cert_details(cert)
+                        .map(|d| format!("\n{indent}   {d}"))
+                        .unwrap_or_default();
                     ui.label(format!(
-                        "   issuer {}\n   valid {} .. {}\n   key {}, sha256 {}",
+                        "{indent}   issuer {}\n{indent}   valid {} .. {}\n{indent}   key {}, sha256 {}{details}",
                         escape(&cert.issuer),
                         escape(&cert.not_before),
                         escape(&cert.not_after),
                         escape(&cert.key),
                         escape(&cert.sha256)
                     ));
+                    if let Some(f) = chain::finding_for(&found, i) {
+                        let text = format!("{indent}   FAILS HERE, {}: {}", f.problem.name(), escape(&f.text));
+                        ui.label(RichText::new(text).color(style::VERIFY_FAILED).strong());
+                    }
+                }
+                for f in found.iter().filter(|f| f.cert.is_none()) {
+                    let text = format!("FAILS, {}: {}", f.problem.name(), escape(&f.text));
+                    ui.label(RichText::new(text).color(style::VERIFY_FAILED).strong());
                 }
             }
         });

@@ -18,6 +18,7 @@ fn hostile_trace(conn: ConnId) -> Vec<Event> {
         not_after: "Jan  1 00:00:00 2021 GMT".into(),
         key: "EC 256".into(),
         sha256: "AA:BB".into(),
+        ..CertInfo::default()
     };
     let mut events = vec![
         ev(
@@ -42,6 +43,7 @@ fn hostile_trace(conn: ConnId) -> Vec<Event> {
                 verify: "skipped".into(),
                 resumed: false,
                 chain: vec![cert],
+                ocsp: None,
             })),
         ),
         ev(100, EventKind::Phase(Phase::Workload)),

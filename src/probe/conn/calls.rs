@@ -98,6 +98,20 @@ impl Conn {
         }
     }
 
+    /// After a failed handshake: the chain the server sent and why it was refused, so it can
+    /// be shown although no `Tls` event came.
+    pub(super) fn emit_failed_chain(
+        &self,
+        verify: Option<&super::super::tls_setup::VerifyFailure>,
+    ) {
+        if let Some(tls) = self.tls.as_ref() {
+            let host = self.spec.verify.then(|| self.spec.verify_name());
+            if let Some(chain) = super::super::certs::failed_chain(tls.ssl(), host, verify) {
+                record::push(self.id, EventKind::Chain(Box::new(chain)));
+            }
+        }
+    }
+
     /// Records the buffer levels now; `full` re-reads the slowly changing ones too.
     pub(super) fn sample_sock(&mut self, full: bool) {
         if !self.detail {

@@ -453,6 +453,7 @@ impl Conn {
         }
         let reason = if during == "handshake" {
             let verify = self.verify.lock().ok().and_then(|v| v.clone());
+            self.emit_failed_chain(verify.as_ref());
             let first = self
                 .tls
                 .as_mut()

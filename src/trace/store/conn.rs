@@ -49,6 +49,8 @@ pub struct ConnTrace {
     pub snd_wnd: Series,
     pub phase: Option<Phase>,
     pub tls: Option<TlsInfo>,
+    /// The chain of a handshake that failed after the server's certificates arrived.
+    pub chain: Option<crate::trace::chain::ChainInfo>,
     pub endpoints: Option<Endpoints>,
     pub close: Option<Close>,
     pub error: Option<String>,

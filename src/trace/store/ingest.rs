@@ -28,6 +28,7 @@ impl ConnTrace {
             }
             EventKind::Sock(s) => self.push_sock(e.t, s),
             EventKind::Tls(info) => self.tls = Some((**info).clone()),
+            EventKind::Chain(info) => self.chain = Some((**info).clone()),
             EventKind::Connected(ep) => self.endpoints = Some(**ep),
             EventKind::Close(c) => self.close = Some(*c),
             EventKind::Error(msg) => self.error = Some(msg.to_string()),

@@ -151,6 +151,10 @@ pub struct Facts {
     pub os_error: Option<(Seen, i32, Dir)>,
     pub close: Option<(Nanos, Close)>,
     pub error: Option<String>,
+    /// The first thing wrong with the server's chain, named ([`crate::trace::chain`]); escaped.
+    pub chain_problem: Option<String>,
+    /// The stapled OCSP response (`--status`), as the `tls` event described it; escaped.
+    pub ocsp: Option<(Nanos, String, String)>,
     pub dropped: u64,
     /// Time the engine spent paused for a slow consumer, and how many pauses (not the peer's
     /// doing: waits exclude it).
@@ -205,6 +209,10 @@ impl Facts {
                 self.version = Some(escape(&info.version).into_owned());
                 self.alpn = info.alpn.as_deref().map(|a| escape(a).into_owned());
                 self.verify = Some(escape(&info.verify).into_owned());
+                if let Some(o) = &info.ocsp {
+                    let status = escape(&o.status).into_owned();
+                    self.ocsp = Some((e.t, status, escape(&o.describe()).into_owned()));
+                }
                 self.awaiting_answer_since = None;
             }
             EventKind::Http(h) => {
@@ -234,6 +242,11 @@ impl Facts {
                 PlainDir::Received => self.plain_in = Some(escape(&p.text).into_owned()),
                 PlainDir::Sent => {}
             },
+            EventKind::Chain(info) => {
+                self.chain_problem = crate::trace::chain::findings(info)
+                    .first()
+                    .map(|f| escape(&f.text).into_owned());
+            }
             EventKind::Verdict(_) | EventKind::Wire(_) | EventKind::Secret(_) => {}
         }
     }

@@ -106,6 +106,7 @@ classes! {
     ClientCertRequired => "client-cert-required", Failure, "The server requires a client certificate and we sent none.";
     ClientCertRejected => "client-cert-rejected", Failure, "The server rejected the client certificate we sent.";
     VerifyFailed => "verify-failed", Failure, "We did not trust the server's certificate.";
+    CertRevoked => "cert-revoked", Failure, "The server stapled an OCSP response saying its own certificate is revoked.";
     HandshakeAlert => "handshake-alert", Failure, "The handshake failed with an alert.";
     HandshakeClosed => "handshake-closed", Failure, "The peer closed or reset the connection during the handshake, without an alert.";
     ResolveFailed => "resolve-failed", Failure, "The host name did not resolve.";

@@ -76,6 +76,7 @@ impl Draft {
 pub fn verdict(f: &Facts, now: Nanos) -> Verdict {
     let now = now.max(f.last_t);
     let draft = setup_failures::judge(f, now)
+        .or_else(|| setup_failures::revoked(f))
         .or_else(|| endings::cut_short(f))
         .or_else(|| stalls::judge(f, now))
         .or_else(|| setup_failures::injection(f))

@@ -80,19 +80,33 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .and_then(|rest| rest.split("; ").next())
             .unwrap_or("the certificate was not accepted")
             .to_string();
+        let mut draft = Draft::new(
+            Class::VerifyFailed,
+            format!("We did not trust the server's certificate — {why} — so {ours}."),
+        )
+        .fact(sni_sent(f), None, f.hello_out.map(|s| s.t))
+        .fact(
+            format!(
+                "verification result: {}",
+                f.verify.as_deref().unwrap_or(&why)
+            ),
+            f.last_call.map(|(_, c)| c.id),
+            f.close.map(|(t, _)| t),
+        );
+        // The chain event names the failing certificate and why, from the chain as sent.
+        if let Some(problem) = &f.chain_problem {
+            draft = draft.fact(problem.clone(), f.last_call.map(|(_, c)| c.id), None);
+        }
+        let missing_intermediate = f
+            .chain_problem
+            .as_deref()
+            .is_some_and(|p| p.ends_with("a missing intermediate"));
         return Some(
-            Draft::new(
-                Class::VerifyFailed,
-                format!("We did not trust the server's certificate — {why} — so {ours}."),
-            )
-            .fact(sni_sent(f), None, f.hello_out.map(|s| s.t))
-            .fact(
-                format!("verification result: {}", f.verify.as_deref().unwrap_or(&why)),
-                f.last_call.map(|(_, c)| c.id),
-                f.close.map(|(t, _)| t),
-            )
+            draft
             .focus(f.last_call.map(|(_, c)| c.id))
-            .user(if why.contains("hostname") || why.contains("host name") {
+            .user(if missing_intermediate {
+                "The server must send its intermediate certificate(s) after the leaf; --ca FILE with the intermediate works around it here."
+            } else if why.contains("hostname") || why.contains("host name") {
                 "Connect with the name the certificate is for (or --sni NAME); --insecure looks anyway."
             } else if why.contains("expired") || why.contains("not yet valid") {
                 "The server must renew its certificate (check this machine's clock too); --insecure looks anyway."
@@ -138,6 +152,25 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .filter(|(since, _)| now.saturating_sub(*since) >= STALL_AFTER)
             .map(|_| handshake_stall(f, now)),
     }
+}
+
+/// A stapled OCSP response said the server's certificate is revoked. OpenSSL completes the
+/// handshake anyway (it does not act on a staple), so the connection looks healthy: this rule
+/// makes it a failure, because a revoked certificate means the server must not be trusted.
+pub(super) fn revoked(f: &Facts) -> Option<Draft> {
+    let (t, status, described) = f.ocsp.as_ref()?;
+    if status != "revoked" {
+        return None;
+    }
+    Some(
+        Draft::new(
+            Class::CertRevoked,
+            "The server's certificate is revoked: the OCSP response it stapled says so, although the handshake completed.",
+        )
+        .fact(format!("stapled OCSP: {described}"), None, Some(*t))
+        .user("The server must get a new certificate; do not trust this one.")
+        .code("OpenSSL does not act on a stapled response: check it with SSL_get_tlsext_status_ocsp_resp and OCSP_resp_find_status."),
+    )
 }
 
 fn is_verify_failure(f: &Facts) -> bool {

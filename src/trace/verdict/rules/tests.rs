@@ -435,3 +435,27 @@ fn a_close_notify_left_unanswered_is_a_note() {
         text(&v)
     );
 }
+
+#[test]
+fn a_stapled_revoked_response_fails_a_clean_exchange_and_good_does_not() {
+    for (status, class) in [("revoked", Class::CertRevoked), ("good", Class::Healthy)] {
+        let mut tr = Trace::new();
+        tr.handshake();
+        tr.push(EventKind::Tls(Box::new(TlsInfo {
+            version: "TLSv1.3".into(),
+            verify: "ok".into(),
+            ocsp: Some(crate::trace::chain::Ocsp {
+                status: status.into(),
+                ..Default::default()
+            }),
+            ..TlsInfo::default()
+        })));
+        tr.call(Op::Write, SslError::None, 80)
+            .call(Op::Read, SslError::None, 200);
+        let v = tr.close(CloseReason::Clean, None);
+        assert_eq!(v.class, class, "{}", text(&v));
+        if status == "revoked" {
+            assert!(text(&v).contains("stapled OCSP: revoked"), "{}", text(&v));
+        }
+    }
+}
