@@ -1,0 +1,265 @@
+//! `--proxy` against real proxies on loopback: a Python HTTP CONNECT proxy and a SOCKS5 proxy
+//! (tests/peers/proxy_peer.py) in front of `openssl s_server -www`. Each test runs
+//! `tlsscope trace … --format jsonl` as a user would and checks the proxy's dialogue in the
+//! trace, that TLS then completed through the tunnel (or the one-line refusal), the verdict and
+//! the exit status.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+
+/// The proxy peer in `mode`, killed when dropped.
+struct Proxy {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    port: u16,
+}
+
+impl Proxy {
+    fn start(mode: &str) -> Proxy {
+        let path = format!("{}/tests/peers/proxy_peer.py", env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new("python3")
+            .arg(path)
+            .arg(mode)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start python3");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("read the proxy's port");
+        let port = line.trim().parse().expect("a port number");
+        Proxy {
+            child,
+            stdout,
+            port,
+        }
+    }
+
+    /// Stops the proxy and returns the requests it logged (`CONNECT h:p`, `SOCKS5 ATYP n h:p`).
+    fn requests(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut rest = String::new();
+        let _ = self.stdout.read_to_string(&mut rest);
+        rest
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Run {
+    out: Output,
+    lines: Vec<Value>,
+    /// The requests the proxy logged.
+    requests: String,
+    target: String,
+    proxy_port: u16,
+}
+
+impl Run {
+    fn plain(&self, dir: &str) -> Vec<String> {
+        self.lines
+            .iter()
+            .filter(|v| v["kind"] == "plain" && v["dir"] == dir)
+            .map(|v| v["text"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    fn kinds(&self) -> Vec<String> {
+        self.lines
+            .iter()
+            .map(|v| v["kind"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    fn phases(&self) -> Vec<String> {
+        self.lines
+            .iter()
+            .filter(|v| v["kind"] == "phase")
+            .map(|v| v["phase"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    fn verdict(&self) -> &Value {
+        self.lines
+            .iter()
+            .find(|v| v["kind"] == "verdict")
+            .unwrap_or(&Value::Null)
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+
+    fn all(&self) -> String {
+        format!("{}\n{}\n{}", self.stdout(), self.stderr(), self.requests)
+    }
+}
+
+/// `tlsscope trace localhost:PORT --proxy URL --http-get /` against `openssl s_server -www`
+/// behind the proxy peer in `mode`; `url(port)` makes the --proxy URL.
+fn trace(mode: &str, url: impl Fn(u16) -> String) -> Run {
+    let files = cert_files();
+    let server = SServer::start(&["-www"]);
+    let proxy = Proxy::start(mode);
+    let target = format!("localhost:{}", server.port);
+    let ca = files.ca.to_string_lossy().into_owned();
+    let proxy_port = proxy.port;
+    let url = url(proxy_port);
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(["trace", &target, "--ca", &ca, "--format", "jsonl"])
+        .args(["--http-get", "/", "--timeout", "10", "--proxy", &url])
+        .output()
+        .expect("run tlsscope");
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    Run {
+        out,
+        lines,
+        requests: proxy.requests(),
+        target,
+        proxy_port,
+    }
+}
+
+/// The tunnel worked: proxy phase before the handshake, TLS done, an HTTP answer, exit 0.
+fn assert_through(run: &Run) {
+    let all = run.all();
+    assert_eq!(run.out.status.code(), Some(0), "{all}");
+    let phases = run.phases();
+    let proxy = phases.iter().position(|p| p == "proxy");
+    let handshake = phases.iter().position(|p| p == "handshake");
+    assert!(
+        proxy.is_some() && proxy < handshake,
+        "phases {phases:?}: {all}"
+    );
+    assert!(run.kinds().contains(&"tls".to_string()), "no tls: {all}");
+    let status = run
+        .lines
+        .iter()
+        .filter(|v| v["kind"] == "http")
+        .filter_map(|v| v["status"].as_u64())
+        .last();
+    assert_eq!(status, Some(200), "{all}");
+    assert_eq!(run.verdict()["severity"], "ok", "{all}");
+}
+
+/// Refused by the proxy: exit 1, verdict proxy-refused, no TLS, the reason on stderr's one line.
+fn assert_refused(run: &Run, reason: &str) {
+    let all = run.all();
+    assert_eq!(run.out.status.code(), Some(1), "{all}");
+    assert_eq!(run.verdict()["class"], "proxy-refused", "{all}");
+    assert!(!run.kinds().contains(&"tls".to_string()), "{all}");
+    assert!(!run.phases().contains(&"handshake".to_string()), "{all}");
+    let stderr = run.stderr();
+    assert_eq!(stderr.trim().lines().count(), 1, "{all}");
+    assert!(stderr.contains(reason), "{reason:?} not in {stderr:?}");
+    let summary = run.verdict()["summary"].as_str().unwrap_or("");
+    assert!(summary.contains(reason), "{reason:?} not in {summary:?}");
+}
+
+#[test]
+fn http_connect_tunnels_the_handshake_and_shows_the_dialogue() {
+    let run = trace("connect", |p| format!("http://127.0.0.1:{p}"));
+    assert_through(&run);
+    let sent = run.plain("sent");
+    assert_eq!(
+        sent[0],
+        format!("CONNECT {} HTTP/1.1", run.target),
+        "{sent:?}"
+    );
+    assert!(sent.contains(&format!("Host: {}", run.target)), "{sent:?}");
+    let received = run.plain("received");
+    assert_eq!(received[0], "HTTP/1.1 200 Connection established");
+    assert_eq!(run.requests.trim(), format!("CONNECT {}", run.target));
+    // The TCP connection went to the proxy, not to the server.
+    let connected = run.lines.iter().find(|v| v["kind"] == "connected");
+    let peer = connected.and_then(|v| v["peer"].as_str()).unwrap_or("");
+    assert_eq!(peer, format!("127.0.0.1:{}", run.proxy_port));
+}
+
+#[test]
+fn http_connect_407_without_credentials_is_proxy_refused() {
+    let run = trace("connect-auth", |p| format!("http://127.0.0.1:{p}"));
+    assert_refused(&run, "\"HTTP/1.1 407 Proxy Authentication Required\"");
+    let received = run.plain("received");
+    assert!(
+        received
+            .iter()
+            .any(|l| l.starts_with("Proxy-Authenticate: Basic")),
+        "{received:?}"
+    );
+}
+
+#[test]
+fn http_connect_with_credentials_passes_and_hides_the_password() {
+    let run = trace("connect-auth", |p| {
+        format!("http://alice:s3cret@127.0.0.1:{p}")
+    });
+    assert_through(&run);
+    let all = run.all();
+    assert!(!all.contains("s3cret"), "the password leaked: {all}");
+    // Nor its Basic token (base64 of alice:s3cret).
+    assert!(!all.contains("YWxpY2U6czNjcmV0"), "the token leaked: {all}");
+    assert!(
+        run.plain("sent")
+            .contains(&"Proxy-Authorization: Basic (hidden)".to_string()),
+        "{all}"
+    );
+}
+
+#[test]
+fn http_connect_403_is_proxy_refused() {
+    let run = trace("connect-403", |p| format!("http://127.0.0.1:{p}"));
+    assert_refused(&run, "\"HTTP/1.1 403 Forbidden\"");
+}
+
+#[test]
+fn socks5_tunnels_the_handshake_and_leaves_the_name_to_the_proxy() {
+    let run = trace("socks5", |p| format!("socks5://127.0.0.1:{p}"));
+    assert_through(&run);
+    // ATYP 3: the name went to the proxy, which resolved it.
+    assert_eq!(
+        run.requests.trim(),
+        format!("SOCKS5 ATYP 3 {}", run.target),
+        "{}",
+        run.all()
+    );
+    let sent = run.plain("sent");
+    assert!(
+        sent.iter()
+            .any(|l| l.starts_with(&format!("SOCKS5 CONNECT {}", run.target))),
+        "{sent:?}"
+    );
+    let received = run.plain("received");
+    assert!(
+        received.iter().any(|l| l == "SOCKS5 reply: 0 (succeeded)"),
+        "{received:?}"
+    );
+}
+
+#[test]
+fn socks5_refusals_are_named_in_words() {
+    for (mode, words) in [
+        ("socks5-refuse", "error 5 (connection refused)"),
+        ("socks5-deny", "error 2 (connection not allowed by ruleset)"),
+    ] {
+        let run = trace(mode, |p| format!("socks5://127.0.0.1:{p}"));
+        assert_refused(&run, words);
+    }
+}
