@@ -112,6 +112,11 @@ impl Run {
 /// `tlsscope trace localhost:PORT --proxy URL --http-get /` against `openssl s_server -www`
 /// behind the proxy peer in `mode`; `url(port)` makes the --proxy URL.
 fn trace(mode: &str, url: impl Fn(u16) -> String) -> Run {
+    trace_as("jsonl", mode, url)
+}
+
+/// The same in `format` (`text` leaves `lines` empty).
+fn trace_as(format: &str, mode: &str, url: impl Fn(u16) -> String) -> Run {
     let files = cert_files();
     let server = SServer::start(&["-www"]);
     let proxy = Proxy::start(mode);
@@ -120,14 +125,17 @@ fn trace(mode: &str, url: impl Fn(u16) -> String) -> Run {
     let proxy_port = proxy.port;
     let url = url(proxy_port);
     let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
-        .args(["trace", &target, "--ca", &ca, "--format", "jsonl"])
+        .args(["trace", &target, "--ca", &ca, "--format", format])
         .args(["--http-get", "/", "--timeout", "10", "--proxy", &url])
         .output()
         .expect("run tlsscope");
-    let lines = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect();
+    let lines = match format {
+        "jsonl" => String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect(),
+        _ => Vec::new(),
+    };
     Run {
         out,
         lines,
@@ -191,6 +199,12 @@ fn http_connect_tunnels_the_handshake_and_shows_the_dialogue() {
     let connected = run.lines.iter().find(|v| v["kind"] == "connected");
     let peer = connected.and_then(|v| v["peer"].as_str()).unwrap_or("");
     assert_eq!(peer, format!("127.0.0.1:{}", run.proxy_port));
+    assert_eq!(
+        run.verdict()["breakdown"]["tcp_rtt_to_proxy"],
+        true,
+        "{}",
+        run.all()
+    );
 }
 
 #[test]
@@ -262,4 +276,44 @@ fn socks5_refusals_are_named_in_words() {
         let run = trace(mode, |p| format!("socks5://127.0.0.1:{p}"));
         assert_refused(&run, words);
     }
+}
+
+#[test]
+fn a_slow_path_behind_the_proxy_is_slow_and_the_rtt_is_said_to_be_the_proxys() {
+    let run = trace_as("text", "connect-slow", |p| format!("http://127.0.0.1:{p}"));
+    let text = run.all();
+    assert_eq!(run.out.status.code(), Some(0), "{text}");
+    assert!(text.contains("verdict: slow"), "{text}");
+    assert!(
+        text.contains("the TCP round trip to the proxy is"),
+        "{text}"
+    );
+    assert!(
+        text.contains("between the proxy and the server, or in the server"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(to the proxy)"),
+        "the breakdown's rtt: {text}"
+    );
+}
+
+#[test]
+fn a_proxy_that_is_not_listening_is_named_as_the_proxy() {
+    // A port just freed: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(["trace", "localhost:443", "--timeout", "10"])
+        .args(["--proxy", &format!("http://127.0.0.1:{port}")])
+        .output()
+        .expect("run tlsscope");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("TCP connect to the proxy 127.0.0.1:{port} ")),
+        "{stderr}"
+    );
 }

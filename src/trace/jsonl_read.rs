@@ -537,6 +537,7 @@ mod tests {
                 breakdown: crate::trace::verdict::Breakdown {
                     wait_write: 5,
                     total: 9,
+                    tcp_rtt_to_proxy: true,
                     ..Default::default()
                 },
                 focus: Some(9),

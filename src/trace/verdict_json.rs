@@ -20,7 +20,7 @@ pub(super) fn to_json(v: &Verdict) -> Value {
             "handshake_round_trips": b.handshake_round_trips,
             "longest_round_trip": b.longest_round_trip, "wait_read": b.wait_read,
             "wait_write": b.wait_write, "in_openssl": b.in_openssl, "idle": b.idle,
-            "total": b.total, "tcp_rtt": b.tcp_rtt,
+            "total": b.total, "tcp_rtt": b.tcp_rtt, "tcp_rtt_to_proxy": b.tcp_rtt_to_proxy,
         },
         "focus": v.focus,
     })
@@ -77,6 +77,10 @@ pub(super) fn from_json(value: &Value) -> Result<Verdict, String> {
             idle: ns("idle"),
             total: ns("total"),
             tcp_rtt: ns("tcp_rtt"),
+            tcp_rtt_to_proxy: b
+                .get("tcp_rtt_to_proxy")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         },
         focus: id(value, "focus"),
     })

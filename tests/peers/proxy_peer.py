@@ -4,6 +4,7 @@ usage: proxy_peer.py MODE   -- prints the port it listens on, then serves. MODE 
   connect        HTTP CONNECT: checks `CONNECT host:port HTTP/1.1`, connects, answers 200, relays
   connect-auth   the same, but requires `Proxy-Authorization: Basic base64(user:pass)`, else 407
   connect-403    always 403 Forbidden
+  connect-slow   like connect, but delays every relayed chunk by DELAY (a slow path beyond it)
   socks5         SOCKS5, no auth; the target must come as a domain name (ATYP 3) when it is a
                  name, which the proxy resolves; replies success and relays
   socks5-refuse  SOCKS5 that answers every CONNECT with 0x05 (connection refused)
@@ -19,8 +20,10 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 LIFETIME = 20.0
+DELAY = 0.15
 USER, PASSWORD = "alice", "s3cret"
 
 
@@ -52,12 +55,13 @@ def read_head(conn):
     return data.decode("latin-1")
 
 
-def pump(src, dst):
+def pump(src, dst, delay):
     try:
         while True:
             data = src.recv(65536)
             if not data:
                 break
+            time.sleep(delay)
             dst.sendall(data)
     except OSError:
         pass
@@ -67,12 +71,12 @@ def pump(src, dst):
         pass
 
 
-def relay(client, host, port):
+def relay(client, host, port, delay=0.0):
     upstream = socket.create_connection((host, port), timeout=5)
     upstream.settimeout(LIFETIME)
-    back = threading.Thread(target=pump, args=(upstream, client), daemon=True)
+    back = threading.Thread(target=pump, args=(upstream, client, delay), daemon=True)
     back.start()
-    pump(client, upstream)
+    pump(client, upstream, delay)
     back.join(LIFETIME)
     upstream.close()
 
@@ -100,7 +104,7 @@ def http_connect(mode, conn):
             )
             return
     conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-    relay(conn, host.strip("[]"), int(port))
+    relay(conn, host.strip("[]"), int(port), DELAY if mode == "connect-slow" else 0.0)
 
 
 def socks5(mode, conn):
@@ -155,7 +159,8 @@ def serve(mode, conn):
 
 def main():
     mode = sys.argv[1]
-    modes = ("connect", "connect-auth", "connect-403", "socks5", "socks5-refuse", "socks5-deny")
+    modes = ("connect", "connect-auth", "connect-403", "connect-slow",
+             "socks5", "socks5-refuse", "socks5-deny")
     if mode not in modes:
         sys.exit("unknown mode %r" % mode)
     listener = socket.socket()

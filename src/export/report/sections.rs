@@ -278,7 +278,12 @@ pub(super) fn time(c: &ConnTrace, v: &Verdict) -> String {
         ));
     }
     if b.tcp_rtt > 0 {
-        rows.push(("TCP rtt (kernel)", format::duration(b.tcp_rtt)));
+        let label = if b.tcp_rtt_to_proxy {
+            "TCP rtt (kernel, to the proxy)"
+        } else {
+            "TCP rtt (kernel)"
+        };
+        rows.push((label, format::duration(b.tcp_rtt)));
     }
     if !rows.is_empty() {
         out.push_str("<table class=\"kv breakdown\">\n");

@@ -314,10 +314,7 @@ impl Conn {
         match self.step {
             Step::Connecting => {
                 let secs = self.spec.connect_timeout.as_secs_f64();
-                let reason = format!(
-                    "TCP connect to {} timed out after {secs} s",
-                    self.spec.target
-                );
+                let reason = format!("TCP connect to {} timed out after {secs} s", self.dialed());
                 self.close(CloseReason::Timeout, Some(reason), reg)
             }
             Step::Reading => {

@@ -61,6 +61,15 @@ fn during(phase: Option<Phase>) -> &'static str {
 }
 
 impl Conn {
+    /// Where the TCP connection goes, for a reason: the target, or `the proxy HOST:PORT` (a
+    /// failed connect to the proxy must not read as if the server refused).
+    pub(super) fn dialed(&self) -> String {
+        match &self.spec.proxy {
+            Some(_) => format!("the proxy {}", self.spec.dial_target()),
+            None => self.spec.target.to_string(),
+        }
+    }
+
     /// Begins the plaintext stages after TCP connected, or the TLS handshake if there are none.
     pub(super) fn after_connect(&mut self) -> Next {
         match self.pretls.as_ref().and_then(|p| p.phase()) {

@@ -8,7 +8,7 @@ impl Conn {
         let Some(addr) = self.addrs.pop() else {
             return self.close(
                 CloseReason::Failed,
-                Some(format!("could not connect to {}", self.spec.target)),
+                Some(format!("could not connect to {}", self.dialed())),
                 reg,
             );
         };
@@ -60,7 +60,7 @@ impl Conn {
         }
         let reason = format!(
             "TCP connect to {} ({addr}) failed: {}",
-            self.spec.target,
+            self.dialed(),
             errors::io_reason(&e)
         );
         self.close(CloseReason::Failed, Some(reason), reg)

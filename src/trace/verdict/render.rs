@@ -55,7 +55,12 @@ pub fn breakdown(v: &Verdict) -> String {
         ));
     }
     if b.tcp_rtt > 0 {
-        parts.push(format!("TCP rtt {}", format::duration(b.tcp_rtt)));
+        let to = if b.tcp_rtt_to_proxy {
+            " (to the proxy)"
+        } else {
+            ""
+        };
+        parts.push(format!("TCP rtt {}{to}", format::duration(b.tcp_rtt)));
     }
     parts.join(", ")
 }

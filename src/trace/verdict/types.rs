@@ -158,6 +158,8 @@ pub struct Breakdown {
     pub total: Nanos,
     /// The last smoothed TCP rtt (to the first hop that terminates TCP), in ns; 0 if unknown.
     pub tcp_rtt: Nanos,
+    /// The connection went through `--proxy`, so `tcp_rtt` is to the proxy, not the server.
+    pub tcp_rtt_to_proxy: bool,
 }
 
 /// The verdict on one connection.

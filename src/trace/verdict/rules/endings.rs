@@ -4,7 +4,7 @@
 
 use super::stalls::{framing, retry_without_block, slow_answer};
 use super::{closed_by, delivery, Draft, STALL_AFTER};
-use crate::trace::event::{CloseReason, Nanos, Op};
+use crate::trace::event::{CloseReason, Nanos, Op, Phase};
 use crate::trace::format;
 use crate::trace::names::{alert_name, errno_name};
 use crate::trace::verdict::facts::Facts;
@@ -390,11 +390,25 @@ fn post_handshake_note(f: &Facts) -> Option<Draft> {
 
 fn slow(f: &Facts) -> Option<Draft> {
     let rtt = u64::from(f.rtt_us) * 1000;
+    // Through --proxy, the kernel measures the round trip to the proxy only.
+    let (hop, beyond, measured) = if f.phase_began(Phase::Proxy).is_some() {
+        (
+            "to the proxy ",
+            "between the proxy and the server, or in the server",
+            "measured to the proxy we connected through, not to the server",
+        )
+    } else {
+        (
+            "",
+            "beyond the first TCP hop (a proxy, or a slow server)",
+            "measured to whoever terminates TCP",
+        )
+    };
     if f.longest_round_trip >= 100_000_000 && f.longest_round_trip >= rtt.saturating_mul(5) {
         return Some(
-            Draft::new(Class::Slow, format!("Slow but healthy: handshake round trips took up to {} while the TCP round trip is {}, so the delay is beyond the first TCP hop (a proxy, or a slow server).", format::duration(f.longest_round_trip), format::duration(rtt)))
+            Draft::new(Class::Slow, format!("Slow but healthy: handshake round trips took up to {} while the TCP round trip {hop}is {}, so the delay is {beyond}.", format::duration(f.longest_round_trip), format::duration(rtt)))
                 .fact(format!("{} handshake round trip(s), the longest {}", f.round_trips, format::duration(f.longest_round_trip)), None, None)
-                .fact(format!("smoothed TCP rtt {} (measured to whoever terminates TCP)", format::duration(rtt)), None, None)
+                .fact(format!("smoothed TCP rtt {} ({measured})", format::duration(rtt)), None, None)
                 .user("Nothing is stuck. Compare with a direct path to the server to find where the time goes.")
                 .code("Nothing to fix in the client."),
         );

@@ -213,6 +213,7 @@ fn breakdown(f: &Facts, now: Nanos) -> Breakdown {
         idle: f.idle,
         total: f.first_t.map_or(0, |t| now.saturating_sub(t)),
         tcp_rtt: u64::from(f.rtt_us) * 1000,
+        tcp_rtt_to_proxy: f.phase_began(Phase::Proxy).is_some(),
     }
 }
 
