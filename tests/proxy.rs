@@ -162,7 +162,7 @@ fn assert_through(run: &Run) {
         .iter()
         .filter(|v| v["kind"] == "http")
         .filter_map(|v| v["status"].as_u64())
-        .last();
+        .next_back();
     assert_eq!(status, Some(200), "{all}");
     assert_eq!(run.verdict()["severity"], "ok", "{all}");
 }
