@@ -44,7 +44,8 @@ fn devices_and_pipes_are_refused_at_once() {
     ] {
         let (out, ended) = run_bounded(&args, &[], Duration::from_secs(20));
         assert!(ended, "{args:?} still reading after 20 s");
-        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        // A bad file is bad input: a usage error (status 2), for the app's --open too.
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
         let last = last_line(&out.stderr);
         assert!(last.ends_with(reason), "{args:?}: {last}");
     }

@@ -111,6 +111,10 @@ pub fn run() -> ExitCode {
         Some(Command::Report(args)) => report::run(args),
         None => usage::check_app_args(&cli.gui, &subcommands)
             .and_then(|()| crate::ui::capture::Capture::check(&cli.gui).map_err(CliError::Usage))
+            .and_then(|()| match &cli.gui.open {
+                Some(path) => crate::ui::check_open(path).map_err(CliError::Usage),
+                None => Ok(()),
+            })
             .and_then(|()| {
                 crate::ui::run(cli.gui).map_err(|e| CliError::Failed(usage::hide_source_paths(&e)))
             }),

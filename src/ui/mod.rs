@@ -84,6 +84,12 @@ pub fn parse_window(s: &str) -> Result<[f32; 2], String> {
     Ok([side(w)?, side(h)?])
 }
 
+/// Checks a trace given with `--open` (a regular file whose first lines read) before the window
+/// opens, so a bad file is a usage error (exit status 2) as it is for `tlsscope show`.
+pub(crate) fn check_open(path: &std::path::Path) -> Result<(), String> {
+    files::open_trace(path).map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_window;
