@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 /// True for a character that must not reach a terminal or a label raw.
-fn is_unsafe(c: char) -> bool {
+fn must_show_escaped(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -25,10 +25,10 @@ fn is_unsafe(c: char) -> bool {
         )
 }
 
-/// `text` with every unsafe character shown as an escape: `\n`, `\r`, `\t`, `\x1b` for other
+/// `text` with every control or reordering character shown as an escape: `\n`, `\r`, `\t`, `\x1b` for other
 /// ASCII controls and DEL, `\u{85}` / `\u{202e}` for the rest. Borrows when nothing needs it.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
+    if !text.chars().any(must_show_escaped) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -37,8 +37,10 @@ pub fn escape(text: &str) -> Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if is_unsafe(c) && c.is_ascii() => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if is_unsafe(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if must_show_escaped(c) && c.is_ascii() => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if must_show_escaped(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -90,7 +92,7 @@ mod tests {
         let hostile = "\u{1b}]0;title\u{7}\n\u{202e}\u{9b}";
         let once = escape(hostile).into_owned();
         assert_eq!(escape(&once), once);
-        assert!(!once.chars().any(is_unsafe), "{once}");
+        assert!(!once.chars().any(must_show_escaped), "{once}");
     }
 
     #[test]
