@@ -65,7 +65,7 @@ fn record_one_call(id: u32) {
     record::in_call(|call| EventKind::Msg(Msg::new(call, MsgDir::Out, 23, 0, 0, 0, 16_384)));
     record::in_call(|call| EventKind::Io(Io::new(call, Dir::Write, 16_406, 0, true, None)));
     record::set_current(CONN, None);
-    let error = if id % 2 == 0 {
+    let error = if id.is_multiple_of(2) {
         SslError::WantWrite
     } else {
         SslError::None
