@@ -6,6 +6,7 @@ mod bench;
 mod lab;
 mod printer;
 mod repeat;
+mod resumed;
 mod report;
 mod show;
 pub mod trace;

@@ -103,7 +103,15 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
         )),
         None => Box::new(std::io::stdout().lock()),
     };
-    if plan.repeat > 1 {
+    let reconnect = prepared.spec.session.reconnect;
+    if reconnect > 0 && plan.repeat > 1 {
+        return Err(CliError::Usage(format!(
+            "--reconnect {reconnect} with --repeat {}: reconnections run one after another after \
+             a single first connection; use one or the other",
+            plan.repeat
+        )));
+    }
+    if plan.repeat > 1 || reconnect > 0 {
         let result = super::repeat::run(&prepared.spec, plan, args.format, &mut out, exports);
         // The lab's server (if any) served until here.
         drop(prepared.lab);

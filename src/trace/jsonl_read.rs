@@ -254,6 +254,9 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                     .unwrap_or(false),
                 chain,
                 ocsp: super::chain_json::ocsp_from(&value),
+                resumption: value
+                    .get("resumption")
+                    .and_then(super::resumption::Resumption::from_json),
             }))
         }
         "chain" => EventKind::Chain(Box::new(super::chain_json::chain_from(&value)?)),
