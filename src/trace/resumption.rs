@@ -48,7 +48,7 @@ pub struct Saved {
     /// The session's protocol version (`TLSv1.3`); with nothing offered, the version the earlier
     /// connection negotiated; `None` when it finished no handshake.
     pub version: Option<String>,
-    /// The server name the session was made for.
+    /// The server name the session was made for; `None` when unknown.
     pub sni: Option<String>,
 }
 
@@ -85,7 +85,9 @@ pub fn explain(saved: &Saved, version: &str, sni: Option<&str>, resumed: bool) -
                 "the {} from {from} is for {was}, this connection negotiated {version}",
                 offered.words()
             ),
-            (offered, _) if saved.sni.as_deref() != sni => format!(
+            // A session that does not say its name (the server did not acknowledge the SNI)
+            // is not judged on it.
+            (offered, _) if saved.sni.is_some() && saved.sni.as_deref() != sni => format!(
                 "the {} from {from} was made for SNI {}, this connection sent {}",
                 offered.words(),
                 sni_words(saved.sni.as_deref()),
@@ -249,6 +251,9 @@ mod tests {
         assert!(n.contains("SNI \"a.test\", this connection sent \"b.test\""), "{n}");
         let off = explain(&s, "TLSv1.2", None, false).why_not.unwrap();
         assert!(off.ends_with("this connection sent none"), "{off}");
+        let unnamed = saved(Offered::Ticket, Some("TLSv1.2"), None);
+        let other = explain(&unnamed, "TLSv1.2", Some("b.test"), false).why_not.unwrap();
+        assert!(other.starts_with("the server rejected the ticket"), "{other}");
         let rejected = explain(&s, "TLSv1.2", Some("a.test"), false);
         assert!(rejected
             .why_not
