@@ -139,8 +139,13 @@ impl Resumption {
 
     /// One line for people: `resumption: offered ticket from connection 1: resumed`.
     pub fn line(&self) -> String {
+        format!("resumption: {}", self.text())
+    }
+
+    /// What [`Resumption::line`] says after `resumption: ` (the app's Summary row).
+    pub fn text(&self) -> String {
         let head = format!(
-            "resumption: offered {} from {}",
+            "offered {} from {}",
             self.offered.words(),
             super::escape::escape(&self.from)
         );
