@@ -59,10 +59,57 @@ fn check_out(text: &str) -> Result<&Path, String> {
     Ok(path)
 }
 
+/// A real session PEM for tests: a TLS 1.2 handshake with the lab's server certificate over a
+/// socket pair, in process (the server issues a ticket within the handshake).
+#[cfg(test)]
+pub(crate) fn sample_session_pem() -> Vec<u8> {
+    use openssl::ssl::{SslAcceptor, SslConnector, SslMethod, SslVerifyMode, SslVersion};
+    let pki = crate::lab::Pki::shared().expect("lab certificates");
+    let mut acceptor = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).expect("acceptor");
+    acceptor
+        .set_certificate(pki.server.leaf().expect("leaf"))
+        .expect("cert");
+    acceptor.set_private_key(&pki.server.key).expect("key");
+    let acceptor = acceptor.build();
+    let (a, b) = std::os::unix::net::UnixStream::pair().expect("socket pair");
+    let server = std::thread::spawn(move || acceptor.accept(a).map(|_| ()).is_ok());
+    let mut connector = SslConnector::builder(SslMethod::tls()).expect("connector");
+    connector.set_verify(SslVerifyMode::NONE);
+    connector
+        .set_max_proto_version(Some(SslVersion::TLS1_2))
+        .expect("max");
+    let stream = connector
+        .build()
+        .configure()
+        .expect("configure")
+        .connect("localhost", b)
+        .expect("handshake");
+    assert!(server.join().expect("server thread"));
+    let session = stream.ssl().session().expect("a session");
+    crate::ffi::session_to_pem(session).expect("pem")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::probe::Target;
+
+    #[test]
+    fn a_session_file_is_offered() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.pem");
+        std::fs::write(&path, sample_session_pem()).expect("write");
+        let spec = applied(ConnectOptions {
+            sess_in: Some(path.clone()),
+            ..Default::default()
+        })
+        .expect("a valid session file");
+        let offer = spec.session.offer.expect("offered");
+        assert!(offer.session.is_some());
+        assert_eq!(offer.saved.offered, crate::trace::resumption::Offered::Ticket);
+        assert_eq!(offer.saved.version.as_deref(), Some("TLSv1.2"));
+        assert_eq!(offer.saved.from, format!("session file {}", path.display()));
+    }
 
     fn applied(options: ConnectOptions) -> Result<ConnectSpec, String> {
         let mut spec = ConnectSpec::new(Target::parse("localhost:1").unwrap());

@@ -447,6 +447,12 @@ mod tests {
                 ..CertInfo::default()
             }],
             ocsp: None,
+            resumption: Some(super::super::resumption::Resumption {
+                offered: super::super::resumption::Offered::SessionId,
+                from: "connection 1".into(),
+                resumed: false,
+                why_not: Some("the server rejected it".into()),
+            }),
         })));
         let full_cert = CertInfo {
             subject: "CN=leaf".into(),
