@@ -152,7 +152,11 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
     // The lab's server (if any) served until here.
     drop(prepared.lab);
     match close {
-        Some(c) if c.reason == CloseReason::Clean && c.workload_done => Ok(()),
+        // The connection went well but its session could not be saved: that is what was asked.
+        Some(c) if c.reason == CloseReason::Clean && c.workload_done => match last_error {
+            Some(e) if e.starts_with("--sess-out") => Err(CliError::Failed(e)),
+            _ => Ok(()),
+        },
         Some(c) => {
             Err(CliError::Failed(last_error.unwrap_or_else(|| {
                 format!("connection ended: {}", c.reason.name())
