@@ -25,7 +25,12 @@ impl Run {
         self.lines
             .iter()
             .filter(|l| l["kind"] == "tls")
-            .map(|l| (l["conn"].as_u64().unwrap_or(0), l.get("resumption").cloned()))
+            .map(|l| {
+                (
+                    l["conn"].as_u64().unwrap_or(0),
+                    l.get("resumption").cloned(),
+                )
+            })
             .collect()
     }
 
@@ -172,7 +177,10 @@ fn bad_session_options_are_usage_errors() {
         (vec!["--sess-in", junk.as_str()], "--sess-in"),
         (vec!["--sess-in", "/dev/zero"], "session file /dev/zero"),
         (vec!["--reconnect", "many"], "--reconnect"),
-        (vec!["--reconnect", "2", "--repeat", "3"], "--reconnect 2 with --repeat 3"),
+        (
+            vec!["--reconnect", "2", "--repeat", "3"],
+            "--reconnect 2 with --repeat 3",
+        ),
     ] {
         let mut all = vec!["trace", "127.0.0.1:1"];
         all.extend(args.iter().copied());

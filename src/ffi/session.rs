@@ -3,7 +3,9 @@
 
 use foreign_types::{ForeignType, ForeignTypeRef};
 use openssl::ssl::{SslRef, SslSession, SslSessionRef};
-use openssl_sys::{BIO_ctrl, BIO_free_all, BIO_new, BIO_new_mem_buf, BIO_s_mem, BIO, SSL, SSL_SESSION};
+use openssl_sys::{
+    BIO_ctrl, BIO_free_all, BIO_new, BIO_new_mem_buf, BIO_s_mem, BIO, SSL, SSL_SESSION,
+};
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
@@ -37,7 +39,12 @@ pub fn session_to_pem(session: &SslSessionRef) -> Result<Vec<u8>, String> {
         }
         let written = PEM_write_bio_SSL_SESSION(bio, session.as_ptr());
         let mut data: *mut c_char = std::ptr::null_mut();
-        let len = BIO_ctrl(bio, BIO_CTRL_INFO, 0, (&mut data as *mut *mut c_char).cast());
+        let len = BIO_ctrl(
+            bio,
+            BIO_CTRL_INFO,
+            0,
+            (&mut data as *mut *mut c_char).cast(),
+        );
         let out = (written == 1 && !data.is_null() && len > 0)
             .then(|| std::slice::from_raw_parts(data.cast::<u8>(), len as usize).to_vec());
         BIO_free_all(bio);

@@ -130,7 +130,14 @@ impl Group {
             Group::Trust => &[Ca, Cert, Key, KeyPass, Insecure, Status],
             Group::Socket => &[Proxy, Sndbuf, Rcvbuf, Nodelay, ConnectTimeout, Timeout],
             Group::Workload => &[HttpGet, Send, Upload, ReadFor, ThenSend],
-            Group::Actions => &[NoAutoRetry, KeyUpdate, Renegotiate, Reconnect, SessIn, SessOut],
+            Group::Actions => &[
+                NoAutoRetry,
+                KeyUpdate,
+                Renegotiate,
+                Reconnect,
+                SessIn,
+                SessOut,
+            ],
         }
     }
 }

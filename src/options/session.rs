@@ -106,7 +106,10 @@ mod tests {
         .expect("a valid session file");
         let offer = spec.session.offer.expect("offered");
         assert!(offer.session.is_some());
-        assert_eq!(offer.saved.offered, crate::trace::resumption::Offered::Ticket);
+        assert_eq!(
+            offer.saved.offered,
+            crate::trace::resumption::Offered::Ticket
+        );
         assert_eq!(offer.saved.version.as_deref(), Some("TLSv1.2"));
         assert_eq!(offer.saved.from, format!("session file {}", path.display()));
     }
@@ -144,9 +147,15 @@ mod tests {
             })
         };
         let e = sess_in(&junk).unwrap_err();
-        assert!(e.starts_with("--sess-in") && e.contains("SSL SESSION"), "{e}");
+        assert!(
+            e.starts_with("--sess-in") && e.contains("SSL SESSION"),
+            "{e}"
+        );
         let e = sess_in(Path::new("/dev/zero")).unwrap_err();
-        assert!(e.contains("session file") && e.contains("character device"), "{e}");
+        assert!(
+            e.contains("session file") && e.contains("character device"),
+            "{e}"
+        );
         let sess_out = |p: &str| {
             applied(ConnectOptions {
                 sess_out: Some(p.into()),

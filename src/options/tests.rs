@@ -135,7 +135,11 @@ fn check(field: Field, spec: &ConnectSpec, pems: &Pems) -> bool {
             p.kind == crate::probe::ProxyKind::Socks5 && p.host == "proxy.example" && p.port == 1080
         }),
         Field::Reconnect => spec.session.reconnect == 4,
-        Field::SessIn => spec.session.offer.as_ref().is_some_and(|o| o.session.is_some()),
+        Field::SessIn => spec
+            .session
+            .offer
+            .as_ref()
+            .is_some_and(|o| o.session.is_some()),
         Field::SessOut => spec
             .session
             .sess_out

@@ -58,11 +58,16 @@ impl fmt::Debug for SessionPlan {
 impl PartialEq for SessionPlan {
     fn eq(&self, other: &Self) -> bool {
         let der = |p: &SessionPlan| {
-            p.offer
-                .as_ref()
-                .map(|o| (o.saved.clone(), o.session.as_ref().and_then(|s| s.to_der().ok())))
+            p.offer.as_ref().map(|o| {
+                (
+                    o.saved.clone(),
+                    o.session.as_ref().and_then(|s| s.to_der().ok()),
+                )
+            })
         };
-        self.reconnect == other.reconnect && self.sess_out == other.sess_out && der(self) == der(other)
+        self.reconnect == other.reconnect
+            && self.sess_out == other.sess_out
+            && der(self) == der(other)
     }
 }
 

@@ -228,14 +228,27 @@ mod tests {
         let s = saved(Offered::Ticket, Some("TLSv1.3"), Some("localhost"));
         let r = explain(&s, "TLSv1.3", Some("localhost"), true);
         assert_eq!(r.why_not, None);
-        assert_eq!(r.line(), "resumption: offered ticket from connection 1: resumed");
+        assert_eq!(
+            r.line(),
+            "resumption: offered ticket from connection 1: resumed"
+        );
     }
 
     #[test]
     fn nothing_offered_says_what_the_server_did_not_give() {
-        let tls13 = explain(&saved(Offered::None, Some("TLSv1.3"), None), "TLSv1.3", None, false);
+        let tls13 = explain(
+            &saved(Offered::None, Some("TLSv1.3"), None),
+            "TLSv1.3",
+            None,
+            false,
+        );
         assert!(tls13.why_not.unwrap().contains("no NewSessionTicket"));
-        let tls12 = explain(&saved(Offered::None, Some("TLSv1.2"), None), "TLSv1.2", None, false);
+        let tls12 = explain(
+            &saved(Offered::None, Some("TLSv1.2"), None),
+            "TLSv1.2",
+            None,
+            false,
+        );
         assert!(tls12
             .why_not
             .unwrap()
@@ -247,18 +260,30 @@ mod tests {
     #[test]
     fn a_different_version_or_sni_is_named_before_a_rejection() {
         let s = saved(Offered::SessionId, Some("TLSv1.2"), Some("a.test"));
-        let v = explain(&s, "TLSv1.3", Some("a.test"), false).why_not.unwrap();
+        let v = explain(&s, "TLSv1.3", Some("a.test"), false)
+            .why_not
+            .unwrap();
         assert_eq!(
             v,
             "the session id from connection 1 is for TLSv1.2, this connection negotiated TLSv1.3"
         );
-        let n = explain(&s, "TLSv1.2", Some("b.test"), false).why_not.unwrap();
-        assert!(n.contains("SNI \"a.test\", this connection sent \"b.test\""), "{n}");
+        let n = explain(&s, "TLSv1.2", Some("b.test"), false)
+            .why_not
+            .unwrap();
+        assert!(
+            n.contains("SNI \"a.test\", this connection sent \"b.test\""),
+            "{n}"
+        );
         let off = explain(&s, "TLSv1.2", None, false).why_not.unwrap();
         assert!(off.ends_with("this connection sent none"), "{off}");
         let unnamed = saved(Offered::Ticket, Some("TLSv1.2"), None);
-        let other = explain(&unnamed, "TLSv1.2", Some("b.test"), false).why_not.unwrap();
-        assert!(other.starts_with("the server rejected the ticket"), "{other}");
+        let other = explain(&unnamed, "TLSv1.2", Some("b.test"), false)
+            .why_not
+            .unwrap();
+        assert!(
+            other.starts_with("the server rejected the ticket"),
+            "{other}"
+        );
         let rejected = explain(&s, "TLSv1.2", Some("a.test"), false);
         assert!(rejected
             .why_not

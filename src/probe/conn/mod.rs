@@ -464,12 +464,9 @@ impl Conn {
             let _ = reg.deregister(tls.socket_mut());
         }
         // Read now: TLS 1.3 tickets arrive after the handshake.
-        self.follow_up = crate::probe::session::closing(
-            self.id,
-            self.tls.as_ref().map(|t| t.ssl()),
-            &self.spec,
-        )
-        .map(Box::new);
+        self.follow_up =
+            crate::probe::session::closing(self.id, self.tls.as_ref().map(|t| t.ssl()), &self.spec)
+                .map(Box::new);
         if let Some(sock) = self.socket.as_mut() {
             let _ = reg.deregister(sock);
         }
