@@ -226,9 +226,14 @@ impl IoLoop {
             match command {
                 Command::Connect(id, spec) => {
                     let target = spec.dial_target();
+                    let what = if spec.proxy.is_some() {
+                        "proxy"
+                    } else {
+                        "host"
+                    };
                     self.conns
                         .insert(id, Conn::new(id, *spec, record::detail()));
-                    self.resolve(id, target);
+                    self.resolve(id, target, what);
                 }
                 Command::Resolved(id, result) => {
                     if let Some(conn) = self.conns.get_mut(&id) {
@@ -270,7 +275,8 @@ impl IoLoop {
     }
 
     /// Resolves on a short-lived thread, so a slow DNS answer never stalls other connections.
-    fn resolve(&mut self, id: ConnId, target: Target) {
+    /// `what` names the host in the error: the target's `host`, or the `proxy`.
+    fn resolve(&mut self, id: ConnId, target: Target, what: &'static str) {
         if let Ok(ip) = target.host.parse::<std::net::IpAddr>() {
             let reg = self.poll.registry();
             if let Some(conn) = self.conns.get_mut(&id) {
@@ -287,7 +293,7 @@ impl IoLoop {
                 let result = (target.host.as_str(), target.port)
                     .to_socket_addrs()
                     .map(|addrs| addrs.collect::<Vec<_>>())
-                    .map_err(|e| format!("cannot resolve host {:?}: {e}", target.host));
+                    .map_err(|e| format!("cannot resolve {what} {:?}: {e}", target.host));
                 if tx.send(Command::Resolved(id, result)).is_ok() {
                     let _ = waker.wake();
                 }

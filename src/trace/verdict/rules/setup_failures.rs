@@ -20,13 +20,22 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     let reason = closed_by(f);
     let error = f.error.clone().unwrap_or_default();
     if f.phase_began(Phase::Connect).is_none() && reason.is_some() {
+        // The engine says which name failed: the target's or the proxy's (`--proxy`).
+        let (whose, advice) = if error.starts_with("cannot resolve proxy") {
+            (
+                "The proxy's host name",
+                "Check the host in --proxy; try its IP address.",
+            )
+        } else {
+            ("The host name", "Check the host name; try the IP address as HOST (and --sni NAME for the certificate).")
+        };
         return Some(
             Draft::new(
                 Class::ResolveFailed,
-                format!("The host name could not be resolved: {error}"),
+                format!("{whose} could not be resolved: {error}"),
             )
             .fact(error.clone(), None, f.close.map(|(t, _)| t))
-            .user("Check the host name; try the IP address as HOST (and --sni NAME for the certificate).")
+            .user(advice)
             .code("getaddrinfo failed: nothing was sent."),
         );
     }

@@ -462,3 +462,36 @@ fn a_stapled_revoked_response_fails_a_clean_exchange_and_good_does_not() {
         }
     }
 }
+
+#[test]
+fn a_name_that_does_not_resolve_says_whose_name_it_is() {
+    let judge_error = |error: &str| {
+        let mut events = Trace::new().events;
+        events.retain(|e| !matches!(e.kind, EventKind::Phase(Phase::Connect | Phase::Handshake)));
+        let mut tr = Trace {
+            t: 10,
+            next_call: 1,
+            events,
+        };
+        tr.close(CloseReason::Failed, Some(error))
+    };
+    let host = judge_error("cannot resolve host \"example.test\": not known");
+    assert_eq!(host.class, Class::ResolveFailed, "{}", text(&host));
+    assert!(
+        host.summary.starts_with("The host name "),
+        "{}",
+        text(&host)
+    );
+    let proxy = judge_error("cannot resolve proxy \"proxy.test\": not known");
+    assert_eq!(proxy.class, Class::ResolveFailed, "{}", text(&proxy));
+    assert!(
+        proxy.summary.starts_with("The proxy's host name "),
+        "{}",
+        text(&proxy)
+    );
+    assert!(
+        proxy.next_user.iter().any(|s| s.contains("--proxy")),
+        "{:?}",
+        proxy.next_user
+    );
+}
