@@ -48,7 +48,7 @@ pub fn html(events: &[Event], source: &str) -> String {
 pub fn html_at(events: &[Event], source: &str, now_unix: i64) -> String {
     let mut store = Store::new();
     for e in events {
-        if !matches!(e.kind, EventKind::Verdict(_)) {
+        if !matches!(e.kind, EventKind::Verdict(_) | EventKind::Timing(_)) {
             store.push(e);
         }
     }
