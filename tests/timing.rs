@@ -42,7 +42,11 @@ fn check_timing(lines: &[Value], conn: u64) -> Vec<String> {
     let start = t["start"].as_u64().expect("start");
     let total = t["total"].as_u64().expect("total");
     let first_t = mine.iter().filter_map(|v| v["t"].as_u64()).min();
-    assert_eq!(Some(start), first_t, "the connection starts at its first event");
+    assert_eq!(
+        Some(start),
+        first_t,
+        "the connection starts at its first event"
+    );
     let close_t = mine.last().and_then(|v| v["t"].as_u64()).expect("close t");
     assert_eq!(start + total, close_t, "the waterfall ends at the close");
     let steps = t["steps"].as_array().expect("steps");
@@ -63,7 +67,10 @@ fn check_timing(lines: &[Value], conn: u64) -> Vec<String> {
     };
     assert_eq!(t["app_in"].as_u64(), Some(moved("SSL_read")));
     assert_eq!(t["app_out"].as_u64(), Some(moved("SSL_write")));
-    let verdict = mine.iter().find(|v| v["kind"] == "verdict").expect("verdict");
+    let verdict = mine
+        .iter()
+        .find(|v| v["kind"] == "verdict")
+        .expect("verdict");
     assert_eq!(
         t["round_trip_count"],
         verdict["breakdown"]["handshake_round_trips"]
@@ -94,7 +101,14 @@ const HTTP_STEPS: [&str; 7] = [
 #[test]
 fn an_http_exchange_with_the_lab_has_every_step_and_reconnects_each_their_own() {
     let (out, lines) = run(&[
-        "trace", "lab:ok", "--format", "jsonl", "--repeat", "3", "--parallel", "1",
+        "trace",
+        "lab:ok",
+        "--format",
+        "jsonl",
+        "--repeat",
+        "3",
+        "--parallel",
+        "1",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", all(&out));
     let mut last_start = 0;
@@ -105,9 +119,9 @@ fn an_http_exchange_with_the_lab_has_every_step_and_reconnects_each_their_own() 
             .find(|v| v["conn"] == conn && v["kind"] == "timing")
             .expect("timing");
         assert!(t["round_trip_count"].as_u64() >= Some(1), "{t}");
-        assert!(t["steps"].as_array().is_some_and(|s| s
-            .iter()
-            .all(|s| s["done"] == true)));
+        assert!(t["steps"]
+            .as_array()
+            .is_some_and(|s| s.iter().all(|s| s["done"] == true)));
         // Reconnects one after another: each starts later, on the engine's one clock.
         let start = t["start"].as_u64().expect("start");
         assert!(start > last_start);
@@ -137,7 +151,10 @@ fn openssl_s_server_answers_and_the_text_trace_draws_the_waterfall() {
     let rows: Vec<&str> = text[head..].lines().skip(1).take(3).collect();
     assert!(rows[0].trim_start().starts_with("resolve"), "{rows:?}");
     assert!(rows[1].trim_start().starts_with("TCP connect"), "{rows:?}");
-    assert!(rows[2].trim_start().starts_with("TLS handshake"), "{rows:?}");
+    assert!(
+        rows[2].trim_start().starts_with("TLS handshake"),
+        "{rows:?}"
+    );
     assert!(rows.iter().all(|r| r.contains("|") && r.contains('=')));
 }
 
@@ -178,7 +195,15 @@ fn starttls_and_a_proxy_each_have_their_step_before_the_handshake() {
     let smtp = Peer::start("starttls_peer.py", &["smtp", &cert, &key]);
     let target = format!("localhost:{}", smtp.1);
     let (out, lines) = run(&[
-        "trace", &target, "--ca", &ca, "--starttls", "smtp", "--format", "jsonl", "--timeout",
+        "trace",
+        &target,
+        "--ca",
+        &ca,
+        "--starttls",
+        "smtp",
+        "--format",
+        "jsonl",
+        "--timeout",
         "10",
     ]);
     let steps = check_timing(&lines, 1);
@@ -209,7 +234,17 @@ fn starttls_and_a_proxy_each_have_their_step_before_the_handshake() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", all(&out));
     let steps = check_timing(&lines, 1);
-    assert_eq!(steps[..6], ["resolve", "connect", "proxy", "handshake", "request", "first_byte"]);
+    assert_eq!(
+        steps[..6],
+        [
+            "resolve",
+            "connect",
+            "proxy",
+            "handshake",
+            "request",
+            "first_byte"
+        ]
+    );
 }
 
 #[test]
@@ -223,7 +258,10 @@ fn a_failed_connect_has_only_the_steps_it_reached() {
     let (out, lines) = run(&["trace", &target, "--format", "jsonl"]);
     assert_eq!(out.status.code(), Some(1), "{}", all(&out));
     assert_eq!(check_timing(&lines, 1), ["resolve", "connect"]);
-    let t = lines.iter().find(|v| v["kind"] == "timing").expect("timing");
+    let t = lines
+        .iter()
+        .find(|v| v["kind"] == "timing")
+        .expect("timing");
     assert_eq!(t["steps"][0]["done"], true, "resolving finished");
     assert_eq!(t["steps"][1]["done"], false, "the connect never did");
     assert_eq!(t["round_trip_count"], 0);

@@ -44,7 +44,10 @@ fn the_timings_tab_shows_a_row_per_connection_with_its_steps() {
         .expect("a free port")
         .port();
     let refused = format!("127.0.0.1:{port}");
-    for (i, target) in ["lab:ok", "lab:latency", refused.as_str()].iter().enumerate() {
+    for (i, target) in ["lab:ok", "lab:latency", refused.as_str()]
+        .iter()
+        .enumerate()
+    {
         let events = record(target, ConnectOptions::default(), 10 * i as u32);
         app.model.labels.insert(events[0].conn, target.to_string());
         app.feed(&events);
@@ -56,9 +59,18 @@ fn the_timings_tab_shows_a_row_per_connection_with_its_steps() {
     h.run();
     let names = rows(&h);
     assert_eq!(names.len(), 3, "{names:?}");
-    assert!(names[0].starts_with("timing of #1 lab:ok: total "), "{names:?}");
+    assert!(
+        names[0].starts_with("timing of #1 lab:ok: total "),
+        "{names:?}"
+    );
     for lab in &names[..2] {
-        for step in ["resolve", "TCP connect", "TLS handshake", "request sent", "first byte"] {
+        for step in [
+            "resolve",
+            "TCP connect",
+            "TLS handshake",
+            "request sent",
+            "first byte",
+        ] {
             assert!(lab.contains(step), "{step} in {lab}");
         }
     }
@@ -69,7 +81,11 @@ fn the_timings_tab_shows_a_row_per_connection_with_its_steps() {
     // numbers.
     let row = h
         .get_all_by_role(egui::accesskit::Role::Row)
-        .find(|n| n.accesskit_node().label().is_some_and(|l| l.contains("lab:latency")))
+        .find(|n| {
+            n.accesskit_node()
+                .label()
+                .is_some_and(|l| l.contains("lab:latency"))
+        })
         .expect("the latency row")
         .rect();
     let names = (row.width() * 0.35).min(210.0);
@@ -87,7 +103,11 @@ fn the_timings_tab_shows_a_row_per_connection_with_its_steps() {
     assert_eq!(rows(&h).len(), 3);
     // A row clicked shows its connection in the other views.
     h.get_all_by_role(egui::accesskit::Role::Row)
-        .find(|n| n.accesskit_node().label().is_some_and(|l| l.contains("lab:latency")))
+        .find(|n| {
+            n.accesskit_node()
+                .label()
+                .is_some_and(|l| l.contains("lab:latency"))
+        })
         .expect("the latency row")
         .click();
     h.run();

@@ -341,7 +341,12 @@ impl TimingFold {
             }
         }
         if let Some(shutdown) = self.shutdown {
-            push(Step::Close, shutdown, self.close.unwrap_or(end), self.close.is_some());
+            push(
+                Step::Close,
+                shutdown,
+                self.close.unwrap_or(end),
+                self.close.is_some(),
+            );
         }
         let kept = (self.round_trip_count as usize).min(MAX_ROUND_TRIPS);
         Timing {

@@ -110,7 +110,13 @@ fn an_http_exchange_has_every_step_in_order_from_the_connections_start() {
             (Step::Close, 1600, 100, true),
         ]
     );
-    assert_eq!(t.round_trips, [RoundTrip { start: 520, dur: 290 }]);
+    assert_eq!(
+        t.round_trips,
+        [RoundTrip {
+            start: 520,
+            dur: 290
+        }]
+    );
     assert_eq!(t.round_trip_count, 1);
     assert_eq!((t.app_out, t.app_in), (95, 139));
     assert_eq!((t.sock_out, t.sock_in), (315 + 80 + 117, 1200));
@@ -138,7 +144,10 @@ fn a_failed_connect_has_only_the_steps_it_reached() {
         .collect();
     assert_eq!(
         got,
-        [(Step::Resolve, 10, 30, true), (Step::Connect, 40, 860, false)]
+        [
+            (Step::Resolve, 10, 30, true),
+            (Step::Connect, 40, 860, false)
+        ]
     );
     assert_eq!(t.round_trip_count, 0);
     assert!(crate::trace::timing_text::lines(&t)[1].ends_with("did not finish"));
@@ -255,7 +264,10 @@ fn hostile_timing_lines_are_refused_with_a_reason_and_good_ones_read_back() {
         )
     };
     let ok = line(r#"[{"step":"connect","start":0,"dur":3,"done":true}]"#);
-    assert!(matches!(from_line(&ok).map(|e| e.kind), Ok(EventKind::Timing(_))));
+    assert!(matches!(
+        from_line(&ok).map(|e| e.kind),
+        Ok(EventKind::Timing(_))
+    ));
     for (steps, why) in [
         (r#"[{"step":"teleport","start":0,"dur":3}]"#, "unknown step"),
         (
@@ -273,5 +285,7 @@ fn hostile_timing_lines_are_refused_with_a_reason_and_good_ones_read_back() {
     }
     let many = vec![r#"{"start":0,"dur":1}"#; MAX_ROUND_TRIPS + 1].join(",");
     let text = line("[]").replace(r#""round_trips":[]"#, &format!(r#""round_trips":[{many}]"#));
-    assert!(from_line(&text).expect_err("too many").contains("more than"));
+    assert!(from_line(&text)
+        .expect_err("too many")
+        .contains("more than"));
 }

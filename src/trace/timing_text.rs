@@ -101,7 +101,11 @@ mod tests {
         assert_eq!(cells(50, 50, 100, 40), (20, 40));
         assert_eq!(cells(100, 0, 100, 40), (39, 40), "a mark at the very end");
         assert_eq!(cells(500, 9, 100, 40), (39, 40), "past the end: clamped");
-        assert_eq!(cells(3, 4, 0, 40), (0, 1), "a zero total does not divide by zero");
+        assert_eq!(
+            cells(3, 4, 0, 40),
+            (0, 1),
+            "a zero total does not divide by zero"
+        );
         assert_eq!(cells(u64::MAX, u64::MAX, u64::MAX, 40), (39, 40));
     }
 

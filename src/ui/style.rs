@@ -349,7 +349,10 @@ mod palette_tests {
                     (&TRITAN, "tritanopia"),
                 ] {
                     let d = delta(timing_step(*a), timing_step(*b), vision);
-                    assert!(d >= 12.0, "{a:?} and {b:?} look alike with {name} (ΔE {d:.1})");
+                    assert!(
+                        d >= 12.0,
+                        "{a:?} and {b:?} look alike with {name} (ΔE {d:.1})"
+                    );
                 }
             }
             assert_ne!(timing_step(*a), RED, "red means a stall or an error");

@@ -7,8 +7,8 @@
 use super::model::{secs, Model};
 use super::style;
 use crate::trace::format::{bytes, duration};
-use crate::trace::timing::{Step, Timing, TimingFold};
 use crate::trace::ticks::AxisTicks;
+use crate::trace::timing::{Step, Timing, TimingFold};
 use crate::trace::{ConnId, Nanos};
 use egui::{Align2, FontId, Rect, RichText, Sense, Stroke};
 use std::collections::HashMap;
@@ -211,13 +211,19 @@ fn row(
     let (y0, y1) = (rect.center().y - BAR_H / 2.0, rect.center().y + BAR_H / 2.0);
     for x in grid {
         painter.line_segment(
-            [egui::pos2(left + x, rect.top()), egui::pos2(left + x, rect.bottom())],
+            [
+                egui::pos2(left + x, rect.top()),
+                egui::pos2(left + x, rect.bottom()),
+            ],
             Stroke::new(1.0, style::TIMING_GRID),
         );
     }
     let (x0, x1) = bar_x(shift, t.total, span, left, w);
     painter.line_segment(
-        [egui::pos2(x0, rect.center().y), egui::pos2(x1, rect.center().y)],
+        [
+            egui::pos2(x0, rect.center().y),
+            egui::pos2(x1, rect.center().y),
+        ],
         Stroke::new(1.0, style::TIMING_EXTENT),
     );
     let mut hovered: Option<String> = None;
@@ -301,9 +307,21 @@ mod tests {
     fn rows_share_one_scale_from_their_own_start_or_on_the_clock() {
         let (a, b) = (timing(1_000, 50), timing(1_100, 200));
         let own = scale(&[&a, &b], false);
-        assert_eq!(own, Scale { shifts: vec![0, 0], span: 200 });
+        assert_eq!(
+            own,
+            Scale {
+                shifts: vec![0, 0],
+                span: 200
+            }
+        );
         let clock = scale(&[&a, &b], true);
-        assert_eq!(clock, Scale { shifts: vec![0, 100], span: 300 });
+        assert_eq!(
+            clock,
+            Scale {
+                shifts: vec![0, 100],
+                span: 300
+            }
+        );
         assert_eq!(scale(&[], true).span, 1, "never a zero span");
     }
 
@@ -311,7 +329,11 @@ mod tests {
     fn bars_are_proportional_at_least_a_point_and_inside_the_axis() {
         assert_eq!(bar_x(0, 50, 100, 10.0, 200.0), (10.0, 110.0));
         assert_eq!(bar_x(50, 0, 100, 10.0, 200.0), (110.0, 111.0));
-        assert_eq!(bar_x(100, 10, 100, 10.0, 200.0), (209.0, 210.0), "at the end");
+        assert_eq!(
+            bar_x(100, 10, 100, 10.0, 200.0),
+            (209.0, 210.0),
+            "at the end"
+        );
         let (x0, x1) = bar_x(u64::MAX, u64::MAX, 100, 0.0, 50.0);
         assert!((49.0..=50.0).contains(&x0) && x1 >= x0 + 1.0);
     }

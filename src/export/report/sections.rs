@@ -4,10 +4,10 @@
 
 use super::escape::text as esc;
 use super::hex;
-use crate::trace::timing;
 use super::table;
 use crate::trace::cert_time::{validity, Validity};
 use crate::trace::store::ConnTrace;
+use crate::trace::timing;
 use crate::trace::verdict::Verdict;
 use crate::trace::{format, EventKind, HttpResponse, Setup};
 use crate::ui::style;
