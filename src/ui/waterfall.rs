@@ -30,6 +30,8 @@ pub struct Waterfall {
     folds: HashMap<ConnId, (usize, TimingFold)>,
     /// Rows placed on the engine's clock instead of each from its own start.
     pub absolute: bool,
+    /// The connection selected when the rows were last drawn: a new one is scrolled to.
+    shown_selection: Option<ConnId>,
 }
 
 /// Where each row's time 0 sits on the shared axis (ns after the axis's 0), and how long the
@@ -114,14 +116,7 @@ impl Waterfall {
             ui.separator();
             for step in Step::ALL {
                 if rows.iter().any(|(_, t)| t.step(step).is_some()) {
-                    // Swatch and name together, so a wrap never parts them.
-                    ui.horizontal(|ui| {
-                        let (swatch, _) =
-                            ui.allocate_exact_size(egui::vec2(10.0, 10.0), Sense::hover());
-                        ui.painter()
-                            .rect_filled(swatch, 1.0, style::timing_step(step));
-                        ui.label(RichText::new(step.label()).small());
-                    });
+                    swatch(ui, step);
                 }
             }
         });
@@ -137,25 +132,55 @@ impl Waterfall {
         let axis_w = (width - names - 8.0).max(40.0);
         let grid = axis(ui, &scale, axis_left, axis_w);
         let mut picked = None;
-        egui::ScrollArea::vertical()
+        let mut area = egui::ScrollArea::vertical()
             .id_salt("waterfall-rows")
-            .auto_shrink([false, true])
-            .show_rows(ui, ROW_H, rows.len(), |ui, range| {
-                for i in range {
-                    let (id, t) = &rows[i];
-                    let title = model.title(*id);
-                    let place = (scale.shifts[i], scale.span, names, axis_w);
-                    let clicked = row(ui, &title, t, place, &grid);
-                    if clicked {
-                        picked = Some(*id);
-                    }
+            .auto_shrink([false, true]);
+        if self.shown_selection != model.selected_conn {
+            self.shown_selection = model.selected_conn;
+            let at = rows
+                .iter()
+                .position(|(id, _)| Some(*id) == model.selected_conn);
+            if let Some(i) = at {
+                let pitch = ROW_H + ui.spacing().item_spacing.y;
+                area = area.vertical_scroll_offset(i as f32 * pitch);
+            }
+        }
+        area.show_rows(ui, ROW_H, rows.len(), |ui, range| {
+            for i in range {
+                let (id, t) = &rows[i];
+                let title = model.title(*id);
+                let place = (scale.shifts[i], scale.span, names, axis_w);
+                let selected = model.selected_conn == Some(*id);
+                let clicked = row(ui, (&title, selected), t, place, &grid);
+                if clicked {
+                    picked = Some(*id);
                 }
-            });
+            }
+        });
         if let Some(id) = picked {
             model.selected_conn = Some(id);
             model.selection = None;
         }
     }
+}
+
+/// A step's colour and name as one widget, so a wrapping line never parts them.
+fn swatch(ui: &mut egui::Ui, step: Step) {
+    let font = FontId::proportional(11.0);
+    let text = ui.visuals().text_color();
+    let galley = ui
+        .painter()
+        .layout_no_wrap(step.label().to_string(), font, text);
+    let size = egui::vec2(14.0 + galley.size().x, galley.size().y.max(10.0));
+    let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+    let square = Rect::from_center_size(
+        egui::pos2(rect.left() + 5.0, rect.center().y),
+        egui::vec2(10.0, 10.0),
+    );
+    ui.painter()
+        .rect_filled(square, 1.0, style::timing_step(step));
+    let at = egui::pos2(rect.left() + 14.0, rect.center().y - galley.size().y / 2.0);
+    ui.painter().galley(at, galley, text);
 }
 
 /// The time axis over the bars: labelled ticks from the shared scale. Returns the ticks' offsets
@@ -183,10 +208,11 @@ fn axis(ui: &mut egui::Ui, scale: &Scale, left: f32, width: f32) -> Vec<f32> {
 }
 
 /// One connection's row: its title and total, then its bars, `place`d as (shift, span, names
-/// column width, bars width). Returns true when clicked.
+/// column width, bars width); shaded when it is the connection the other views show. Returns
+/// true when clicked.
 fn row(
     ui: &mut egui::Ui,
-    title: &str,
+    (title, selected): (&str, bool),
     t: &Timing,
     place: (Nanos, Nanos, f32, f32),
     grid: &[f32],
@@ -198,14 +224,31 @@ fn row(
         egui::WidgetInfo::labeled(egui::accesskit::Role::Row, true, row_text(title, t))
     });
     let painter = ui.painter_at(rect);
-    let name = format!("{title}  {}", duration(t.total));
+    if selected {
+        painter.rect_filled(
+            rect,
+            2.0,
+            ui.visuals().selection.bg_fill.gamma_multiply(0.35),
+        );
+    }
+    // The total at the right of the names column; the title, cut if it must, before it.
     let name_rect = Rect::from_min_size(rect.min, egui::vec2(names - 8.0, ROW_H));
-    ui.painter_at(name_rect).text(
-        name_rect.left_center(),
+    let font = FontId::proportional(12.0);
+    let text_colour = ui.visuals().text_color();
+    let total = ui.painter_at(name_rect).text(
+        name_rect.right_center(),
+        Align2::RIGHT_CENTER,
+        duration(t.total),
+        font.clone(),
+        style::MUTED,
+    );
+    let title_rect = name_rect.with_max_x(total.left() - 6.0);
+    ui.painter_at(title_rect).text(
+        title_rect.left_center(),
         Align2::LEFT_CENTER,
-        name,
-        FontId::proportional(12.0),
-        ui.visuals().text_color(),
+        title,
+        font,
+        text_colour,
     );
     let left = rect.left() + names;
     let (y0, y1) = (rect.center().y - BAR_H / 2.0, rect.center().y + BAR_H / 2.0);
