@@ -297,11 +297,19 @@ impl TimingFold {
         }
     }
 
+    /// When the connection began and how long it has lasted (to its close, or to `now`): the
+    /// `start` and `total` of [`Self::timing`], without building the steps.
+    pub fn extent(&self, now: Nanos) -> (Nanos, Nanos) {
+        let start = self.first_t.unwrap_or(0);
+        let end = self.close.unwrap_or(now.max(self.last_t)).max(start);
+        (start, end - start)
+    }
+
     /// The waterfall so far. A connection still open is measured to `now` (its steps under way
     /// end there, not done); a closed one to its close.
     pub fn timing(&self, now: Nanos) -> Timing {
-        let start = self.first_t.unwrap_or(0);
-        let end = self.close.unwrap_or(now.max(self.last_t)).max(start);
+        let (start, total) = self.extent(now);
+        let end = start + total;
         let off = |t: Nanos| t.saturating_sub(start);
         let mut steps = Vec::with_capacity(Step::ALL.len());
         // A step from `from` to `to` (clamped into the connection), `done` when it got there.
@@ -351,7 +359,7 @@ impl TimingFold {
         let kept = (self.round_trip_count as usize).min(MAX_ROUND_TRIPS);
         Timing {
             start,
-            total: end - start,
+            total,
             steps,
             round_trips: self.round_trips[..kept]
                 .iter()

@@ -32,6 +32,10 @@ pub struct Waterfall {
     pub absolute: bool,
     /// The connection selected when the rows were last drawn: a new one is scrolled to.
     shown_selection: Option<ConnId>,
+    /// The steps of the rows drawn last, for the legend.
+    legend: Vec<Step>,
+    /// The legend changed in the last frame (the rows moved).
+    settling: bool,
 }
 
 /// Where each row's time 0 sits on the shared axis (ns after the axis's 0), and how long the
@@ -42,18 +46,19 @@ pub struct Scale {
     pub span: Nanos,
 }
 
-/// The shared scale of `rows`: each from its own start (the longest sets the span), or on the
-/// engine's clock from the earliest start to the latest end.
-pub fn scale(rows: &[&Timing], absolute: bool) -> Scale {
-    let first = rows.iter().map(|t| t.start).min().unwrap_or(0);
-    let shifts: Vec<Nanos> = rows
+/// The shared scale of rows that began at `start` and lasted `total` (each pair): each from its
+/// own start (the longest sets the span), or on the engine's clock from the earliest start to
+/// the latest end.
+pub fn scale(extents: &[(Nanos, Nanos)], absolute: bool) -> Scale {
+    let first = extents.iter().map(|e| e.0).min().unwrap_or(0);
+    let shifts: Vec<Nanos> = extents
         .iter()
-        .map(|t| if absolute { t.start - first } else { 0 })
+        .map(|e| if absolute { e.0 - first } else { 0 })
         .collect();
-    let span = rows
+    let span = extents
         .iter()
         .zip(&shifts)
-        .map(|(t, s)| s.saturating_add(t.total))
+        .map(|(e, s)| s.saturating_add(e.1))
         .max()
         .unwrap_or(0)
         .max(1);
@@ -84,9 +89,9 @@ pub fn row_text(title: &str, t: &Timing) -> String {
 }
 
 impl Waterfall {
-    /// Every connection's timing (in the order of the connection list), each fold brought up
-    /// to its connection's newest event.
-    pub fn timings(&mut self, model: &Model) -> Vec<(ConnId, Timing)> {
+    /// Brings each connection's fold up to its newest event (O(new events)) and returns, in
+    /// the order of the connection list, each one's id and extent (start, total).
+    fn update(&mut self, model: &Model) -> Vec<(ConnId, (Nanos, Nanos))> {
         let mut out = Vec::with_capacity(model.store.conns.len());
         for c in &model.store.conns {
             let (seen, fold) = self.folds.entry(c.id).or_default();
@@ -97,7 +102,7 @@ impl Waterfall {
                 fold.feed(e);
             }
             *seen = c.events.len();
-            out.push((c.id, fold.timing(model.now_of(c.id))));
+            out.push((c.id, fold.extent(model.now_of(c.id))));
         }
         if self.folds.len() > out.len() {
             self.folds.retain(|id, _| model.store.conn(*id).is_some());
@@ -105,8 +110,14 @@ impl Waterfall {
         out
     }
 
+    /// Connection `id`'s waterfall as of its clock.
+    pub fn timing(&self, model: &Model, id: ConnId) -> Option<Timing> {
+        let (_, fold) = self.folds.get(&id)?;
+        Some(fold.timing(model.now_of(id)))
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, model: &mut Model) {
-        let rows = self.timings(model);
+        let rows = self.update(model);
         ui.horizontal_wrapped(|ui| {
             ui.label("Align:");
             ui.radio_value(&mut self.absolute, false, "each from its own start")
@@ -114,18 +125,16 @@ impl Waterfall {
             ui.radio_value(&mut self.absolute, true, "absolute time")
                 .on_hover_text("Where each connection ran on the engine's clock");
             ui.separator();
-            for step in Step::ALL {
-                if rows.iter().any(|(_, t)| t.step(step).is_some()) {
-                    swatch(ui, step);
-                }
+            for &step in &self.legend {
+                swatch(ui, step);
             }
         });
         if rows.is_empty() {
             ui.label(RichText::new("No connections yet.").color(style::MUTED));
             return;
         }
-        let timings: Vec<&Timing> = rows.iter().map(|(_, t)| t).collect();
-        let scale = scale(&timings, self.absolute);
+        let extents: Vec<(Nanos, Nanos)> = rows.iter().map(|r| r.1).collect();
+        let scale = scale(&extents, self.absolute);
         let width = ui.available_width();
         let names = name_w(width);
         let axis_left = ui.max_rect().left() + names;
@@ -135,8 +144,11 @@ impl Waterfall {
         let mut area = egui::ScrollArea::vertical()
             .id_salt("waterfall-rows")
             .auto_shrink([false, true]);
-        if self.shown_selection != model.selected_conn {
-            self.shown_selection = model.selected_conn;
+        // A newly selected connection is scrolled to, again while the layout above the rows
+        // settles (the legend follows the rows in view).
+        let scroll = self.shown_selection != model.selected_conn || self.settling;
+        self.shown_selection = model.selected_conn;
+        if scroll {
             let at = rows
                 .iter()
                 .position(|(id, _)| Some(*id) == model.selected_conn);
@@ -145,18 +157,33 @@ impl Waterfall {
                 area = area.vertical_scroll_offset(i as f32 * pitch);
             }
         }
+        // Only the rows in view are built and drawn; the legend names their steps.
+        let mut legend: Vec<Step> = Vec::new();
         area.show_rows(ui, ROW_H, rows.len(), |ui, range| {
             for i in range {
-                let (id, t) = &rows[i];
-                let title = model.title(*id);
+                let id = rows[i].0;
+                let Some(t) = self.timing(model, id) else {
+                    continue;
+                };
+                for s in &t.steps {
+                    if !legend.contains(&s.step) {
+                        legend.push(s.step);
+                    }
+                }
+                let title = model.title(id);
                 let place = (scale.shifts[i], scale.span, names, axis_w);
-                let selected = model.selected_conn == Some(*id);
-                let clicked = row(ui, (&title, selected), t, place, &grid);
-                if clicked {
-                    picked = Some(*id);
+                let selected = model.selected_conn == Some(id);
+                if row(ui, (&title, selected), &t, place, &grid) {
+                    picked = Some(id);
                 }
             }
         });
+        legend.sort_unstable();
+        self.settling = legend != self.legend;
+        if self.settling {
+            self.legend = legend;
+            ui.ctx().request_repaint();
+        }
         if let Some(id) = picked {
             model.selected_conn = Some(id);
             model.selection = None;
@@ -338,18 +365,10 @@ fn step_hover(t: &Timing, s: &crate::trace::timing::Span) -> String {
 mod tests {
     use super::*;
 
-    fn timing(start: Nanos, total: Nanos) -> Timing {
-        Timing {
-            start,
-            total,
-            ..Timing::default()
-        }
-    }
-
     #[test]
     fn rows_share_one_scale_from_their_own_start_or_on_the_clock() {
-        let (a, b) = (timing(1_000, 50), timing(1_100, 200));
-        let own = scale(&[&a, &b], false);
+        let (a, b) = ((1_000, 50), (1_100, 200));
+        let own = scale(&[a, b], false);
         assert_eq!(
             own,
             Scale {
@@ -357,7 +376,7 @@ mod tests {
                 span: 200
             }
         );
-        let clock = scale(&[&a, &b], true);
+        let clock = scale(&[a, b], true);
         assert_eq!(
             clock,
             Scale {
