@@ -265,6 +265,19 @@ fn a_failed_connect_has_only_the_steps_it_reached() {
     assert_eq!(t["steps"][0]["done"], true, "resolving finished");
     assert_eq!(t["steps"][1]["done"], false, "the connect never did");
     assert_eq!(t["round_trip_count"], 0);
+    // As text: the two steps, the connect marked.
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(["trace", &target])
+        .output()
+        .expect("run tlsscope");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let head = text.find("timing total").expect("the timing line");
+    let rows: Vec<&str> = text[head..].lines().skip(1).take(3).collect();
+    assert!(rows[0].trim_start().starts_with("resolve"), "{rows:?}");
+    assert!(!rows[0].contains("did not finish"), "{rows:?}");
+    assert!(rows[1].trim_start().starts_with("TCP connect"), "{rows:?}");
+    assert!(rows[1].ends_with("did not finish"), "{rows:?}");
+    assert!(rows[2].contains("verdict"), "no other step: {rows:?}");
 }
 
 #[test]
