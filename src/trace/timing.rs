@@ -268,7 +268,7 @@ impl TimingFold {
     }
 
     fn on_call(&mut self, t: Nanos, c: &Call) {
-        let end = t.saturating_add(c.dur);
+        let end = t.saturating_add(c.dur());
         self.last_t = self.last_t.max(end);
         let workload_op = matches!(c.op, Op::Read | Op::Peek | Op::Write);
         if workload_op && self.open == Some(Step::Actions) {
@@ -281,15 +281,15 @@ impl TimingFold {
         }
         match c.op {
             Op::Write => {
-                self.app_out = self.app_out.saturating_add(u64::from(c.bytes));
-                if c.bytes > 0 && self.first_byte.is_none() {
+                self.app_out = self.app_out.saturating_add(u64::from(c.bytes()));
+                if c.bytes() > 0 && self.first_byte.is_none() {
                     self.request_end = Some(self.request_end.map_or(end, |r| r.max(end)));
                 }
             }
             _ => {
                 self.read_tried = true;
-                if c.bytes > 0 {
-                    self.app_in = self.app_in.saturating_add(u64::from(c.bytes));
+                if c.bytes() > 0 {
+                    self.app_in = self.app_in.saturating_add(u64::from(c.bytes()));
                     self.first_byte.get_or_insert(end);
                     self.last_byte = Some(end);
                 }

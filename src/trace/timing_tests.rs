@@ -9,15 +9,7 @@ fn phase(t: Nanos, p: Phase) -> Event {
 fn msg(t: Nanos, dir: MsgDir, msg_type: u8) -> Event {
     ev(
         t,
-        EventKind::Msg(Msg {
-            call: Some(1),
-            dir,
-            content: 22,
-            msg_type,
-            level: 0,
-            request_update: 0,
-            len: 100,
-        }),
+        EventKind::Msg(Msg::new(Some(1), dir, 22, msg_type, 0, 0, 100)),
     )
 }
 
@@ -45,11 +37,11 @@ fn close(t: Nanos, reason: CloseReason) -> Event {
 }
 
 fn write(t: Nanos, id: CallId, dur: Nanos, bytes: u32) -> Event {
-    let mut kind = call(id, Op::Write, SslError::None, dur);
-    if let EventKind::Call(c) = &mut kind {
-        c.bytes = bytes;
-    }
-    ev(t, kind)
+    let ret = i32::try_from(bytes).unwrap_or(i32::MAX);
+    ev(
+        t,
+        EventKind::Call(Call::new(id, Op::Write, ret, SslError::None, dur)),
+    )
 }
 
 fn io(t: Nanos, dir: Dir, got: u32) -> Event {
