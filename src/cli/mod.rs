@@ -7,6 +7,7 @@ mod lab;
 mod printer;
 mod repeat;
 mod report;
+mod resumed;
 mod show;
 pub mod trace;
 mod trace_file;

@@ -21,6 +21,7 @@ pub mod many;
 pub mod names;
 mod payloads;
 mod plain;
+pub mod resumption;
 pub mod store;
 pub mod text;
 pub mod ticks;
