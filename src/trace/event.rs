@@ -78,6 +78,9 @@ pub enum EventKind {
     /// The server's certificate chain and why verification failed, when the handshake failed
     /// after the certificates arrived (a successful one has them in its `Tls` event).
     Chain(Box<super::chain::ChainInfo>),
+    /// The connection's phase waterfall (see [`crate::trace::timing`]); written just before the
+    /// verdict, before `Close`.
+    Timing(Box<super::timing::Timing>),
 }
 
 impl Event {
@@ -115,6 +118,7 @@ impl Event {
             EventKind::Secret(_) => "secret",
             EventKind::Plain(_) => "plain",
             EventKind::Chain(_) => "chain",
+            EventKind::Timing(_) => "timing",
         }
     }
 }

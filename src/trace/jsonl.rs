@@ -101,6 +101,7 @@ pub fn to_json(event: &Event) -> Option<Value> {
             "complete": h.complete,
         }),
         EventKind::Verdict(v) => super::verdict_json::to_json(v),
+        EventKind::Timing(t) => super::timing_json::to_json(t),
         EventKind::Dropped { count } => json!({ "count": count }),
         EventKind::Paused(p) => json!({ "dur": p.dur }),
         EventKind::Wire(_) | EventKind::Secret(_) => return None,

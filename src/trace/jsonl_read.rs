@@ -273,6 +273,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
             complete: line.bool("complete")?,
         })),
         "verdict" => EventKind::Verdict(Box::new(super::verdict_json::from_json(&value)?)),
+        "timing" => EventKind::Timing(Box::new(super::timing_json::from_json(&value)?)),
         "dropped" => EventKind::Dropped {
             count: line.u64("count")?,
         },
@@ -519,6 +520,34 @@ mod tests {
                 focus: Some(9),
             },
         )));
+        round_trip(EventKind::Timing(Box::new(crate::trace::timing::Timing {
+            start: 1_000,
+            total: 90_000,
+            steps: vec![
+                crate::trace::timing::Span {
+                    step: crate::trace::timing::Step::Connect,
+                    start: 10,
+                    dur: 300,
+                    done: true,
+                },
+                crate::trace::timing::Span {
+                    step: crate::trace::timing::Step::FirstByte,
+                    start: 400,
+                    dur: 80_000,
+                    done: false,
+                },
+            ],
+            round_trips: vec![crate::trace::timing::RoundTrip {
+                start: 350,
+                dur: 40,
+            }],
+            round_trip_count: 1,
+            app_out: 95,
+            app_in: 0,
+            sock_out: 500,
+            sock_in: 900,
+            closed: true,
+        })));
     }
 
     #[test]

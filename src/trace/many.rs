@@ -132,6 +132,7 @@ impl Tally {
                 open.verdict = Some((v.class, v.breakdown.handshake, v.summary.clone()));
                 return;
             }
+            EventKind::Timing(_) => return,
             EventKind::Tls(_) => open.handshake_done = true,
             EventKind::Call(c)
                 if matches!(c.op, Op::Read | Op::Peek)

@@ -25,6 +25,9 @@ pub mod resumption;
 pub mod store;
 pub mod text;
 pub mod ticks;
+pub mod timing;
+mod timing_json;
+pub mod timing_text;
 pub mod verdict;
 mod verdict_json;
 

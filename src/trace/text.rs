@@ -48,6 +48,11 @@ impl TextWriter {
             self.last_sock.insert(event.conn, **sock);
         }
         writeln!(out, "{}", headline(event))?;
+        if let EventKind::Timing(t) = &event.kind {
+            for line in super::timing_text::lines(t) {
+                writeln!(out, "{INDENT}{line}")?;
+            }
+        }
         if matches!(event.kind, EventKind::Call(_) | EventKind::Close(_)) {
             for inner in self.pending.remove(&event.conn).unwrap_or_default() {
                 writeln!(out, "{INDENT}{}", describe(&inner))?;
@@ -225,6 +230,7 @@ pub fn describe(e: &Event) -> String {
         EventKind::Verdict(v) => {
             let _ = write!(s, "verdict {}: {}", v.class.name(), escape(&v.summary));
         }
+        EventKind::Timing(t) => s.push_str(&super::timing_text::summary(t)),
         EventKind::Dropped { count } => {
             let _ = write!(s, "DROPPED {count} events");
         }

@@ -43,7 +43,8 @@ impl ConnTrace {
             | EventKind::Plain(_)
             | EventKind::Setup(_)
             | EventKind::Http(_)
-            | EventKind::Verdict(_) => {}
+            | EventKind::Verdict(_)
+            | EventKind::Timing(_) => {}
         }
         self.facts.feed(e);
         self.last_t = self.last_t.max(e.t);

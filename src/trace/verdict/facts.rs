@@ -247,7 +247,10 @@ impl Facts {
                     .first()
                     .map(|f| escape(&f.text).into_owned());
             }
-            EventKind::Verdict(_) | EventKind::Wire(_) | EventKind::Secret(_) => {}
+            EventKind::Verdict(_)
+            | EventKind::Wire(_)
+            | EventKind::Secret(_)
+            | EventKind::Timing(_) => {}
         }
     }
 
