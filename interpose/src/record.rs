@@ -213,6 +213,7 @@ fn tls_info(ssl: usize) {
     rec.ssl = ssl as u64;
     rec.t = ffi::now();
     rec.a = u64::from(resumed);
+    rec.b = ffi::ssl_verify_result(ssl) as u64;
     emit(&mut rec, &tail[..used]);
 }
 

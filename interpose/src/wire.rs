@@ -38,7 +38,8 @@ pub(crate) enum Kind {
     /// The program called SSL_pending(`ssl`) and was told `ret`.
     Pending = 10,
     /// The negotiated parameters after a handshake call succeeded (tail: version, cipher and
-    /// server name, each a length byte and text; `a` = 1 when the session was resumed).
+    /// server name, each a length byte and text; `a` = 1 when the session was resumed, `b` =
+    /// SSL_get_verify_result).
     Tls = 11,
 }
 

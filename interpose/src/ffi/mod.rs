@@ -316,6 +316,18 @@ pub(crate) fn ssl_get_fd(ssl: usize) -> i32 {
     }
 }
 
+/// SSL_get_verify_result: 0 (X509_V_OK) when the peer's certificate verified.
+pub(crate) fn ssl_verify_result(ssl: usize) -> i64 {
+    match real_fn!(
+        "SSL_get_verify_result",
+        unsafe extern "C" fn(*const c_void) -> libc::c_long
+    ) {
+        // SAFETY: as in `ssl_get_error`.
+        Some(f) => unsafe { f(ssl as *const c_void) },
+        None => -1,
+    }
+}
+
 /// Version, cipher, server name and whether the session was resumed, after a handshake.
 pub(crate) fn tls_params(ssl: usize) -> (&'static [u8], &'static [u8], &'static [u8], bool) {
     let s = ssl as *const c_void;
