@@ -20,6 +20,9 @@ thread_local! {
     static BUSY: Cell<bool> = const { Cell::new(false) };
     /// The SSL object of the outermost call in progress.
     static CUR_SSL: Cell<usize> = const { Cell::new(0) };
+    /// The SSL object whose negotiated parameters this thread sent last (sent again when the
+    /// thread moves to another one; the listener keeps the first per connection).
+    static TLS_SENT: Cell<usize> = const { Cell::new(0) };
 }
 
 /// File descriptors below this are looked up in [`FD_SSL`]; waits on larger ones are not seen.
@@ -183,15 +186,23 @@ pub(crate) fn ssl_call(
             &mut used,
             &u32::try_from(pending.max(0)).unwrap_or(0).to_le_bytes(),
         );
+        if rec.err == 1 {
+            // SSL_ERROR_SSL: OpenSSL's reason (read without taking it off the error queue).
+            wire::push_part(&mut tail, &mut used, ffi::ssl_error_reason());
+        }
         if rec.fd >= 0 {
             let _ = announce(rec.fd, ssl);
         }
+        let finished = ffi::ssl_init_finished(ssl);
+        if finished {
+            rec.flags = wire::INIT_FINISHED;
+        }
         emit(&mut rec, &tail[..used]);
-        let handshake = matches!(
-            op,
-            wire::op::SSL_DO_HANDSHAKE | wire::op::SSL_CONNECT | wire::op::SSL_ACCEPT
-        );
-        if handshake && ret == 1 {
+        if finished
+            && TLS_SENT
+                .try_with(|s| s.replace(ssl))
+                .is_ok_and(|was| was != ssl)
+        {
             tls_info(ssl);
         }
     });

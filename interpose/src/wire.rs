@@ -16,7 +16,8 @@ pub(crate) enum Kind {
     /// The interposer was loaded into a process (`a` = parent pid, tail = executable path).
     Hello = 1,
     /// An OpenSSL call returned (`op`, `ret`, `err` = SSL_get_error, `a` = length asked,
-    /// `b` = buffer address, `c` = SSL_pending after a read, `fd` = SSL_get_fd).
+    /// `b` = buffer address, `c` = bytes moved, `fd` = SSL_get_fd; tail: SSL_pending after a read
+    /// as 4 bytes, then with SSL_ERROR_SSL OpenSSL's reason).
     Call = 2,
     /// A socket read or write inside an OpenSSL call (`op` = 0 read / 1 write, `a` = bytes
     /// asked, `ret` = result, `err` = errno when it failed).
@@ -87,11 +88,16 @@ pub(crate) mod wait {
     pub(crate) const HANGUP: u64 = 4;
 }
 
+/// `flags` bit of a `Call`: SSL_is_init_finished was true after it.
+pub(crate) const INIT_FINISHED: u8 = 1;
+
 /// One record. Unused fields are 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Rec {
     pub(crate) kind: Kind,
     pub(crate) op: u8,
+    /// `Call`: [`INIT_FINISHED`] when the handshake was complete after the call.
+    pub(crate) flags: u8,
     pub(crate) pid: u32,
     pub(crate) tid: u32,
     /// Events this process could not send before this one (cumulative).
@@ -113,6 +119,7 @@ impl Rec {
         Rec {
             kind,
             op: 0,
+            flags: 0,
             pid: 0,
             tid: 0,
             lost: 0,
@@ -132,7 +139,7 @@ impl Rec {
     pub(crate) fn encode(&self, out: &mut [u8; HEADER]) {
         out[0] = self.kind as u8;
         out[1] = self.op;
-        out[2] = 0;
+        out[2] = self.flags;
         out[3] = 0;
         out[4..8].copy_from_slice(&self.pid.to_le_bytes());
         out[8..12].copy_from_slice(&self.tid.to_le_bytes());
@@ -163,6 +170,7 @@ impl Rec {
         let rec = Rec {
             kind: Kind::from_u8(bytes[0])?,
             op: bytes[1],
+            flags: bytes[2],
             pid: u32_at(4),
             tid: u32_at(8),
             lost: u32_at(12),
@@ -214,6 +222,7 @@ mod tests {
     fn a_record_reads_back_the_same() {
         let mut rec = Rec::new(Kind::Call);
         rec.op = op::SSL_WRITE_EX;
+        rec.flags = INIT_FINISHED;
         rec.pid = 4242;
         rec.tid = 4243;
         rec.lost = 7;

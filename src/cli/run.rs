@@ -48,8 +48,8 @@ pub(crate) struct RunArgs {
     command: Vec<OsString>,
 }
 
-/// The interposer library: $TLSSCOPE_INTERPOSER, else beside this binary (or one folder up,
-/// for a test binary in target/…/deps).
+/// The interposer library: $TLSSCOPE_INTERPOSER, else beside this binary, in deps/ beside it,
+/// or one folder up.
 fn interposer() -> Result<PathBuf, CliError> {
     let found = match std::env::var_os(LIBRARY_ENV) {
         Some(p) => Some(PathBuf::from(p))
@@ -64,7 +64,14 @@ fn interposer() -> Result<PathBuf, CliError> {
             let exe = std::env::current_exe()
                 .map_err(|e| CliError::Failed(format!("cannot find tlsscope's own path: {e}")))?;
             let dir = exe.parent().unwrap_or(Path::new("."));
-            [dir.join(LIBRARY), dir.join("..").join(LIBRARY)].into_iter().find(|p| p.is_file()).ok_or_else(|| {
+            // `cargo build` puts it beside the binary, `cargo test` only in deps/ (it builds
+            // the interposer as a dependency of the tests): the newest one wins.
+            let newest = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+            [dir.join(LIBRARY), dir.join("deps").join(LIBRARY), dir.join("..").join(LIBRARY)]
+                .into_iter()
+                .filter(|p| p.is_file())
+                .max_by_key(newest)
+                .ok_or_else(|| {
                 CliError::Failed(format!(
                     "cannot find the interposer {LIBRARY} next to {}: build it with `cargo build` (it is part of the workspace) or `cargo build -p tlsscope-interpose`, or name it with {LIBRARY_ENV}=PATH",
                     exe.display()

@@ -172,7 +172,10 @@ impl Misuse {
                 waited: false,
             });
         }
-        if matches!(error, SslError::Ssl | SslError::Syscall) {
+        // A zero-length SSL_write returns 0 and SSL_get_error says SYSCALL without anything
+        // having failed (openssl s_client drives its handshake that way).
+        let empty_write = is_write(op) && len == 0;
+        if matches!(error, SslError::Ssl | SslError::Syscall) && !empty_write {
             self.fatal.get_or_insert((id, error));
         }
     }

@@ -202,6 +202,12 @@ fn shutdown_after_a_fatal_error_is_found() {
     assert_eq!(s.classes(), vec![Class::ShutdownAfterFatal]);
     let v = s.m.verdict(&base()).expect("a verdict");
     assert_eq!(v.severity(), Severity::Note);
+    // A zero-length SSL_write's 0 / SYSCALL is not a failure.
+    let s = Script::new()
+        .call_full(Op::Write, SslError::Syscall, 0, 0, 0x10, 0)
+        .call(Op::Read, SslError::ZeroReturn, 0)
+        .call(Op::Shutdown, SslError::None, 0);
+    assert_eq!(s.classes(), vec![]);
     assert!(v.next_code[0].contains("do not call SSL_shutdown"));
 }
 

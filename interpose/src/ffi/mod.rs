@@ -316,6 +316,33 @@ pub(crate) fn ssl_get_fd(ssl: usize) -> i32 {
     }
 }
 
+/// The reason of the newest error on this thread's OpenSSL error queue (left on the queue).
+pub(crate) fn ssl_error_reason() -> &'static [u8] {
+    let (Some(peek), Some(reason)) = (
+        real_fn!(
+            "ERR_peek_last_error",
+            unsafe extern "C" fn() -> libc::c_ulong
+        ),
+        real_fn!(
+            "ERR_reason_error_string",
+            unsafe extern "C" fn(libc::c_ulong) -> *const c_char
+        ),
+    ) else {
+        return b"";
+    };
+    // SAFETY: both only read this thread's error queue and OpenSSL's static string table.
+    cstr(unsafe { reason(peek()) })
+}
+
+/// SSL_is_init_finished: the handshake is complete.
+pub(crate) fn ssl_init_finished(ssl: usize) -> bool {
+    match real_fn!("SSL_is_init_finished", SslIntFn) {
+        // SAFETY: as in `ssl_get_error`.
+        Some(f) => (unsafe { f(ssl as *const c_void) }) == 1,
+        None => false,
+    }
+}
+
 /// SSL_get_verify_result: 0 (X509_V_OK) when the peer's certificate verified.
 pub(crate) fn ssl_verify_result(ssl: usize) -> i64 {
     match real_fn!(

@@ -25,8 +25,9 @@ pub(super) enum Out {
         ssl: u64,
         exe: String,
     },
-    /// A connection ended: its `close` event and what the misuse rules found.
-    Ended(Event, Box<Misuse>),
+    /// A connection ended: the error that ended it (if one did), its `close` event and what
+    /// the misuse rules found.
+    Ended(Option<Event>, Event, Box<Misuse>),
 }
 
 struct Conn {
@@ -38,6 +39,10 @@ struct Conn {
     notify_received: bool,
     last_error: SslError,
     reset: bool,
+    handshake_done: bool,
+    tls_sent: bool,
+    /// The first fatal error: OpenSSL's reason, or the failed call.
+    error: Option<String>,
     misuse: Misuse,
 }
 
@@ -160,6 +165,9 @@ impl Converter {
                 notify_received: false,
                 last_error: SslError::None,
                 reset: false,
+                error: None,
+                handshake_done: false,
+                tls_sent: false,
                 misuse: Misuse::new(),
             },
         );
@@ -178,6 +186,8 @@ impl Converter {
             ssl: rec.ssl,
             exe: proc.exe.clone(),
         });
+        // The program connected on its own; the phase says it happened (before any I/O).
+        out.push(Out::Event(ev::at(t, id, ev::phase(Phase::Connect))));
         id
     }
 
@@ -220,6 +230,10 @@ impl Converter {
             }
             Kind::Tls => {
                 let id = self.conn(rec, out);
+                match self.conns.get_mut(&(rec.pid, rec.ssl)) {
+                    Some(c) if !c.tls_sent => c.tls_sent = true,
+                    _ => return,
+                }
                 let sni = Some(text(parts.get(2))).filter(|s| !s.is_empty());
                 // A handshake that completed with a failed verification: the program did not
                 // enforce it (as curl -k, or a server without client certificates).
@@ -256,11 +270,15 @@ impl Converter {
         let Some(c) = self.conns.get_mut(&(rec.pid, rec.ssl)) else {
             return;
         };
+        // Until the handshake is complete every call drives it (s_client's first call is a
+        // zero-length SSL_write).
         let phase = match op.classic() {
-            Op::DoHandshake => Phase::Handshake,
             Op::Shutdown => Phase::Shutdown,
+            _ if !c.handshake_done => Phase::Handshake,
+            Op::DoHandshake => Phase::Handshake,
             _ => Phase::Workload,
         };
+        c.handshake_done |= rec.flags & wire::INIT_FINISHED != 0;
         if c.phase != Some(phase) && !(c.phase == Some(Phase::Shutdown)) {
             c.phase = Some(phase);
             out.push(Out::Event(ev::at(t, conn, ev::phase(phase))));
@@ -276,7 +294,8 @@ impl Converter {
             out.push(Out::Event(ev::at(io.t.saturating_sub(t0), conn, kind)));
         }
         let error = SslError::from_code(rec.err);
-        let pending = wire::parts(tail)
+        let parts = wire::parts(tail);
+        let pending = parts
             .first()
             .and_then(|p| <[u8; 4]>::try_from(*p).ok())
             .map_or(0, u32::from_le_bytes);
@@ -301,6 +320,15 @@ impl Converter {
         }
         if error == SslError::ZeroReturn {
             c.notify_received = true;
+        }
+        if matches!(error, SslError::Ssl | SslError::Syscall)
+            && !(op.classic() == Op::Write && rec.a == 0)
+        {
+            let reason = text(parts.get(1));
+            c.error.get_or_insert_with(|| match reason.is_empty() {
+                true => format!("{} failed: SSL_ERROR_{}", op.name(), error.name()),
+                false => format!("{} failed: {reason}", op.name()),
+            });
         }
         c.last_error = error;
     }
@@ -356,7 +384,8 @@ fn close_of(c: Conn, t: Nanos) -> Out {
         }
     };
     let close = ev::at(t, c.id, ev::close(reason, c.notify_sent, c.notify_received));
-    Out::Ended(close, Box::new(c.misuse))
+    let error = c.error.map(|e| ev::at(t, c.id, ev::error(&e)));
+    Out::Ended(error, close, Box::new(c.misuse))
 }
 
 #[cfg(test)]
@@ -414,7 +443,7 @@ mod tests {
             .map(|o| match o {
                 Out::Event(e) => crate::trace::text::describe(e),
                 Out::Began { conn, .. } => format!("began {conn}"),
-                Out::Ended(e, m) => format!(
+                Out::Ended(_, e, m) => format!(
                     "{} {:?}",
                     crate::trace::text::describe(e),
                     m.findings()
@@ -425,17 +454,18 @@ mod tests {
             })
             .collect();
         assert_eq!(events[0], "began 1");
-        assert_eq!(events[1], "── handshake ──");
-        assert!(events[2].starts_with("io    write 300/300 B"), "{events:?}");
+        assert_eq!(events[1], "── connect ──");
+        assert_eq!(events[2], "── handshake ──");
+        assert!(events[3].starts_with("io    write 300/300 B"), "{events:?}");
         assert!(
-            events[3].starts_with("SSL_connect #1 → -1 WANT_READ"),
+            events[4].starts_with("SSL_connect #1 → -1 WANT_READ"),
             "{events:?}"
         );
         assert!(
-            events[4].starts_with("close stopped") && events[4].contains("want-as-error"),
+            events[5].starts_with("close stopped") && events[5].contains("want-as-error"),
             "{events:?}"
         );
-        assert_eq!(events[5], "began 2");
+        assert_eq!(events[6], "began 2");
         assert_eq!(conv.calls, 2);
     }
 }

@@ -85,3 +85,7 @@ pub(super) fn close(reason: CloseReason, notify_sent: bool, notify_received: boo
 pub(super) fn dropped(count: u64) -> EventKind {
     EventKind::Dropped { count }
 }
+
+pub(super) fn error(message: &str) -> EventKind {
+    EventKind::Error(message.into())
+}

@@ -71,7 +71,11 @@ impl RunPrinter {
                 let _ = self.diagnoser.feed(&e);
                 self.write(&e, out)
             }
-            Out::Ended(close, misuse) => {
+            Out::Ended(error, close, misuse) => {
+                if let Some(e) = error {
+                    let _ = self.diagnoser.feed(&e);
+                    self.write(&e, out)?;
+                }
                 let mut v = match self.diagnoser.feed(&close) {
                     Some(Event {
                         kind: EventKind::Verdict(v),
