@@ -1,8 +1,10 @@
-//! The records the interposer sends to `tlsscope run`, one Unix datagram each: a fixed 80-byte
-//! little-endian header and, for some kinds, a short tail (addresses, a program name). This one
-//! file is compiled into both sides (the interposer and `tlsscope`), so they cannot disagree.
+//! The records the interposer sends to `tlsscope run` over a Unix stream socket (one connection
+//! per process, shared with its forked children), each framed by a 2-byte little-endian length:
+//! a fixed 80-byte little-endian header and, for some kinds, a short tail (addresses, a program
+//! name). This one file is compiled into both sides (the interposer and `tlsscope`), so they
+//! cannot disagree.
 
-/// Environment variable naming the Unix datagram socket `tlsscope run` listens on.
+/// Environment variable naming the Unix socket `tlsscope run` listens on.
 pub(crate) const SOCK_ENV: &str = "TLSSCOPE_RUN_SOCK";
 
 /// Bytes of the fixed header.

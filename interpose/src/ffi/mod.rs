@@ -128,19 +128,13 @@ pub(crate) fn exe_path(out: &mut [u8]) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
 
-/// The listener: our datagram socket (kept at a high descriptor), its inode (to notice that the
-/// program closed it and reused the number), and the listener's address.
+/// The connection to the listener (kept at a high descriptor, shared with forked children,
+/// closed on exec, after which the new program connects again) and its inode, to notice that
+/// the program closed it and reused the number.
 struct Target {
     fd: c_int,
     ino: u64,
-    addr: libc::sockaddr_un,
-    len: libc::socklen_t,
 }
-
-// SAFETY: plain data (a descriptor number and a socket address), never mutated after creation.
-unsafe impl Sync for Target {}
-// SAFETY: as above.
-unsafe impl Send for Target {}
 
 static TARGET: OnceLock<Option<Target>> = OnceLock::new();
 
@@ -161,17 +155,28 @@ fn open_target() -> Option<Target> {
         *d = *s as c_char;
     }
     let len = (std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1) as libc::socklen_t;
-    // SAFETY: plain system calls on a descriptor we own; close is the raw system call so the
-    // program's `close` hook is not involved.
+    // SAFETY: plain system calls on a descriptor we own and valid pointers to `addr` and the
+    // option value; close is the raw system call so the program's `close` hook is not involved.
     unsafe {
-        let fd = libc::socket(
-            libc::AF_UNIX,
-            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-            0,
-        );
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
         if fd < 0 {
             return None;
         }
+        let sa = (&addr as *const libc::sockaddr_un).cast::<libc::sockaddr>();
+        if libc::connect(fd, sa, len) != 0 {
+            libc::syscall(libc::SYS_close, fd);
+            return None;
+        }
+        // Room for bursts (the kernel caps it at net.core.wmem_max).
+        let size: c_int = 4 << 20;
+        let opt = (&size as *const c_int).cast::<c_void>();
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            opt,
+            std::mem::size_of::<c_int>() as libc::socklen_t,
+        );
         // Out of the way of the program's own descriptors.
         let high = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 700);
         let fd = if high >= 0 {
@@ -184,12 +189,7 @@ fn open_target() -> Option<Target> {
         if libc::fstat(fd, &mut st) != 0 {
             return None;
         }
-        Some(Target {
-            fd,
-            ino: st.st_ino,
-            addr,
-            len,
-        })
+        Some(Target { fd, ino: st.st_ino })
     }
 }
 
@@ -198,8 +198,25 @@ pub(crate) fn configured() -> bool {
     target().is_some()
 }
 
-/// Sends one datagram to the listener without blocking for long; false when it was lost.
-pub(crate) fn send(bytes: &[u8]) -> bool {
+/// One `send` system call (the raw call: the program's `send` is hooked).
+fn send_raw(fd: c_int, bytes: &[u8], flags: c_int) -> isize {
+    // SAFETY: `bytes` is valid for its length; no address.
+    unsafe {
+        libc::syscall(
+            libc::SYS_sendto,
+            fd,
+            bytes.as_ptr(),
+            bytes.len(),
+            flags | libc::MSG_NOSIGNAL,
+            std::ptr::null::<libc::sockaddr>(),
+            0,
+        ) as isize
+    }
+}
+
+/// Sends one record (a 2-byte length, then the record) without blocking for long; false when
+/// it was lost.
+pub(crate) fn send(record: &[u8]) -> bool {
     let Some(t) = target() else {
         return false;
     };
@@ -211,25 +228,30 @@ pub(crate) fn send(bytes: &[u8]) -> bool {
     if !ours {
         return false; // the program closed our socket (and may reuse the number): never write to it
     }
-    // A full queue (the listener is behind): yield a little, then count the record as lost.
+    let mut frame = [0u8; 2 + wire::HEADER + wire::MAX_TAIL];
+    let n = record.len().min(wire::HEADER + wire::MAX_TAIL);
+    frame[..2].copy_from_slice(&(n as u16).to_le_bytes());
+    frame[2..2 + n].copy_from_slice(&record[..n]);
+    let frame = &frame[..2 + n];
+    // A full buffer (the listener is behind): yield a little, then count the record as lost.
     for _ in 0..200 {
-        // SAFETY: `bytes` and `t.addr` are valid for the lengths given; the raw system call
-        // bypasses the program's (hooked) `sendto`.
-        let n = unsafe {
-            libc::syscall(
-                libc::SYS_sendto,
-                t.fd,
-                bytes.as_ptr(),
-                bytes.len(),
-                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-                &t.addr as *const libc::sockaddr_un,
-                t.len,
-            )
-        };
-        if n >= 0 {
+        let sent = send_raw(t.fd, frame, libc::MSG_DONTWAIT);
+        if sent == frame.len() as isize {
             return true;
         }
-        if errno() != libc::EAGAIN {
+        if sent > 0 {
+            // Never seen with records this small, but the stream must stay framed: finish it.
+            let mut off = sent as usize;
+            while off < frame.len() {
+                let more = send_raw(t.fd, &frame[off..], 0);
+                if more <= 0 && errno() != libc::EINTR {
+                    return false;
+                }
+                off += more.max(0) as usize;
+            }
+            return true;
+        }
+        if errno() != libc::EAGAIN && errno() != libc::EINTR {
             return false;
         }
         // SAFETY: no arguments.
