@@ -90,7 +90,7 @@ fn one_engine_drives_several_connections_at_once() {
     assert!(calls(silent)
         .iter()
         .filter(|c| c.op == Op::Read)
-        .all(|c| c.bytes == 0));
+        .all(|c| c.bytes() == 0));
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn an_action_waits_for_a_read_that_is_still_writing_a_flight() {
         .into_iter()
         .find(|c| c.op == Op::KeyUpdate)
         .expect("the action ran");
-    assert_eq!(key_update.ret, 1);
+    assert_eq!({ key_update.ret }, 1);
     assert!(
         has_msg(&msgs(evs), MsgDir::Out, HANDSHAKE, 11),
         "the Certificate flight went out first"
@@ -229,7 +229,7 @@ fn a_live_renegotiation_is_driven_by_ssl_read_while_data_flows() {
             // s_server sends each line typed on its stdin: data keeps arriving.
             server.type_repeatedly("some data from the server");
         }
-        if !asked && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.bytes > 0) {
+        if !asked && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.bytes() > 0) {
             asked = true;
             engine.action(id, Action::Renegotiate);
         }

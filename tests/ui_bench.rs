@@ -21,30 +21,29 @@ fn synthetic(n: usize) -> Vec<Event> {
         push(
             &mut events,
             t + 100,
-            EventKind::Io(Io {
-                call: Some(id),
-                dir: Dir::Write,
-                want: 16_406,
-                got: if blocked { 0 } else { 16_406 },
-                would_block: blocked,
-                os_error: None,
-            }),
+            EventKind::Io(Io::new(
+                Some(id),
+                Dir::Write,
+                16_406,
+                if blocked { 0 } else { 16_406 },
+                blocked,
+                None,
+            )),
         );
         push(
             &mut events,
             t,
-            EventKind::Call(Call {
+            EventKind::Call(Call::new(
                 id,
-                op: Op::Write,
-                ret: if blocked { -1 } else { 16_384 },
-                error: if blocked {
+                Op::Write,
+                if blocked { -1 } else { 16_384 },
+                if blocked {
                     SslError::WantWrite
                 } else {
                     SslError::None
                 },
-                dur: 800,
-                bytes: if blocked { 0 } else { 16_384 },
-            }),
+                800,
+            )),
         );
         t += 1_000;
         if blocked {
@@ -61,12 +60,12 @@ fn synthetic(n: usize) -> Vec<Event> {
             push(
                 &mut events,
                 t,
-                EventKind::Sock(Sock {
+                EventKind::Sock(Box::new(Sock {
                     outq: (id * 977) % 200_000,
                     sndbuf: 262_144,
                     rcvbuf: 131_072,
                     ..Default::default()
-                }),
+                })),
             );
         }
     }

@@ -135,10 +135,10 @@ impl Tally {
             EventKind::Tls(_) => open.handshake_done = true,
             EventKind::Call(c)
                 if matches!(c.op.classic(), Op::Read | Op::Peek)
-                    && c.bytes > 0
+                    && c.bytes() > 0
                     && open.first_byte.is_none() =>
             {
-                open.first_byte = Some((e.t + c.dur).saturating_sub(open.start));
+                open.first_byte = Some((e.t + c.dur()).saturating_sub(open.start));
             }
             _ => {}
         }

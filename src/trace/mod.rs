@@ -5,6 +5,7 @@ pub mod cert_time;
 pub mod chain;
 mod chain_json;
 pub mod chain_text;
+mod compact;
 pub mod diagnosis;
 pub mod escape;
 pub mod event;

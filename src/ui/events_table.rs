@@ -206,7 +206,7 @@ impl EventsTable {
                     };
                     let line = copy::row_line(c, e);
                     let picked = self.picked.contains(row);
-                    let selected = picked || matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&call.id));
+                    let selected = picked || matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&{ call.id }));
                     let r = ui.selectable_label(selected, egui::RichText::new(line).monospace());
                     if r.clicked() {
                         action = Some(if ui.input(|i| i.modifiers.shift) {

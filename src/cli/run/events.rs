@@ -10,6 +10,8 @@ pub(super) fn at(t: Nanos, conn: ConnId, kind: EventKind) -> Event {
     Event { t, conn, kind }
 }
 
+/// A call as the trace shows it: `ret` as the classic function returns it (for `SSL_read_ex` /
+/// `SSL_write_ex`, which return 1 and pass the count out, the count).
 pub(super) fn call(
     id: CallId,
     op: Op,
@@ -18,26 +20,26 @@ pub(super) fn call(
     dur: Nanos,
     bytes: u64,
 ) -> EventKind {
-    EventKind::Call(Call {
-        id,
-        op,
-        ret: i32::try_from(ret).unwrap_or(if ret < 0 { i32::MIN } else { i32::MAX }),
-        error,
-        dur,
-        bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
-    })
+    let ret = match op {
+        Op::ReadEx | Op::WriteEx if ret == 1 => i64::try_from(bytes).unwrap_or(i64::MAX),
+        Op::ReadEx | Op::WriteEx if error == SslError::ZeroReturn => 0,
+        Op::ReadEx | Op::WriteEx => -1,
+        _ => ret,
+    };
+    let ret = i32::try_from(ret).unwrap_or(if ret < 0 { i32::MIN } else { i32::MAX });
+    EventKind::Call(Call::new(id, op, ret, error, dur))
 }
 
 pub(super) fn io(call: Option<CallId>, dir: Dir, want: u64, got: i64, errno: i32) -> EventKind {
     let would_block = got < 0 && (errno == libc::EAGAIN || errno == libc::EWOULDBLOCK);
-    EventKind::Io(Io {
+    EventKind::Io(Io::new(
         call,
         dir,
-        want: u32::try_from(want).unwrap_or(u32::MAX),
-        got: u32::try_from(got.max(0)).unwrap_or(u32::MAX),
+        u32::try_from(want).unwrap_or(u32::MAX),
+        u32::try_from(got.max(0)).unwrap_or(u32::MAX),
         would_block,
-        os_error: (got < 0 && !would_block).then_some(errno),
-    })
+        (got < 0 && !would_block).then_some(errno),
+    ))
 }
 
 pub(super) fn wait(interest: Interest, dur: Nanos, woke: Woke) -> EventKind {

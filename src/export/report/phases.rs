@@ -42,9 +42,9 @@ pub(crate) fn steps(events: &[Event]) -> Vec<Step> {
         match &e.kind {
             EventKind::Phase(p) if !starts.iter().any(|(q, _)| q == p) => starts.push((*p, e.t)),
             EventKind::Call(c)
-                if first_byte.is_none() && matches!(c.op, Op::Read | Op::Peek) && c.bytes > 0 =>
+                if first_byte.is_none() && matches!(c.op, Op::Read | Op::Peek) && c.bytes() > 0 =>
             {
-                first_byte = Some(e.t + c.dur);
+                first_byte = Some(e.t + c.dur());
             }
             EventKind::Close(_) => end = Some(e.t),
             _ => {}

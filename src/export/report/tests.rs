@@ -157,7 +157,7 @@ fn long_trace(n: u32) -> Vec<Event> {
             sndbuf: 4096,
             ..Sock::default()
         };
-        events.push(ev(t + 8_000, EventKind::Sock(sock)));
+        events.push(ev(t + 8_000, EventKind::Sock(Box::new(sock))));
     }
     events
 }

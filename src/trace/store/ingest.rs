@@ -58,13 +58,13 @@ impl ConnTrace {
             _ => 1,
         };
         let start = t.max(self.calls.end.last().copied().unwrap_or(0));
-        let end = start + c.dur;
+        let end = start + c.dur();
         self.calls.push(start, end, CallClass::of(c.error));
         self.call_id.push(c.id);
         self.call_op.push(c.op);
         self.call_ret.push(c.ret);
         self.call_error.push(c.error);
-        self.call_bytes.push(c.bytes);
+        self.call_bytes.push(c.bytes());
         self.call_event.push(index);
         self.call_attempt.push(attempt);
         // Kept as spans while recording so the timeline can query the visible runs.

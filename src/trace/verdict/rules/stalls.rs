@@ -72,7 +72,7 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             format!(
                 "the wait began after {} #{} returned {}; {how}",
                 c.op.name(),
-                c.id,
+                { c.id },
                 c.error.name()
             )
         })
