@@ -193,6 +193,60 @@ fn python_ssl_uses_the_ex_calls() {
 }
 
 #[test]
+fn epoll_waits_of_a_non_blocking_python_client_are_in_the_trace() {
+    if Command::new("python3")
+        .arg("-c")
+        .arg("import ssl, selectors; selectors.EpollSelector")
+        .output()
+        .map_or(true, |o| !o.status.success())
+    {
+        eprintln!("skipped: no python3 with ssl and epoll");
+        return;
+    }
+    let server = SServer::start(&["-www"]);
+    let script = format!(
+        r#"import socket, ssl, selectors
+c = ssl.create_default_context(); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
+raw = socket.create_connection(('127.0.0.1', {port})); raw.setblocking(False)
+s = c.wrap_socket(raw, server_hostname='localhost', do_handshake_on_connect=False)
+sel = selectors.EpollSelector(); sel.register(s, selectors.EVENT_READ)
+for _ in range(200):
+    try:
+        s.do_handshake(); break
+    except ssl.SSLWantReadError:
+        sel.modify(s, selectors.EVENT_READ); sel.select(2)
+    except ssl.SSLWantWriteError:
+        sel.modify(s, selectors.EVENT_WRITE); sel.select(2)
+s.send(b'GET / HTTP/1.0\r\n\r\n')
+n = 0
+for _ in range(1000):
+    try:
+        d = s.recv(4096)
+        if not d: break
+        n += len(d)
+    except ssl.SSLWantReadError:
+        sel.modify(s, selectors.EVENT_READ)
+        if not sel.select(2): break
+    except ssl.SSLZeroReturnError:
+        break
+print(n)
+"#,
+        port = server.port
+    );
+    let (text, output) = run_traced("jsonl", &["python3", "-c", &script]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let events = jsonl(&text);
+    let waits = of_kind(&events, "wait");
+    assert!(
+        waits
+            .iter()
+            .any(|w| w["for"] == "read" && w["woke"] == "readable"),
+        "{text}"
+    );
+    assert_eq!(classes(&events), vec!["healthy"], "{text}");
+}
+
+#[test]
 fn s_client_is_traced_as_a_child_of_a_shell_and_the_status_passes_through() {
     let server = SServer::start(&["-www"]);
     let cmd = format!(

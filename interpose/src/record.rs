@@ -31,6 +31,15 @@ pub(crate) const FD_TABLE: usize = 4096;
 /// For each socket, the SSL object whose I/O went through it (0: none known).
 static FD_SSL: [AtomicUsize; FD_TABLE] = [const { AtomicUsize::new(0) }; FD_TABLE];
 
+/// The highest descriptor ever in [`FD_SSL`] (epoll waits scan up to it).
+static FD_HIGH: AtomicUsize = AtomicUsize::new(0);
+
+/// For each socket registered with an epoll instance: that instance + 1 (0: none), the events
+/// asked for and the caller's data (how the answer names the socket).
+static EP_OF: [AtomicU32; FD_TABLE] = [const { AtomicU32::new(0) }; FD_TABLE];
+static EP_EVENTS: [AtomicU32; FD_TABLE] = [const { AtomicU32::new(0) }; FD_TABLE];
+static EP_DATA: [AtomicU64; FD_TABLE] = [const { AtomicU64::new(0) }; FD_TABLE];
+
 /// Records this process could not send (the listener's queue was full, or it went away).
 static LOST: AtomicU64 = AtomicU64::new(0);
 
@@ -245,6 +254,7 @@ fn announce(fd: i32, ssl: usize) -> bool {
     }
     if let Some(s) = slot {
         s.store(ssl, Ordering::Relaxed);
+        FD_HIGH.fetch_max(usize::try_from(fd).unwrap_or(0), Ordering::Relaxed);
     }
     let mut rec = Rec::new(Kind::Peer);
     rec.ssl = ssl as u64;
@@ -337,7 +347,68 @@ pub(crate) fn lifecycle(kind: Kind, ssl: usize, fd: i32, ret: i64, err: i32) {
 
 /// The program closed `fd`: it no longer belongs to an SSL object.
 pub(crate) fn closed(fd: i32) {
-    if let Some(slot) = usize::try_from(fd).ok().and_then(|i| FD_SSL.get(i)) {
-        slot.store(0, Ordering::Relaxed);
+    if let Some(i) = usize::try_from(fd).ok().filter(|&i| i < FD_TABLE) {
+        FD_SSL[i].store(0, Ordering::Relaxed);
+        EP_OF[i].store(0, Ordering::Relaxed);
     }
+}
+
+/// epoll_ctl succeeded: remember what `fd` was registered for (`del`: it no longer is).
+pub(crate) fn epoll_registered(epfd: i32, fd: i32, del: bool, events: u32, data: u64) {
+    let Some(i) = usize::try_from(fd).ok().filter(|&i| i < FD_TABLE) else {
+        return;
+    };
+    if del {
+        EP_OF[i].store(0, Ordering::Relaxed);
+        return;
+    }
+    EP_OF[i].store(
+        u32::try_from(epfd).map_or(0, |e| e.saturating_add(1)),
+        Ordering::Relaxed,
+    );
+    EP_EVENTS[i].store(events, Ordering::Relaxed);
+    EP_DATA[i].store(data, Ordering::Relaxed);
+}
+
+/// The sockets of SSL objects registered with epoll instance `epfd`, with the events asked
+/// for and their data; `n` of them.
+pub(crate) fn epoll_watched(epfd: i32) -> ([(Watched, u64); MAX_WAIT_FDS], usize) {
+    let mut out = [(Watched::default(), 0); MAX_WAIT_FDS];
+    let mut n = 0;
+    let key = u32::try_from(epfd).map_or(0, |e| e.saturating_add(1));
+    if !may_wait() || key == 0 {
+        return (out, 0);
+    }
+    let high = FD_HIGH.load(Ordering::Relaxed).min(FD_TABLE - 1);
+    for i in 0..=high {
+        let ssl = FD_SSL[i].load(Ordering::Relaxed);
+        if ssl == 0 || EP_OF[i].load(Ordering::Relaxed) != key || n == MAX_WAIT_FDS {
+            continue;
+        }
+        let events = EP_EVENTS[i].load(Ordering::Relaxed);
+        let w = Watched {
+            fd: i as i32,
+            ssl,
+            interest: epoll_bits(events),
+            ready: 0,
+        };
+        out[n] = (w, EP_DATA[i].load(Ordering::Relaxed));
+        n += 1;
+    }
+    (out, n)
+}
+
+/// epoll's event bits as a record's interest / readiness bits.
+pub(crate) fn epoll_bits(events: u32) -> u64 {
+    let mut bits = 0;
+    if events & (libc::EPOLLIN | libc::EPOLLPRI) as u32 != 0 {
+        bits |= wire::wait::READ;
+    }
+    if events & libc::EPOLLOUT as u32 != 0 {
+        bits |= wire::wait::WRITE;
+    }
+    if events & (libc::EPOLLHUP | libc::EPOLLERR | libc::EPOLLRDHUP) as u32 != 0 {
+        bits |= wire::wait::HANGUP;
+    }
+    bits
 }

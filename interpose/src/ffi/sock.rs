@@ -1,6 +1,7 @@
 //! The socket hooks: reads and writes are recorded only inside a recorded OpenSSL call (they are
 //! OpenSSL's, or a memory-BIO program's own, on the connection's socket); readiness calls only
-//! when they watch a socket that belongs to an SSL object; `close` forgets that a socket did.
+//! when they watch a socket that belongs to an SSL object (for epoll, remembered from
+//! `epoll_ctl`); `close` forgets that a socket did.
 
 use super::{errno, now, real, set_errno};
 use crate::record::{self, Watched, MAX_WAIT_FDS};
@@ -272,5 +273,120 @@ pub unsafe extern "C" fn select(
     }
     set_errno(e);
     record::wait(wait::SELECT, &watched[..n], i64::from(r), t0);
+    r
+}
+
+/// # Safety
+/// The caller's contract of `epoll_ctl`.
+#[no_mangle]
+pub unsafe extern "C" fn epoll_ctl(
+    epfd: c_int,
+    op: c_int,
+    fd: c_int,
+    event: *mut libc::epoll_event,
+) -> c_int {
+    type Ctl = unsafe extern "C" fn(c_int, c_int, c_int, *mut libc::epoll_event) -> c_int;
+    let Some(f) = real!("epoll_ctl", Ctl) else {
+        return failed() as c_int;
+    };
+    // SAFETY: the caller's arguments, unchanged.
+    let r = unsafe { f(epfd, op, fd, event) };
+    if r == 0 {
+        let e = errno();
+        let (events, data) = if event.is_null() {
+            (0, 0)
+        } else {
+            // SAFETY: a caller-supplied epoll_event (packed: its fields are copied out).
+            let ev = unsafe { std::ptr::read_unaligned(event) };
+            (ev.events, ev.u64)
+        };
+        record::epoll_registered(epfd, fd, op == libc::EPOLL_CTL_DEL, events, data);
+        set_errno(e);
+    }
+    r
+}
+
+/// The readiness epoll reported for the watched sockets (matched by their data).
+fn epoll_finish(
+    call: u8,
+    events: *mut libc::epoll_event,
+    watched: &mut [(Watched, u64)],
+    ret: c_int,
+    t0: u64,
+) {
+    let e = errno();
+    let got = usize::try_from(ret).unwrap_or(0);
+    if !events.is_null() && got > 0 {
+        // SAFETY: epoll_wait filled in `ret` events at `events`.
+        let done = unsafe { std::slice::from_raw_parts(events, got) };
+        for (w, data) in watched.iter_mut() {
+            for ev in done {
+                let (bits, d) = (ev.events, ev.u64);
+                if d == *data {
+                    w.ready |= record::epoll_bits(bits);
+                }
+            }
+        }
+    }
+    let list: [Watched; MAX_WAIT_FDS] =
+        std::array::from_fn(|k| watched.get(k).map_or(Watched::default(), |p| p.0));
+    set_errno(e);
+    record::wait(call, &list[..watched.len()], i64::from(ret), t0);
+}
+
+/// # Safety
+/// The caller's contract of `epoll_wait`.
+#[no_mangle]
+pub unsafe extern "C" fn epoll_wait(
+    epfd: c_int,
+    events: *mut libc::epoll_event,
+    max: c_int,
+    timeout: c_int,
+) -> c_int {
+    type EpWait = unsafe extern "C" fn(c_int, *mut libc::epoll_event, c_int, c_int) -> c_int;
+    let Some(f) = real!("epoll_wait", EpWait) else {
+        return failed() as c_int;
+    };
+    let (mut watched, n) = record::epoll_watched(epfd);
+    if n == 0 {
+        // SAFETY: the caller's arguments, unchanged.
+        return unsafe { f(epfd, events, max, timeout) };
+    }
+    let t0 = now();
+    // SAFETY: the caller's arguments, unchanged.
+    let r = unsafe { f(epfd, events, max, timeout) };
+    epoll_finish(wait::EPOLL_WAIT, events, &mut watched[..n], r, t0);
+    r
+}
+
+/// # Safety
+/// The caller's contract of `epoll_pwait`.
+#[no_mangle]
+pub unsafe extern "C" fn epoll_pwait(
+    epfd: c_int,
+    events: *mut libc::epoll_event,
+    max: c_int,
+    timeout: c_int,
+    mask: *const libc::sigset_t,
+) -> c_int {
+    type EpPwait = unsafe extern "C" fn(
+        c_int,
+        *mut libc::epoll_event,
+        c_int,
+        c_int,
+        *const libc::sigset_t,
+    ) -> c_int;
+    let Some(f) = real!("epoll_pwait", EpPwait) else {
+        return failed() as c_int;
+    };
+    let (mut watched, n) = record::epoll_watched(epfd);
+    if n == 0 {
+        // SAFETY: the caller's arguments, unchanged.
+        return unsafe { f(epfd, events, max, timeout, mask) };
+    }
+    let t0 = now();
+    // SAFETY: the caller's arguments, unchanged.
+    let r = unsafe { f(epfd, events, max, timeout, mask) };
+    epoll_finish(wait::EPOLL_WAIT, events, &mut watched[..n], r, t0);
     r
 }
