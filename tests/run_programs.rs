@@ -307,6 +307,23 @@ fn correct_programs_get_no_misuse_verdict() {
 }
 
 #[test]
+fn the_program_sees_the_same_results_and_errno() {
+    let server = SServer::start(&["-www"]);
+    let Some((events, output)) = client_run("errno", server.port) else {
+        return;
+    };
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // It was traced while it checked: the SSL_read that returned WANT_READ, and the poll on its
+    // socket (the recorder made its own system calls around both).
+    assert!(of_kind(&events, "call")
+        .iter()
+        .any(|c| c["op"] == "SSL_read" && c["error"] == "WANT_READ"));
+    assert!(of_kind(&events, "wait")
+        .iter()
+        .any(|w| w["woke"] == "elapsed"));
+}
+
+#[test]
 fn waiting_for_readable_after_want_write_is_a_verdict() {
     let server = lab(Scenario::SlowReader);
     let Some((events, output)) = client_run("want-write-wait-read", server.addr().port()) else {

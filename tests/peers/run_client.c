@@ -12,6 +12,8 @@
  *   threads               two threads, one `ok` connection each
  *   fork                  forks; parent and child make one `ok` connection each
  *   bulk                  writes MIB MiB in 16 KiB SSL_write calls (the benchmark)
+ *   errno                 checks that what OpenSSL and the socket calls return, and errno after
+ *                         them, are what the program should see (exit 3 if not)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -224,6 +226,34 @@ static int bulk(long mib) {
     return 0;
 }
 
+/* What the interposer must not change: results and errno as OpenSSL and libc leave them. */
+static int errno_check(void) {
+    int fd = tcp(0);
+    nonblocking(fd);
+    SSL *s = tls(fd);
+    if (!handshake_nb(s, fd)) return 1;
+    char buf[64];
+    /* The server says nothing until asked: WANT_READ, and errno is the socket read's EAGAIN. */
+    errno = 0;
+    int r = SSL_read(s, buf, sizeof buf);
+    int saved = errno, e = SSL_get_error(s, r);
+    if (r != -1 || e != SSL_ERROR_WANT_READ || saved != EAGAIN) {
+        fprintf(stderr, "SSL_read: r=%d error=%d errno=%d\n", r, e, saved);
+        return 3;
+    }
+    /* A plain failing call outside OpenSSL keeps its errno too. */
+    errno = 0;
+    if (write(-1, "x", 1) != -1 || errno != EBADF) { fprintf(stderr, "write(-1): errno=%d\n", errno); return 3; }
+    errno = 0;
+    if (recv(fd, buf, sizeof buf, MSG_DONTWAIT) != -1 || errno != EAGAIN) { fprintf(stderr, "recv: errno=%d\n", errno); return 3; }
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    errno = 0;
+    if (poll(&p, 1, 10) != 0 || errno != 0) { fprintf(stderr, "poll: errno=%d\n", errno); return 3; }
+    SSL_free(s);
+    close(fd);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: run_client MODE PORT [MIB]\n"); return 2; }
     port = atoi(argv[2]);
@@ -253,6 +283,7 @@ int main(int argc, char **argv) {
         return mine || !WIFEXITED(st) || WEXITSTATUS(st);
     }
     if (!strcmp(m, "bulk") && argc > 3) return bulk(atol(argv[3]));
+    if (!strcmp(m, "errno")) return errno_check();
     fprintf(stderr, "unknown mode %s\n", m);
     return 2;
 }
