@@ -374,6 +374,32 @@ fn polling_while_ssl_pending_holds_data_is_a_verdict() {
         v["evidence"].to_string().contains("healthy"),
         "the trace's own verdict is kept as evidence: {v}"
     );
+    // The text trace's diagnosis leads with the same verdict, the counts after it kept.
+    let Some(bin) = client() else {
+        return;
+    };
+    let port = server.port.to_string();
+    let (text, _) = run_traced("text", &[bin.to_str().expect("path"), "pending", &port]);
+    let diagnosis = text.split("diagnosis:\n").nth(1).unwrap_or_default();
+    let lines: Vec<&str> = diagnosis.lines().map(str::trim).collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some("verdict: polled-with-pending (stall)"),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l
+                .starts_with("for programmers: Before waiting for readable, check SSL_pending")),
+        "{text}"
+    );
+    assert!(lines.iter().any(|l| l.contains("OpenSSL calls:")), "{text}");
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("verdict:")).count(),
+        1,
+        "{text}"
+    );
 }
 
 #[test]
