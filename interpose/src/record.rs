@@ -412,3 +412,24 @@ pub(crate) fn epoll_bits(events: u32) -> u64 {
     }
     bits
 }
+
+/// At exit: when records were lost, one last record whose count includes them, sent even if
+/// that means waiting for room (the program is ending anyway).
+pub(crate) fn bye() {
+    let errno = ffi::errno();
+    as_recorder(|| {
+        let lost = LOST.load(Ordering::Relaxed);
+        if lost == 0 || !ffi::configured() {
+            return;
+        }
+        let mut rec = Rec::new(Kind::Bye);
+        rec.pid = ffi::pid();
+        rec.tid = ffi::tid();
+        rec.t = ffi::now();
+        rec.lost = u32::try_from(lost).unwrap_or(u32::MAX);
+        let mut head = [0u8; HEADER];
+        rec.encode(&mut head);
+        ffi::send_blocking(&head);
+    });
+    ffi::set_errno(errno);
+}

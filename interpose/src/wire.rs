@@ -44,6 +44,9 @@ pub(crate) enum Kind {
     /// server name, each a length byte and text; `a` = 1 when the session was resumed, `b` =
     /// SSL_get_verify_result).
     Tls = 11,
+    /// The process is exiting (sent only when it lost records, so that the last of them are
+    /// counted too).
+    Bye = 12,
 }
 
 impl Kind {
@@ -60,6 +63,7 @@ impl Kind {
             9 => Kind::GetError,
             10 => Kind::Pending,
             11 => Kind::Tls,
+            12 => Kind::Bye,
             _ => return None,
         })
     }

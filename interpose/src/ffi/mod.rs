@@ -214,18 +214,41 @@ fn send_raw(fd: c_int, bytes: &[u8], flags: c_int) -> isize {
     }
 }
 
+/// The descriptor is still our socket (the program may have closed it and reused the number).
+fn ours(t: &Target) -> bool {
+    // SAFETY: fstat on a descriptor number with a valid out-pointer: at worst EBADF.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        libc::fstat(t.fd, &mut st) == 0 && st.st_ino == t.ino
+    }
+}
+
+/// Sends one record, waiting for room as long as it takes (the exit record).
+pub(crate) fn send_blocking(record: &[u8]) {
+    let Some(t) = target().filter(|t| ours(t)) else {
+        return;
+    };
+    let mut frame = [0u8; 2 + wire::HEADER];
+    let n = record.len().min(wire::HEADER);
+    frame[..2].copy_from_slice(&(n as u16).to_le_bytes());
+    frame[2..2 + n].copy_from_slice(&record[..n]);
+    let mut off = 0;
+    while off < 2 + n {
+        let sent = send_raw(t.fd, &frame[off..2 + n], 0);
+        if sent <= 0 && errno() != libc::EINTR {
+            return;
+        }
+        off += sent.max(0) as usize;
+    }
+}
+
 /// Sends one record (a 2-byte length, then the record) without blocking for long; false when
 /// it was lost.
 pub(crate) fn send(record: &[u8]) -> bool {
     let Some(t) = target() else {
         return false;
     };
-    // SAFETY: fstat on a descriptor number with a valid out-pointer: at worst EBADF.
-    let ours = unsafe {
-        let mut st: libc::stat = std::mem::zeroed();
-        libc::fstat(t.fd, &mut st) == 0 && st.st_ino == t.ino
-    };
-    if !ours {
+    if !ours(t) {
         return false; // the program closed our socket (and may reuse the number): never write to it
     }
     let mut frame = [0u8; 2 + wire::HEADER + wire::MAX_TAIL];
@@ -414,6 +437,14 @@ pub(crate) fn tls_params(ssl: usize) -> (&'static [u8], &'static [u8], &'static 
 extern "C" fn at_load() {
     record::hello();
 }
+
+extern "C" fn at_exit() {
+    record::bye();
+}
+
+#[used]
+#[link_section = ".fini_array"]
+static AT_EXIT: extern "C" fn() = at_exit;
 
 #[used]
 #[link_section = ".init_array"]

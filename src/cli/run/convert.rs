@@ -254,7 +254,7 @@ impl Converter {
                     out.push(close_of(c, t));
                 }
             }
-            Kind::New | Kind::SetFd | Kind::GetError | Kind::Pending => {}
+            Kind::New | Kind::SetFd | Kind::GetError | Kind::Pending | Kind::Bye => {}
         }
     }
 
