@@ -7,6 +7,7 @@ mod lab;
 mod printer;
 mod repeat;
 mod report;
+mod resumed;
 mod run;
 mod show;
 pub mod trace;

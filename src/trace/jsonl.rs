@@ -72,6 +72,9 @@ pub fn to_json(event: &Event) -> Option<Value> {
             if let Some(ocsp) = &info.ocsp {
                 v["ocsp"] = super::chain_json::ocsp_json(ocsp);
             }
+            if let Some(r) = &info.resumption {
+                v["resumption"] = r.json();
+            }
             v
         }
         EventKind::Chain(info) => super::chain_json::chain_json(info),

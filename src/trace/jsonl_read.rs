@@ -230,6 +230,9 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                     .unwrap_or(false),
                 chain,
                 ocsp: super::chain_json::ocsp_from(&value),
+                resumption: value
+                    .get("resumption")
+                    .and_then(super::resumption::Resumption::from_json),
             }))
         }
         "chain" => EventKind::Chain(Box::new(super::chain_json::chain_from(&value)?)),
@@ -411,6 +414,12 @@ mod tests {
                 ..CertInfo::default()
             }],
             ocsp: None,
+            resumption: Some(super::super::resumption::Resumption {
+                offered: super::super::resumption::Offered::SessionId,
+                from: "connection 1".into(),
+                resumed: false,
+                why_not: Some("the server rejected it".into()),
+            }),
         })));
         let full_cert = CertInfo {
             subject: "CN=leaf".into(),

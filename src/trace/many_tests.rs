@@ -32,6 +32,7 @@ fn tls() -> EventKind {
         resumed: false,
         chain: Vec::new(),
         ocsp: None,
+        resumption: None,
     }))
 }
 

@@ -22,6 +22,7 @@ pub mod misuse;
 pub mod names;
 mod payloads;
 mod plain;
+pub mod resumption;
 pub mod store;
 pub mod text;
 pub mod ticks;

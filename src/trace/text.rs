@@ -166,6 +166,9 @@ pub fn describe(e: &Event) -> String {
             if let Some(ocsp) = &t.ocsp {
                 super::chain_text::describe_ocsp(&mut s, ocsp, INDENT);
             }
+            if let Some(r) = &t.resumption {
+                let _ = write!(s, "\n{INDENT}{}", r.line());
+            }
         }
         EventKind::Chain(info) => super::chain_text::describe_chain(&mut s, info, INDENT),
         EventKind::Connected(ends) => {

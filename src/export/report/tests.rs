@@ -44,6 +44,7 @@ fn hostile_trace(conn: ConnId) -> Vec<Event> {
                 resumed: false,
                 chain: vec![cert],
                 ocsp: None,
+                resumption: None,
             })),
         ),
         ev(100, EventKind::Phase(Phase::Workload)),
