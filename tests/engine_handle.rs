@@ -250,3 +250,32 @@ fn a_live_renegotiation_is_driven_by_ssl_read_while_data_flows() {
     );
     assert!(tls_infos(evs).len() >= 2, "{}", dump(evs));
 }
+
+#[test]
+fn a_stopped_connection_starts_no_reconnect_follow_up() {
+    let (_silent, mut spec) = lab(Scenario::Silent);
+    spec.workload.read_for = Some(Duration::from_secs(20));
+    spec.timeout = Some(Duration::from_secs(25));
+    spec.session.reconnect = 2;
+    let engine = Engine::start(EngineOptions::default()).expect("engine");
+    let id = engine.connect(spec);
+    let mut stopped = false;
+    let events = collect(&engine, &[id], |e| {
+        if !stopped
+            && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.error == SslError::WantRead)
+        {
+            stopped = true;
+            engine.stop(id);
+        }
+    });
+    assert_eq!(close(&events[&id]).reason, CloseReason::Stopped);
+    // Anything a follow-up recorded would arrive right after the close.
+    let later = engine.events().recv_timeout(Duration::from_millis(500));
+    let others: Vec<_> = later
+        .into_iter()
+        .flatten()
+        .chain(events.into_values().flatten())
+        .filter(|e| e.conn != id)
+        .collect();
+    assert!(others.is_empty(), "a follow-up started: {others:?}");
+}

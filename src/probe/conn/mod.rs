@@ -463,10 +463,14 @@ impl Conn {
         if let Some(tls) = self.tls.as_mut() {
             let _ = reg.deregister(tls.socket_mut());
         }
-        // Read now: TLS 1.3 tickets arrive after the handshake.
-        self.follow_up =
+        // Read now: TLS 1.3 tickets arrive after the handshake. A connection the user stopped
+        // starts no follow-up: stopping means stop.
+        self.follow_up = if reason == CloseReason::Stopped {
+            None
+        } else {
             crate::probe::session::closing(self.id, self.tls.as_ref().map(|t| t.ssl()), &self.spec)
-                .map(Box::new);
+                .map(Box::new)
+        };
         if let Some(sock) = self.socket.as_mut() {
             let _ = reg.deregister(sock);
         }
