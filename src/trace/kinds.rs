@@ -55,10 +55,15 @@ pub enum Op {
     Shutdown,
     KeyUpdate,
     Renegotiate,
+    /// The calls only `tlsscope run` sees (a program's own, by their OpenSSL names).
+    ReadEx,
+    WriteEx,
+    Connect,
+    Accept,
 }
 
 impl Op {
-    pub const ALL: [Op; 7] = [
+    pub const ALL: [Op; 11] = [
         Op::DoHandshake,
         Op::Read,
         Op::Write,
@@ -66,6 +71,10 @@ impl Op {
         Op::Shutdown,
         Op::KeyUpdate,
         Op::Renegotiate,
+        Op::ReadEx,
+        Op::WriteEx,
+        Op::Connect,
+        Op::Accept,
     ];
 
     pub fn name(self) -> &'static str {
@@ -77,6 +86,21 @@ impl Op {
             Op::Shutdown => "SSL_shutdown",
             Op::KeyUpdate => "SSL_key_update",
             Op::Renegotiate => "SSL_renegotiate",
+            Op::ReadEx => "SSL_read_ex",
+            Op::WriteEx => "SSL_write_ex",
+            Op::Connect => "SSL_connect",
+            Op::Accept => "SSL_accept",
+        }
+    }
+
+    /// The classic call this one behaves like (`SSL_read_ex` reads like `SSL_read`,
+    /// `SSL_connect` handshakes like `SSL_do_handshake`), for rules written on those.
+    pub fn classic(self) -> Op {
+        match self {
+            Op::ReadEx => Op::Read,
+            Op::WriteEx => Op::Write,
+            Op::Connect | Op::Accept => Op::DoHandshake,
+            other => other,
         }
     }
 
@@ -184,7 +208,7 @@ impl Call {
     /// Application bytes moved by this call (read or written): its positive return value for
     /// the calls that move data, 0 for handshake, shutdown and failed calls.
     pub fn bytes(&self) -> u32 {
-        let moves_data = matches!(self.op, Op::Read | Op::Write | Op::Peek);
+        let moves_data = matches!(self.op.classic(), Op::Read | Op::Write | Op::Peek);
         if moves_data && self.ret > 0 {
             self.ret as u32
         } else {

@@ -135,7 +135,7 @@ impl Tally {
             EventKind::Timing(_) => return,
             EventKind::Tls(_) => open.handshake_done = true,
             EventKind::Call(c)
-                if matches!(c.op, Op::Read | Op::Peek)
+                if matches!(c.op.classic(), Op::Read | Op::Peek)
                     && c.bytes() > 0
                     && open.first_byte.is_none() =>
             {

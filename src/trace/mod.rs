@@ -18,6 +18,7 @@ pub mod jsonl_read;
 pub mod jsonl_stream;
 mod kinds;
 pub mod many;
+pub mod misuse;
 pub mod names;
 mod payloads;
 mod plain;

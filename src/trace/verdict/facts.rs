@@ -313,7 +313,7 @@ impl Facts {
             self.reneg_hello_op.get_or_insert(c.op);
         }
         let end = t + c.dur();
-        match c.op {
+        match c.op.classic() {
             Op::Read | Op::Peek => {
                 self.reads_since_write_progress += 1;
                 self.max_unread = 0;
