@@ -115,6 +115,25 @@ fn lab(scenario: Scenario) -> LabServer {
     LabServer::start(scenario, "127.0.0.1:0".parse().expect("addr"), pki).expect("lab server")
 }
 
+/// The info and message callbacks the interposer adds: the handshake's messages (ClientHello
+/// out, ServerHello in, a Finished each way) and states, each inside a call.
+fn assert_handshake_detail(events: &[Value], text: &str) {
+    let msgs = of_kind(events, "msg");
+    let has = |dir: &str, msg_type: &str| {
+        msgs.iter()
+            .any(|m| m["dir"] == dir && m["type"].as_str() == Some(msg_type))
+    };
+    assert!(has("out", "ClientHello"), "{text}");
+    assert!(has("in", "ServerHello"), "{text}");
+    assert!(has("in", "Finished") && has("out", "Finished"), "{text}");
+    let states = of_kind(events, "state");
+    assert!(states.len() >= 4, "{text}");
+    assert!(
+        msgs.iter().chain(states.iter()).all(|e| e["call"].is_u64()),
+        "every state and message is inside a call"
+    );
+}
+
 #[test]
 fn curl_is_traced_through_its_memory_bio() {
     let curl_openssl = Command::new("curl")
@@ -154,6 +173,7 @@ fn curl_is_traced_through_its_memory_bio() {
     );
     let tls = of_kind(&events, "tls");
     assert_eq!(tls[0]["sni"], "localhost");
+    assert_handshake_detail(&events, &text);
     assert_eq!(classes(&events), vec!["healthy"]);
     // The bytes SSL_read returned add up to what s_server sent (its status page).
     let read: u64 = of_kind(&events, "call")
@@ -190,6 +210,8 @@ fn python_ssl_uses_the_ex_calls() {
     assert!(ops.contains(&"SSL_write_ex".to_string()), "{ops:?}");
     assert!(ops.contains(&"SSL_read_ex".to_string()), "{ops:?}");
     assert!(!ops.contains(&"SSL_read".to_string()), "{ops:?}");
+    assert_handshake_detail(&jsonl(&text), &text);
+    assert_eq!(classes(&jsonl(&text)), vec!["healthy"]);
 }
 
 #[test]
@@ -463,4 +485,36 @@ fn threads_and_forked_children_are_separate_connections() {
     assert_eq!(who.len(), 2, "{text}");
     assert_ne!(who[0].0, who[1].0, "two processes");
     assert_eq!(text.matches("verdict healthy").count(), 2, "{text}");
+}
+
+#[test]
+fn a_programs_own_callbacks_still_run_with_its_own_argument() {
+    let server = SServer::start(&["-www"]);
+    for mode in ["callbacks-ssl", "callbacks-ctx"] {
+        let Some(bin) = client() else {
+            return;
+        };
+        let port = server.port.to_string();
+        let plain = Command::new(bin)
+            .args([mode, &port])
+            .output()
+            .expect("run the client");
+        assert_eq!(plain.status.code(), Some(0), "{mode}: {}", stderr(&plain));
+        let Some((events, traced)) = client_run(mode, server.port) else {
+            return;
+        };
+        assert_eq!(traced.status.code(), Some(0), "{mode}: {}", stderr(&traced));
+        // The same callbacks, as often, with the program's argument, and SSL_get_info_callback
+        // answers with the program's own.
+        let plain = String::from_utf8_lossy(&plain.stdout).into_owned();
+        let traced = String::from_utf8_lossy(&traced.stdout).into_owned();
+        assert!(
+            plain.starts_with("info ") && plain.contains("arg ok get ok"),
+            "{plain}"
+        );
+        assert_eq!(traced, plain, "{mode}");
+        // And tlsscope saw the handshake too.
+        assert!(!of_kind(&events, "msg").is_empty(), "{mode}");
+        assert!(!of_kind(&events, "state").is_empty(), "{mode}");
+    }
 }

@@ -433,3 +433,42 @@ pub(crate) fn bye() {
     });
     ffi::set_errno(errno);
 }
+
+/// The info callback fired on `ssl` (inside an OpenSSL call, or `SSL_new`/`SSL_free`).
+pub(crate) fn state(ssl: usize, where_: i32, ret: i32, text: &[u8]) {
+    if busy() {
+        return;
+    }
+    let errno = ffi::errno();
+    as_recorder(|| {
+        let mut rec = Rec::new(Kind::State);
+        rec.ssl = ssl as u64;
+        rec.t = ffi::now();
+        rec.a = u64::from(where_ as u32);
+        rec.ret = i64::from(ret);
+        let mut tail = [0u8; MAX_TAIL];
+        let mut used = 0;
+        wire::push_part(&mut tail, &mut used, text);
+        emit(&mut rec, &tail[..used]);
+    });
+    ffi::set_errno(errno);
+}
+
+/// The message callback saw a TLS message on `ssl`: its content type, first bytes and length.
+pub(crate) fn msg(ssl: usize, write_p: bool, content: u8, head: u64, len: u64) {
+    if busy() {
+        return;
+    }
+    let errno = ffi::errno();
+    as_recorder(|| {
+        let mut rec = Rec::new(Kind::Msg);
+        rec.ssl = ssl as u64;
+        rec.t = ffi::now();
+        rec.op = u8::from(write_p);
+        rec.a = u64::from(content);
+        rec.b = head;
+        rec.c = len;
+        emit(&mut rec, &[]);
+    });
+    ffi::set_errno(errno);
+}

@@ -47,6 +47,11 @@ pub(crate) enum Kind {
     /// The process is exiting (sent only when it lost records, so that the last of them are
     /// counted too).
     Bye = 12,
+    /// The info callback fired (`a` = where, `ret` = ret; tail: SSL_state_string_long).
+    State = 13,
+    /// The message callback saw a TLS message (`op` = write_p, `a` = content type, `b` = its
+    /// first bytes little-endian (up to 8), `c` = its length).
+    Msg = 14,
 }
 
 impl Kind {
@@ -64,6 +69,8 @@ impl Kind {
             10 => Kind::Pending,
             11 => Kind::Tls,
             12 => Kind::Bye,
+            13 => Kind::State,
+            14 => Kind::Msg,
             _ => return None,
         })
     }

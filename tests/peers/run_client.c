@@ -12,6 +12,8 @@
  *   threads               two threads, one `ok` connection each
  *   fork                  forks; parent and child make one `ok` connection each
  *   bulk                  writes MIB MiB in 16 KiB SSL_write calls (the benchmark)
+ *   callbacks-ssl         `ok` with its own info and message callbacks set on the SSL object
+ *   callbacks-ctx         the same, set on the SSL_CTX; both print how often each was called
  *   errno                 checks that what OpenSSL and the socket calls return, and errno after
  *                         them, are what the program should see (exit 3 if not)
  */
@@ -255,6 +257,43 @@ static int errno_check(void) {
     return 0;
 }
 
+/* The program's own callbacks: counted, and the message callback's argument checked. */
+static int info_calls, msg_calls, msg_arg_ok = 1, get_ok = 1;
+static void own_info(const SSL *s, int where, int ret) { (void)s; (void)where; (void)ret; info_calls++; }
+static void own_msg(int write_p, int version, int ct, const void *buf, size_t len, SSL *s, void *arg) {
+    (void)write_p; (void)version; (void)ct; (void)buf; (void)len; (void)s;
+    if (arg != &msg_calls) msg_arg_ok = 0;
+    msg_calls++;
+}
+
+static int callbacks(int ssl_level) {
+    if (!ssl_level) {
+        SSL_CTX_set_info_callback(ctx, own_info);
+        SSL_CTX_set_msg_callback(ctx, own_msg);
+        SSL_CTX_set_msg_callback_arg(ctx, &msg_calls);
+    }
+    int fd = tcp(0);
+    SSL *s = tls(fd);
+    if (ssl_level) {
+        SSL_set_info_callback(s, own_info);
+        SSL_set_msg_callback(s, own_msg);
+        SSL_set_msg_callback_arg(s, &msg_calls);
+    }
+    /* What the program asks back is what it set (the SSL object has none of its own with ctx). */
+    if (SSL_get_info_callback(s) != (ssl_level ? own_info : NULL)) get_ok = 0;
+    if (SSL_connect(s) != 1) { ERR_print_errors_fp(stderr); return 1; }
+    SSL_write(s, GET, sizeof GET - 1);
+    char buf[4096];
+    for (int i = 0; i < 10000; i++)
+        if (SSL_read(s, buf, sizeof buf) <= 0) break;
+    SSL_shutdown(s);
+    SSL_free(s);
+    close(fd);
+    printf("info %d msg %d arg %s get %s\n", info_calls, msg_calls, msg_arg_ok ? "ok" : "wrong",
+           get_ok ? "ok" : "wrong");
+    return info_calls > 0 && msg_calls > 0 && msg_arg_ok && get_ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: run_client MODE PORT [MIB]\n"); return 2; }
     port = atoi(argv[2]);
@@ -285,6 +324,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(m, "bulk") && argc > 3) return bulk(atol(argv[3]));
     if (!strcmp(m, "errno")) return errno_check();
+    if (!strcmp(m, "callbacks-ssl")) return callbacks(1);
+    if (!strcmp(m, "callbacks-ctx")) return callbacks(0);
     fprintf(stderr, "unknown mode %s\n", m);
     return 2;
 }

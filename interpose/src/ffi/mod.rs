@@ -65,6 +65,7 @@ macro_rules! real_fn {
 
 pub(crate) use real_fn as real;
 
+mod callbacks;
 mod sock;
 mod ssl;
 

@@ -190,6 +190,7 @@ pub unsafe extern "C" fn SSL_new(ctx: *mut c_void) -> *mut c_void {
     // SAFETY: the caller's argument, unchanged.
     let ssl = unsafe { f(ctx) };
     if !ssl.is_null() {
+        super::callbacks::install(ssl, ctx);
         record::lifecycle(Kind::New, ssl as usize, -1, 0, 0);
     }
     ssl
@@ -203,6 +204,7 @@ pub unsafe extern "C" fn SSL_free(ssl: *mut c_void) {
         return;
     };
     if !ssl.is_null() {
+        super::callbacks::forget(ssl);
         record::lifecycle(Kind::Free, ssl as usize, -1, 0, 0);
     }
     // SAFETY: the caller's argument, unchanged.

@@ -8,7 +8,8 @@ use super::events as ev;
 use super::wire::{self, Kind, Rec};
 use crate::trace::misuse::{Misuse, Obs};
 use crate::trace::{
-    CallId, CloseReason, ConnId, Dir, Event, Interest, Nanos, Op, Phase, SslError, Woke,
+    CallId, CloseReason, ConnId, Dir, Event, EventKind, Interest, Msg, MsgDir, Nanos, Op, Phase,
+    SslError, State, StateText, Woke,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -59,8 +60,9 @@ pub(super) struct Converter {
     t0: u64,
     conns: HashMap<(u32, u64), Conn>,
     next_conn: ConnId,
-    /// Socket I/O of the call in progress on each thread, until the call's record comes.
-    nested: HashMap<(u32, u32), Vec<Rec>>,
+    /// Socket I/O, states and messages of the call in progress on each thread, until the
+    /// call's record comes (a state's text beside it).
+    nested: HashMap<(u32, u32), Vec<(Rec, Option<StateText>)>>,
     pub(super) procs: BTreeMap<u32, Proc>,
     /// OpenSSL calls seen.
     pub(super) calls: u64,
@@ -202,11 +204,18 @@ impl Converter {
         let parts = wire::parts(tail);
         match rec.kind {
             Kind::Hello => proc.exe = text(parts.first()),
-            Kind::Io => self
+            Kind::Io | Kind::Msg => self
                 .nested
                 .entry((rec.pid, rec.tid))
                 .or_default()
-                .push(*rec),
+                .push((*rec, None)),
+            Kind::State => {
+                let text = String::from_utf8_lossy(parts.first().copied().unwrap_or_default());
+                self.nested
+                    .entry((rec.pid, rec.tid))
+                    .or_default()
+                    .push((*rec, Some(StateText::intern(&text))));
+            }
             Kind::Call => self.call(rec, tail, out),
             Kind::Wait => self.wait(rec, out),
             Kind::Peer => {
@@ -285,7 +294,12 @@ impl Converter {
         }
         let id = c.next_call;
         c.next_call += 1;
-        for io in nested.iter().filter(|io| io.ssl == rec.ssl) {
+        for (io, text) in nested.iter().filter(|(io, _)| io.ssl == rec.ssl) {
+            if io.kind != Kind::Io {
+                let kind = nested_kind(io, *text, id);
+                out.push(Out::Event(ev::at(io.t.saturating_sub(t0), conn, kind)));
+                continue;
+            }
             let dir = if io.op == 0 { Dir::Read } else { Dir::Write };
             if io.ret < 0 && io.err == libc::ECONNRESET {
                 c.reset = true;
@@ -371,6 +385,38 @@ impl Converter {
 }
 
 /// How a connection ended, from what its calls returned.
+/// A state or message record inside call `id` as its trace event.
+fn nested_kind(rec: &Rec, text: Option<StateText>, id: CallId) -> EventKind {
+    if rec.kind == Kind::State {
+        let text = text.unwrap_or_else(|| StateText::of_static("unknown state"));
+        return EventKind::State(State::new(Some(id), text, rec.a as u32, rec.ret as i32));
+    }
+    let [b0, b1, _, _, b4, ..] = rec.b.to_le_bytes();
+    let content = rec.a as u8;
+    let (level, msg_type) = match content {
+        21 => (b0, b1),
+        22 => (0, b0),
+        _ => (0, 0),
+    };
+    // KeyUpdate: type(1) length(3) request_update(1).
+    let request_update = if content == 22 && msg_type == 24 {
+        b4
+    } else {
+        0
+    };
+    let dir = if rec.op != 0 { MsgDir::Out } else { MsgDir::In };
+    let len = u32::try_from(rec.c).unwrap_or(u32::MAX);
+    EventKind::Msg(Msg::new(
+        Some(id),
+        dir,
+        content,
+        msg_type,
+        level,
+        request_update,
+        len,
+    ))
+}
+
 fn close_of(c: Conn, t: Nanos) -> Out {
     let reason = if c.reset {
         CloseReason::Reset
