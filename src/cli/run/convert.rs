@@ -14,6 +14,9 @@ use crate::trace::{
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+/// A record inside a call in progress, and for a state its text.
+type Nested = (Rec, Option<StateText>);
+
 /// What the printer gets.
 pub(super) enum Out {
     Event(Event),
@@ -62,7 +65,7 @@ pub(super) struct Converter {
     next_conn: ConnId,
     /// Socket I/O, states and messages of the call in progress on each thread, until the
     /// call's record comes (a state's text beside it).
-    nested: HashMap<(u32, u32), Vec<(Rec, Option<StateText>)>>,
+    nested: HashMap<(u32, u32), Vec<Nested>>,
     pub(super) procs: BTreeMap<u32, Proc>,
     /// OpenSSL calls seen.
     pub(super) calls: u64,
