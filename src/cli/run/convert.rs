@@ -517,4 +517,58 @@ mod tests {
         assert_eq!(events[6], "began 2");
         assert_eq!(conv.calls, 2);
     }
+
+    #[test]
+    fn states_and_messages_are_nested_under_their_call() {
+        let mut conv = Converter::new(1_000);
+        let mut out = Vec::new();
+        let mut state = rec(Kind::State, 0xb0, 1);
+        state.a = 0x1001;
+        state.ret = 1;
+        conv.feed(&state, b"\x17SSLv3/TLS read finished", &mut out);
+        // A fatal alert out: level 2, description 40; a KeyUpdate in asking for one back.
+        let mut alert = rec(Kind::Msg, 0xb0, 2);
+        alert.op = 1;
+        alert.a = 21;
+        alert.b = u64::from_le_bytes([2, 40, 0, 0, 0, 0, 0, 0]);
+        alert.c = 2;
+        conv.feed(&alert, &[], &mut out);
+        let mut key_update = rec(Kind::Msg, 0xb0, 3);
+        key_update.a = 22;
+        key_update.b = u64::from_le_bytes([24, 0, 0, 1, 1, 0, 0, 0]);
+        key_update.c = 5;
+        conv.feed(&key_update, &[], &mut out);
+        let mut call = rec(Kind::Call, 0xb0, 0);
+        call.op = wire::op::SSL_READ;
+        call.ret = 5;
+        conv.feed(&call, &[], &mut out);
+        let kinds: Vec<EventKind> = out
+            .iter()
+            .filter_map(|o| match o {
+                Out::Event(e) => Some(e.kind.clone()),
+                _ => None,
+            })
+            .collect();
+        let state = kinds.iter().find_map(|k| match k {
+            EventKind::State(s) => Some(*s),
+            _ => None,
+        });
+        let state = state.expect("a state event");
+        assert_eq!(state.text(), "SSLv3/TLS read finished");
+        assert_eq!(state.call(), Some(1));
+        let msgs: Vec<Msg> = kinds
+            .iter()
+            .filter_map(|k| match k {
+                EventKind::Msg(m) => Some(*m),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            msgs,
+            vec![
+                Msg::new(Some(1), MsgDir::Out, 21, 40, 2, 0, 2),
+                Msg::new(Some(1), MsgDir::In, 22, 24, 0, 1, 5),
+            ]
+        );
+    }
 }
