@@ -203,7 +203,10 @@ fn load_rate_and_memory() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("big.jsonl");
+    // TLSSCOPE_LOAD_FILE keeps the file (to open it in the app: `tlsscope --open FILE`).
+    let path = std::env::var("TLSSCOPE_LOAD_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("big.jsonl"));
     {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("file"));
         for e in synthetic_events().take(n) {

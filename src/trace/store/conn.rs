@@ -66,6 +66,7 @@ impl ConnTrace {
             id,
             first_t: Nanos::MAX,
             facts: Facts::new(id),
+            io: Spans::points(),
             ..Default::default()
         }
     }
@@ -106,18 +107,17 @@ impl ConnTrace {
             ),
             (
                 "calls",
-                spans(self.calls.len(), Spans::<CallClass>::bytes_per_span())
+                spans(self.calls.len(), self.calls.bytes_per_span())
                     + self.call_event.len() * 4
                     + self.retries.len() * (16 + 8),
             ),
             (
                 "io",
-                spans(self.io.len(), Spans::<IoClass>::bytes_per_span()) + self.io_event.len() * 4,
+                spans(self.io.len(), self.io.bytes_per_span()) + self.io_event.len() * 4,
             ),
             (
                 "waits",
-                spans(self.waits.len(), Spans::<WaitClass>::bytes_per_span())
-                    + self.wait_woke.len(),
+                spans(self.waits.len(), self.waits.bytes_per_span()) + self.wait_woke.len(),
             ),
             (
                 "levels",

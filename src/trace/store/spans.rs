@@ -16,8 +16,12 @@ const MAX_CLASSES: usize = 8;
 #[derive(Debug, Clone)]
 pub struct Spans<C: SpanClass> {
     pub start: Vec<Nanos>,
+    /// Empty for spans made with [`Spans::points`], whose ends are their starts (see
+    /// [`Spans::ends`]).
     pub end: Vec<Nanos>,
     pub class: Vec<C>,
+    /// Every span is an instant (socket operations): `end` is not kept.
+    points: bool,
     /// checkpoints[k * C::ALL.len() + c] = spans of class index c among the first k * BLOCK.
     checkpoints: Vec<u32>,
     /// Spans of each class so far.
@@ -31,6 +35,7 @@ impl<C: SpanClass> Default for Spans<C> {
             start: Vec::new(),
             end: Vec::new(),
             class: Vec::new(),
+            points: false,
             checkpoints: vec![0; C::ALL.len()],
             totals: [0; MAX_CLASSES],
         }
@@ -38,9 +43,30 @@ impl<C: SpanClass> Default for Spans<C> {
 }
 
 impl<C: SpanClass> Spans<C> {
+    /// Spans that are all instants (start = end), which keep no `end` column.
+    pub(crate) fn points() -> Spans<C> {
+        Spans {
+            points: true,
+            ..Spans::default()
+        }
+    }
+
+    /// The ends of the spans, sorted (their starts, for points).
+    pub fn ends(&self) -> &[Nanos] {
+        if self.points {
+            &self.start
+        } else {
+            &self.end
+        }
+    }
+
     pub(crate) fn push(&mut self, start: Nanos, end: Nanos, class: C) {
         self.start.push(start);
-        self.end.push(end);
+        if self.points {
+            debug_assert_eq!(start, end, "a point has no length");
+        } else {
+            self.end.push(end);
+        }
         self.class.push(class);
         self.totals[class.index()] += 1;
         if self.class.len().is_multiple_of(BLOCK) {
@@ -101,15 +127,16 @@ impl<C: SpanClass> Spans<C> {
     }
 
     /// Bytes held per span, counting what the vectors hold (not their spare room).
-    pub(crate) fn bytes_per_span() -> f64 {
+    pub(crate) fn bytes_per_span(&self) -> f64 {
         use std::mem::size_of;
-        (2 * size_of::<Nanos>() + size_of::<C>()) as f64
+        let times = if self.points { 1 } else { 2 };
+        (times * size_of::<Nanos>() + size_of::<C>()) as f64
             + (C::ALL.len() * size_of::<u32>()) as f64 / BLOCK as f64
     }
 
     /// Index range of the spans that overlap `t0..=t1`.
     pub fn overlapping(&self, t0: Nanos, t1: Nanos) -> (usize, usize) {
-        let a = self.end.partition_point(|&e| e < t0);
+        let a = self.ends().partition_point(|&e| e < t0);
         let b = self.start.partition_point(|&s| s <= t1);
         (a, b.max(a))
     }
@@ -124,7 +151,7 @@ impl<C: SpanClass> Spans<C> {
     /// The span containing `t`, if any.
     pub fn at(&self, t: Nanos) -> Option<usize> {
         let i = self.start.partition_point(|&s| s <= t).checked_sub(1)?;
-        (self.end[i] >= t).then_some(i)
+        (self.ends()[i] >= t).then_some(i)
     }
 
     /// The span containing `t`, else the one starting nearest to `t` within `tol`.
@@ -140,7 +167,7 @@ impl<C: SpanClass> Spans<C> {
 
     /// Length of span `i`.
     pub fn duration(&self, i: usize) -> Nanos {
-        self.end[i] - self.start[i]
+        self.ends()[i] - self.start[i]
     }
 }
 
@@ -170,7 +197,7 @@ pub fn aggregate<C: SpanClass>(
         return (a..b)
             .map(|i| Mark {
                 start: spans.start[i],
-                end: spans.end[i],
+                end: spans.ends()[i],
                 first: i,
                 count: 1,
                 class: spans.class[i],
@@ -186,7 +213,7 @@ pub fn aggregate<C: SpanClass>(
         let j = (i + spans.start[i..b].partition_point(|&s| s < bucket_end)).max(i + 1);
         marks.push(Mark {
             start: spans.start[i],
-            end: spans.end[j - 1].max(spans.start[i]),
+            end: spans.ends()[j - 1].max(spans.start[i]),
             first: i,
             count: j - i,
             class: spans.worst(i, j),
