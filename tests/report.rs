@@ -106,6 +106,16 @@ fn a_report_on_a_real_trace_is_a_self_contained_page_with_verdict_chain_and_pict
     assert!(tags["svg"].as_u64() == Some(1) && tags["path"].as_u64() > Some(5));
     assert!(body.contains("OpenSSL calls") && body.contains("SSL_read #"));
     assert!(body.contains("TLS handshake") && body.contains("total"));
+    // Where the time went is the waterfall: its steps and the handshake's round trips.
+    for step in [
+        "TCP connect",
+        "round trip 1",
+        "request sent",
+        "first byte",
+        "last byte",
+    ] {
+        assert!(body.contains(step), "{step}");
+    }
     // Nothing to run, nothing to fetch.
     for tag in ["script", "link", "img", "iframe", "object"] {
         assert!(tags.get(tag).is_none(), "<{tag}>");

@@ -39,29 +39,28 @@ impl Iterator for Synthetic {
         let mut push = |t: u64, kind| self.queued.push_back(Event { t, conn: 1, kind });
         push(
             t + 100,
-            EventKind::Io(Io {
-                call: Some(id),
-                dir: Dir::Write,
-                want: 16_406,
-                got: if blocked { 0 } else { 16_406 },
-                would_block: blocked,
-                os_error: None,
-            }),
+            EventKind::Io(Io::new(
+                Some(id),
+                Dir::Write,
+                16_406,
+                if blocked { 0 } else { 16_406 },
+                blocked,
+                None,
+            )),
         );
         push(
             t,
-            EventKind::Call(Call {
+            EventKind::Call(Call::new(
                 id,
-                op: Op::Write,
-                ret: if blocked { -1 } else { 16_384 },
-                error: if blocked {
+                Op::Write,
+                if blocked { -1 } else { 16_384 },
+                if blocked {
                     SslError::WantWrite
                 } else {
                     SslError::None
                 },
-                dur: 800,
-                bytes: if blocked { 0 } else { 16_384 },
-            }),
+                800,
+            )),
         );
         let mut t = t + 1_000;
         if blocked {
@@ -76,12 +75,12 @@ impl Iterator for Synthetic {
             t += 2_000;
             push(
                 t,
-                EventKind::Sock(Sock {
+                EventKind::Sock(Box::new(Sock {
                     outq: (id * 977) % 200_000,
                     sndbuf: 262_144,
                     rcvbuf: 131_072,
                     ..Default::default()
-                }),
+                })),
             );
         }
         self.t = t;

@@ -56,8 +56,6 @@ pub(super) struct Raw<'a> {
     pub(super) error: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
     pub(super) dur: Option<u64>,
-    #[serde(default, deserialize_with = "some")]
-    pub(super) bytes: Option<u64>,
     /// `null` and absent both mean "outside any call" here, as in the general path.
     #[serde(default)]
     pub(super) call: Option<u64>,
@@ -141,22 +139,21 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
     };
     let kind = match r.kind? {
         "phase" => EventKind::Phase(named(r.phase, Phase::ALL, Phase::name)?),
-        "call" => EventKind::Call(Call {
-            id: u32_of(r.id)?,
-            op: named(r.op, Op::ALL, Op::name)?,
-            ret: i32::try_from(r.ret?).ok()?,
-            error: SslError::from_name(r.error?)?,
-            dur: nanos(r.dur)?,
-            bytes: u32_of(r.bytes)?,
-        }),
-        "io" => EventKind::Io(Io {
+        "call" => EventKind::Call(Call::new(
+            u32_of(r.id)?,
+            named(r.op, Op::ALL, Op::name)?,
+            i32::try_from(r.ret?).ok()?,
+            SslError::from_name(r.error?)?,
+            nanos(r.dur)?,
+        )),
+        "io" => EventKind::Io(Io::new(
             call,
-            dir: named(r.dir, Dir::ALL, Dir::name)?,
-            want: u32_of(r.want)?,
-            got: u32_of(r.got)?,
-            would_block: r.would_block?,
-            os_error: r.os_error.and_then(names::errno_from_name),
-        }),
+            named(r.dir, Dir::ALL, Dir::name)?,
+            u32_of(r.want)?,
+            u32_of(r.got)?,
+            r.would_block?,
+            r.os_error.and_then(names::errno_from_name),
+        )),
         "wait" => EventKind::Wait(Wait {
             interest: named(r.interest, Interest::ALL, Interest::name)?,
             dur: nanos(r.dur)?,
@@ -168,12 +165,12 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
                 .iter()
                 .filter_map(|f| names::WHERE_FLAGS.iter().find(|(_, n)| n == f))
                 .fold(0, |acc, (bit, _)| acc | bit);
-            EventKind::State(State {
+            EventKind::State(State::new(
                 call,
-                text: super::jsonl_read::intern(&capped(r.text?)),
+                StateText::intern(&capped(r.text?)),
                 where_,
-                ret: 0,
-            })
+                0,
+            ))
         }
         "msg" => {
             let content_text = r.content?;
@@ -188,15 +185,15 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
                 _ if content == 21 => 1,
                 _ => 0,
             };
-            EventKind::Msg(Msg {
+            EventKind::Msg(Msg::new(
                 call,
-                dir: named(r.dir, MsgDir::ALL, MsgDir::name)?,
+                named(r.dir, MsgDir::ALL, MsgDir::name)?,
                 content,
                 msg_type,
                 level,
-                request_update: u8::from(r.request_update == Some(true)),
-                len: u32_of(r.len)?,
-            })
+                u8::from(r.request_update == Some(true)),
+                u32_of(r.len)?,
+            ))
         }
         "sock" => {
             let tcp = match (r.rtt_us, r.snd_cwnd, r.snd_wnd) {
@@ -209,7 +206,7 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
                 // Partly there: the general path says what is missing.
                 _ => return None,
             };
-            EventKind::Sock(Sock {
+            EventKind::Sock(Box::new(Sock {
                 inq: u32_of(r.inq)?,
                 outq: u32_of(r.outq)?,
                 notsent: r.notsent.unwrap_or(0) as u32,
@@ -217,7 +214,7 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
                 rcvbuf: u32_of(r.rcvbuf)?,
                 ssl_pending: u32_of(r.ssl_pending)?,
                 tcp,
-            })
+            }))
         }
         _ => return None,
     };

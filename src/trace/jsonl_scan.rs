@@ -179,7 +179,6 @@ pub(super) fn scan(line: &str) -> Option<Raw<'_>> {
                 "ret" => set(&mut r.ret, signed(&v))?,
                 "error" => set(&mut r.error, text(&v))?,
                 "dur" => set(&mut r.dur, unsigned(&v))?,
-                "bytes" => set(&mut r.bytes, unsigned(&v))?,
                 "call" => {
                     if std::mem::replace(&mut call_seen, true) {
                         return None;

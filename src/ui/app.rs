@@ -8,6 +8,7 @@ use super::files::{open_trace, save_png};
 use super::model::{Model, Request};
 use super::share::Share;
 use super::status_line::Rate;
+use super::waterfall::Waterfall;
 use super::{connections, details, help, keys, replay_bar, share_menu, status_line, summary};
 use super::{timeline, GuiArgs};
 use crate::lab::LabServer;
@@ -47,6 +48,8 @@ struct Screenshot {
 pub enum Tab {
     Events,
     Summary,
+    /// Every connection's phase waterfall.
+    Timings,
 }
 
 pub struct App {
@@ -62,6 +65,8 @@ pub struct App {
     pub title: Option<String>,
     /// Open, save, replay, export, copy (the File and Copy menus).
     pub share: Share,
+    /// The Timings tab: each connection's waterfall, folded as events arrive.
+    pub waterfall: Waterfall,
     /// Connections still to add to the compare view as they start (`--compare OTHER`).
     compare_pending: usize,
     /// Without `--window`: shrink the window to the screen on the first frame.
@@ -92,6 +97,7 @@ impl App {
             compare: Compare::default(),
             title: None,
             share: Share::default(),
+            waterfall: Waterfall::default(),
             compare_pending: 0,
             fit_screen: false,
             compare_opened: false,
@@ -144,6 +150,9 @@ impl App {
             }
         }
         app.fit_screen = args.window.is_none();
+        if args.timings {
+            app.tab = Tab::Timings;
+        }
         app.screenshot = args.screenshot.map(|path| Screenshot {
             path,
             started: Instant::now(),
@@ -351,10 +360,13 @@ impl App {
                     ui.horizontal(|ui| {
                         ui.selectable_value(&mut self.tab, Tab::Events, "Events");
                         ui.selectable_value(&mut self.tab, Tab::Summary, "Summary");
+                        ui.selectable_value(&mut self.tab, Tab::Timings, "Timings")
+                            .on_hover_text("Every connection's phase waterfall");
                     });
                     match self.tab {
                         Tab::Events => self.table.ui(ui, &mut self.model),
                         Tab::Summary => summary::ui(ui, &self.model),
+                        Tab::Timings => self.waterfall.ui(ui, &mut self.model),
                     }
                 });
             });

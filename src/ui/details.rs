@@ -70,17 +70,13 @@ fn contents(ui: &mut egui::Ui, model: &Model) -> bool {
 
 /// What call `i` returned, when, for how long; true when its context menu asked to copy it.
 fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) -> bool {
-    let Some(&Call {
-        id,
-        op,
-        ret,
-        error,
-        bytes,
-        ..
-    }) = c.call(i)
-    else {
+    let Some(&call) = c.call(i) else {
         return false;
     };
+    let Call {
+        id, op, ret, error, ..
+    } = call;
+    let bytes = call.bytes();
     let (start, end) = (c.calls.start[i], c.calls.end[i]);
     let title = format!("{} #{id} returned {ret} {}", op.name(), error.name());
     let colour = style::call(CallClass::of(error));

@@ -169,10 +169,18 @@ pub fn nanos(s: f64) -> Nanos {
 
 impl Model {
     pub fn label(&self, id: ConnId) -> String {
-        self.labels
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| format!("connection {id}"))
+        if let Some(label) = self.labels.get(&id) {
+            return label.clone();
+        }
+        // A connection the engine started on its own (a `--reconnect` follow-up) is named by
+        // its `setup` event, which comes first: look no further than the first few events.
+        let setup = self.store.conn(id).and_then(|c| {
+            c.events.iter().take(8).find_map(|e| match &e.kind {
+                crate::trace::EventKind::Setup(s) => Some(s.target.clone()),
+                _ => None,
+            })
+        });
+        setup.unwrap_or_else(|| format!("connection {id}"))
     }
 
     /// The clock connection `id` is seen at: its own (opened, replayed) or the engine's.

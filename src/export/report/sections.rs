@@ -4,10 +4,10 @@
 
 use super::escape::text as esc;
 use super::hex;
-use super::phases;
 use super::table;
 use crate::trace::cert_time::{validity, Validity};
 use crate::trace::store::ConnTrace;
+use crate::trace::timing;
 use crate::trace::verdict::Verdict;
 use crate::trace::{format, EventKind, HttpResponse, Setup};
 use crate::ui::style;
@@ -230,30 +230,41 @@ pub(super) fn chain(c: &ConnTrace, now_unix: i64) -> String {
     out
 }
 
-/// Where the time went: the steps one after the other, each with a bar at its place in the
-/// connection, then the verdict's breakdown (waits, time inside OpenSSL, round trips), which
-/// is what `diagnosis:`'s `time:` line says.
+/// Where the time went: the connection's waterfall (`trace::timing`, as the text trace and
+/// the app's Timings tab draw it), each step a bar at its place in the connection in the app's
+/// colour for it, the handshake's round trips under it; then the verdict's breakdown (waits,
+/// time inside OpenSSL, round trips), which is what `diagnosis:`'s `time:` line says.
 pub(super) fn time(c: &ConnTrace, v: &Verdict) -> String {
-    let steps = phases::steps(&c.events);
-    let first = if c.first_t == u64::MAX { 0 } else { c.first_t };
-    let total = c.last_t.saturating_sub(first).max(1);
+    let timing = timing::of_events(&c.events);
+    let total = timing.total.max(1);
     let mut out = String::from("<table class=\"time\">\n");
-    let pct = |ns: u64| ns as f64 / total as f64 * 100.0;
-    for step in &steps {
+    let pct = |ns: u64| ns.min(total) as f64 / total as f64 * 100.0;
+    let mut row = |name: &str, start: u64, dur: u64, colour: String, note: &str| {
         let _ = writeln!(
             out,
-            "<tr><th>{}</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"margin-left:{:.2}%;width:{:.2}%\"></span></td><td class=\"muted\">at {}</td></tr>",
-            step.name,
-            esc(&format::duration(step.dur())),
-            pct(step.start.saturating_sub(first)),
-            pct(step.dur()).max(0.2),
-            esc(&format::since(step.start, first)),
+            "<tr><th>{}</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"margin-left:{:.2}%;width:{:.2}%;background:{colour}\"></span></td><td class=\"muted\">at {}{note}</td></tr>",
+            esc(name),
+            esc(&format::duration(dur)),
+            pct(start),
+            pct(dur).max(0.2),
+            esc(&format::duration(start)),
         );
+    };
+    for s in &timing.steps {
+        let note = if s.done { "" } else { ", did not finish" };
+        let colour = super::hex(style::timing_step(s.step));
+        row(s.step.label(), s.start, s.dur, colour, note);
+        if s.step == timing::Step::Handshake {
+            for (i, r) in timing.round_trips.iter().enumerate() {
+                let name = format!("\u{a0}\u{a0}round trip {}", i + 1);
+                row(&name, r.start, r.dur, "#9aa5b1".into(), "");
+            }
+        }
     }
     let _ = writeln!(
         out,
         "<tr class=\"total\"><th>total</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"width:100%\"></span></td><td></td></tr>\n</table>",
-        esc(&format::duration(total))
+        esc(&format::duration(timing.total))
     );
     // The verdict's account of the same time: waits, OpenSSL's own time, round trips.
     let b = &v.breakdown;

@@ -97,10 +97,10 @@ impl Hit {
                     if m.dir == MsgDir::In { "in" } else { "out" },
                     names::content_name(m.content),
                     names::msg_type_name(m.content, m.msg_type),
-                    m.len
+                    { m.len }
                 )
             }
-            Hit::State(i) => format!("handshake state: {}", c.states[i].1.text),
+            Hit::State(i) => format!("handshake state: {}", c.states[i].1.text()),
         }
     }
 }

@@ -43,7 +43,8 @@ impl ConnTrace {
             | EventKind::Plain(_)
             | EventKind::Setup(_)
             | EventKind::Http(_)
-            | EventKind::Verdict(_) => {}
+            | EventKind::Verdict(_)
+            | EventKind::Timing(_) => {}
         }
         self.facts.feed(e);
         self.last_t = self.last_t.max(e.t);
@@ -61,7 +62,7 @@ impl ConnTrace {
         };
         self.last_attempt = attempt;
         let start = t.max(self.calls.end.last().copied().unwrap_or(0));
-        let end = start + c.dur;
+        let end = start + c.dur();
         self.calls.push(start, end, CallClass::of(c.error));
         self.call_event.push(index);
         // Kept as spans while recording so the timeline can query the visible runs.

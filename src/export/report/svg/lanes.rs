@@ -186,7 +186,7 @@ fn handshake(out: &mut String, c: &ConnTrace, f: &Frame, top: f64) {
         // The state's name where its span has room for it (cut to fit, never overflowing).
         let room = ((x1 - x0 - 8.0) / SMALL_CHAR_PX).floor();
         if room >= 8.0 {
-            let name: String = s.text.chars().take(room as usize).collect();
+            let name: String = s.text().chars().take(room as usize).collect();
             let _ = writeln!(
                 labels,
                 "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",

@@ -5,6 +5,7 @@
 //! - `stalls`: waits without progress (read and write), live or ended by a timeout.
 //! - `endings`: resets, EOF, truncation, and how a clean connection went.
 
+mod alerts;
 mod endings;
 mod setup_failures;
 mod stalls;
