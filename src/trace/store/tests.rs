@@ -211,7 +211,7 @@ fn a_loaded_file_gives_the_store_live_ingest_gives() {
                 snd_wnd: id % 9 * 1000,
             }),
         };
-        events.push(ev(t, EventKind::Sock(sock)));
+        events.push(ev(t, EventKind::Sock(Box::new(sock))));
     }
     let mut live = Store::new();
     live.push_batch(&events);
