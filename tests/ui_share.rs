@@ -269,7 +269,10 @@ fn copy_puts_the_selected_call_with_its_io_on_the_clipboard() {
             .store
             .conn(sel.conn)
             .expect("the connection");
-        (c.call_id[sel.call], c.nested(sel.call).len())
+        (
+            c.call(sel.call).map_or(0, |k| k.id),
+            c.nested(sel.call).len(),
+        )
     };
     assert!(nested > 0, "the call has socket I/O inside it");
     h.get_by_label("Copy").click();

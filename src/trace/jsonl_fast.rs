@@ -4,7 +4,8 @@
 //! field of an unexpected type, a `null`, an escaped string, a duplicate key, a value out of
 //! range, any other kind) returns `None`, and [`super::jsonl_read::from_line`] reads the line
 //! the general way — so the accepted format and every error message are the general path's.
-//! Also the cap on strings read from a file ([`capped`]).
+//! Also the cap on strings read from a file ([`capped`]). The fields usually come from
+//! [`super::jsonl_scan`], a one-pass scanner, and from serde when the scanner is not sure.
 
 use super::event::*;
 use super::jsonl_read::MAX_NANOS;
@@ -35,75 +36,75 @@ fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T
 }
 
 /// Every field the fast kinds use; absent ones are `None`.
-#[derive(Deserialize)]
-struct Raw<'a> {
+#[derive(Deserialize, Default)]
+pub(super) struct Raw<'a> {
     #[serde(default, deserialize_with = "some")]
-    t: Option<u64>,
+    pub(super) t: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    conn: Option<u64>,
+    pub(super) conn: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    kind: Option<&'a str>,
+    pub(super) kind: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    phase: Option<&'a str>,
+    pub(super) phase: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    id: Option<u64>,
+    pub(super) id: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    op: Option<&'a str>,
+    pub(super) op: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    ret: Option<i64>,
+    pub(super) ret: Option<i64>,
     #[serde(default, deserialize_with = "some")]
-    error: Option<&'a str>,
+    pub(super) error: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    dur: Option<u64>,
+    pub(super) dur: Option<u64>,
     /// `null` and absent both mean "outside any call" here, as in the general path.
     #[serde(default)]
-    call: Option<u64>,
+    pub(super) call: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    dir: Option<&'a str>,
+    pub(super) dir: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    want: Option<u64>,
+    pub(super) want: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    got: Option<u64>,
+    pub(super) got: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    would_block: Option<bool>,
+    pub(super) would_block: Option<bool>,
     #[serde(default, deserialize_with = "some")]
-    os_error: Option<&'a str>,
+    pub(super) os_error: Option<&'a str>,
     #[serde(default, deserialize_with = "some", rename = "for")]
-    interest: Option<&'a str>,
+    pub(super) interest: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    woke: Option<&'a str>,
+    pub(super) woke: Option<&'a str>,
     #[serde(default, deserialize_with = "some", rename = "where")]
-    where_: Option<Vec<&'a str>>,
+    pub(super) where_: Option<Vec<&'a str>>,
     #[serde(default, deserialize_with = "some")]
-    text: Option<&'a str>,
+    pub(super) text: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    content: Option<&'a str>,
+    pub(super) content: Option<&'a str>,
     #[serde(default, deserialize_with = "some", rename = "type")]
-    msg_type: Option<&'a str>,
+    pub(super) msg_type: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    level: Option<&'a str>,
+    pub(super) level: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    request_update: Option<bool>,
+    pub(super) request_update: Option<bool>,
     #[serde(default, deserialize_with = "some")]
-    len: Option<u64>,
+    pub(super) len: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    inq: Option<u64>,
+    pub(super) inq: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    outq: Option<u64>,
+    pub(super) outq: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    notsent: Option<u64>,
+    pub(super) notsent: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    sndbuf: Option<u64>,
+    pub(super) sndbuf: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    rcvbuf: Option<u64>,
+    pub(super) rcvbuf: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    ssl_pending: Option<u64>,
+    pub(super) ssl_pending: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    rtt_us: Option<u64>,
+    pub(super) rtt_us: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    snd_cwnd: Option<u64>,
+    pub(super) snd_cwnd: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    snd_wnd: Option<u64>,
+    pub(super) snd_wnd: Option<u64>,
 }
 
 fn nanos(n: Option<u64>) -> Option<u64> {
@@ -126,7 +127,10 @@ fn named<T: Copy>(
 /// The event on `text` when it is one of the fast kinds and every field is as expected; `None`
 /// sends the line to the general path.
 pub(super) fn fast_line(text: &str) -> Option<Event> {
-    let r: Raw = serde_json::from_str(text).ok()?;
+    let r = match super::jsonl_scan::scan(text) {
+        Some(r) => r,
+        None => serde_json::from_str(text).ok()?,
+    };
     let t = nanos(r.t)?;
     let conn = u32_of(r.conn)?;
     let call = match r.call {

@@ -81,6 +81,8 @@ pub struct App {
     screenshot: Option<Screenshot>,
     /// `--keylog` / `--pcapng`: what connections record, and the files it goes to.
     capture: super::capture::Capture,
+    /// `TLSSCOPE_FRAME_LOG`: per-frame times on stderr.
+    frame_log: Option<super::frame_log::FrameLog>,
 }
 
 impl App {
@@ -104,6 +106,7 @@ impl App {
             preparing: Background::default(),
             screenshot: None,
             capture: Default::default(),
+            frame_log: None,
         }
     }
 
@@ -119,6 +122,7 @@ impl App {
     fn start(ctx: egui::Context, args: GuiArgs, opened: Opened, result: ShotResult) -> App {
         let mut app = App::offline();
         app.capture = super::capture::Capture::open(&args);
+        app.frame_log = super::frame_log::FrameLog::from_env();
         let wake = ctx.clone();
         match Engine::start(EngineOptions {
             wake: Some(Box::new(move || wake.request_repaint())),
@@ -431,7 +435,16 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let began = std::time::Instant::now();
         self.show(ui);
+        if let Some(log) = &mut self.frame_log {
+            log.frame(
+                ui.ctx(),
+                began,
+                began.elapsed(),
+                self.model.store.total_events,
+            );
+        }
         // Requests made by this frame's input are carried out at once, not on the next event.
         if !self.model.requests.is_empty() {
             ui.ctx().request_repaint();

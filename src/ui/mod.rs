@@ -12,6 +12,7 @@ pub mod events_table;
 mod export;
 mod file_picker;
 mod files;
+mod frame_log;
 pub mod help;
 pub mod keys;
 mod loading;

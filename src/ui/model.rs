@@ -228,7 +228,7 @@ impl Model {
         let Some(c) = self.store.conn(conn) else {
             return;
         };
-        let Some(i) = c.call_id.iter().position(|&id| id == call) else {
+        let Some(i) = c.call_index(call) else {
             return;
         };
         let start = c.calls.start[i];
@@ -275,7 +275,7 @@ impl Model {
             let Some(c) = self.store.conn(conn) else {
                 return;
             };
-            if let Some(i) = c.call_id.iter().position(|&id| id == call) {
+            if let Some(i) = c.call_index(call) {
                 self.select_call(conn, i);
             }
         }

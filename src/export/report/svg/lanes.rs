@@ -82,8 +82,8 @@ fn calls(out: &mut String, c: &ConnTrace, f: &Frame, top: f64, verdict: &Verdict
     );
     let text = format!(
         "▼ {} #{} (the verdict's call)",
-        c.call_op[i].name(),
-        c.call_id[i]
+        c.call(i).map_or("?", |k| k.op.name()),
+        c.call(i).map_or(0, |k| k.id)
     );
     let width = text.chars().count() as f64 * SMALL_CHAR_PX;
     let at = x0.min(LEFT + PLOT - width).max(LEFT);
