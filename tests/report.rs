@@ -184,3 +184,27 @@ fn hostile_strings_from_a_trace_file_come_out_inert() {
     let body = doc["text"].as_str().unwrap_or_default();
     assert!(body.contains("CN=<script>alert(1)</script>\\x1b[2J\\u{202e}"));
 }
+
+#[test]
+fn a_failed_verification_shows_the_chain_the_server_sent_and_which_link_failed() {
+    let trace = saved_trace("lab:bad-cert-wrong-host", &[], "wrong-host.jsonl");
+    let t = trace.to_string_lossy().into_owned();
+    let page = temp("wrong-host.html");
+    let out = tlsscope(&["report", &t, "-o", &page.to_string_lossy()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let checked = parsed(&page);
+    let words = checked["text"].as_str().expect("page text");
+    assert!(words.contains("Certificate chain"), "{words}");
+    assert!(
+        words.contains("CN=wrong-host.tlsscope.invalid"),
+        "the leaf the server sent is listed: {words}"
+    );
+    assert!(
+        words.contains("✗ host name mismatch") && words.contains("not for localhost"),
+        "the failing link and why: {words}"
+    );
+    assert!(
+        words.contains("names wrong-host.tlsscope.invalid"),
+        "its details: {words}"
+    );
+}

@@ -6,6 +6,8 @@ use super::escape::text as esc;
 use super::hex;
 use super::table;
 use crate::trace::cert_time::{validity, Validity};
+use crate::trace::chain::findings;
+use crate::trace::chain_text::cert_details;
 use crate::trace::store::ConnTrace;
 use crate::trace::timing;
 use crate::trace::verdict::Verdict;
@@ -194,18 +196,34 @@ pub(super) fn summary(c: &ConnTrace) -> String {
     out
 }
 
-/// The peer's certificates, each with its validity at `now_unix` (the report's time).
+/// The peer's certificates, each with its validity at `now_unix` (the report's time), its
+/// details (names, signature, usage, AIA URLs) and, under the certificate that failed, why
+/// (`trace::chain::findings`). A failed handshake shows the chain the `chain` event recorded.
 pub(super) fn chain(c: &ConnTrace, now_unix: i64) -> String {
-    let Some(t) = &c.tls else {
-        return "<p class=\"muted\">No certificates recorded: the handshake did not complete (the error above names the certificate when verification failed).</p>\n".into();
+    let (certs, found, headline) = match (&c.tls, &c.chain) {
+        (Some(t), _) => (&t.chain, Vec::new(), None),
+        (None, Some(info)) => {
+            let headline = match &info.failure {
+                Some(f) => format!("Verification failed: {} (depth {}).", f.reason, f.depth),
+                None => "The chain as the server sent it.".into(),
+            };
+            (&info.certs, findings(info), Some(headline))
+        }
+        (None, None) => {
+            return "<p class=\"muted\">No certificates recorded: the handshake ended before the server's certificate arrived.</p>\n".into();
+        }
     };
-    if t.chain.is_empty() {
+    if certs.is_empty() {
         return "<p class=\"muted\">The peer sent no certificate.</p>\n".into();
     }
-    let mut out = String::from(
+    let mut out = String::new();
+    if let Some(h) = headline {
+        let _ = writeln!(out, "<p class=\"error\">{}</p>", esc(&h));
+    }
+    out.push_str(
         "<table class=\"chain\">\n<thead><tr><th>#</th><th>subject</th><th>issuer</th><th>valid from</th><th>valid until</th><th>now</th><th>key, SHA-256</th></tr></thead>\n<tbody>\n",
     );
-    for (depth, cert) in t.chain.iter().enumerate() {
+    for (depth, cert) in certs.iter().enumerate() {
         let (state, colour, class) = match validity(&cert.not_before, &cert.not_after, now_unix) {
             Some(Validity::Valid) => (Validity::Valid.name(), style::CERT_VALID, "valid"),
             Some(v @ Validity::Expired) => (v.name(), style::CERT_INVALID, "expired"),
@@ -225,8 +243,31 @@ pub(super) fn chain(c: &ConnTrace, now_unix: i64) -> String {
             esc(&cert.key),
             esc(&cert.sha256)
         );
+        if let Some(details) = cert_details(cert) {
+            let _ = writeln!(
+                out,
+                "<tr><td></td><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+                esc(&details)
+            );
+        }
+        for f in found.iter().filter(|f| f.cert == Some(depth)) {
+            let _ = writeln!(
+                out,
+                "<tr><td></td><td colspan=\"6\" class=\"error\">✗ {}: {}</td></tr>",
+                esc(f.problem.name()),
+                esc(&f.text)
+            );
+        }
     }
     out.push_str("</tbody>\n</table>\n");
+    for f in found.iter().filter(|f| f.cert.is_none()) {
+        let _ = writeln!(
+            out,
+            "<p class=\"error\">✗ {}: {}</p>",
+            esc(f.problem.name()),
+            esc(&f.text)
+        );
+    }
     out
 }
 
