@@ -67,7 +67,8 @@ pub(super) struct Raw<'a> {
     pub(super) got: Option<u64>,
     #[serde(default, deserialize_with = "some")]
     pub(super) would_block: Option<bool>,
-    #[serde(default, deserialize_with = "some")]
+    /// `null` (what the writer says for no error) and absent both mean none.
+    #[serde(default, borrow)]
     pub(super) os_error: Option<&'a str>,
     #[serde(default, deserialize_with = "some", rename = "for")]
     pub(super) interest: Option<&'a str>,
@@ -274,6 +275,39 @@ mod tests {
             r#"{"t":1,"conn":4294967296,"kind":"phase","phase":"resolve"}"#,
         ] {
             assert_eq!(fast_line(slow), None, "{slow}");
+        }
+    }
+
+    #[test]
+    fn what_the_writer_writes_takes_the_fast_path() {
+        use crate::trace::jsonl::to_line;
+        let hot = [
+            EventKind::Call(Call::new(3, Op::Write, 100, SslError::None, 9)),
+            EventKind::Io(Io::new(Some(3), Dir::Write, 5, 5, false, None)),
+            EventKind::Io(Io::new(None, Dir::Read, 5, 0, true, None)),
+            EventKind::Io(Io::new(Some(3), Dir::Read, 5, 0, false, Some(104))),
+            EventKind::Wait(Wait {
+                interest: Interest::Read,
+                dur: 7,
+                woke: Woke::Readable,
+            }),
+            EventKind::Sock(Box::new(Sock::default())),
+            EventKind::Msg(Msg::new(Some(3), MsgDir::In, 22, 2, 0, 0, 90)),
+            EventKind::State(State::new(
+                Some(3),
+                StateText::of_static("SSLv3/TLS read server hello"),
+                0x1001,
+                0,
+            )),
+        ];
+        for kind in hot {
+            let e = Event {
+                t: 1,
+                conn: 2,
+                kind,
+            };
+            let line = to_line(&e).expect("written");
+            assert_eq!(fast_line(&line), Some(e), "{line}");
         }
     }
 }

@@ -192,7 +192,11 @@ pub(super) fn scan(line: &str) -> Option<Raw<'_>> {
                 "want" => set(&mut r.want, unsigned(&v))?,
                 "got" => set(&mut r.got, unsigned(&v))?,
                 "would_block" => set(&mut r.would_block, boolean(&v))?,
-                "os_error" => set(&mut r.os_error, text(&v))?,
+                // The writer says `null` for an operation that did not fail.
+                "os_error" => match v {
+                    Value::Null => {}
+                    _ => set(&mut r.os_error, text(&v))?,
+                },
                 "for" => set(&mut r.interest, text(&v))?,
                 "woke" => set(&mut r.woke, text(&v))?,
                 "where" => match v {
