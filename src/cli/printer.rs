@@ -29,6 +29,9 @@ impl Printer {
     /// so a trace shows one of each per connection and an old file gets them too.
     pub(crate) fn event(&mut self, event: &Event, out: &mut dyn Write) -> io::Result<()> {
         if matches!(event.kind, EventKind::Verdict(_) | EventKind::Timing(_)) {
+            // Not printed, but the diagnosis keeps a saved verdict on a traced program's own
+            // calls (`tlsscope run`), which the events cannot show again.
+            let _ = self.diagnoser.feed(event);
             return Ok(());
         }
         let verdict = self.diagnoser.feed(event);

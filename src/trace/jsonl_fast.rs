@@ -291,7 +291,7 @@ mod tests {
                 dur: 7,
                 woke: Woke::Readable,
             }),
-            EventKind::Sock(Box::new(Sock::default())),
+            EventKind::Sock(Box::default()),
             EventKind::Msg(Msg::new(Some(3), MsgDir::In, 22, 2, 0, 0, 90)),
             EventKind::State(State::new(
                 Some(3),

@@ -37,6 +37,9 @@ struct CallIo {
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub conn: ConnId,
+    /// A saved verdict on the traced program's own use of OpenSSL (`tlsscope run`): the events
+    /// cannot show it again (it rests on what the interposer saw), so it is kept as it was.
+    pub program_verdict: Option<Box<crate::trace::verdict::Verdict>>,
     pub setup: Option<Box<Setup>>,
     pub first_t: Option<Nanos>,
     pub last_t: Nanos,
@@ -246,6 +249,9 @@ impl Facts {
                 self.chain_problem = crate::trace::chain::findings(info)
                     .first()
                     .map(|f| escape(&f.text).into_owned());
+            }
+            EventKind::Verdict(v) if v.class.is_program_misuse() => {
+                self.program_verdict = Some(v.clone());
             }
             EventKind::Verdict(_)
             | EventKind::Wire(_)

@@ -126,6 +126,19 @@ classes! {
 }
 
 impl Class {
+    /// The classes only `tlsscope run` gives, about the traced program's own calls: no rule on
+    /// the events can find them again, so a saved one is kept (`Facts::program_verdict`).
+    pub fn is_program_misuse(self) -> bool {
+        matches!(
+            self,
+            Class::WaitedWrongDirection
+                | Class::PolledWithPending
+                | Class::WriteRetryChanged
+                | Class::WantAsError
+                | Class::ShutdownAfterFatal
+        )
+    }
+
     pub fn from_name(name: &str) -> Option<Class> {
         Class::ALL.iter().copied().find(|c| c.name() == name)
     }

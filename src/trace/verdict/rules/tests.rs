@@ -495,3 +495,32 @@ fn a_name_that_does_not_resolve_says_whose_name_it_is() {
         proxy.next_user
     );
 }
+
+#[test]
+fn a_saved_verdict_on_a_traced_programs_misuse_is_kept_and_others_are_judged_again() {
+    let saved = |class: Class| {
+        let mut tr = Trace::new();
+        tr.handshake().call(Op::Write, SslError::WantWrite, 0);
+        tr.push(EventKind::Verdict(Box::new(Verdict {
+            class,
+            summary: "what the live run said".into(),
+            evidence: Vec::new(),
+            next_user: Vec::new(),
+            next_code: Vec::new(),
+            breakdown: crate::trace::verdict::Breakdown::default(),
+            focus: None,
+        })));
+        tr.close(CloseReason::Stopped, None)
+    };
+    let kept = saved(Class::WaitedWrongDirection);
+    assert_eq!(kept.class, Class::WaitedWrongDirection, "{}", text(&kept));
+    assert_eq!(kept.summary, "what the live run said");
+    // An ordinary class is today's rules' business, not the file's.
+    let judged = saved(Class::Healthy);
+    assert_ne!(
+        judged.summary,
+        "what the live run said",
+        "{}",
+        text(&judged)
+    );
+}
