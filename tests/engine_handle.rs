@@ -279,3 +279,43 @@ fn a_stopped_connection_starts_no_reconnect_follow_up() {
         .collect();
     assert!(others.is_empty(), "a follow-up started: {others:?}");
 }
+
+/// Regression (CI, stop 16): dropping the handle while nobody reads and the queue is full hung
+/// for ever: the shutdown's own last events waited for room, and for a shutdown already taken.
+#[test]
+fn dropping_the_handle_with_a_full_queue_ends_the_io_thread() {
+    let certs = cert_files();
+    let peer = common::bounded::PyPeer::tls("firehose", &certs.cert, &certs.key);
+    let mut spec =
+        lab_trusting_spec(tlsscope::probe::Target::parse(&peer.target()).expect("target"));
+    spec.workload.send = Some(b"go\n".to_vec());
+    spec.workload.read_for = Some(Duration::from_secs(30));
+    spec.timeout = None;
+    let engine = Engine::start(EngineOptions::default()).expect("engine");
+    let id = engine.connect(spec);
+    // Read until data flows, then stop reading: the queue fills and the I/O thread pauses.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut reading = false;
+    while !reading && Instant::now() < deadline {
+        let Ok(batch) = engine.events().recv_timeout(Duration::from_millis(100)) else {
+            continue;
+        };
+        reading = batch.iter().any(|e| {
+            e.conn == id && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.ret > 0)
+        });
+    }
+    assert!(reading, "the firehose never delivered data");
+    std::thread::sleep(Duration::from_secs(2));
+    // Make room for one batch and leave at once: the I/O thread hands one over, drives on, and
+    // meets the shutdown with the queue full again.
+    let _ = engine.events().recv_timeout(Duration::from_secs(1));
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(engine);
+        let _ = done_tx.send(());
+    });
+    assert!(
+        done_rx.recv_timeout(Duration::from_secs(20)).is_ok(),
+        "dropping the engine did not return: its I/O thread hung"
+    );
+}

@@ -187,7 +187,13 @@ impl IoLoop {
             self.check_deadlines();
             self.start_follow_ups();
             self.conns.retain(|_, c| !c.is_closed());
-            if self.flush() || shutdown {
+            if shutdown {
+                // The handle is being dropped and nobody may read again: hand over what fits
+                // without waiting (waiting would wait for a shutdown that already came).
+                self.flush_without_waiting();
+                return;
+            }
+            if self.flush() {
                 return;
             }
         }
@@ -373,6 +379,14 @@ impl IoLoop {
         }
         self.wake();
         false
+    }
+
+    /// Sends this iteration's events if the queue has room; never waits.
+    fn flush_without_waiting(&mut self) {
+        let batch = record::take_batch();
+        if !batch.is_empty() && self.events.try_send(batch).is_ok() {
+            self.wake();
+        }
     }
 
     fn wake(&self) {
