@@ -169,7 +169,7 @@ fn assert_complete_response(events: &[Event]) {
     let read: u64 = calls(events)
         .iter()
         .filter(|c| c.op == Op::Read)
-        .map(|c| u64::from(c.bytes))
+        .map(|c| u64::from(c.bytes()))
         .sum();
     assert_eq!(
         read, end.received,
@@ -296,8 +296,8 @@ fn samples_in_waits(events: &[Event], min_dur: Nanos) -> Vec<(Wait, Vec<Sock>)> 
             let inside = events
                 .iter()
                 .filter(|e| e.t > t && e.t < t + w.dur)
-                .filter_map(|e| match e.kind {
-                    EventKind::Sock(s) => Some(s),
+                .filter_map(|e| match &e.kind {
+                    EventKind::Sock(s) => Some(**s),
                     _ => None,
                 })
                 .collect();
@@ -401,8 +401,8 @@ fn eof_without_close_notify_is_the_error_a_plain_socket_program_sees() {
         .rfind(|c| c.op == Op::Read)
         .expect("SSL_read calls");
     // Python's library "SSL" is SSL_ERROR_SSL: the same class for the same peer.
-    assert_eq!(last_read.error, SslError::Ssl, "{}", dump(&events));
-    assert_eq!(last_read.ret, 0, "what SSL_read itself returned");
+    assert_eq!({ last_read.error }, SslError::Ssl, "{}", dump(&events));
+    assert_eq!({ last_read.ret }, 0, "what SSL_read itself returned");
     let ios = ios_in(&events, last_read.id);
     assert!(ios.iter().any(Io::is_eof), "the EOF is recorded: {ios:?}");
     assert_eq!(close(&events).reason, CloseReason::Eof);

@@ -90,7 +90,7 @@ fn one_engine_drives_several_connections_at_once() {
     assert!(calls(silent)
         .iter()
         .filter(|c| c.op == Op::Read)
-        .all(|c| c.bytes == 0));
+        .all(|c| c.bytes() == 0));
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn an_action_waits_for_a_read_that_is_still_writing_a_flight() {
         .into_iter()
         .find(|c| c.op == Op::KeyUpdate)
         .expect("the action ran");
-    assert_eq!(key_update.ret, 1);
+    assert_eq!({ key_update.ret }, 1);
     assert!(
         has_msg(&msgs(evs), MsgDir::Out, HANDSHAKE, 11),
         "the Certificate flight went out first"
@@ -229,7 +229,7 @@ fn a_live_renegotiation_is_driven_by_ssl_read_while_data_flows() {
             // s_server sends each line typed on its stdin: data keeps arriving.
             server.type_repeatedly("some data from the server");
         }
-        if !asked && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.bytes > 0) {
+        if !asked && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.bytes() > 0) {
             asked = true;
             engine.action(id, Action::Renegotiate);
         }
@@ -249,4 +249,33 @@ fn a_live_renegotiation_is_driven_by_ssl_read_while_data_flows() {
         dump(evs)
     );
     assert!(tls_infos(evs).len() >= 2, "{}", dump(evs));
+}
+
+#[test]
+fn a_stopped_connection_starts_no_reconnect_follow_up() {
+    let (_silent, mut spec) = lab(Scenario::Silent);
+    spec.workload.read_for = Some(Duration::from_secs(20));
+    spec.timeout = Some(Duration::from_secs(25));
+    spec.session.reconnect = 2;
+    let engine = Engine::start(EngineOptions::default()).expect("engine");
+    let id = engine.connect(spec);
+    let mut stopped = false;
+    let events = collect(&engine, &[id], |e| {
+        if !stopped
+            && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.error == SslError::WantRead)
+        {
+            stopped = true;
+            engine.stop(id);
+        }
+    });
+    assert_eq!(close(&events[&id]).reason, CloseReason::Stopped);
+    // Anything a follow-up recorded would arrive right after the close.
+    let later = engine.events().recv_timeout(Duration::from_millis(500));
+    let others: Vec<_> = later
+        .into_iter()
+        .flatten()
+        .chain(events.into_values().flatten())
+        .filter(|e| e.conn != id)
+        .collect();
+    assert!(others.is_empty(), "a follow-up started: {others:?}");
 }

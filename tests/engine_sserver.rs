@@ -60,12 +60,12 @@ fn tls13_handshake_records_states_messages_and_parameters() {
     let read_bytes: u32 = calls(&events)
         .iter()
         .filter(|c| c.op == Op::Read)
-        .map(|c| c.bytes)
+        .map(|c| c.bytes())
         .sum();
     assert!(read_bytes > 100, "s_server -www answers with a status page");
     assert!(events
         .iter()
-        .any(|e| matches!(e.kind, EventKind::Sock(s) if s.sndbuf > 0 && s.rcvbuf > 0)));
+        .any(|e| matches!(&e.kind, EventKind::Sock(s) if s.sndbuf > 0 && s.rcvbuf > 0)));
 }
 
 #[test]
@@ -182,7 +182,7 @@ fn no_auto_retry_read_returns_want_read_after_a_ticket_without_blocking() {
                 HANDSHAKE,
                 NEW_SESSION_TICKET,
             )
-            && ios_in(&events, c.id).iter().all(|io| !io.would_block)
+            && ios_in(&events, c.id).iter().all(|io| !io.would_block())
     });
     assert!(
         ticket_read.is_some(),
@@ -204,7 +204,7 @@ fn auto_retry_reads_through_tickets() {
         .filter(|c| c.op == Op::Read && c.error == SslError::WantRead)
     {
         assert!(
-            ios_in(&events, c.id).iter().any(|io| io.would_block),
+            ios_in(&events, c.id).iter().any(|io| io.would_block()),
             "{}",
             dump(&events)
         );

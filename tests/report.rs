@@ -106,6 +106,16 @@ fn a_report_on_a_real_trace_is_a_self_contained_page_with_verdict_chain_and_pict
     assert!(tags["svg"].as_u64() == Some(1) && tags["path"].as_u64() > Some(5));
     assert!(body.contains("OpenSSL calls") && body.contains("SSL_read #"));
     assert!(body.contains("TLS handshake") && body.contains("total"));
+    // Where the time went is the waterfall: its steps and the handshake's round trips.
+    for step in [
+        "TCP connect",
+        "round trip 1",
+        "request sent",
+        "first byte",
+        "last byte",
+    ] {
+        assert!(body.contains(step), "{step}");
+    }
     // Nothing to run, nothing to fetch.
     for tag in ["script", "link", "img", "iframe", "object"] {
         assert!(tags.get(tag).is_none(), "<{tag}>");
@@ -173,4 +183,28 @@ fn hostile_strings_from_a_trace_file_come_out_inert() {
     // The parser's text is what a reader sees: the markup as text, the ESC as `\x1b`.
     let body = doc["text"].as_str().unwrap_or_default();
     assert!(body.contains("CN=<script>alert(1)</script>\\x1b[2J\\u{202e}"));
+}
+
+#[test]
+fn a_failed_verification_shows_the_chain_the_server_sent_and_which_link_failed() {
+    let trace = saved_trace("lab:bad-cert-wrong-host", &[], "wrong-host.jsonl");
+    let t = trace.to_string_lossy().into_owned();
+    let page = temp("wrong-host.html");
+    let out = tlsscope(&["report", &t, "-o", &page.to_string_lossy()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let checked = parsed(&page);
+    let words = checked["text"].as_str().expect("page text");
+    assert!(words.contains("Certificate chain"), "{words}");
+    assert!(
+        words.contains("CN=wrong-host.tlsscope.invalid"),
+        "the leaf the server sent is listed: {words}"
+    );
+    assert!(
+        words.contains("✗ host name mismatch") && words.contains("not for localhost"),
+        "the failing link and why: {words}"
+    );
+    assert!(
+        words.contains("names wrong-host.tlsscope.invalid"),
+        "its details: {words}"
+    );
 }

@@ -112,7 +112,7 @@ fn selecting_a_call_shows_its_details() {
         .expect("the verdict names a call");
     let selected = h.state().model.selection.expect("the cause is selected");
     let c = h.state().model.store.conn(conn).expect("the connection");
-    assert_eq!(c.call_id[selected.call], focus);
+    assert_eq!(c.call(selected.call).map(|k| k.id).unwrap_or(0), focus);
     assert!(h
         .query_by_label_contains(&format!("SSL_read #{focus} returned"))
         .is_some());
@@ -121,9 +121,17 @@ fn selecting_a_call_shows_its_details() {
         .model
         .store
         .conn(conn)
-        .and_then(|c| c.call_op.iter().position(|&op| op == Op::Read))
+        .and_then(|c| (0..c.calls.len()).position(|i| c.call(i).map(|k| k.op) == Some(Op::Read)))
         .expect("the trace has an SSL_read");
-    let id = h.state().model.store.conn(conn).unwrap().call_id[first_read];
+    let id = h
+        .state()
+        .model
+        .store
+        .conn(conn)
+        .unwrap()
+        .call(first_read)
+        .map(|k| k.id)
+        .unwrap_or(0);
     h.get_by_label_contains(&format!("SSL_read #{id} ")).click();
     h.run();
     assert_eq!(h.state().model.selection.map(|s| s.call), Some(first_read));
@@ -198,8 +206,16 @@ fn a_want_write_stall_is_shown_and_explained() {
     h.run();
     let selected = h.state().model.selection.expect("the jump selected a call");
     let c = h.state().model.current().expect("a connection");
-    assert_eq!(c.call_op[selected.call], Op::Write);
-    assert_eq!(c.call_error[selected.call], SslError::WantWrite);
+    assert_eq!(
+        c.call(selected.call).map(|k| k.op).unwrap_or(Op::Peek),
+        Op::Write
+    );
+    assert_eq!(
+        c.call(selected.call)
+            .map(|k| k.error)
+            .unwrap_or(SslError::None),
+        SslError::WantWrite
+    );
     assert!(!h.state().model.follow, "the jump framed the call");
     // The connection list says how it ended, and keeps the stall in view.
     assert!(h.query_by_label_contains("closed (timeout)").is_some());
@@ -256,9 +272,9 @@ fn retries_of_one_operation_are_grouped_in_the_calls_lane() {
     let c = app.model.current().expect("a connection");
     // The handshake is retried after WANT_READ: one run from its first to its last attempt.
     let r = (0..c.retries.len())
-        .find(|&r| c.call_op[c.retry_first[r]] == Op::DoHandshake)
+        .find(|&r| c.call(c.retry_first[r] as usize).map(|k| k.op) == Some(Op::DoHandshake))
         .expect("a retried handshake");
-    let first = c.retry_first[r];
+    let first = c.retry_first[r] as usize;
     let n = c.retry_attempts[r] as usize;
     assert!(n >= 2);
     assert_eq!(c.retries.start[r], c.calls.start[first]);
@@ -298,10 +314,10 @@ fn clicking_a_call_bar_in_the_timeline_shows_its_details() {
     let conn = c.id;
     // The SSL_read that wrote the renegotiation ClientHello: the one a user would click.
     let i = (0..c.calls.len())
-        .filter(|&i| c.call_op[i] == Op::Read)
+        .filter(|&i| c.call(i).map_or(Op::Peek, |k| k.op) == Op::Read)
         .max_by_key(|&i| c.nested(i).len())
         .expect("the trace has an SSL_read");
-    let id = c.call_id[i];
+    let id = c.call(i).map_or(0, |k| k.id);
     let (start, end) = (c.calls.start[i], c.calls.end[i]);
     // Show a range around the call so its bar is wide, and stop following the tail.
     let pad = (end - start) as f64 / 1e9;
@@ -462,12 +478,14 @@ fn picking_a_table_row_selects_its_call_and_frames_it_on_the_timeline() {
     app.model.selection = None;
     let c = app.model.current().expect("a connection");
     let conn = c.id;
-    let i = c
-        .call_op
-        .iter()
-        .position(|&op| op == Op::Read)
+    let i = (0..c.calls.len())
+        .position(|i| c.call(i).map(|k| k.op) == Some(Op::Read))
         .expect("an SSL_read");
-    let (id, start, end) = (c.call_id[i], c.calls.start[i], c.calls.end[i]);
+    let (id, start, end) = (
+        c.call(i).map_or(0, |k| k.id),
+        c.calls.start[i],
+        c.calls.end[i],
+    );
     let mut h = harness(app);
     h.run();
     let before = h.state().model.view;
@@ -498,8 +516,14 @@ fn a_call_selected_on_the_timeline_scrolls_the_table_to_its_row() {
     let c = app.model.current().expect("a connection");
     let conn = c.id;
     let (first, last) = (0, c.calls.len() - 1);
-    let (first_id, last_id) = (c.call_id[first], c.call_id[last]);
-    let (first_op, last_op) = (c.call_op[first].name(), c.call_op[last].name());
+    let (first_id, last_id) = (
+        c.call(first).map_or(0, |k| k.id),
+        c.call(last).map_or(0, |k| k.id),
+    );
+    let (first_op, last_op) = (
+        c.call(first).map_or(Op::Peek, |k| k.op).name(),
+        c.call(last).map_or(Op::Peek, |k| k.op).name(),
+    );
     assert!(c.events.len() > 60, "more rows than one screen holds");
     let mut h = harness(app);
     h.run();

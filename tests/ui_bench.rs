@@ -1,6 +1,7 @@
 //! Headless frame-time benchmark of the whole window at 10^4, 10^5 and 10^6 recorded events
-//! (and 10^7 with `TLSSCOPE_BENCH_MAX=10000000`), and the rate of loading a JSONL file into the
-//! store (parse + push) with the store's memory per event.
+//! (10^7 and 10^8 with `TLSSCOPE_BENCH_MAX=100000000`, or one size with `TLSSCOPE_BENCH_ONLY`),
+//! with the resident memory per event and what the store holds per event by part; and the rate
+//! of loading a JSONL file into the store (parse + push).
 //! Run: `cargo test --release --test ui_bench -- --ignored --nocapture --test-threads 1`.
 
 use egui_kittest::Harness;
@@ -9,47 +10,61 @@ use tlsscope::trace::{Call, Dir, Event, EventKind, Interest, Io, Op, Sock, SslEr
 use tlsscope::ui::App;
 
 /// A bulk upload shaped like the engine's trace: per SSL_write a socket write, the call, and
-/// every few calls a WANT_WRITE, a wait for writability and a buffer sample.
-fn synthetic(n: usize) -> Vec<Event> {
-    let mut events = Vec::with_capacity(n);
-    let mut t = 0u64;
-    let mut id = 0u32;
-    while events.len() < n {
-        id += 1;
+/// every few calls a WANT_WRITE, a wait for writability and a buffer sample. Generated as it is
+/// consumed, so 10^8 events need no vector of them all.
+struct Synthetic {
+    t: u64,
+    id: u32,
+    queued: std::collections::VecDeque<Event>,
+}
+
+fn synthetic_events() -> Synthetic {
+    Synthetic {
+        t: 0,
+        id: 0,
+        queued: Default::default(),
+    }
+}
+
+impl Iterator for Synthetic {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        if let Some(e) = self.queued.pop_front() {
+            return Some(e);
+        }
+        self.id += 1;
+        let (t, id) = (self.t, self.id);
         let blocked = id.is_multiple_of(8);
-        let push = |events: &mut Vec<Event>, t: u64, kind| events.push(Event { t, conn: 1, kind });
+        let mut push = |t: u64, kind| self.queued.push_back(Event { t, conn: 1, kind });
         push(
-            &mut events,
             t + 100,
-            EventKind::Io(Io {
-                call: Some(id),
-                dir: Dir::Write,
-                want: 16_406,
-                got: if blocked { 0 } else { 16_406 },
-                would_block: blocked,
-                os_error: None,
-            }),
+            EventKind::Io(Io::new(
+                Some(id),
+                Dir::Write,
+                16_406,
+                if blocked { 0 } else { 16_406 },
+                blocked,
+                None,
+            )),
         );
         push(
-            &mut events,
             t,
-            EventKind::Call(Call {
+            EventKind::Call(Call::new(
                 id,
-                op: Op::Write,
-                ret: if blocked { -1 } else { 16_384 },
-                error: if blocked {
+                Op::Write,
+                if blocked { -1 } else { 16_384 },
+                if blocked {
                     SslError::WantWrite
                 } else {
                     SslError::None
                 },
-                dur: 800,
-                bytes: if blocked { 0 } else { 16_384 },
-            }),
+                800,
+            )),
         );
-        t += 1_000;
+        let mut t = t + 1_000;
         if blocked {
             push(
-                &mut events,
                 t,
                 EventKind::Wait(Wait {
                     interest: Interest::Write,
@@ -59,43 +74,97 @@ fn synthetic(n: usize) -> Vec<Event> {
             );
             t += 2_000;
             push(
-                &mut events,
                 t,
-                EventKind::Sock(Sock {
+                EventKind::Sock(Box::new(Sock {
                     outq: (id * 977) % 200_000,
                     sndbuf: 262_144,
                     rcvbuf: 131_072,
                     ..Default::default()
-                }),
+                })),
             );
         }
+        self.t = t;
+        self.queued.pop_front()
     }
-    events.truncate(n);
-    events
+}
+
+/// The sizes to run: 10^4 up to `TLSSCOPE_BENCH_MAX` (10^6 unless set), or only
+/// `TLSSCOPE_BENCH_ONLY` (one size per process, so its peak memory is its own).
+fn sizes() -> Vec<usize> {
+    let var = |name| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    if let Some(n) = var("TLSSCOPE_BENCH_ONLY") {
+        return vec![n];
+    }
+    let most = var("TLSSCOPE_BENCH_MAX").unwrap_or(1_000_000);
+    [10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+        .into_iter()
+        .filter(|&n| n <= most)
+        .collect()
+}
+
+/// A line of /proc/self/status in bytes (Linux): `VmRSS` now, `VmHWM` the peak.
+fn status_bytes(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn rss() -> u64 {
+    status_bytes("VmRSS:")
+}
+
+/// What the store holds per event, by part.
+fn parts(store: &tlsscope::trace::store::Store, n: usize) -> String {
+    let mut sums: Vec<(&str, usize)> = Vec::new();
+    for c in &store.conns {
+        for (name, bytes) in c.memory_parts() {
+            match sums.iter_mut().find(|s| s.0 == name) {
+                Some(s) => s.1 += bytes,
+                None => sums.push((name, bytes)),
+            }
+        }
+    }
+    sums.iter()
+        .map(|(name, bytes)| format!("{name} {:.1}", *bytes as f64 / n as f64))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[test]
 #[ignore]
 fn frame_time_at_scale() {
-    let most: usize = std::env::var("TLSSCOPE_BENCH_MAX")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    for n in [10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
-        .into_iter()
-        .filter(|&n| n <= most)
-    {
-        let events = synthetic(n);
+    for n in sizes() {
+        let before = rss();
         let mut app = App::offline();
+        let mut events = synthetic_events();
         let fed = Instant::now();
-        app.feed(&events);
+        let mut left = n;
+        let mut batch = Vec::with_capacity(65_536);
+        while left > 0 {
+            batch.clear();
+            batch.extend(events.by_ref().take(left.min(65_536)));
+            left -= batch.len();
+            app.feed(&batch);
+        }
         let feed_ms = fed.elapsed().as_secs_f64() * 1e3;
+        drop(batch);
+        let held = rss().saturating_sub(before);
+        let store = parts(&app.model.store, n);
         let mut h = Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))
             .build_ui_state(|ui, app: &mut App| app.show(ui), app);
         // The first frames build the events table's row list once.
+        let first = Instant::now();
         h.step();
         h.step();
+        let first_ms = first.elapsed().as_secs_f64() * 1e3;
         let frames: u32 = 30;
         let start = Instant::now();
         for i in 0..frames {
@@ -107,26 +176,25 @@ fn frame_time_at_scale() {
             h.step();
         }
         let per_frame = start.elapsed().as_secs_f64() * 1e3 / frames as f64;
-        println!("{n:>9} events: {per_frame:7.2} ms per frame (whole trace visible), ingest {feed_ms:.0} ms");
+        println!(
+            "{n:>9} events: {per_frame:7.2} ms per frame (whole trace visible; first two {first_ms:.0} ms), \
+             ingest {feed_ms:.0} ms ({:.1} M/s), RSS +{:.0} B/event (peak {} MB); store B/event: {store}",
+            n as f64 / feed_ms / 1e3,
+            held as f64 / n as f64,
+            status_bytes("VmHWM:") / 1_000_000,
+        );
     }
 }
 
-/// Resident memory of this process, in bytes (Linux).
-fn rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
-/// Loading a JSONL trace into the store as the app does (line by line, 64 Ki-event batches):
-/// events per second, the store's own count of its memory, and the process's resident memory.
+/// Loading a JSONL trace into the store as the app does (blocks of lines parsed on two threads,
+/// added to the store in file order on this one), and each stage alone: reading the file line
+/// by line on one thread, parsing on two, adding parsed events to the store.
 #[test]
 #[ignore]
 fn load_rate_and_memory() {
     use std::io::Write;
+    use std::sync::atomic::AtomicBool;
+    use tlsscope::trace::jsonl_parallel::read_parallel;
     use tlsscope::trace::jsonl_stream::EventReader;
     use tlsscope::trace::store::Store;
     let n: usize = std::env::var("TLSSCOPE_LOAD_EVENTS")
@@ -134,42 +202,74 @@ fn load_rate_and_memory() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("big.jsonl");
+    // TLSSCOPE_LOAD_FILE keeps the file (to open it in the app: `tlsscope --open FILE`).
+    let path = std::env::var("TLSSCOPE_LOAD_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("big.jsonl"));
     {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("file"));
-        for e in synthetic(n) {
+        for e in synthetic_events().take(n) {
             let line = tlsscope::trace::jsonl::to_line(&e).expect("a line");
             writeln!(out, "{line}").expect("write");
         }
         out.flush().expect("flush");
     }
     let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-    let before = rss();
+    let open = || std::fs::File::open(&path).expect("open");
+    let rate = |start: Instant| n as f64 / start.elapsed().as_secs_f64() / 1e6;
+    let no = AtomicBool::new(false);
+
+    // Parse only, one thread, line by line.
     let start = Instant::now();
-    let reader = EventReader::new(std::io::BufReader::new(
-        std::fs::File::open(&path).expect("open"),
-    ));
-    let mut store = Store::default();
-    let mut batch = Vec::with_capacity(65_536);
-    let mut count = 0usize;
-    for e in reader {
-        batch.push(e.expect("a good line"));
-        if batch.len() == 65_536 {
-            store.push_batch(&batch);
-            count += batch.len();
-            batch.clear();
-        }
-    }
-    store.push_batch(&batch);
-    count += batch.len();
-    let secs = start.elapsed().as_secs_f64();
+    let count = EventReader::new(std::io::BufReader::new(open())).count();
+    let serial = rate(start);
     assert_eq!(count, n);
+
+    // Parse only, two threads, in blocks.
+    let start = Instant::now();
+    let mut count = 0;
+    let end = read_parallel(open(), 16 << 20, 2, &no, |b| {
+        count += b.len();
+        true
+    });
+    let parallel = rate(start);
+    assert_eq!((count, end), (n, Some(Ok(()))));
+
+    // Adding to the store only (events parsed beforehand, at most 10^7 of them in memory).
+    let m = n.min(10_000_000);
+    let batches: Vec<Vec<Event>> = {
+        let mut events = synthetic_events().take(m).peekable();
+        let mut out = Vec::new();
+        while events.peek().is_some() {
+            out.push(events.by_ref().take(10_000).collect());
+        }
+        out
+    };
+    let mut store = Store::default();
+    let start = Instant::now();
+    for b in &batches {
+        store.push_batch(b);
+    }
+    let ingest = m as f64 / start.elapsed().as_secs_f64() / 1e6;
+    drop((store, batches));
+
+    // The whole load as the app does it.
+    let before = rss();
+    let mut store = Store::default();
+    let start = Instant::now();
+    let end = read_parallel(open(), 16 << 20, 2, &no, |b| {
+        store.push_batch(&b);
+        true
+    });
+    let whole = rate(start);
+    assert_eq!(end, Some(Ok(())));
+    assert_eq!(store.total_events, n as u64);
     let after = rss();
     println!(
-        "{n} events, {} MB file: {:.2} M events/s loaded; store {:.0} B/event (its count), RSS +{:.0} B/event",
+        "{n} events, {} MB file: loaded {whole:.2} M events/s (parse 1 thread {serial:.2} M/s, \
+         2 threads {parallel:.2} M/s; store alone {ingest:.1} M/s); RSS +{:.0} B/event; store B/event: {}",
         size / 1_000_000,
-        n as f64 / secs / 1e6,
-        store.memory() as f64 / n as f64,
         after.saturating_sub(before) as f64 / n as f64,
+        parts(&store, n),
     );
 }

@@ -102,7 +102,7 @@ impl egui::DroppedFile for Dropped {
 fn not_verdicts(events: &[Event]) -> usize {
     events
         .iter()
-        .filter(|e| !matches!(e.kind, EventKind::Verdict(_)))
+        .filter(|e| !matches!(e.kind, EventKind::Verdict(_) | EventKind::Timing(_)))
         .count()
 }
 
@@ -133,13 +133,13 @@ fn save_then_open_round_trips_a_connection() {
     h.run();
     h.get_by_label("Save").click();
     h.run();
-    let saved = format!("saved 1 connection, {} events to", events.len() + 1);
+    let saved = format!("saved 1 connection, {} events to", events.len() + 2);
     assert!(h.query_by_label_contains(&saved).is_some(), "{saved}");
     let text = std::fs::read_to_string(&path).expect("the file was written");
     assert_eq!(
         text.lines().count(),
-        events.len() + 1,
-        "every event and the verdict"
+        events.len() + 2,
+        "every event, the timing and the verdict"
     );
 
     // File > Open trace… starts where the last file went; a click on the file opens it.
@@ -269,7 +269,10 @@ fn copy_puts_the_selected_call_with_its_io_on_the_clipboard() {
             .store
             .conn(sel.conn)
             .expect("the connection");
-        (c.call_id[sel.call], c.nested(sel.call).len())
+        (
+            c.call(sel.call).map_or(0, |k| k.id),
+            c.nested(sel.call).len(),
+        )
     };
     assert!(nested > 0, "the call has socket I/O inside it");
     h.get_by_label("Copy").click();

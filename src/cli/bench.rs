@@ -14,12 +14,15 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 mod handshakes;
+mod recorder;
 
 /// Which measurements to run.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 enum Only {
     Bulk,
     Handshakes,
+    /// The recorder alone: events per second from the I/O thread to the app's store.
+    Recorder,
 }
 
 #[derive(Args, Debug)]
@@ -30,7 +33,7 @@ pub(crate) struct BenchArgs {
     /// Runs per mode (off and on alternate; medians are compared).
     #[arg(long, default_value_t = 5)]
     rounds: u32,
-    /// Run only the bulk upload or only the handshakes (default: both).
+    /// Run only the bulk upload, the handshakes or the recorder (default: all three).
     #[arg(long, value_enum)]
     only: Option<Only>,
     /// Full handshakes (connections) per run.
@@ -46,6 +49,9 @@ pub(crate) struct BenchArgs {
     /// instead of the in-process one; only the handshakes are measured.
     #[arg(long, value_name = "HOST:PORT")]
     connect: Option<String>,
+    /// Events per run of the recorder benchmark (up to 100M).
+    #[arg(long, value_name = "N", default_value_t = 10_000_000)]
+    recorder_events: u64,
 }
 
 /// One measured transfer.
@@ -150,6 +156,14 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
     }
     let hs = HandshakePlan::new(&args)?;
     let rounds = args.rounds.clamp(1, 20);
+    if !(1000..=100_000_000).contains(&args.recorder_events) {
+        return Err(CliError::Usage(
+            "--recorder-events: from 1000 to 100000000".into(),
+        ));
+    }
+    if args.only == Some(Only::Recorder) {
+        return recorder::recorder(args.recorder_events, rounds);
+    }
     let pki = Pki::shared().map_err(|e| CliError::Failed(format!("certificates: {e}")))?;
     let addr =
         start_sink(&pki).map_err(|e| CliError::Failed(format!("cannot start the sink: {e}")))?;
@@ -158,6 +172,9 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
     }
     if args.only != Some(Only::Bulk) {
         handshakes_per_second(&hs, addr, &pki, rounds)?;
+    }
+    if args.only.is_none() && hs.server.is_none() {
+        recorder::recorder(args.recorder_events, rounds)?;
     }
     Ok(())
 }

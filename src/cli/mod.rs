@@ -7,6 +7,8 @@ mod lab;
 mod printer;
 mod repeat;
 mod report;
+mod resumed;
+mod run;
 mod show;
 pub mod trace;
 mod trace_file;
@@ -43,6 +45,8 @@ enum Command {
     Show(show::ShowArgs),
     /// Write a self-contained HTML report on a saved JSONL trace.
     Report(report::ReportArgs),
+    /// Run a program and trace its own OpenSSL calls (LD_PRELOAD): `tlsscope run -- CMD ARGS…`.
+    Run(run::RunArgs),
 }
 
 /// How a command failed, and so which exit status it gets.
@@ -109,6 +113,7 @@ pub fn run() -> ExitCode {
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Report(args)) => report::run(args),
+        Some(Command::Run(args)) => run::run(args),
         None => usage::check_app_args(&cli.gui, &subcommands)
             .and_then(|()| crate::ui::capture::Capture::check(&cli.gui).map_err(CliError::Usage))
             .and_then(|()| match &cli.gui.open {

@@ -23,12 +23,15 @@ impl Printer {
         }
     }
 
-    /// Prints one event, preceded by its connection's verdict when it is the close. A `verdict`
-    /// event in the input (one a saved trace carries from its live run) is not printed: the
-    /// printer writes its own, computed from the events with today's rules, so a trace shows
-    /// one verdict per connection and an old file gets the current one.
+    /// Prints one event, preceded by its connection's timing and verdict when it is the close.
+    /// A `timing` or `verdict` event in the input (one a saved trace carries from its live run)
+    /// is not printed: the printer writes its own, computed from the events with today's rules,
+    /// so a trace shows one of each per connection and an old file gets them too.
     pub(crate) fn event(&mut self, event: &Event, out: &mut dyn Write) -> io::Result<()> {
-        if matches!(event.kind, EventKind::Verdict(_)) {
+        if matches!(event.kind, EventKind::Verdict(_) | EventKind::Timing(_)) {
+            // Not printed, but the diagnosis keeps a saved verdict on a traced program's own
+            // calls (`tlsscope run`), which the events cannot show again.
+            let _ = self.diagnoser.feed(event);
             return Ok(());
         }
         let verdict = self.diagnoser.feed(event);

@@ -65,6 +65,8 @@ struct Sink<'a> {
     tally: Tally,
     /// `--keylog` / `--pcapng` files (for all connections of the run).
     exports: ExportFiles,
+    /// `--reconnect`: how the connections' resumptions went.
+    resumed: super::resumed::Resumed,
 }
 
 fn exported(e: ExportError) -> CliError {
@@ -88,6 +90,7 @@ impl Sink<'_> {
         let verdict = self.diagnoser.feed(event);
         for e in verdict.iter().chain(std::iter::once(event)) {
             self.tally.feed(e);
+            self.resumed.feed(e);
             match self.format {
                 Format::Text => self.writer.write_event(e, self.out),
                 // Raw bytes and secrets are never part of a trace.
@@ -134,7 +137,12 @@ pub(crate) fn run(
         diagnoser: Diagnoser::new(),
         tally: Tally::new(),
         exports,
+        resumed: Default::default(),
     };
+    // `--reconnect`: the engine starts each follow-up connection when the one before closed;
+    // the run waits for them (they are adopted when their first event arrives).
+    let mut follow_ups_left = spec.session.reconnect;
+    let mut follow_ups_due = 0u32;
     let mut flying: HashMap<ConnId, Flight> = HashMap::new();
     let mut started = 0u32;
     let mut start_one = |flying: &mut HashMap<ConnId, Flight>| {
@@ -154,7 +162,7 @@ pub(crate) fn run(
     for _ in 0..plan.parallel {
         start_one(&mut flying);
     }
-    while !flying.is_empty() {
+    while !flying.is_empty() || follow_ups_due > 0 {
         let now = Instant::now();
         let next = flying.values().filter_map(|f| f.deadline).min();
         let wait = next.map_or(Duration::from_secs(1), |d| {
@@ -164,11 +172,25 @@ pub(crate) fn run(
         match engine.events().recv_timeout(wait) {
             Ok(batch) => {
                 for event in &batch {
+                    if follow_ups_due > 0
+                        && matches!(event.kind, EventKind::Setup(_))
+                        && !flying.contains_key(&event.conn)
+                    {
+                        follow_ups_due -= 1;
+                        let deadline = limit.map(|l| Instant::now() + l);
+                        let stopped = false;
+                        flying.insert(event.conn, Flight { deadline, stopped });
+                    }
                     sink.event(event)?;
                     if matches!(event.kind, EventKind::Close(_))
                         && flying.remove(&event.conn).is_some()
                     {
-                        start_one(&mut flying);
+                        if follow_ups_left > 0 {
+                            follow_ups_left -= 1;
+                            follow_ups_due += 1;
+                        } else {
+                            start_one(&mut flying);
+                        }
                     }
                 }
                 sink.out.flush().map_err(failed)?;
@@ -204,21 +226,23 @@ pub(crate) fn run(
         out,
         tally,
         exports,
+        resumed,
         ..
     } = sink;
-    let summary = tally.summary(u64::from(plan.repeat), u64::from(plan.parallel));
+    let requested = u64::from(plan.repeat) * (1 + u64::from(spec.session.reconnect));
+    let summary = tally.summary(requested, u64::from(plan.parallel));
     for line in exports.finish().map_err(exported)? {
         let _ = writeln!(std::io::stderr(), "tlsscope: {line}");
     }
     let text = match format {
         Format::Text => {
             let mut text = String::from("summary:\n");
-            for line in summary.lines() {
+            for line in summary.lines().into_iter().chain(resumed.line()) {
                 text.push_str(&format!("  {line}\n"));
             }
             text
         }
-        Format::Jsonl => format!("{}\n", summary.to_line()),
+        Format::Jsonl => format!("{}\n", resumed.add_to(summary.to_line())),
     };
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())

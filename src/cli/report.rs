@@ -69,10 +69,16 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), CliError> {
         "wrote {} ({} connection(s), {} events, {} KiB)\n",
         out.display(),
         conn_ids(&events).len(),
-        // A saved verdict is not part of the report (it recomputes it): not counted either.
+        // A saved verdict or timing is not part of the report (it recomputes them): not
+        // counted either.
         events
             .iter()
-            .filter(|e| !matches!(e.kind, crate::trace::EventKind::Verdict(_)))
+            .filter(|e| {
+                !matches!(
+                    e.kind,
+                    crate::trace::EventKind::Verdict(_) | crate::trace::EventKind::Timing(_)
+                )
+            })
             .count(),
         page.len().div_ceil(1024)
     ))

@@ -103,7 +103,15 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
         )),
         None => Box::new(std::io::stdout().lock()),
     };
-    if plan.repeat > 1 {
+    let reconnect = prepared.spec.session.reconnect;
+    if reconnect > 0 && plan.repeat > 1 {
+        return Err(CliError::Usage(format!(
+            "--reconnect {reconnect} with --repeat {}: reconnections run one after another after \
+             a single first connection; use one or the other",
+            plan.repeat
+        )));
+    }
+    if plan.repeat > 1 || reconnect > 0 {
         let result = super::repeat::run(&prepared.spec, plan, args.format, &mut out, exports);
         // The lab's server (if any) served until here.
         drop(prepared.lab);
@@ -144,7 +152,11 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
     // The lab's server (if any) served until here.
     drop(prepared.lab);
     match close {
-        Some(c) if c.reason == CloseReason::Clean && c.workload_done => Ok(()),
+        // The connection went well but its session could not be saved: that is what was asked.
+        Some(c) if c.reason == CloseReason::Clean && c.workload_done => match last_error {
+            Some(e) if e.starts_with("--sess-out") => Err(CliError::Failed(e)),
+            _ => Ok(()),
+        },
         Some(c) => {
             Err(CliError::Failed(last_error.unwrap_or_else(|| {
                 format!("connection ended: {}", c.reason.name())

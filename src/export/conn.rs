@@ -99,7 +99,7 @@ impl ConnCapture {
                 if let Some(flow) = self.flow.as_mut() {
                     if io.is_eof() {
                         flow.peer_fin(t, out);
-                    } else if io.os_error == Some(libc::ECONNRESET) {
+                    } else if io.os_error() == Some(libc::ECONNRESET) {
                         flow.peer_reset(t, out);
                     }
                 }
@@ -109,7 +109,7 @@ impl ConnCapture {
                     flow.ack_pending(t, out);
                 }
             }
-            EventKind::Secret(line) => self.secrets.push(line.clone()),
+            EventKind::Secret(line) => self.secrets.push(Box::from(&**line)),
             EventKind::Tls(_) => return After::HandshakeDone,
             EventKind::Close(close) => {
                 if let Some(flow) = self.flow.as_mut() {
@@ -156,7 +156,7 @@ impl ConnCapture {
         };
         match kind {
             EventKind::State(_) | EventKind::Msg(_) | EventKind::Secret(_) => true,
-            EventKind::Io(io) => io.got > 0 && io.dir == p.dir && io.call == p.call,
+            EventKind::Io(io) => io.got > 0 && io.dir == p.dir && io.call() == p.call,
             EventKind::Wire(w) => w.dir == p.dir && w.call == p.call,
             _ => false,
         }

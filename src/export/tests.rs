@@ -59,14 +59,14 @@ impl Script {
 
     /// A socket operation: its io event, then its wire event (as the tap records them).
     fn io(&mut self, call: CallId, dir: Dir, data: &[u8], moved: u32) {
-        self.push(EventKind::Io(Io {
-            call: Some(call),
+        self.push(EventKind::Io(Io::new(
+            Some(call),
             dir,
-            want: moved,
-            got: moved,
-            would_block: false,
-            os_error: None,
-        }));
+            moved,
+            moved,
+            false,
+            None,
+        )));
         self.events.push(Event {
             t: self.t,
             conn: 1,
@@ -80,25 +80,18 @@ impl Script {
     }
 
     fn read_blocks(&mut self, call: CallId) {
-        self.push(EventKind::Io(Io {
-            call: Some(call),
-            dir: Dir::Read,
-            want: 5,
-            got: 0,
-            would_block: true,
-            os_error: None,
-        }));
+        self.push(EventKind::Io(Io::new(
+            Some(call),
+            Dir::Read,
+            5,
+            0,
+            true,
+            None,
+        )));
     }
 
     fn call(&mut self, id: CallId, op: Op) {
-        self.push(EventKind::Call(Call {
-            id,
-            op,
-            ret: 1,
-            error: SslError::None,
-            dur: 10,
-            bytes: 0,
-        }));
+        self.push(EventKind::Call(Call::new(id, op, 1, SslError::None, 10)));
     }
 
     fn close(&mut self) {
@@ -172,15 +165,15 @@ fn sequence_numbers_follow_the_bytes_both_ways() {
     s.call(1, Op::DoHandshake);
     // A record header and its body in one call: one segment.
     s.io(2, Dir::Read, b"hdr", 3);
-    s.push(EventKind::Msg(Msg {
-        call: Some(2),
-        dir: MsgDir::In,
-        content: 22,
-        msg_type: 2,
-        level: 0,
-        request_update: 0,
-        len: 4,
-    }));
+    s.push(EventKind::Msg(Msg::new(
+        Some(2),
+        MsgDir::In,
+        22,
+        2,
+        0,
+        0,
+        4,
+    )));
     s.io(2, Dir::Read, b"body", 4);
     s.read_blocks(2);
     s.io(2, Dir::Read, b"later", 5);
@@ -188,14 +181,14 @@ fn sequence_numbers_follow_the_bytes_both_ways() {
     s.push(EventKind::Tls(Box::default()));
     s.io(3, Dir::Write, b"GET /", 5);
     s.call(3, Op::Write);
-    s.push(EventKind::Io(Io {
-        call: Some(4),
-        dir: Dir::Read,
-        want: 5,
-        got: 0,
-        would_block: false,
-        os_error: None,
-    }));
+    s.push(EventKind::Io(Io::new(
+        Some(4),
+        Dir::Read,
+        5,
+        0,
+        false,
+        None,
+    )));
     s.close();
 
     let (types, secrets, segs) = parse(&capture(&s.events));
@@ -327,14 +320,14 @@ fn ipv6_endpoints_make_ipv6_packets_and_a_reset_ends_the_flow() {
         peer: "[::1]:443".parse().expect("addr"),
     }));
     s.io(1, Dir::Write, b"hi", 2);
-    s.push(EventKind::Io(Io {
-        call: Some(2),
-        dir: Dir::Read,
-        want: 5,
-        got: 0,
-        would_block: false,
-        os_error: Some(libc::ECONNRESET),
-    }));
+    s.push(EventKind::Io(Io::new(
+        Some(2),
+        Dir::Read,
+        5,
+        0,
+        false,
+        Some(libc::ECONNRESET),
+    )));
     s.push(EventKind::Close(Close {
         reason: CloseReason::Reset,
         notify_sent: false,

@@ -7,11 +7,16 @@
 //! sound in a `// SAFETY:` comment.
 
 mod bio;
+mod session;
 mod sock;
 mod ssl;
 mod x509;
 
 pub use bio::SocketTls;
+pub use session::{
+    offer_session, session_from_pem, session_has_ticket, session_hostname, session_resumable,
+    session_to_pem,
+};
 pub use sock::{peer_sent_fin, process_cpu_time, queue_levels, tcp_info};
 pub use ssl::*;
 pub use x509::{key_usage, ocsp_produced_at, ocsp_responder};

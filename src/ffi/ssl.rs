@@ -2,7 +2,7 @@
 //! report states and messages to the engine's recorder.
 
 use crate::probe::record;
-use crate::trace::{EventKind, Msg, MsgDir, State};
+use crate::trace::{EventKind, Msg, MsgDir, State, StateText};
 use foreign_types::ForeignTypeRef;
 use openssl::ssl::SslRef;
 use openssl_sys::SSL;
@@ -149,12 +149,12 @@ unsafe extern "C" fn info_callback(ssl: *const SSL, where_: c_int, ret: c_int) {
         }
     };
     record::in_call(|call| {
-        EventKind::State(State {
+        EventKind::State(State::new(
             call,
-            text,
-            where_: where_ as u32,
+            StateText::of_static(text),
+            where_ as u32,
             ret,
-        })
+        ))
     });
     if where_ as u32 & crate::trace::names::WHERE_HANDSHAKE_DONE != 0 {
         record::note_handshake_done();
@@ -205,7 +205,7 @@ unsafe extern "C" fn msg_callback(
     };
     let len = u32::try_from(len).unwrap_or(u32::MAX);
     record::in_call(|call| {
-        EventKind::Msg(Msg {
+        EventKind::Msg(Msg::new(
             call,
             dir,
             content,
@@ -213,6 +213,6 @@ unsafe extern "C" fn msg_callback(
             level,
             request_update,
             len,
-        })
+        ))
     });
 }

@@ -35,6 +35,9 @@ pub(crate) enum Field {
     Starttls,
     StarttlsHost,
     Proxy,
+    Reconnect,
+    SessIn,
+    SessOut,
 }
 
 /// What a field holds, and so how the app offers it.
@@ -127,7 +130,14 @@ impl Group {
             Group::Trust => &[Ca, Cert, Key, KeyPass, Insecure, Status],
             Group::Socket => &[Proxy, Sndbuf, Rcvbuf, Nodelay, ConnectTimeout, Timeout],
             Group::Workload => &[HttpGet, Send, Upload, ReadFor, ThenSend],
-            Group::Actions => &[NoAutoRetry, KeyUpdate, Renegotiate],
+            Group::Actions => &[
+                NoAutoRetry,
+                KeyUpdate,
+                Renegotiate,
+                Reconnect,
+                SessIn,
+                SessOut,
+            ],
         }
     }
 }
@@ -181,7 +191,7 @@ use Kind::{File, Flag, Text};
 /// Every connection option, in [`Field`] order.
 // Kept as written (not reformatted) so it reads as a table, a row an option.
 #[rustfmt::skip]
-pub(crate) static FIELDS: [FieldDef; 29] = [
+pub(crate) static FIELDS: [FieldDef; 32] = [
     row(Field::Sni, "sni", "SNI", "server name to send",
         "Server name to send (SNI) and to verify the certificate against", Text),
     row(Field::NoSni, "no-sni", "No SNI", "", "Send no SNI", Flag),
@@ -246,4 +256,14 @@ pub(crate) static FIELDS: [FieldDef; 29] = [
     row(Field::Proxy, "proxy", "Proxy", "http://HOST:PORT or socks5://HOST:PORT",
         "Connect through a proxy: http://[user:pass@]HOST:PORT (HTTP CONNECT) or \
          socks5://[user:pass@]HOST:PORT (the proxy resolves the name)", Text),
+    row(Field::Reconnect, "reconnect", "Reconnect", "N more, resuming",
+        "After the connection, make N more to the same endpoint, one after another, each \
+         offering the session the one before left (ticket or session id); each says whether it \
+         was resumed, and why not", Text),
+    row(Field::SessIn, "sess-in", "Session in", "PEM file from --sess-out",
+        "Offer the session in this PEM file (written by --sess-out or openssl s_client \
+         -sess_out) on the first connection", File),
+    row(Field::SessOut, "sess-out", "Session out", "file to write",
+        "Write the session the connection leaves to this file as PEM (like s_client -sess_out; \
+         mode 0600: it holds the session's secret); with --reconnect, the last one", Text),
 ];

@@ -13,6 +13,7 @@ mod key;
 mod per_target;
 mod prepare;
 mod reproduce;
+mod session;
 mod typed;
 pub(crate) mod units;
 mod validate;

@@ -86,6 +86,14 @@ impl ConnectOptions {
             starttls_host: spec.starttls_host.clone(),
             // A proxy's password is never printed (it shows as ***).
             proxy: spec.proxy.as_ref().map(|p| p.display()),
+            reconnect: (spec.session.reconnect > 0).then(|| spec.session.reconnect.to_string()),
+            // A session offered from memory has no file to name.
+            sess_in: None,
+            sess_out: spec
+                .session
+                .sess_out
+                .as_ref()
+                .map(|p| p.display().to_string()),
         }
     }
 

@@ -86,6 +86,9 @@ fn sample(field: Field, dir: &std::path::Path) -> String {
         Field::Starttls => "IMAP".into(),
         Field::StarttlsHost => "mx.example".into(),
         Field::Proxy => "socks5://proxy.example:1080".into(),
+        Field::Reconnect => "4".into(),
+        Field::SessIn => file("session.pem"),
+        Field::SessOut => file("out.pem"),
         // Flags: any text turns them on.
         _ => "on".into(),
     }
@@ -131,6 +134,17 @@ fn check(field: Field, spec: &ConnectSpec, pems: &Pems) -> bool {
         Field::Proxy => spec.proxy.as_ref().is_some_and(|p| {
             p.kind == crate::probe::ProxyKind::Socks5 && p.host == "proxy.example" && p.port == 1080
         }),
+        Field::Reconnect => spec.session.reconnect == 4,
+        Field::SessIn => spec
+            .session
+            .offer
+            .as_ref()
+            .is_some_and(|o| o.session.is_some()),
+        Field::SessOut => spec
+            .session
+            .sess_out
+            .as_ref()
+            .is_some_and(|p| p.ends_with("out.pem")),
     }
 }
 
@@ -161,6 +175,7 @@ fn write_pems(dir: &std::path::Path) -> Pems {
         pkey,
     };
     for (name, data) in [
+        ("session.pem", &super::session::sample_session_pem()),
         ("ca.pem", &pems.ca),
         ("cert.pem", &pems.cert),
         ("key.pem", &pems.key),

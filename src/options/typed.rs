@@ -68,6 +68,12 @@ pub struct ConnectOptions {
     pub starttls_host: Option<String>,
     #[arg(long, value_name = "URL", help = Field::Proxy.help())]
     pub proxy: Option<String>,
+    #[arg(long, value_name = "N", help = Field::Reconnect.help())]
+    pub reconnect: Option<String>,
+    #[arg(long, value_name = "FILE", help = Field::SessIn.help())]
+    pub sess_in: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", help = Field::SessOut.help())]
+    pub sess_out: Option<String>,
 }
 
 /// Where one field's value lives in [`ConnectOptions`], by its kind.
@@ -112,6 +118,9 @@ impl ConnectOptions {
             Field::Starttls => Slot::Text(&mut self.starttls),
             Field::StarttlsHost => Slot::Text(&mut self.starttls_host),
             Field::Proxy => Slot::Text(&mut self.proxy),
+            Field::Reconnect => Slot::Text(&mut self.reconnect),
+            Field::SessIn => Slot::File(&mut self.sess_in),
+            Field::SessOut => Slot::Text(&mut self.sess_out),
         }
     }
 

@@ -202,6 +202,7 @@ impl ConnectOptions {
         if let Some(url) = &self.proxy {
             spec.proxy = Some(Proxy::parse(url).map_err(|e| format!("--proxy: {e}"))?);
         }
+        super::session::apply(self, spec)?;
         spec.key_update |= self.key_update;
         spec.renegotiate |= self.renegotiate;
         spec.ocsp_status |= self.status;

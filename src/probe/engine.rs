@@ -59,7 +59,7 @@ pub struct Engine {
     commands: Sender<Command>,
     waker: Arc<Waker>,
     events: Receiver<Vec<Event>>,
-    next_id: AtomicU32,
+    next_id: Arc<AtomicU32>,
     thread: Option<JoinHandle<()>>,
     epoch: Instant,
 }
@@ -71,7 +71,9 @@ impl Engine {
         let (cmd_tx, cmd_rx) = crossbeam_channel::unbounded();
         let (ev_tx, ev_rx) = crossbeam_channel::bounded(BATCHES_IN_FLIGHT);
         let epoch = Instant::now();
+        let next_id = Arc::new(AtomicU32::new(1));
         let loop_state = IoLoop {
+            next_id: next_id.clone(),
             poll,
             commands: cmd_rx,
             resolver_tx: cmd_tx.clone(),
@@ -93,7 +95,7 @@ impl Engine {
             commands: cmd_tx,
             waker,
             events: ev_rx,
-            next_id: AtomicU32::new(1),
+            next_id,
             thread: Some(thread),
             epoch,
         })
@@ -155,6 +157,8 @@ struct IoLoop {
     runnable: Vec<ConnId>,
     /// Commands that arrived while paused for the consumer, handled first once it caught up.
     deferred: std::collections::VecDeque<Command>,
+    /// The handle's id counter: follow-up connections (`--reconnect`) take their ids from it.
+    next_id: Arc<AtomicU32>,
 }
 
 impl IoLoop {
@@ -189,6 +193,7 @@ impl IoLoop {
             let shutdown = self.handle_commands();
             self.run_runnable();
             self.check_deadlines();
+            self.start_follow_ups();
             self.conns.retain(|_, c| !c.is_closed());
             let due = record::flush_due(FLUSH_AGE, FLUSH_EVENTS);
             if (shutdown || due.is_some_and(|d| d <= record::now())) && self.flush() {
@@ -234,9 +239,14 @@ impl IoLoop {
             match command {
                 Command::Connect(id, spec) => {
                     let target = spec.dial_target();
+                    let what = if spec.proxy.is_some() {
+                        "proxy"
+                    } else {
+                        "host"
+                    };
                     self.conns
                         .insert(id, Conn::new(id, *spec, record::detail()));
-                    self.resolve(id, target);
+                    self.resolve(id, target, what);
                 }
                 Command::Resolved(id, result) => {
                     if let Some(conn) = self.conns.get_mut(&id) {
@@ -266,8 +276,20 @@ impl IoLoop {
         false
     }
 
+    /// Starts the connections closed ones asked for (`--reconnect`: one after another, each
+    /// offering the session the closed one left) on the next iteration, with fresh ids.
+    fn start_follow_ups(&mut self) {
+        for conn in self.conns.values_mut().filter(|c| c.is_closed()) {
+            if let Some(spec) = conn.take_follow_up() {
+                let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+                self.deferred.push_back(Command::Connect(id, spec));
+            }
+        }
+    }
+
     /// Resolves on a short-lived thread, so a slow DNS answer never stalls other connections.
-    fn resolve(&mut self, id: ConnId, target: Target) {
+    /// `what` names the host in the error: the target's `host`, or the `proxy`.
+    fn resolve(&mut self, id: ConnId, target: Target, what: &'static str) {
         if let Ok(ip) = target.host.parse::<std::net::IpAddr>() {
             let reg = self.poll.registry();
             if let Some(conn) = self.conns.get_mut(&id) {
@@ -284,7 +306,7 @@ impl IoLoop {
                 let result = (target.host.as_str(), target.port)
                     .to_socket_addrs()
                     .map(|addrs| addrs.collect::<Vec<_>>())
-                    .map_err(|e| format!("cannot resolve host {:?}: {e}", target.host));
+                    .map_err(|e| format!("cannot resolve {what} {:?}: {e}", target.host));
                 if tx.send(Command::Resolved(id, result)).is_ok() {
                     let _ = waker.wake();
                 }

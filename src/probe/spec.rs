@@ -195,6 +195,8 @@ pub struct ConnectSpec {
     pub proxy: Option<crate::probe::pretls::proxy::Proxy>,
     /// Ask for a stapled OCSP response (`--status`) and record what came.
     pub ocsp_status: bool,
+    /// Session resumption: what to offer, how many connections follow, `--sess-out`.
+    pub session: crate::probe::SessionPlan,
 }
 
 impl ConnectSpec {
@@ -227,6 +229,7 @@ impl ConnectSpec {
             starttls_host: None,
             proxy: None,
             ocsp_status: false,
+            session: Default::default(),
         }
     }
 

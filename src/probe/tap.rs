@@ -138,14 +138,7 @@ impl TapState {
             self.call_os_error.set(os_error);
         }
         record::in_call(|call| {
-            EventKind::Io(Io {
-                call,
-                dir,
-                want,
-                got: got_u32,
-                would_block,
-                os_error,
-            })
+            EventKind::Io(Io::new(call, dir, want, got_u32, would_block, os_error))
         });
         if self.capturing.get() && got > 0 {
             // Past the limit the event still says how much moved (so a capture keeps its

@@ -241,6 +241,7 @@ pub(super) fn client(
         ssl.set_hostname(name)
             .map_err(|e| format!("SNI {name:?}: {e}"))?;
     }
+    super::session::offer(&mut ssl, spec)?;
     ssl.set_connect_state();
     let capture = VerifyCapture::default();
     if spec.verify {
@@ -314,5 +315,6 @@ pub(super) fn tls_info(ssl: &SslRef, spec: &ConnectSpec) -> TlsInfo {
         resumed: ssl.session_reused(),
         chain: super::certs::peer_chain(ssl),
         ocsp: spec.ocsp_status.then(|| super::certs::stapled(ssl)),
+        resumption: super::session::judge(ssl, spec),
     }
 }

@@ -1,16 +1,18 @@
-//! The diagnosis of a trace as it streams by: a bounded [`Facts`] per connection, the verdict
-//! event to write just before each connection's `close`, and the closing `diagnosis:` section of
-//! the text trace (the verdict first, then the counts behind it).
+//! The diagnosis of a trace as it streams by: a bounded [`Facts`] and [`TimingFold`] per
+//! connection, the `timing` and `verdict` events to write just before each connection's
+//! `close`, and the closing `diagnosis:` section of the text trace (the verdict first, then the
+//! counts behind it).
 
 use super::event::*;
 use super::format;
+use super::timing::TimingFold;
 use super::verdict::{self, Facts};
 use std::collections::HashMap;
 
 /// Follows every connection of a stream of events; memory grows with connections, not events.
 #[derive(Default)]
 pub struct Diagnoser {
-    facts: HashMap<ConnId, Facts>,
+    facts: HashMap<ConnId, (Facts, TimingFold)>,
 }
 
 impl Diagnoser {
@@ -18,21 +20,32 @@ impl Diagnoser {
         Diagnoser::default()
     }
 
-    /// Takes one event. For a `close`, returns the verdict event to record just before it.
-    pub fn feed(&mut self, e: &Event) -> Option<Event> {
-        let facts = self
+    /// Takes one event. For a `close`, returns the events to record just before it: the
+    /// connection's `timing`, then its `verdict`; nothing for any other event. A `timing` or
+    /// `verdict` event in the input (a saved trace's) is taken as it is: these are derived here,
+    /// and a consumer that reads a saved trace drops them to write the ones returned.
+    pub fn feed(&mut self, e: &Event) -> Vec<Event> {
+        let (facts, timing) = self
             .facts
             .entry(e.conn)
-            .or_insert_with(|| Facts::new(e.conn));
+            .or_insert_with(|| (Facts::new(e.conn), TimingFold::new()));
         facts.feed(e);
+        timing.feed(e);
         if !matches!(e.kind, EventKind::Close(_)) {
-            return None;
+            return Vec::new();
         }
-        Some(Event {
+        let at = |kind| Event {
             t: e.t,
             conn: e.conn,
-            kind: EventKind::Verdict(Box::new(verdict::verdict(facts, facts.last_t))),
-        })
+            kind,
+        };
+        vec![
+            at(EventKind::Timing(Box::new(timing.timing(e.t)))),
+            at(EventKind::Verdict(Box::new(verdict::verdict(
+                facts,
+                facts.last_t,
+            )))),
+        ]
     }
 
     /// Forgets a connection whose diagnosis was written (a long `--repeat` run keeps only the
@@ -52,7 +65,7 @@ impl Diagnoser {
     /// counts it rests on.
     pub fn section(&self, conn: ConnId) -> Vec<String> {
         match self.facts.get(&conn) {
-            Some(f) => section_of(f, f.last_t),
+            Some((f, _)) => section_of(f, f.last_t),
             None => Vec::new(),
         }
     }

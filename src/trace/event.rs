@@ -5,6 +5,7 @@
 //! heap data (negotiated parameters, error messages) are boxed and happen once per connection or
 //! handshake.
 
+pub use super::compact::{CallRef, Dur32, StateText, ThinStr};
 pub use super::kinds::*;
 pub use super::payloads::*;
 pub use super::plain::*;
@@ -42,7 +43,8 @@ pub enum EventKind {
     /// A TLS protocol message seen by OpenSSL's message callback.
     Msg(Msg),
     /// Kernel and OpenSSL buffer levels at one instant.
-    Sock(Sock),
+    /// (Boxed: the levels and TCP_INFO take 40 bytes; the store keeps them as series.)
+    Sock(Box<Sock>),
     /// Negotiated parameters after a (re)handshake completed.
     Tls(Box<TlsInfo>),
     /// TCP connection established: our address and the peer's (boxed: once per connection).
@@ -50,7 +52,7 @@ pub enum EventKind {
     /// The connection ended; always the last event of a connection.
     Close(Close),
     /// Something went wrong; a human-readable, one-line reason. Followed by a `Close`.
-    Error(Box<str>),
+    Error(ThinStr),
     /// Our side of the negotiation and what we plan to do, once per connection before resolving
     /// (boxed: once per connection).
     Setup(Box<Setup>),
@@ -70,21 +72,24 @@ pub enum EventKind {
     /// Bytes of one socket read or write, right after its `io` event (capture only).
     Wire(Box<Wire>),
     /// One NSS key log line (`CLIENT_RANDOM ...`), as OpenSSL derived it (key log only).
-    Secret(Box<str>),
+    Secret(ThinStr),
     /// One line or message of the plaintext exchange before TLS (STARTTLS, a proxy).
     Plain(Box<Plain>),
     /// The server's certificate chain and why verification failed, when the handshake failed
     /// after the certificates arrived (a successful one has them in its `Tls` event).
     Chain(Box<super::chain::ChainInfo>),
+    /// The connection's phase waterfall (see [`crate::trace::timing`]); written just before the
+    /// verdict, before `Close`.
+    Timing(Box<super::timing::Timing>),
 }
 
 impl Event {
     /// The call this event happened inside, for events that can have one.
     pub fn call_id(&self) -> Option<CallId> {
         match &self.kind {
-            EventKind::Io(io) => io.call,
-            EventKind::State(s) => s.call,
-            EventKind::Msg(m) => m.call,
+            EventKind::Io(io) => io.call(),
+            EventKind::State(s) => s.call(),
+            EventKind::Msg(m) => m.call(),
             EventKind::Call(c) => Some(c.id),
             _ => None,
         }
@@ -113,6 +118,7 @@ impl Event {
             EventKind::Secret(_) => "secret",
             EventKind::Plain(_) => "plain",
             EventKind::Chain(_) => "chain",
+            EventKind::Timing(_) => "timing",
         }
     }
 }

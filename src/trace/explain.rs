@@ -12,7 +12,7 @@ pub fn explain(op: Op, error: SslError, ret: i32, nested: &[&Event]) -> String {
         .any(|e| matches!(&e.kind, EventKind::Io(io) if io.dir == Dir::Read && io.got > 0));
     let name = op.name();
     let mut text = match error {
-        SslError::None => match op {
+        SslError::None => match op.classic() {
             Op::Read | Op::Peek => format!(
                 "{name} returned {ret}: that many bytes of application data were decrypted. Process them and call {name} again when you want more (check SSL_pending first: more may already be buffered)."
             ),
@@ -28,7 +28,7 @@ pub fn explain(op: Op, error: SslError, ret: i32, nested: &[&Event]) -> String {
                     "our close_notify was sent; call SSL_shutdown again (or read) to receive the peer's."
                 }
             ),
-            Op::KeyUpdate | Op::Renegotiate => format!(
+            Op::KeyUpdate | Op::Renegotiate | Op::ReadEx | Op::WriteEx | Op::Connect | Op::Accept => format!(
                 "{name} succeeded: the request is queued and goes out with the next SSL_read or SSL_write."
             ),
         },
@@ -37,7 +37,7 @@ pub fn explain(op: Op, error: SslError, ret: i32, nested: &[&Event]) -> String {
         ),
         SslError::WantWrite => format!(
             "WANT_WRITE: {name} produced TLS data that the socket would not take (our send queue or the peer's receive window is full). Wait until the socket is writable, then call {name} again with the same arguments{}. A program that only waits for readability here hangs.",
-            if op == Op::Write { " (the same buffer and the same length)" } else { "" }
+            if op.classic() == Op::Write { " (the same buffer and the same length)" } else { "" }
         ),
         SslError::ZeroReturn => "ZERO_RETURN: the peer sent close_notify; the TLS session is closed for reading. Stop reading; answer with SSL_shutdown to close cleanly.".to_string(),
         SslError::Syscall => format!(
@@ -51,7 +51,7 @@ pub fn explain(op: Op, error: SslError, ret: i32, nested: &[&Event]) -> String {
             other.name()
         ),
     };
-    match (op, error) {
+    match (op.classic(), error) {
         (Op::Read | Op::Peek, SslError::WantWrite) => text.push_str(
             " Here a read call had to write: a handshake message (e.g. a renegotiation ClientHello or a post-handshake Certificate) is waiting to go out.",
         ),

@@ -14,26 +14,34 @@ pub fn to_json(event: &Event) -> Option<Value> {
     obj.insert("kind".into(), json!(event.kind_name()));
     let fields = match &event.kind {
         EventKind::Phase(p) => json!({ "phase": p.name() }),
-        EventKind::Call(c) => json!({
-            "id": c.id, "op": c.op.name(), "ret": c.ret, "error": c.error.name(),
-            "dur": c.dur, "bytes": c.bytes,
-        }),
-        EventKind::Io(io) => json!({
-            "call": io.call, "dir": io.dir.name(), "want": io.want, "got": io.got,
-            "would_block": io.would_block, "eof": io.is_eof(),
-            "os_error": io.os_error.map(names::errno_name),
-        }),
+        EventKind::Call(c) => {
+            let (id, ret) = (c.id, c.ret);
+            json!({
+                "id": id, "op": c.op.name(), "ret": ret, "error": c.error.name(),
+                "dur": c.dur(), "bytes": c.bytes(),
+            })
+        }
+        EventKind::Io(io) => {
+            let (want, got) = (io.want, io.got);
+            json!({
+                "call": io.call(), "dir": io.dir.name(), "want": want, "got": got,
+                "would_block": io.would_block(), "eof": io.is_eof(),
+                "os_error": io.os_error().map(names::errno_name),
+            })
+        }
         EventKind::Wait(w) => {
-            json!({ "for": w.interest.name(), "dur": w.dur, "woke": w.woke.name() })
+            let dur = w.dur;
+            json!({ "for": w.interest.name(), "dur": dur, "woke": w.woke.name() })
         }
         EventKind::State(s) => json!({
-            "call": s.call, "text": s.text,
+            "call": s.call(), "text": s.text(),
             "where": names::where_flags(s.where_).collect::<Vec<_>>(),
         }),
         EventKind::Msg(m) => {
+            let len = m.len;
             let mut v = json!({
-                "call": m.call, "dir": m.dir.name(), "content": names::content_name(m.content),
-                "type": names::msg_type_name(m.content, m.msg_type), "len": m.len,
+                "call": m.call(), "dir": m.dir.name(), "content": names::content_name(m.content),
+                "type": names::msg_type_name(m.content, m.msg_type), "len": len,
             });
             if m.content == 21 {
                 v["level"] = json!(if m.level == 2 { "fatal" } else { "warning" });
@@ -64,6 +72,9 @@ pub fn to_json(event: &Event) -> Option<Value> {
             if let Some(ocsp) = &info.ocsp {
                 v["ocsp"] = super::chain_json::ocsp_json(ocsp);
             }
+            if let Some(r) = &info.resumption {
+                v["resumption"] = r.json();
+            }
             v
         }
         EventKind::Chain(info) => super::chain_json::chain_json(info),
@@ -74,7 +85,7 @@ pub fn to_json(event: &Event) -> Option<Value> {
             "reason": c.reason.name(), "notify_sent": c.notify_sent,
             "notify_received": c.notify_received, "workload_done": c.workload_done,
         }),
-        EventKind::Error(message) => json!({ "message": message }),
+        EventKind::Error(message) => json!({ "message": &**message }),
         EventKind::Plain(p) => json!({ "dir": p.dir.name(), "text": p.text }),
         EventKind::Setup(s) => json!({
             "target": s.target, "sni": s.sni, "alpn": s.alpn, "version_min": s.version_min,
@@ -90,6 +101,7 @@ pub fn to_json(event: &Event) -> Option<Value> {
             "complete": h.complete,
         }),
         EventKind::Verdict(v) => super::verdict_json::to_json(v),
+        EventKind::Timing(t) => super::timing_json::to_json(t),
         EventKind::Dropped { count } => json!({ "count": count }),
         EventKind::Paused(p) => json!({ "dur": p.dur }),
         EventKind::Wire(_) | EventKind::Secret(_) => return None,
@@ -114,14 +126,7 @@ mod tests {
         let e = Event {
             t: 1500,
             conn: 1,
-            kind: EventKind::Call(Call {
-                id: 3,
-                op: Op::Read,
-                ret: -1,
-                error: SslError::WantRead,
-                dur: 2000,
-                bytes: 0,
-            }),
+            kind: EventKind::Call(Call::new(3, Op::Read, -1, SslError::WantRead, 2000)),
         };
         let v = to_json(&e).expect("a trace event");
         assert_eq!(v["t"], 1500);
@@ -138,14 +143,7 @@ mod tests {
         let e = Event {
             t: 0,
             conn: 2,
-            kind: EventKind::Io(Io {
-                call: None,
-                dir: Dir::Read,
-                want: 5,
-                got: 0,
-                would_block: false,
-                os_error: Some(104),
-            }),
+            kind: EventKind::Io(Io::new(None, Dir::Read, 5, 0, false, Some(104))),
         };
         let v = to_json(&e).expect("a trace event");
         assert!(v["call"].is_null());
@@ -158,15 +156,7 @@ mod tests {
         let e = Event {
             t: 0,
             conn: 1,
-            kind: EventKind::Msg(Msg {
-                call: Some(1),
-                dir: MsgDir::In,
-                content: 21,
-                msg_type: 40,
-                level: 2,
-                request_update: 0,
-                len: 2,
-            }),
+            kind: EventKind::Msg(Msg::new(Some(1), MsgDir::In, 21, 40, 2, 0, 2)),
         };
         let v = to_json(&e).expect("a trace event");
         assert_eq!(v["content"], "alert");

@@ -4,7 +4,8 @@
 //! field of an unexpected type, a `null`, an escaped string, a duplicate key, a value out of
 //! range, any other kind) returns `None`, and [`super::jsonl_read::from_line`] reads the line
 //! the general way — so the accepted format and every error message are the general path's.
-//! Also the cap on strings read from a file ([`capped`]).
+//! Also the cap on strings read from a file ([`capped`]). The fields usually come from
+//! [`super::jsonl_scan`], a one-pass scanner, and from serde when the scanner is not sure.
 
 use super::event::*;
 use super::jsonl_read::MAX_NANOS;
@@ -35,77 +36,76 @@ fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T
 }
 
 /// Every field the fast kinds use; absent ones are `None`.
-#[derive(Deserialize)]
-struct Raw<'a> {
+#[derive(Deserialize, Default)]
+pub(super) struct Raw<'a> {
     #[serde(default, deserialize_with = "some")]
-    t: Option<u64>,
+    pub(super) t: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    conn: Option<u64>,
+    pub(super) conn: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    kind: Option<&'a str>,
+    pub(super) kind: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    phase: Option<&'a str>,
+    pub(super) phase: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    id: Option<u64>,
+    pub(super) id: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    op: Option<&'a str>,
+    pub(super) op: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    ret: Option<i64>,
+    pub(super) ret: Option<i64>,
     #[serde(default, deserialize_with = "some")]
-    error: Option<&'a str>,
+    pub(super) error: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    dur: Option<u64>,
-    #[serde(default, deserialize_with = "some")]
-    bytes: Option<u64>,
+    pub(super) dur: Option<u64>,
     /// `null` and absent both mean "outside any call" here, as in the general path.
     #[serde(default)]
-    call: Option<u64>,
+    pub(super) call: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    dir: Option<&'a str>,
+    pub(super) dir: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    want: Option<u64>,
+    pub(super) want: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    got: Option<u64>,
+    pub(super) got: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    would_block: Option<bool>,
-    #[serde(default, deserialize_with = "some")]
-    os_error: Option<&'a str>,
+    pub(super) would_block: Option<bool>,
+    /// `null` (what the writer says for no error) and absent both mean none.
+    #[serde(default, borrow)]
+    pub(super) os_error: Option<&'a str>,
     #[serde(default, deserialize_with = "some", rename = "for")]
-    interest: Option<&'a str>,
+    pub(super) interest: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    woke: Option<&'a str>,
+    pub(super) woke: Option<&'a str>,
     #[serde(default, deserialize_with = "some", rename = "where")]
-    where_: Option<Vec<&'a str>>,
+    pub(super) where_: Option<Vec<&'a str>>,
     #[serde(default, deserialize_with = "some")]
-    text: Option<&'a str>,
+    pub(super) text: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    content: Option<&'a str>,
+    pub(super) content: Option<&'a str>,
     #[serde(default, deserialize_with = "some", rename = "type")]
-    msg_type: Option<&'a str>,
+    pub(super) msg_type: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    level: Option<&'a str>,
+    pub(super) level: Option<&'a str>,
     #[serde(default, deserialize_with = "some")]
-    request_update: Option<bool>,
+    pub(super) request_update: Option<bool>,
     #[serde(default, deserialize_with = "some")]
-    len: Option<u64>,
+    pub(super) len: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    inq: Option<u64>,
+    pub(super) inq: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    outq: Option<u64>,
+    pub(super) outq: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    notsent: Option<u64>,
+    pub(super) notsent: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    sndbuf: Option<u64>,
+    pub(super) sndbuf: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    rcvbuf: Option<u64>,
+    pub(super) rcvbuf: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    ssl_pending: Option<u64>,
+    pub(super) ssl_pending: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    rtt_us: Option<u64>,
+    pub(super) rtt_us: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    snd_cwnd: Option<u64>,
+    pub(super) snd_cwnd: Option<u64>,
     #[serde(default, deserialize_with = "some")]
-    snd_wnd: Option<u64>,
+    pub(super) snd_wnd: Option<u64>,
 }
 
 fn nanos(n: Option<u64>) -> Option<u64> {
@@ -128,7 +128,10 @@ fn named<T: Copy>(
 /// The event on `text` when it is one of the fast kinds and every field is as expected; `None`
 /// sends the line to the general path.
 pub(super) fn fast_line(text: &str) -> Option<Event> {
-    let r: Raw = serde_json::from_str(text).ok()?;
+    let r = match super::jsonl_scan::scan(text) {
+        Some(r) => r,
+        None => serde_json::from_str(text).ok()?,
+    };
     let t = nanos(r.t)?;
     let conn = u32_of(r.conn)?;
     let call = match r.call {
@@ -137,22 +140,21 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
     };
     let kind = match r.kind? {
         "phase" => EventKind::Phase(named(r.phase, Phase::ALL, Phase::name)?),
-        "call" => EventKind::Call(Call {
-            id: u32_of(r.id)?,
-            op: named(r.op, Op::ALL, Op::name)?,
-            ret: i32::try_from(r.ret?).ok()?,
-            error: SslError::from_name(r.error?)?,
-            dur: nanos(r.dur)?,
-            bytes: u32_of(r.bytes)?,
-        }),
-        "io" => EventKind::Io(Io {
+        "call" => EventKind::Call(Call::new(
+            u32_of(r.id)?,
+            named(r.op, Op::ALL, Op::name)?,
+            i32::try_from(r.ret?).ok()?,
+            SslError::from_name(r.error?)?,
+            nanos(r.dur)?,
+        )),
+        "io" => EventKind::Io(Io::new(
             call,
-            dir: named(r.dir, Dir::ALL, Dir::name)?,
-            want: u32_of(r.want)?,
-            got: u32_of(r.got)?,
-            would_block: r.would_block?,
-            os_error: r.os_error.and_then(names::errno_from_name),
-        }),
+            named(r.dir, Dir::ALL, Dir::name)?,
+            u32_of(r.want)?,
+            u32_of(r.got)?,
+            r.would_block?,
+            r.os_error.and_then(names::errno_from_name),
+        )),
         "wait" => EventKind::Wait(Wait {
             interest: named(r.interest, Interest::ALL, Interest::name)?,
             dur: nanos(r.dur)?,
@@ -164,12 +166,12 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
                 .iter()
                 .filter_map(|f| names::WHERE_FLAGS.iter().find(|(_, n)| n == f))
                 .fold(0, |acc, (bit, _)| acc | bit);
-            EventKind::State(State {
+            EventKind::State(State::new(
                 call,
-                text: super::jsonl_read::intern(&capped(r.text?)),
+                StateText::intern(&capped(r.text?)),
                 where_,
-                ret: 0,
-            })
+                0,
+            ))
         }
         "msg" => {
             let content_text = r.content?;
@@ -184,15 +186,15 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
                 _ if content == 21 => 1,
                 _ => 0,
             };
-            EventKind::Msg(Msg {
+            EventKind::Msg(Msg::new(
                 call,
-                dir: named(r.dir, MsgDir::ALL, MsgDir::name)?,
+                named(r.dir, MsgDir::ALL, MsgDir::name)?,
                 content,
                 msg_type,
                 level,
-                request_update: u8::from(r.request_update == Some(true)),
-                len: u32_of(r.len)?,
-            })
+                u8::from(r.request_update == Some(true)),
+                u32_of(r.len)?,
+            ))
         }
         "sock" => {
             let tcp = match (r.rtt_us, r.snd_cwnd, r.snd_wnd) {
@@ -205,7 +207,7 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
                 // Partly there: the general path says what is missing.
                 _ => return None,
             };
-            EventKind::Sock(Sock {
+            EventKind::Sock(Box::new(Sock {
                 inq: u32_of(r.inq)?,
                 outq: u32_of(r.outq)?,
                 notsent: r.notsent.unwrap_or(0) as u32,
@@ -213,7 +215,7 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
                 rcvbuf: u32_of(r.rcvbuf)?,
                 ssl_pending: u32_of(r.ssl_pending)?,
                 tcp,
-            })
+            }))
         }
         _ => return None,
     };
@@ -273,6 +275,39 @@ mod tests {
             r#"{"t":1,"conn":4294967296,"kind":"phase","phase":"resolve"}"#,
         ] {
             assert_eq!(fast_line(slow), None, "{slow}");
+        }
+    }
+
+    #[test]
+    fn what_the_writer_writes_takes_the_fast_path() {
+        use crate::trace::jsonl::to_line;
+        let hot = [
+            EventKind::Call(Call::new(3, Op::Write, 100, SslError::None, 9)),
+            EventKind::Io(Io::new(Some(3), Dir::Write, 5, 5, false, None)),
+            EventKind::Io(Io::new(None, Dir::Read, 5, 0, true, None)),
+            EventKind::Io(Io::new(Some(3), Dir::Read, 5, 0, false, Some(104))),
+            EventKind::Wait(Wait {
+                interest: Interest::Read,
+                dur: 7,
+                woke: Woke::Readable,
+            }),
+            EventKind::Sock(Box::default()),
+            EventKind::Msg(Msg::new(Some(3), MsgDir::In, 22, 2, 0, 0, 90)),
+            EventKind::State(State::new(
+                Some(3),
+                StateText::of_static("SSLv3/TLS read server hello"),
+                0x1001,
+                0,
+            )),
+        ];
+        for kind in hot {
+            let e = Event {
+                t: 1,
+                conn: 2,
+                kind,
+            };
+            let line = to_line(&e).expect("written");
+            assert_eq!(fast_line(&line), Some(e), "{line}");
         }
     }
 }

@@ -6,34 +6,10 @@ use super::event::*;
 pub use super::jsonl_fast::{capped, MAX_TEXT};
 use super::names;
 use serde_json::Value;
-use std::collections::HashSet;
-use std::sync::Mutex;
-
-/// At most this many distinct state texts are kept from files (the texts live for the process,
-/// like OpenSSL's own; a file cannot make that grow without bound).
-const MAX_INTERNED: usize = 1024;
 
 /// The largest time or duration a trace file may hold: 2^53 ns, about 104 days (and the largest
 /// integer a JSON reader in a browser keeps exact).
 pub const MAX_NANOS: u64 = 1 << 53;
-
-/// A `&'static str` for a state text read from a file.
-pub(super) fn intern(text: &str) -> &'static str {
-    static TEXTS: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
-    let Ok(mut guard) = TEXTS.lock() else {
-        return "unknown state";
-    };
-    let set = guard.get_or_insert_with(HashSet::new);
-    if let Some(known) = set.get(text) {
-        return known;
-    }
-    if set.len() >= MAX_INTERNED {
-        return "unknown state";
-    }
-    let leaked: &'static str = Box::leak(text.to_string().into_boxed_str());
-    set.insert(leaked);
-    leaked
-}
 
 fn by_name<T: Copy>(
     all: impl IntoIterator<Item = T>,
@@ -123,27 +99,27 @@ pub fn from_line(text: &str) -> Result<Event, String> {
     let conn = line.u32("conn")?;
     let kind = match line.str("kind")? {
         "phase" => EventKind::Phase(line.named("phase", Phase::ALL, Phase::name)?),
-        "call" => EventKind::Call(Call {
-            id: line.u32("id")?,
-            op: line.named("op", Op::ALL, Op::name)?,
-            ret: line.i32("ret")?,
-            error: {
+        // `bytes` is written for readers but not read back: it is the call's positive return
+        // value for the calls that move data (`Call::bytes`).
+        "call" => EventKind::Call(Call::new(
+            line.u32("id")?,
+            line.named("op", Op::ALL, Op::name)?,
+            line.i32("ret")?,
+            {
                 let text = line.str("error")?;
                 SslError::from_name(text).ok_or_else(|| format!("unknown error {text:?}"))?
             },
-            dur: line.nanos("dur")?,
-            bytes: line.u32("bytes")?,
-        }),
-        "io" => EventKind::Io(Io {
-            call: line.call()?,
-            dir: line.named("dir", Dir::ALL, Dir::name)?,
-            want: line.u32("want")?,
-            got: line.u32("got")?,
-            would_block: line.bool("would_block")?,
-            os_error: line
-                .opt_str("os_error")
+            line.nanos("dur")?,
+        )),
+        "io" => EventKind::Io(Io::new(
+            line.call()?,
+            line.named("dir", Dir::ALL, Dir::name)?,
+            line.u32("want")?,
+            line.u32("got")?,
+            line.bool("would_block")?,
+            line.opt_str("os_error")
                 .and_then(|n| names::errno_from_name(&n)),
-        }),
+        )),
         "wait" => EventKind::Wait(Wait {
             interest: line.named("for", Interest::ALL, Interest::name)?,
             dur: line.nanos("dur")?,
@@ -164,12 +140,12 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                         .map(|(bit, _)| *bit)
                 })
                 .fold(0, |acc, bit| acc | bit);
-            EventKind::State(State {
-                call: line.call()?,
-                text: intern(&capped(line.str("text")?)),
+            EventKind::State(State::new(
+                line.call()?,
+                StateText::intern(&capped(line.str("text")?)),
                 where_,
-                ret: 0,
-            })
+                0,
+            ))
         }
         "msg" => {
             let content_text = line.str("content")?;
@@ -187,18 +163,18 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 _ if content == 21 => 1,
                 _ => 0,
             };
-            EventKind::Msg(Msg {
-                call: line.call()?,
-                dir: line.named("dir", MsgDir::ALL, MsgDir::name)?,
+            EventKind::Msg(Msg::new(
+                line.call()?,
+                line.named("dir", MsgDir::ALL, MsgDir::name)?,
                 content,
                 msg_type,
                 level,
-                request_update: match value.get("request_update").and_then(Value::as_bool) {
+                match value.get("request_update").and_then(Value::as_bool) {
                     Some(true) => 1,
                     _ => 0,
                 },
-                len: line.u32("len")?,
-            })
+                line.u32("len")?,
+            ))
         }
         "sock" => {
             let tcp = match (
@@ -213,7 +189,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 }),
                 _ => None,
             };
-            EventKind::Sock(Sock {
+            EventKind::Sock(Box::new(Sock {
                 inq: line.u32("inq")?,
                 outq: line.u32("outq")?,
                 notsent: value.get("notsent").and_then(Value::as_u64).unwrap_or(0) as u32,
@@ -221,7 +197,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 rcvbuf: line.u32("rcvbuf")?,
                 ssl_pending: line.u32("ssl_pending")?,
                 tcp,
-            })
+            }))
         }
         "tls" => {
             let chain = match value.get("chain").and_then(Value::as_array) {
@@ -254,6 +230,9 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                     .unwrap_or(false),
                 chain,
                 ocsp: super::chain_json::ocsp_from(&value),
+                resumption: value
+                    .get("resumption")
+                    .and_then(super::resumption::Resumption::from_json),
             }))
         }
         "chain" => EventKind::Chain(Box::new(super::chain_json::chain_from(&value)?)),
@@ -294,6 +273,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
             complete: line.bool("complete")?,
         })),
         "verdict" => EventKind::Verdict(Box::new(super::verdict_json::from_json(&value)?)),
+        "timing" => EventKind::Timing(Box::new(super::timing_json::from_json(&value)?)),
         "dropped" => EventKind::Dropped {
             count: line.u64("count")?,
         },
@@ -365,60 +345,51 @@ mod tests {
     #[test]
     fn every_kind_round_trips() {
         round_trip(EventKind::Phase(Phase::Workload));
-        round_trip(EventKind::Call(Call {
-            id: 3,
-            op: Op::Read,
-            ret: -1,
-            error: SslError::WantWrite,
-            dur: 99,
-            bytes: 0,
-        }));
-        round_trip(EventKind::Io(Io {
-            call: Some(3),
-            dir: Dir::Write,
-            want: 10,
-            got: 0,
-            would_block: true,
-            os_error: None,
-        }));
-        round_trip(EventKind::Io(Io {
-            call: None,
-            dir: Dir::Read,
-            want: 5,
-            got: 0,
-            would_block: false,
-            os_error: Some(104),
-        }));
+        round_trip(EventKind::Call(Call::new(
+            3,
+            Op::Read,
+            -1,
+            SslError::WantWrite,
+            99,
+        )));
+        round_trip(EventKind::Io(Io::new(
+            Some(3),
+            Dir::Write,
+            10,
+            0,
+            true,
+            None,
+        )));
+        round_trip(EventKind::Io(Io::new(
+            None,
+            Dir::Read,
+            5,
+            0,
+            false,
+            Some(104),
+        )));
         round_trip(EventKind::Wait(Wait {
             interest: Interest::Write,
             dur: 5,
             woke: Woke::Timeout,
         }));
-        round_trip(EventKind::State(State {
-            call: Some(1),
-            text: "SSLv3/TLS write client hello",
-            where_: 0x1001,
-            ret: 0,
-        }));
-        round_trip(EventKind::Msg(Msg {
-            call: Some(2),
-            dir: MsgDir::In,
-            content: 22,
-            msg_type: 24,
-            level: 0,
-            request_update: 1,
-            len: 5,
-        }));
-        round_trip(EventKind::Msg(Msg {
-            call: None,
-            dir: MsgDir::Out,
-            content: 21,
-            msg_type: 0,
-            level: 1,
-            request_update: 0,
-            len: 2,
-        }));
-        round_trip(EventKind::Sock(Sock {
+        round_trip(EventKind::State(State::new(
+            Some(1),
+            StateText::of_static("SSLv3/TLS write client hello"),
+            0x1001,
+            0,
+        )));
+        round_trip(EventKind::Msg(Msg::new(
+            Some(2),
+            MsgDir::In,
+            22,
+            24,
+            0,
+            1,
+            5,
+        )));
+        round_trip(EventKind::Msg(Msg::new(None, MsgDir::Out, 21, 0, 1, 0, 2)));
+        round_trip(EventKind::Sock(Box::new(Sock {
             inq: 1,
             outq: 2,
             notsent: 3,
@@ -430,7 +401,7 @@ mod tests {
                 snd_cwnd: 8,
                 snd_wnd: 0,
             }),
-        }));
+        })));
         round_trip(EventKind::Tls(Box::new(TlsInfo {
             version: "TLSv1.3".into(),
             cipher: "TLS_AES_256_GCM_SHA384".into(),
@@ -444,6 +415,12 @@ mod tests {
                 ..CertInfo::default()
             }],
             ocsp: None,
+            resumption: Some(super::super::resumption::Resumption {
+                offered: super::super::resumption::Offered::SessionId,
+                from: "connection 1".into(),
+                resumed: false,
+                why_not: Some("the server rejected it".into()),
+            }),
         })));
         let full_cert = CertInfo {
             subject: "CN=leaf".into(),
@@ -543,6 +520,34 @@ mod tests {
                 focus: Some(9),
             },
         )));
+        round_trip(EventKind::Timing(Box::new(crate::trace::timing::Timing {
+            start: 1_000,
+            total: 90_000,
+            steps: vec![
+                crate::trace::timing::Span {
+                    step: crate::trace::timing::Step::Connect,
+                    start: 10,
+                    dur: 300,
+                    done: true,
+                },
+                crate::trace::timing::Span {
+                    step: crate::trace::timing::Step::FirstByte,
+                    start: 400,
+                    dur: 80_000,
+                    done: false,
+                },
+            ],
+            round_trips: vec![crate::trace::timing::RoundTrip {
+                start: 350,
+                dur: 40,
+            }],
+            round_trip_count: 1,
+            app_out: 95,
+            app_in: 0,
+            sock_out: 500,
+            sock_in: 900,
+            closed: true,
+        })));
     }
 
     #[test]

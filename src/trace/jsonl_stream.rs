@@ -108,6 +108,47 @@ fn parse(bytes: &[u8]) -> Result<Option<Event>, String> {
     }
 }
 
+/// Parses a block of whole lines (the last may lack its newline), the first of them line
+/// `first_line` of the file, into `out`: the same lines as [`EventReader`] reads them (line
+/// ending, cap, UTF-8, blank lines, the summary line) without copying each line first. Returns
+/// how many lines it read, or the first line that could not be read.
+pub fn parse_block(
+    block: &[u8],
+    first_line: u64,
+    max_line: usize,
+    out: &mut Vec<Event>,
+) -> Result<u64, ReadError> {
+    let mut line = first_line;
+    let mut rest = block;
+    while !rest.is_empty() {
+        let (mut bytes, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        if bytes.last() == Some(&b'\r') {
+            bytes = &bytes[..bytes.len() - 1];
+        }
+        let parsed = if bytes.len() > max_line {
+            Err(format!("longer than {} MiB", max_line / (1024 * 1024)))
+        } else {
+            parse(bytes)
+        };
+        match parsed {
+            Ok(Some(event)) => out.push(event),
+            Ok(None) => {}
+            Err(reason) => {
+                return Err(ReadError {
+                    line: Some(line),
+                    reason,
+                })
+            }
+        }
+        line += 1;
+    }
+    Ok(line - first_line)
+}
+
 impl<R: BufRead> Iterator for EventReader<R> {
     type Item = Result<Event, ReadError>;
 
@@ -190,6 +231,26 @@ mod tests {
         let mut exact = vec![b' '; MAX_LINE - PHASE.len()];
         exact.extend_from_slice(PHASE.as_bytes());
         assert_eq!(read(&exact).0.len(), 1);
+    }
+
+    /// A block parsed in one go reads as the line reader reads it, errors and all.
+    #[test]
+    fn a_block_reads_as_the_line_reader_reads() {
+        let text = format!("{PHASE}\r\n\n{PHASE}\n{PHASE}");
+        let mut out = Vec::new();
+        assert_eq!(parse_block(text.as_bytes(), 10, MAX_LINE, &mut out), Ok(4));
+        assert_eq!(out, read(text.as_bytes()).0);
+        let bad = format!("{PHASE}\n{{\"t\":1,\"conn\":1,\"kind\":\"bogus\"}}\n{PHASE}\n");
+        let mut out = Vec::new();
+        let err = parse_block(bad.as_bytes(), 10, MAX_LINE, &mut out).expect_err("bad line");
+        assert_eq!(err.to_string(), "line 11: unknown kind \"bogus\"");
+        assert_eq!(out.len(), 1);
+        let long = format!("{PHASE}\n{}\n", " ".repeat(100));
+        let err = parse_block(long.as_bytes(), 1, 64, &mut Vec::new()).expect_err("long");
+        assert_eq!(
+            (err.line, err.reason.as_str()),
+            (Some(2), "longer than 0 MiB")
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! what ended a wait, buffer levels, why a connection closed. Plain integers and enums, so the
 //! hot events stay small (see [`super::event`]).
 
-use super::event::{CallId, Nanos};
+use super::event::{CallId, CallRef, Dur32, Nanos, StateText};
 
 /// The phases a connection goes through, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,10 +55,15 @@ pub enum Op {
     Shutdown,
     KeyUpdate,
     Renegotiate,
+    /// The calls only `tlsscope run` sees (a program's own, by their OpenSSL names).
+    ReadEx,
+    WriteEx,
+    Connect,
+    Accept,
 }
 
 impl Op {
-    pub const ALL: [Op; 7] = [
+    pub const ALL: [Op; 11] = [
         Op::DoHandshake,
         Op::Read,
         Op::Write,
@@ -66,6 +71,10 @@ impl Op {
         Op::Shutdown,
         Op::KeyUpdate,
         Op::Renegotiate,
+        Op::ReadEx,
+        Op::WriteEx,
+        Op::Connect,
+        Op::Accept,
     ];
 
     pub fn name(self) -> &'static str {
@@ -77,6 +86,21 @@ impl Op {
             Op::Shutdown => "SSL_shutdown",
             Op::KeyUpdate => "SSL_key_update",
             Op::Renegotiate => "SSL_renegotiate",
+            Op::ReadEx => "SSL_read_ex",
+            Op::WriteEx => "SSL_write_ex",
+            Op::Connect => "SSL_connect",
+            Op::Accept => "SSL_accept",
+        }
+    }
+
+    /// The classic call this one behaves like (`SSL_read_ex` reads like `SSL_read`,
+    /// `SSL_connect` handshakes like `SSL_do_handshake`), for rules written on those.
+    pub fn classic(self) -> Op {
+        match self {
+            Op::ReadEx => Op::Read,
+            Op::WriteEx => Op::Write,
+            Op::Connect | Op::Accept => Op::DoHandshake,
+            other => other,
         }
     }
 
@@ -100,7 +124,8 @@ pub enum SslError {
     ZeroReturn,
     Syscall,
     Ssl,
-    Other(i32),
+    /// A code this version does not name (kept if it fits a byte, else 255).
+    Other(u8),
 }
 
 impl SslError {
@@ -119,7 +144,7 @@ impl SslError {
             9 => SslError::WantAsync,
             10 => SslError::WantAsyncJob,
             11 => SslError::WantClientHello,
-            other => SslError::Other(other),
+            other => SslError::Other(u8::try_from(other).unwrap_or(u8::MAX)),
         }
     }
 
@@ -151,15 +176,45 @@ impl SslError {
     }
 }
 
+/// One OpenSSL call. Packed (15 bytes) so that a stored [`super::Event`] stays at 32 bytes: read
+/// fields by value (`{ call.id }` in a format string), never by reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed)]
 pub struct Call {
     pub id: CallId,
     pub op: Op,
     pub ret: i32,
     pub error: SslError,
-    pub dur: Nanos,
-    /// Application bytes moved by this call (read or written); 0 for handshake calls.
-    pub bytes: u32,
+    dur: Dur32,
+}
+
+impl Call {
+    pub fn new(id: CallId, op: Op, ret: i32, error: SslError, dur: Nanos) -> Call {
+        Call {
+            id,
+            op,
+            ret,
+            error,
+            dur: Dur32::from_nanos(dur),
+        }
+    }
+
+    /// How long the call took (exact below a second, see [`Dur32`]).
+    pub fn dur(&self) -> Nanos {
+        let dur = self.dur;
+        dur.nanos()
+    }
+
+    /// Application bytes moved by this call (read or written): its positive return value for
+    /// the calls that move data, 0 for handshake, shutdown and failed calls.
+    pub fn bytes(&self) -> u32 {
+        let moves_data = matches!(self.op.classic(), Op::Read | Op::Write | Op::Peek);
+        if moves_data && self.ret > 0 {
+            self.ret as u32
+        } else {
+            0
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,28 +234,69 @@ impl Dir {
     }
 }
 
+/// One socket read or write. Packed (15 bytes) like [`Call`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed)]
 pub struct Io {
-    /// The call this socket operation happened inside, if any.
-    pub call: Option<CallId>,
+    call: CallRef,
     pub dir: Dir,
     /// Bytes asked for.
     pub want: u32,
     /// Bytes actually read or written (0 with `would_block` or an OS error; 0 on a read is EOF).
     pub got: u32,
-    pub would_block: bool,
-    /// `errno` of a failed operation other than would-block.
-    pub os_error: Option<i32>,
+    /// 0: done; [`WOULD_BLOCK`]: would block; else the `errno` of a failed operation.
+    err: u16,
 }
 
+/// [`Io`]'s `err` for an operation that would have blocked (no errno is this large).
+const WOULD_BLOCK: u16 = u16::MAX;
+
 impl Io {
+    /// A socket operation: `would_block` when it could not proceed, `os_error` the `errno` of
+    /// one that failed otherwise (kept if it fits 16 bits, as every Linux errno does).
+    pub fn new(
+        call: Option<CallId>,
+        dir: Dir,
+        want: u32,
+        got: u32,
+        would_block: bool,
+        os_error: Option<i32>,
+    ) -> Io {
+        let err = match (would_block, os_error) {
+            (true, _) => WOULD_BLOCK,
+            (false, None) => 0,
+            (false, Some(errno)) => u16::try_from(errno)
+                .ok()
+                .filter(|&e| e != 0 && e != WOULD_BLOCK)
+                .unwrap_or(WOULD_BLOCK - 1),
+        };
+        Io {
+            call: CallRef::new(call),
+            dir,
+            want,
+            got,
+            err,
+        }
+    }
+
+    /// The call this socket operation happened inside, if any.
+    pub fn call(&self) -> Option<CallId> {
+        let call = self.call;
+        call.get()
+    }
+
+    pub fn would_block(&self) -> bool {
+        self.err == WOULD_BLOCK
+    }
+
+    /// `errno` of a failed operation other than would-block.
+    pub fn os_error(&self) -> Option<i32> {
+        (self.err != 0 && self.err != WOULD_BLOCK).then_some(i32::from(self.err))
+    }
+
     /// A read that returned 0 bytes without error: the peer closed its side of TCP.
     pub fn is_eof(&self) -> bool {
-        self.dir == Dir::Read
-            && self.got == 0
-            && !self.would_block
-            && self.os_error.is_none()
-            && self.want > 0
+        self.dir == Dir::Read && self.got == 0 && self.err == 0 && self.want > 0
     }
 }
 
@@ -259,22 +355,48 @@ impl Woke {
     }
 }
 
+/// Time spent waiting for readiness. Packed (10 bytes) like [`Call`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed)]
 pub struct Wait {
     pub interest: Interest,
     pub dur: Nanos,
     pub woke: Woke,
 }
 
+/// A handshake state transition. Packed (14 bytes) like [`Call`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed)]
 pub struct State {
-    pub call: Option<CallId>,
+    call: CallRef,
     /// `SSL_state_string_long` at the time of the callback.
-    pub text: &'static str,
+    text: StateText,
     /// The info callback's `where` bit set (`SSL_CB_*`), see [`crate::trace::names::where_flags`].
     pub where_: u32,
     /// The info callback's `ret` argument (alert level and description for alert callbacks).
     pub ret: i32,
+}
+
+impl State {
+    pub fn new(call: Option<CallId>, text: StateText, where_: u32, ret: i32) -> State {
+        State {
+            call: CallRef::new(call),
+            text,
+            where_,
+            ret,
+        }
+    }
+
+    pub fn call(&self) -> Option<CallId> {
+        let call = self.call;
+        call.get()
+    }
+
+    /// `SSL_state_string_long` at the time of the callback.
+    pub fn text(&self) -> &'static str {
+        let text = self.text;
+        text.as_str()
+    }
 }
 
 /// Direction of a TLS message relative to tlsscope (the client).
@@ -295,9 +417,11 @@ impl MsgDir {
     }
 }
 
+/// A TLS protocol message. Packed (13 bytes) like [`Call`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed)]
 pub struct Msg {
-    pub call: Option<CallId>,
+    call: CallRef,
     pub dir: MsgDir,
     /// TLS record content type (20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data).
     pub content: u8,
@@ -312,6 +436,32 @@ pub struct Msg {
 }
 
 impl Msg {
+    /// A message of `len` bytes; `level` and `request_update` are 0 where they do not apply.
+    pub fn new(
+        call: Option<CallId>,
+        dir: MsgDir,
+        content: u8,
+        msg_type: u8,
+        level: u8,
+        request_update: u8,
+        len: u32,
+    ) -> Msg {
+        Msg {
+            call: CallRef::new(call),
+            dir,
+            content,
+            msg_type,
+            level,
+            request_update,
+            len,
+        }
+    }
+
+    pub fn call(&self) -> Option<CallId> {
+        let call = self.call;
+        call.get()
+    }
+
     /// A handshake message of this type (`names::handshake_name` numbering).
     pub fn is_handshake(&self, msg_type: u8) -> bool {
         self.content == 22 && self.msg_type == msg_type

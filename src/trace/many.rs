@@ -132,13 +132,14 @@ impl Tally {
                 open.verdict = Some((v.class, v.breakdown.handshake, v.summary.clone()));
                 return;
             }
+            EventKind::Timing(_) => return,
             EventKind::Tls(_) => open.handshake_done = true,
             EventKind::Call(c)
-                if matches!(c.op, Op::Read | Op::Peek)
-                    && c.bytes > 0
+                if matches!(c.op.classic(), Op::Read | Op::Peek)
+                    && c.bytes() > 0
                     && open.first_byte.is_none() =>
             {
-                open.first_byte = Some((e.t + c.dur).saturating_sub(open.start));
+                open.first_byte = Some((e.t + c.dur()).saturating_sub(open.start));
             }
             _ => {}
         }

@@ -32,22 +32,22 @@ fn tls() -> EventKind {
         resumed: false,
         chain: Vec::new(),
         ocsp: None,
+        resumption: None,
     }))
 }
 
 fn read(id: CallId, bytes: u32, dur: Nanos) -> EventKind {
-    EventKind::Call(Call {
+    EventKind::Call(Call::new(
         id,
-        op: Op::Read,
-        ret: if bytes > 0 { bytes as i32 } else { -1 },
-        error: if bytes > 0 {
+        Op::Read,
+        if bytes > 0 { bytes as i32 } else { -1 },
+        if bytes > 0 {
             SslError::None
         } else {
             SslError::WantRead
         },
         dur,
-        bytes,
-    })
+    ))
 }
 
 fn close(reason: CloseReason) -> EventKind {

@@ -69,6 +69,8 @@ pub struct TlsInfo {
     pub chain: Vec<CertInfo>,
     /// The stapled OCSP response, only when it was asked for (`--status`).
     pub ocsp: Option<super::chain::Ocsp>,
+    /// How resuming the session went, on connections that tried (`--reconnect`, `--sess-in`).
+    pub resumption: Option<super::resumption::Resumption>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -42,12 +42,17 @@ impl TextWriter {
         }
         if let EventKind::Sock(sock) = &event.kind {
             // Levels are sampled at every call; the text shows them only when they change.
-            if self.last_sock.get(&event.conn) == Some(sock) {
+            if self.last_sock.get(&event.conn) == Some(&**sock) {
                 return Ok(());
             }
-            self.last_sock.insert(event.conn, *sock);
+            self.last_sock.insert(event.conn, **sock);
         }
         writeln!(out, "{}", headline(event))?;
+        if let EventKind::Timing(t) = &event.kind {
+            for line in super::timing_text::lines(t) {
+                writeln!(out, "{INDENT}{line}")?;
+            }
+        }
         if matches!(event.kind, EventKind::Call(_) | EventKind::Close(_)) {
             for inner in self.pending.remove(&event.conn).unwrap_or_default() {
                 writeln!(out, "{INDENT}{}", describe(&inner))?;
@@ -77,20 +82,22 @@ pub fn describe(e: &Event) -> String {
                 s,
                 "{} #{} → {} {}",
                 c.op.name(),
-                c.id,
-                c.ret,
+                { c.id },
+                { c.ret },
                 c.error.name()
             );
-            if c.bytes > 0 {
-                let _ = write!(s, ", {} B", c.bytes);
+            if c.bytes() > 0 {
+                let _ = write!(s, ", {} B", c.bytes());
             }
-            let _ = write!(s, "  ({})", ms(c.dur));
+            let _ = write!(s, "  ({})", ms(c.dur()));
         }
         EventKind::Io(io) => {
-            let _ = write!(s, "io    {:<5} {}/{} B", io.dir.name(), io.got, io.want);
-            if io.would_block {
+            let _ = write!(s, "io    {:<5} {}/{} B", io.dir.name(), { io.got }, {
+                io.want
+            });
+            if io.would_block() {
                 s.push_str(" would-block");
-            } else if let Some(errno) = io.os_error {
+            } else if let Some(errno) = io.os_error() {
                 let _ = write!(s, " error {}", names::errno_name(errno));
             } else if io.is_eof() {
                 s.push_str(" EOF");
@@ -107,7 +114,7 @@ pub fn describe(e: &Event) -> String {
         }
         EventKind::State(st) => {
             let flags: Vec<_> = names::where_flags(st.where_).collect();
-            let _ = write!(s, "state {}  [{}]", st.text, flags.join(" "));
+            let _ = write!(s, "state {}  [{}]", st.text(), flags.join(" "));
         }
         EventKind::Msg(m) => {
             let arrow = if m.dir == MsgDir::Out { "→" } else { "←" };
@@ -116,7 +123,7 @@ pub fn describe(e: &Event) -> String {
                 "msg   {arrow} {} {} ({} B)",
                 names::content_name(m.content),
                 names::msg_type_name(m.content, m.msg_type),
-                m.len
+                { m.len }
             );
             if m.content == 21 && m.level == 2 {
                 s.push_str(" fatal");
@@ -163,6 +170,9 @@ pub fn describe(e: &Event) -> String {
             super::chain_text::write_certs(&mut s, &t.chain, &found, INDENT);
             if let Some(ocsp) = &t.ocsp {
                 super::chain_text::describe_ocsp(&mut s, ocsp, INDENT);
+            }
+            if let Some(r) = &t.resumption {
+                let _ = write!(s, "\n{INDENT}{}", r.line());
             }
         }
         EventKind::Chain(info) => super::chain_text::describe_chain(&mut s, info, INDENT),
@@ -220,6 +230,7 @@ pub fn describe(e: &Event) -> String {
         EventKind::Verdict(v) => {
             let _ = write!(s, "verdict {}: {}", v.class.name(), escape(&v.summary));
         }
+        EventKind::Timing(t) => s.push_str(&super::timing_text::summary(t)),
         EventKind::Dropped { count } => {
             let _ = write!(s, "DROPPED {count} events");
         }
@@ -263,24 +274,10 @@ mod tests {
     fn io_is_printed_under_its_call() {
         let mut w = TextWriter::new();
         let mut out = Vec::new();
-        let io = Io {
-            call: Some(7),
-            dir: Dir::Write,
-            want: 517,
-            got: 517,
-            would_block: false,
-            os_error: None,
-        };
+        let io = Io::new(Some(7), Dir::Write, 517, 517, false, None);
         w.write_event(&ev(10, EventKind::Io(io)), &mut out).unwrap();
         assert!(out.is_empty(), "io waits for its call");
-        let call = Call {
-            id: 7,
-            op: Op::Read,
-            ret: -1,
-            error: SslError::WantWrite,
-            dur: 5,
-            bytes: 0,
-        };
+        let call = Call::new(7, Op::Read, -1, SslError::WantWrite, 5);
         w.write_event(&ev(5, EventKind::Call(call)), &mut out)
             .unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -333,9 +330,9 @@ mod tests {
             inq: 1,
             ..Sock::default()
         };
-        w.write_event(&ev(1, EventKind::Sock(sock)), &mut out)
+        w.write_event(&ev(1, EventKind::Sock(Box::new(sock))), &mut out)
             .unwrap();
-        w.write_event(&ev(2, EventKind::Sock(sock)), &mut out)
+        w.write_event(&ev(2, EventKind::Sock(Box::new(sock))), &mut out)
             .unwrap();
         assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1);
     }

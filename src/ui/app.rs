@@ -8,6 +8,7 @@ use super::files::{open_trace, save_png};
 use super::model::{Model, Request};
 use super::share::Share;
 use super::status_line::Rate;
+use super::waterfall::Waterfall;
 use super::{connections, details, help, keys, replay_bar, share_menu, status_line, summary};
 use super::{timeline, GuiArgs};
 use crate::lab::LabServer;
@@ -47,6 +48,8 @@ struct Screenshot {
 pub enum Tab {
     Events,
     Summary,
+    /// Every connection's phase waterfall.
+    Timings,
 }
 
 pub struct App {
@@ -62,6 +65,8 @@ pub struct App {
     pub title: Option<String>,
     /// Open, save, replay, export, copy (the File and Copy menus).
     pub share: Share,
+    /// The Timings tab: each connection's waterfall, folded as events arrive.
+    pub waterfall: Waterfall,
     /// Connections still to add to the compare view as they start (`--compare OTHER`).
     compare_pending: usize,
     /// Without `--window`: shrink the window to the screen on the first frame.
@@ -76,6 +81,8 @@ pub struct App {
     screenshot: Option<Screenshot>,
     /// `--keylog` / `--pcapng`: what connections record, and the files it goes to.
     capture: super::capture::Capture,
+    /// `TLSSCOPE_FRAME_LOG`: per-frame times on stderr.
+    frame_log: Option<super::frame_log::FrameLog>,
 }
 
 impl App {
@@ -90,6 +97,7 @@ impl App {
             compare: Compare::default(),
             title: None,
             share: Share::default(),
+            waterfall: Waterfall::default(),
             compare_pending: 0,
             fit_screen: false,
             compare_opened: false,
@@ -98,6 +106,7 @@ impl App {
             preparing: Background::default(),
             screenshot: None,
             capture: Default::default(),
+            frame_log: None,
         }
     }
 
@@ -113,6 +122,7 @@ impl App {
     fn start(ctx: egui::Context, args: GuiArgs, opened: Opened, result: ShotResult) -> App {
         let mut app = App::offline();
         app.capture = super::capture::Capture::open(&args);
+        app.frame_log = super::frame_log::FrameLog::from_env();
         let wake = ctx.clone();
         match Engine::start(EngineOptions {
             wake: Some(Box::new(move || wake.request_repaint())),
@@ -140,6 +150,9 @@ impl App {
             }
         }
         app.fit_screen = args.window.is_none();
+        if args.timings {
+            app.tab = Tab::Timings;
+        }
         app.screenshot = args.screenshot.map(|path| Screenshot {
             path,
             started: Instant::now(),
@@ -347,10 +360,13 @@ impl App {
                     ui.horizontal(|ui| {
                         ui.selectable_value(&mut self.tab, Tab::Events, "Events");
                         ui.selectable_value(&mut self.tab, Tab::Summary, "Summary");
+                        ui.selectable_value(&mut self.tab, Tab::Timings, "Timings")
+                            .on_hover_text("Every connection's phase waterfall");
                     });
                     match self.tab {
                         Tab::Events => self.table.ui(ui, &mut self.model),
                         Tab::Summary => summary::ui(ui, &self.model),
+                        Tab::Timings => self.waterfall.ui(ui, &mut self.model),
                     }
                 });
             });
@@ -419,7 +435,16 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let began = std::time::Instant::now();
         self.show(ui);
+        if let Some(log) = &mut self.frame_log {
+            log.frame(
+                ui.ctx(),
+                began,
+                began.elapsed(),
+                self.model.store.total_events,
+            );
+        }
         // Requests made by this frame's input are carried out at once, not on the next event.
         if !self.model.requests.is_empty() {
             ui.ctx().request_repaint();

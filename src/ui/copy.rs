@@ -88,29 +88,13 @@ mod tests {
     }
 
     fn events() -> Vec<Event> {
-        let io = |dir, got| {
-            EventKind::Io(Io {
-                call: Some(1),
-                dir,
-                want: 5,
-                got,
-                would_block: got == 0,
-                os_error: None,
-            })
-        };
+        let io = |dir, got| EventKind::Io(Io::new(Some(1), dir, 5, got, got == 0, None));
         vec![
             ev(1_000, io(Dir::Write, 5)),
             ev(2_000, io(Dir::Read, 0)),
             ev(
                 1_000,
-                EventKind::Call(Call {
-                    id: 1,
-                    op: Op::Read,
-                    ret: -1,
-                    error: SslError::WantRead,
-                    dur: 2_000,
-                    bytes: 0,
-                }),
+                EventKind::Call(Call::new(1, Op::Read, -1, SslError::WantRead, 2_000)),
             ),
         ]
     }

@@ -6,7 +6,7 @@ use super::model::Model;
 use super::{copy, style};
 use crate::trace::explain::explain;
 use crate::trace::store::{CallClass, ConnTrace};
-use crate::trace::{format, text, Event, Nanos};
+use crate::trace::{format, text, Call, Event, Nanos};
 use egui::RichText;
 
 pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
@@ -44,9 +44,7 @@ fn contents(ui: &mut egui::Ui, model: &Model) -> bool {
         return false;
     };
     let i = sel.call;
-    let (Some(&op), Some(&error), Some(&ret)) =
-        (c.call_op.get(i), c.call_error.get(i), c.call_ret.get(i))
-    else {
+    let Some(&Call { op, error, ret, .. }) = c.call(i) else {
         return false;
     };
     let copy = result(ui, c, i);
@@ -72,15 +70,15 @@ fn contents(ui: &mut egui::Ui, model: &Model) -> bool {
 
 /// What call `i` returned, when, for how long; true when its context menu asked to copy it.
 fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) -> bool {
-    let (op, error) = (c.call_op[i], c.call_error[i]);
+    let Some(&call) = c.call(i) else {
+        return false;
+    };
+    let Call {
+        id, op, ret, error, ..
+    } = call;
+    let bytes = call.bytes();
     let (start, end) = (c.calls.start[i], c.calls.end[i]);
-    let title = format!(
-        "{} #{} returned {} {}",
-        op.name(),
-        c.call_id[i],
-        c.call_ret[i],
-        error.name()
-    );
+    let title = format!("{} #{id} returned {ret} {}", op.name(), error.name());
     let colour = style::call(CallClass::of(error));
     let mut copy = false;
     ui.label(RichText::new(title).color(colour).strong().size(16.0))
@@ -97,8 +95,8 @@ fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) -> bool {
         "at {} from the start, took {}, {} application bytes; attempt {} of this operation",
         format::since(start, c.first_t),
         format::duration(end - start),
-        c.call_bytes[i],
-        c.call_attempt[i]
+        bytes,
+        c.attempt(i)
     ));
     copy
 }

@@ -206,7 +206,7 @@ impl EventsTable {
                     };
                     let line = copy::row_line(c, e);
                     let picked = self.picked.contains(row);
-                    let selected = picked || matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call_id.get(s.call) == Some(&call.id));
+                    let selected = picked || matches!((&e.kind, model.selection), (EventKind::Call(call), Some(s)) if s.conn == conn && c.call(s.call).map(|k| k.id) == Some(call.id));
                     let r = ui.selectable_label(selected, egui::RichText::new(line).monospace());
                     if r.clicked() {
                         action = Some(if ui.input(|i| i.modifiers.shift) {
@@ -245,7 +245,7 @@ impl EventsTable {
                 self.picked.click(row);
                 // The same selection as the timeline's: select the call and frame it there.
                 // The row is on screen already, so the table does not scroll to it.
-                if let Some(&id) = call.and_then(|i| c.call_id.get(i)) {
+                if let Some(id) = call.and_then(|i| c.call(i)).map(|k| k.id) {
                     model.jump_to(conn, id);
                 }
                 self.seen = model.selection;

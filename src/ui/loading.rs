@@ -1,20 +1,18 @@
-//! Opening a trace file as a stream: a thread reads it line by line ([`EventReader`], memory
-//! bounded per line) and sends the events in batches of [`BATCH`] over a bounded channel, with
-//! how many bytes it has read; the app adds each batch to the store as it arrives, so the first
+//! Opening a trace file as a stream: a thread reads it in blocks of lines parsed on other
+//! threads ([`read_parallel`], memory bounded per line) and sends the events in file order over a
+//! bounded channel, with how many bytes it has read; the app adds each batch to the store as it arrives, so the first
 //! connection shows while the rest loads. Also the pure parts: giving the file's connections
 //! ids no other connection has ([`Placing`]), the progress figures and the messages.
 
 use super::files::OPENED_CONN_BASE;
-use crate::trace::jsonl_stream::{EventReader, ReadError};
+use crate::trace::jsonl_parallel::read_parallel;
+use crate::trace::jsonl_stream::ReadError;
 use crate::trace::{ConnId, Event};
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 use std::sync::Arc;
-
-/// Events per batch sent to the app.
-pub(crate) const BATCH: usize = 64 * 1024;
 
 /// The longest line the app reads: longer than `tlsscope show` takes, since every string on it
 /// is cut to [`crate::trace::jsonl_read::MAX_TEXT`] once parsed (a 3 MB error text opens).
@@ -42,44 +40,33 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// Threads parsing the file while the app adds what they parsed to the store.
+const PARSERS: usize = 2;
+
 /// Reads `input` to its end (or the first bad line, or until `cancel` is set, or the receiver
-/// is gone), sending batches; `wake` is called after each send.
+/// is gone), parsing blocks of lines on [`PARSERS`] threads and sending their events in file
+/// order; `wake` is called after each send.
 pub(crate) fn read_into(
-    input: impl Read,
+    input: impl Read + Send,
     read: Arc<AtomicU64>,
     cancel: &AtomicBool,
     out: &SyncSender<Chunk>,
     wake: &dyn Fn(),
 ) {
     let counted = Counted { inner: input, read };
-    let reader = BufReader::with_capacity(1 << 20, counted);
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut end = Ok(());
-    for item in EventReader::with_max_line(reader, MAX_APP_LINE) {
-        if cancel.load(Ordering::Relaxed) {
-            return;
-        }
-        match item {
-            Ok(event) => batch.push(event),
-            Err(e) => {
-                end = Err(e);
-                break;
-            }
-        }
-        if batch.len() == BATCH {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            if out.send(Chunk::Events(full)).is_err() {
-                return;
-            }
-            wake();
-        }
+    let end = read_parallel(counted, MAX_APP_LINE, PARSERS, cancel, |events| {
+        let sent = out.send(Chunk::Events(events)).is_ok();
+        wake();
+        sent
+    });
+    if let Some(end) = end {
+        let _ = out.send(Chunk::End(end));
+        wake();
     }
-    if !batch.is_empty() && out.send(Chunk::Events(batch)).is_err() {
-        return;
-    }
-    let _ = out.send(Chunk::End(end));
-    wake();
 }
+
+/// Chunks that may wait for the app (about 10,000 events each), so the parsers run ahead of it.
+const CHUNKS_QUEUED: usize = 16;
 
 /// A file being opened: its reading thread's channel and progress.
 pub(crate) struct Load {
@@ -106,7 +93,7 @@ impl Load {
         size: u64,
         wake: impl Fn() + Send + 'static,
     ) -> Load {
-        let (tx, rx) = sync_channel(2);
+        let (tx, rx) = sync_channel(CHUNKS_QUEUED);
         let read = Arc::new(AtomicU64::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
         let (r, c) = (read.clone(), cancel.clone());
@@ -296,7 +283,7 @@ mod tests {
     #[test]
     fn the_reader_sends_batches_then_the_end() {
         let line = r#"{"t":1,"conn":1,"kind":"phase","phase":"resolve"}"#;
-        let mut text = format!("{line}\n").repeat(BATCH + 3);
+        let mut text = format!("{line}\n").repeat(65_539);
         text.push_str("{\"t\":1}\n");
         let (tx, rx) = sync_channel(8);
         let read = Arc::new(AtomicU64::new(0));
@@ -321,9 +308,10 @@ mod tests {
                 Chunk::End(end) => break end,
             }
         };
-        assert_eq!(sizes, vec![BATCH, 3]);
+        assert!(sizes.len() > 1, "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 65_539);
         let err = end.expect_err("the last line is bad");
-        assert_eq!(err.line, Some(BATCH as u64 + 4));
+        assert_eq!(err.line, Some(65_540));
         assert_eq!(read.load(Ordering::Relaxed), text.len() as u64);
     }
 }

@@ -12,6 +12,7 @@ pub mod events_table;
 mod export;
 mod file_picker;
 mod files;
+mod frame_log;
 pub mod help;
 pub mod keys;
 mod loading;
@@ -29,6 +30,7 @@ pub(crate) mod style;
 pub mod summary;
 pub mod timeline;
 mod trace_file;
+pub mod waterfall;
 
 pub use app::{run, App};
 
@@ -59,6 +61,9 @@ pub struct GuiArgs {
     /// Open the options window at start (for screenshots of it).
     #[arg(long, hide = true)]
     pub options_open: bool,
+    /// Show the Timings tab (every connection's waterfall) at start.
+    #[arg(long)]
+    pub timings: bool,
     /// Append every connection's session secrets to FILE (NSS key log); without it,
     /// SSLKEYLOGFILE is used when set.
     #[arg(long, value_name = "FILE")]

@@ -169,10 +169,18 @@ pub fn nanos(s: f64) -> Nanos {
 
 impl Model {
     pub fn label(&self, id: ConnId) -> String {
-        self.labels
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| format!("connection {id}"))
+        if let Some(label) = self.labels.get(&id) {
+            return label.clone();
+        }
+        // A connection the engine started on its own (a `--reconnect` follow-up) is named by
+        // its `setup` event, which comes first: look no further than the first few events.
+        let setup = self.store.conn(id).and_then(|c| {
+            c.events.iter().take(8).find_map(|e| match &e.kind {
+                crate::trace::EventKind::Setup(s) => Some(s.target.clone()),
+                _ => None,
+            })
+        });
+        setup.unwrap_or_else(|| format!("connection {id}"))
     }
 
     /// The clock connection `id` is seen at: its own (opened, replayed) or the engine's.
@@ -220,7 +228,7 @@ impl Model {
         let Some(c) = self.store.conn(conn) else {
             return;
         };
-        let Some(i) = c.call_id.iter().position(|&id| id == call) else {
+        let Some(i) = c.call_index(call) else {
             return;
         };
         let start = c.calls.start[i];
@@ -267,7 +275,7 @@ impl Model {
             let Some(c) = self.store.conn(conn) else {
                 return;
             };
-            if let Some(i) = c.call_id.iter().position(|&id| id == call) {
+            if let Some(i) = c.call_index(call) {
                 self.select_call(conn, i);
             }
         }

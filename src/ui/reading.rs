@@ -12,8 +12,10 @@ use std::fs::File;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// The most time a frame spends adding opened events to the store (the rest waits).
-const ADD_TIME: Duration = Duration::from_millis(8);
+/// The most time a frame spends adding opened events to the store (the rest waits for the next
+/// frame): long enough that a big file loads at the store's speed, short enough that the window
+/// still answers while it does.
+const ADD_TIME: Duration = Duration::from_millis(20);
 
 /// What happened to a file being opened, for the app to carry out.
 pub(crate) enum Step {
@@ -59,27 +61,18 @@ impl Readings {
         self.loads.is_empty()
     }
 
-    /// What came from the reading threads, within this frame's time budget (`ctx` is asked for
-    /// another frame when more is waiting). Ended loads are dropped after their `End`.
-    pub(crate) fn poll(&mut self, ctx: &egui::Context) -> Vec<Step> {
-        let start = Instant::now();
-        let mut steps = Vec::new();
-        for (i, load) in self.loads.iter().enumerate() {
-            while start.elapsed() < ADD_TIME {
-                match load.next() {
-                    Some(Chunk::Events(events)) => steps.push(Step::Events(i, events)),
-                    Some(Chunk::End(end)) => {
-                        steps.push(Step::End(i, end));
-                        break;
-                    }
-                    None => break,
-                }
+    /// The next thing a reading thread sent, from the first load that has one (loads in
+    /// `done` are skipped).
+    fn next_step(&self, done: &[usize]) -> Option<Step> {
+        self.loads.iter().enumerate().find_map(|(i, load)| {
+            if done.contains(&i) {
+                return None;
             }
-        }
-        if !self.loads.is_empty() {
-            ctx.request_repaint_after(Duration::from_millis(50));
-        }
-        steps
+            match load.next()? {
+                Chunk::Events(events) => Some(Step::Events(i, events)),
+                Chunk::End(end) => Some(Step::End(i, end)),
+            }
+        })
     }
 
     /// Drops the loads at `done` (indexes, any order).
@@ -98,7 +91,8 @@ impl Readings {
     /// came before that line is kept).
     pub(crate) fn pump(&mut self, ctx: &egui::Context, model: &mut Model, high: &mut ConnId) {
         let mut done: Vec<usize> = Vec::new();
-        for step in self.poll(ctx) {
+        let start = Instant::now();
+        while let Some(step) = self.next_step(&done) {
             match step {
                 Step::Events(i, mut events) if !done.contains(&i) => {
                     let most = model.store.conns.iter().map(|c| c.id).max().unwrap_or(0);
@@ -185,6 +179,14 @@ impl Readings {
                     }
                 }
             }
+            // The rest waits for the next frame, which comes at once.
+            if start.elapsed() >= ADD_TIME {
+                ctx.request_repaint();
+                break;
+            }
+        }
+        if !self.loads.is_empty() {
+            ctx.request_repaint_after(Duration::from_millis(50));
         }
         self.remove(done);
     }

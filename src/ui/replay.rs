@@ -42,7 +42,7 @@ pub fn due_times(events: &[Event], first_t: Nanos) -> Vec<Nanos> {
         .iter()
         .map(|e| {
             let dur = match &e.kind {
-                EventKind::Call(c) => c.dur,
+                EventKind::Call(c) => c.dur(),
                 EventKind::Wait(w) => w.dur,
                 _ => 0,
             };
@@ -229,14 +229,7 @@ mod tests {
     }
 
     fn call(id: u32, dur: Nanos) -> EventKind {
-        EventKind::Call(Call {
-            id,
-            op: Op::Read,
-            ret: -1,
-            error: SslError::WantRead,
-            dur,
-            bytes: 0,
-        })
+        EventKind::Call(Call::new(id, Op::Read, -1, SslError::WantRead, dur))
     }
 
     /// A phase at 100 ms, a call from 100 to 110 ms, a wait from 110 to 1110 ms, a close.

@@ -144,6 +144,31 @@ pub(crate) const CERT_VALID: Color32 = GREEN;
 pub(crate) const CERT_INVALID: Color32 = RED;
 pub(crate) const CERT_UNREADABLE: Color32 = GREY;
 
+/// The waterfall's bars, one colour per step (neighbours, and all pairs, stay apart for
+/// colour-blind eyes: `palette_tests::waterfall_steps_stay_apart`).
+pub(crate) fn timing_step(step: crate::trace::timing::Step) -> Color32 {
+    use crate::trace::timing::Step;
+    match step {
+        Step::Resolve => OI_BLUISH_GREEN,
+        Step::Connect => OI_ORANGE,
+        Step::Proxy => Color32::from_rgb(150, 100, 50),
+        Step::Starttls => OI_YELLOW,
+        Step::Handshake => OI_REDDISH_PURPLE,
+        Step::Actions => Color32::from_rgb(100, 60, 150),
+        Step::Request => OI_SKY_BLUE,
+        Step::FirstByte => Color32::from_rgb(200, 200, 200),
+        Step::LastByte => OI_BLUE,
+        Step::Close => Color32::from_rgb(110, 110, 110),
+    }
+}
+
+/// A handshake round trip, drawn over the handshake's bar.
+pub(crate) const ROUND_TRIP: Color32 = Color32::WHITE;
+/// The line under a connection's bars, from its start to its end.
+pub(crate) const TIMING_EXTENT: Color32 = DARK_GREY;
+/// The waterfall's vertical lines at the axis's ticks.
+pub(crate) const TIMING_GRID: Color32 = Color32::from_rgb(55, 55, 55);
+
 #[cfg(test)]
 mod palette_tests {
     //! Colour distances in CIELAB (ΔE*76), and the colour-vision deficiencies simulated with
@@ -308,6 +333,29 @@ mod palette_tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn waterfall_steps_stay_apart() {
+        use crate::trace::timing::Step;
+        let steps = Step::ALL;
+        for (i, a) in steps.iter().enumerate() {
+            for b in &steps[i + 1..] {
+                for (vision, name) in [
+                    (&NORMAL, "normal"),
+                    (&DEUTAN, "deuteranopia"),
+                    (&PROTAN, "protanopia"),
+                    (&TRITAN, "tritanopia"),
+                ] {
+                    let d = delta(timing_step(*a), timing_step(*b), vision);
+                    assert!(
+                        d >= 12.0,
+                        "{a:?} and {b:?} look alike with {name} (ΔE {d:.1})"
+                    );
+                }
+            }
+            assert_ne!(timing_step(*a), RED, "red means a stall or an error");
         }
     }
 

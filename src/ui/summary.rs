@@ -87,6 +87,9 @@ pub fn ui(ui: &mut egui::Ui, model: &Model) {
                             row("SNI", escape_or(t.sni.as_deref(), "-").into_owned());
                             row("Verification", escape(&t.verify).into_owned());
                             row("Resumed", if t.resumed { "yes" } else { "no" }.into());
+                            if let Some(r) = &t.resumption {
+                                row("Resumption", r.text());
+                            }
                             if let Some(ocsp) = &t.ocsp {
                                 row("OCSP staple", escape(&ocsp.describe()).into_owned());
                             }

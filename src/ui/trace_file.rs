@@ -1,5 +1,5 @@
 //! Traces saved from the app and opened into it: writing picked connections as JSONL (renumbered
-//! from 1, with the verdict before each close as `tlsscope trace` writes it), giving an opened
+//! from 1, with the timing and verdict before each close as `tlsscope trace` writes them), giving an opened
 //! file's connections ids no other connection has, naming a trace's target, and cutting the
 //! timeline out of a window image.
 
@@ -31,15 +31,18 @@ pub(crate) fn save(conns: &[&ConnTrace], path: &Path) -> Result<String, String> 
     let written = (|| -> std::io::Result<()> {
         for (n, c) in conns.iter().enumerate() {
             let conn = ConnId::try_from(n + 1).unwrap_or(ConnId::MAX);
-            let has_verdict = c
-                .events
-                .iter()
-                .any(|e| matches!(e.kind, EventKind::Verdict(_)));
+            // An opened trace keeps the verdict (and timing) it was saved with.
+            let has = |kind: &str| c.events.iter().any(|e| e.kind_name() == kind);
+            let (has_verdict, has_timing) = (has("verdict"), has("timing"));
             let mut diagnoser = Diagnoser::new();
             for e in &c.events {
                 let e = Event { conn, ..e.clone() };
-                let verdict = diagnoser.feed(&e).filter(|_| !has_verdict);
-                for e in verdict.iter().chain(std::iter::once(&e)) {
+                let mut before = diagnoser.feed(&e);
+                before.retain(|b| match b.kind {
+                    EventKind::Verdict(_) => !has_verdict,
+                    _ => !has_timing,
+                });
+                for e in before.iter().chain(std::iter::once(&e)) {
                     // Raw bytes and secrets are never saved in a trace file.
                     if let Some(line) = jsonl::to_line(e) {
                         writeln!(out, "{line}")?;
@@ -175,19 +178,30 @@ mod tests {
         let said = save(&conns, &path).expect("saved");
         assert_eq!(
             said,
-            format!("saved 2 connections, 6 events to {}", path.display())
+            format!("saved 2 connections, 8 events to {}", path.display())
         );
         let text = std::fs::read_to_string(&path).expect("written");
         let back = crate::trace::jsonl_read::from_text(&text).expect("reads back");
         let conns: Vec<ConnId> = back.iter().map(|e| e.conn).collect();
-        assert_eq!(conns, [1, 1, 1, 2, 2, 2]);
-        assert!(matches!(back[1].kind, EventKind::Verdict(_)));
-        assert!(matches!(back[2].kind, EventKind::Close(_)));
-        // Saving what was read adds no second verdict.
+        assert_eq!(conns, [1, 1, 1, 1, 2, 2, 2, 2]);
+        assert!(matches!(back[1].kind, EventKind::Timing(_)));
+        assert!(matches!(back[2].kind, EventKind::Verdict(_)));
+        assert!(matches!(back[3].kind, EventKind::Close(_)));
+        // Saving what was read adds no second verdict or timing.
         let mut again = Store::new();
         again.push_batch(&back);
         let conns: Vec<&ConnTrace> = again.conns.iter().collect();
-        assert!(save(&conns, &path).is_ok_and(|s| s.contains(", 6 events")));
+        assert!(save(&conns, &path).is_ok_and(|s| s.contains(", 8 events")));
+        // A trace saved before timings existed (a verdict, no timing) gets its timing.
+        let old: Vec<Event> = back
+            .iter()
+            .filter(|e| !matches!(e.kind, EventKind::Timing(_)))
+            .cloned()
+            .collect();
+        let mut again = Store::new();
+        again.push_batch(&old);
+        let conns: Vec<&ConnTrace> = again.conns.iter().collect();
+        assert!(save(&conns, &path).is_ok_and(|s| s.contains(", 8 events")));
         // Nothing picked, or a folder that is not there: a reason, and no file.
         assert!(save(&[], &path).is_err_and(|e| e.starts_with("nothing to save")));
         let missing = dir.join("no-such-folder").join("x.jsonl");

@@ -193,7 +193,7 @@ pub fn calls(events: &[Event]) -> Vec<Call> {
 
 pub fn ios_in(events: &[Event], call: CallId) -> Vec<Io> {
     picked(events, |k| match k {
-        EventKind::Io(io) if io.call == Some(call) => Some(*io),
+        EventKind::Io(io) if io.call() == Some(call) => Some(*io),
         _ => None,
     })
 }
@@ -211,14 +211,14 @@ pub fn msgs(events: &[Event]) -> Vec<Msg> {
 pub fn msgs_in(events: &[Event], call: CallId) -> Vec<Msg> {
     msgs(events)
         .into_iter()
-        .filter(|m| m.call == Some(call))
+        .filter(|m| m.call() == Some(call))
         .collect()
 }
 
 pub fn states(events: &[Event]) -> Vec<&'static str> {
     picked(events, |k| {
         if let EventKind::State(s) = k {
-            Some(s.text)
+            Some(s.text())
         } else {
             None
         }

@@ -33,7 +33,7 @@ fn silent_waits_for_read_until_timeout_with_an_empty_queue() {
     );
     assert!(ios_in(&events, reads[0].id)
         .iter()
-        .any(|io| io.dir == Dir::Read && io.would_block));
+        .any(|io| io.dir == Dir::Read && io.would_block()));
     assert!(
         waits(&events)
             .iter()
@@ -86,7 +86,7 @@ fn slow_reader_fills_the_send_queue_and_ssl_write_wants_write() {
     assert!(!blocked.is_empty(), "{}", dump(&events));
     assert!(ios_in(&events, blocked[0].id)
         .iter()
-        .any(|io| io.dir == Dir::Write && io.would_block));
+        .any(|io| io.dir == Dir::Write && io.would_block()));
     assert!(waits(&events)
         .iter()
         .any(|w| w.interest == Interest::Write && w.woke == Woke::Timeout));
@@ -116,7 +116,7 @@ fn trickle_makes_ssl_read_want_read_on_partial_records() {
         .filter(|c| {
             let ios = ios_in(&events, c.id);
             ios.iter().any(|io| io.dir == Dir::Read && io.got > 0)
-                && ios.iter().any(|io| io.dir == Dir::Read && io.would_block)
+                && ios.iter().any(|io| io.dir == Dir::Read && io.would_block())
         })
         .count();
     assert!(
@@ -139,8 +139,8 @@ fn late_tickets_make_ssl_read_return_want_read_without_auto_retry() {
     assert!(
         ticket_reads.iter().any(|c| {
             c.error == SslError::WantRead
-                && c.bytes == 0
-                && !ios_in(&events, c.id).iter().any(|io| io.would_block)
+                && c.bytes() == 0
+                && !ios_in(&events, c.id).iter().any(|io| io.would_block())
         }),
         "SSL_read returned WANT_READ after only a ticket, the socket not empty\n{}",
         dump(&events)
@@ -163,7 +163,7 @@ fn late_tickets_are_absorbed_with_auto_retry() {
         calls_of(&events, Op::Read)
             .iter()
             .filter(|c| c.error == SslError::WantRead)
-            .all(|c| ios_in(&events, c.id).iter().any(|io| io.would_block)),
+            .all(|c| ios_in(&events, c.id).iter().any(|io| io.would_block())),
         "{}",
         dump(&events)
     );
@@ -235,7 +235,7 @@ fn reneg_backpressure_makes_ssl_read_want_write() {
     assert_eq!(first.error, SslError::WantWrite, "{}", dump(&events));
     assert!(ios_in(&events, first.id)
         .iter()
-        .any(|io| io.dir == Dir::Write && io.would_block));
+        .any(|io| io.dir == Dir::Write && io.would_block()));
     assert!(waits(&events).iter().any(|w| w.interest == Interest::Write));
     assert!(
         reads
@@ -271,7 +271,7 @@ fn reset_is_econnreset_in_ssl_read() {
     assert_eq!(last.error, SslError::Syscall);
     assert!(ios_in(&events, last.id)
         .iter()
-        .any(|io| io.os_error == Some(libc::ECONNRESET)));
+        .any(|io| io.os_error() == Some(libc::ECONNRESET)));
 }
 
 #[test]
@@ -350,7 +350,7 @@ fn post_handshake_auth_writes_the_certificate_from_ssl_read() {
     assert_eq!(request.error, SslError::WantWrite, "{}", dump(&events));
     assert!(ios_in(&events, request.id)
         .iter()
-        .any(|io| io.dir == Dir::Write && io.would_block));
+        .any(|io| io.dir == Dir::Write && io.would_block()));
     assert!(
         reads.iter().any(|c| msgs_in(&events, c.id)
             .iter()

@@ -49,8 +49,8 @@ fn waits(events: &[Event]) -> Vec<Wait> {
 fn socks(events: &[Event]) -> Vec<Sock> {
     events
         .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Sock(s) => Some(s),
+        .filter_map(|e| match &e.kind {
+            EventKind::Sock(s) => Some(**s),
             _ => None,
         })
         .collect()
@@ -71,7 +71,7 @@ fn fatal_alert(events: &[Event], dir: MsgDir, description: u8) -> bool {
 }
 
 fn read_bytes(events: &[Event]) -> u32 {
-    calls_of(events, Op::Read).iter().map(|c| c.bytes).sum()
+    calls_of(events, Op::Read).iter().map(|c| c.bytes()).sum()
 }
 
 fn assert_clean(events: &[Event]) {

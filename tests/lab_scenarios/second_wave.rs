@@ -81,7 +81,7 @@ fn no_response_waits_for_an_answer_to_an_acknowledged_request() {
     assert_eq!(read_bytes(&events), 0);
     let writes = calls_of(&events, Op::Write);
     assert!(
-        writes.iter().any(|c| c.bytes > 50),
+        writes.iter().any(|c| c.bytes() > 50),
         "the request was written"
     );
     let reads = calls_of(&events, Op::Read);
@@ -104,7 +104,7 @@ fn assert_complete_then_held_open(events: &[Event]) {
     assert_eq!(c.reason, CloseReason::Timeout, "{}", dump(events));
     assert!(!c.notify_received);
     let reads = calls_of(events, Op::Read);
-    let data: Vec<&Call> = reads.iter().filter(|c| c.bytes > 0).collect();
+    let data: Vec<&Call> = reads.iter().filter(|c| c.bytes() > 0).collect();
     assert!(!data.is_empty(), "{}", dump(events));
     let last_data = data.last().unwrap().id;
     assert!(
@@ -156,7 +156,7 @@ fn echo_deadlock_blocks_both_sides_writing() {
     assert!(!blocked.is_empty(), "{}", dump(&events));
     assert!(ios_in(&events, blocked[0].id)
         .iter()
-        .any(|io| io.dir == Dir::Write && io.would_block));
+        .any(|io| io.dir == Dir::Write && io.would_block()));
     assert!(waits(&events)
         .iter()
         .any(|w| w.interest == Interest::Write && w.woke == Woke::Timeout));
@@ -186,7 +186,7 @@ fn early_reject_leaves_the_413_unread_when_the_reset_comes() {
     assert!(
         ios_in(&events, last.id)
             .iter()
-            .any(|io| matches!(io.os_error, Some(libc::ECONNRESET) | Some(libc::EPIPE))),
+            .any(|io| matches!(io.os_error(), Some(libc::ECONNRESET) | Some(libc::EPIPE))),
         "{}",
         dump(&events)
     );
@@ -330,7 +330,7 @@ fn intermittent_leaves_every_50th_connection_unanswered() {
             );
             assert_eq!(read_bytes(&events), 0, "#{n}");
             assert!(
-                calls_of(&events, Op::Write).iter().any(|c| c.bytes > 50),
+                calls_of(&events, Op::Write).iter().any(|c| c.bytes() > 50),
                 "#{n}: the request was written"
             );
             assert!(waits(&events)

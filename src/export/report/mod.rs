@@ -9,13 +9,13 @@
 //!
 //! - `html`: the page skeleton and its stylesheet.
 //! - `sections`: the verdict banner, the summary and chain, the time breakdown.
-//! - `phases`: the steps of a connection's life, from its phase events.
+//! - the time steps are the connection's waterfall from `trace::timing`, as the text trace and
+//!   the app's Timings tab show it.
 //! - `svg`: the timeline picture.
 //! - `table`: the event table.
 
 mod escape;
 mod html;
-mod phases;
 mod sections;
 mod svg;
 mod table;
@@ -48,7 +48,7 @@ pub fn html(events: &[Event], source: &str) -> String {
 pub fn html_at(events: &[Event], source: &str, now_unix: i64) -> String {
     let mut store = Store::new();
     for e in events {
-        if !matches!(e.kind, EventKind::Verdict(_)) {
+        if !matches!(e.kind, EventKind::Verdict(_) | EventKind::Timing(_)) {
             store.push(e);
         }
     }

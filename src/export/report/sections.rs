@@ -4,10 +4,12 @@
 
 use super::escape::text as esc;
 use super::hex;
-use super::phases;
 use super::table;
 use crate::trace::cert_time::{validity, Validity};
+use crate::trace::chain::findings;
+use crate::trace::chain_text::cert_details;
 use crate::trace::store::ConnTrace;
+use crate::trace::timing;
 use crate::trace::verdict::Verdict;
 use crate::trace::{format, EventKind, HttpResponse, Setup};
 use crate::ui::style;
@@ -194,18 +196,34 @@ pub(super) fn summary(c: &ConnTrace) -> String {
     out
 }
 
-/// The peer's certificates, each with its validity at `now_unix` (the report's time).
+/// The peer's certificates, each with its validity at `now_unix` (the report's time), its
+/// details (names, signature, usage, AIA URLs) and, under the certificate that failed, why
+/// (`trace::chain::findings`). A failed handshake shows the chain the `chain` event recorded.
 pub(super) fn chain(c: &ConnTrace, now_unix: i64) -> String {
-    let Some(t) = &c.tls else {
-        return "<p class=\"muted\">No certificates recorded: the handshake did not complete (the error above names the certificate when verification failed).</p>\n".into();
+    let (certs, found, headline) = match (&c.tls, &c.chain) {
+        (Some(t), _) => (&t.chain, Vec::new(), None),
+        (None, Some(info)) => {
+            let headline = match &info.failure {
+                Some(f) => format!("Verification failed: {} (depth {}).", f.reason, f.depth),
+                None => "The chain as the server sent it.".into(),
+            };
+            (&info.certs, findings(info), Some(headline))
+        }
+        (None, None) => {
+            return "<p class=\"muted\">No certificates recorded: the handshake ended before the server's certificate arrived.</p>\n".into();
+        }
     };
-    if t.chain.is_empty() {
+    if certs.is_empty() {
         return "<p class=\"muted\">The peer sent no certificate.</p>\n".into();
     }
-    let mut out = String::from(
+    let mut out = String::new();
+    if let Some(h) = headline {
+        let _ = writeln!(out, "<p class=\"error\">{}</p>", esc(&h));
+    }
+    out.push_str(
         "<table class=\"chain\">\n<thead><tr><th>#</th><th>subject</th><th>issuer</th><th>valid from</th><th>valid until</th><th>now</th><th>key, SHA-256</th></tr></thead>\n<tbody>\n",
     );
-    for (depth, cert) in t.chain.iter().enumerate() {
+    for (depth, cert) in certs.iter().enumerate() {
         let (state, colour, class) = match validity(&cert.not_before, &cert.not_after, now_unix) {
             Some(Validity::Valid) => (Validity::Valid.name(), style::CERT_VALID, "valid"),
             Some(v @ Validity::Expired) => (v.name(), style::CERT_INVALID, "expired"),
@@ -225,35 +243,69 @@ pub(super) fn chain(c: &ConnTrace, now_unix: i64) -> String {
             esc(&cert.key),
             esc(&cert.sha256)
         );
+        if let Some(details) = cert_details(cert) {
+            let _ = writeln!(
+                out,
+                "<tr><td></td><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+                esc(&details)
+            );
+        }
+        for f in found.iter().filter(|f| f.cert == Some(depth)) {
+            let _ = writeln!(
+                out,
+                "<tr><td></td><td colspan=\"6\" class=\"error\">✗ {}: {}</td></tr>",
+                esc(f.problem.name()),
+                esc(&f.text)
+            );
+        }
     }
     out.push_str("</tbody>\n</table>\n");
+    for f in found.iter().filter(|f| f.cert.is_none()) {
+        let _ = writeln!(
+            out,
+            "<p class=\"error\">✗ {}: {}</p>",
+            esc(f.problem.name()),
+            esc(&f.text)
+        );
+    }
     out
 }
 
-/// Where the time went: the steps one after the other, each with a bar at its place in the
-/// connection, then the verdict's breakdown (waits, time inside OpenSSL, round trips), which
-/// is what `diagnosis:`'s `time:` line says.
+/// Where the time went: the connection's waterfall (`trace::timing`, as the text trace and
+/// the app's Timings tab draw it), each step a bar at its place in the connection in the app's
+/// colour for it, the handshake's round trips under it; then the verdict's breakdown (waits,
+/// time inside OpenSSL, round trips), which is what `diagnosis:`'s `time:` line says.
 pub(super) fn time(c: &ConnTrace, v: &Verdict) -> String {
-    let steps = phases::steps(&c.events);
-    let first = if c.first_t == u64::MAX { 0 } else { c.first_t };
-    let total = c.last_t.saturating_sub(first).max(1);
+    let timing = timing::of_events(&c.events);
+    let total = timing.total.max(1);
     let mut out = String::from("<table class=\"time\">\n");
-    let pct = |ns: u64| ns as f64 / total as f64 * 100.0;
-    for step in &steps {
+    let pct = |ns: u64| ns.min(total) as f64 / total as f64 * 100.0;
+    let mut row = |name: &str, start: u64, dur: u64, colour: String, note: &str| {
         let _ = writeln!(
             out,
-            "<tr><th>{}</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"margin-left:{:.2}%;width:{:.2}%\"></span></td><td class=\"muted\">at {}</td></tr>",
-            step.name,
-            esc(&format::duration(step.dur())),
-            pct(step.start.saturating_sub(first)),
-            pct(step.dur()).max(0.2),
-            esc(&format::since(step.start, first)),
+            "<tr><th>{}</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"margin-left:{:.2}%;width:{:.2}%;background:{colour}\"></span></td><td class=\"muted\">at {}{note}</td></tr>",
+            esc(name),
+            esc(&format::duration(dur)),
+            pct(start),
+            pct(dur).max(0.2),
+            esc(&format::duration(start)),
         );
+    };
+    for s in &timing.steps {
+        let note = if s.done { "" } else { ", did not finish" };
+        let colour = super::hex(style::timing_step(s.step));
+        row(s.step.label(), s.start, s.dur, colour, note);
+        if s.step == timing::Step::Handshake {
+            for (i, r) in timing.round_trips.iter().enumerate() {
+                let name = format!("\u{a0}\u{a0}round trip {}", i + 1);
+                row(&name, r.start, r.dur, "#9aa5b1".into(), "");
+            }
+        }
     }
     let _ = writeln!(
         out,
         "<tr class=\"total\"><th>total</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"width:100%\"></span></td><td></td></tr>\n</table>",
-        esc(&format::duration(total))
+        esc(&format::duration(timing.total))
     );
     // The verdict's account of the same time: waits, OpenSSL's own time, round trips.
     let b = &v.breakdown;

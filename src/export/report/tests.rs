@@ -44,6 +44,7 @@ fn hostile_trace(conn: ConnId) -> Vec<Event> {
                 resumed: false,
                 chain: vec![cert],
                 ocsp: None,
+                resumption: None,
             })),
         ),
         ev(100, EventKind::Phase(Phase::Workload)),
@@ -157,7 +158,7 @@ fn long_trace(n: u32) -> Vec<Event> {
             sndbuf: 4096,
             ..Sock::default()
         };
-        events.push(ev(t + 8_000, EventKind::Sock(sock)));
+        events.push(ev(t + 8_000, EventKind::Sock(Box::new(sock))));
     }
     events
 }

@@ -13,21 +13,11 @@ impl Conn {
         let Some((id, t0, dur, result)) = self.timed(f) else {
             return Err(errors::internal());
         };
-        let (ret, error, bytes) = match &result {
-            Ok((ret, bytes)) => (*ret, SslError::None, *bytes),
-            Err(e) => (e.ret(), SslError::from_code(e.code().as_raw()), 0),
+        let (ret, error) = match &result {
+            Ok((ret, _)) => (*ret, SslError::None),
+            Err(e) => (e.ret(), SslError::from_code(e.code().as_raw())),
         };
-        self.record_call(
-            t0,
-            Call {
-                id,
-                op,
-                ret,
-                error,
-                dur,
-                bytes,
-            },
-        );
+        self.record_call(t0, Call::new(id, op, ret, error, dur));
         result
     }
 
@@ -41,17 +31,7 @@ impl Conn {
             Some(tls) => SslError::from_code(ffi::get_error(tls.ssl(), ret)),
             None => SslError::Ssl,
         };
-        self.record_call(
-            t0,
-            Call {
-                id,
-                op,
-                ret,
-                error,
-                dur,
-                bytes: 0,
-            },
-        );
+        self.record_call(t0, Call::new(id, op, ret, error, dur));
         ret == 1
     }
 
@@ -122,7 +102,7 @@ impl Conn {
             let sock = self
                 .sampler
                 .sample(tls.socket(), tls.ssl().pending(), now, full);
-            record::push_at(now, self.id, EventKind::Sock(sock));
+            record::push_at(now, self.id, EventKind::Sock(Box::new(sock)));
         }
     }
 

@@ -130,6 +130,8 @@ pub(super) struct Conn {
     http: Option<HttpTracker>,
     /// The plaintext stages still to go before TLS (`None` once TLS began, or without any).
     pretls: Option<Box<plain::PreTls>>,
+    /// The connection to start when this one has closed (`--reconnect`), offering its session.
+    follow_up: Option<Box<ConnectSpec>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +215,13 @@ impl Conn {
             sampler: sockstat::Sampler::default(),
             http,
             pretls,
+            follow_up: None,
         }
+    }
+
+    /// The connection due after this closed one (`--reconnect`), taken once.
+    pub(super) fn take_follow_up(&mut self) -> Option<Box<ConnectSpec>> {
+        self.follow_up.take()
     }
 
     pub(super) fn is_closed(&self) -> bool {
@@ -455,6 +463,14 @@ impl Conn {
         if let Some(tls) = self.tls.as_mut() {
             let _ = reg.deregister(tls.socket_mut());
         }
+        // Read now: TLS 1.3 tickets arrive after the handshake. A connection the user stopped
+        // starts no follow-up: stopping means stop.
+        self.follow_up = if reason == CloseReason::Stopped {
+            None
+        } else {
+            crate::probe::session::closing(self.id, self.tls.as_ref().map(|t| t.ssl()), &self.spec)
+                .map(Box::new)
+        };
         if let Some(sock) = self.socket.as_mut() {
             let _ = reg.deregister(sock);
         }

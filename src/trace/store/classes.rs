@@ -151,9 +151,9 @@ impl IoClass {
     }
 
     pub fn of(io: &Io) -> IoClass {
-        let outcome = if io.would_block {
+        let outcome = if io.would_block() {
             IoOutcome::WouldBlock
-        } else if io.os_error.is_some() || io.is_eof() {
+        } else if io.os_error().is_some() || io.is_eof() {
             IoOutcome::EofOrError
         } else {
             IoOutcome::Done
@@ -190,14 +190,8 @@ mod tests {
 
     #[test]
     fn socket_operations_are_classed_by_outcome() {
-        let io = |got, would_block, os_error| Io {
-            call: None,
-            dir: Dir::Read,
-            want: 5,
-            got,
-            would_block,
-            os_error,
-        };
+        let io =
+            |got, would_block, os_error| Io::new(None, Dir::Read, 5, got, would_block, os_error);
         assert_eq!(IoClass::of(&io(5, false, None)).outcome, IoOutcome::Done);
         assert_eq!(
             IoClass::of(&io(0, true, None)).outcome,

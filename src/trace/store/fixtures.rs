@@ -7,36 +7,26 @@ pub(crate) fn ev(t: Nanos, kind: EventKind) -> Event {
 }
 
 pub(crate) fn call(id: CallId, op: Op, error: SslError, dur: Nanos) -> EventKind {
-    EventKind::Call(Call {
+    EventKind::Call(Call::new(
         id,
         op,
-        ret: if error == SslError::None { 1 } else { -1 },
+        if error == SslError::None { 1 } else { -1 },
         error,
         dur,
-        bytes: 0,
-    })
+    ))
 }
 
 /// An `SSL_read` that moved `bytes` of application data (none when it did not succeed).
 pub(crate) fn read(id: CallId, error: SslError, dur: Nanos, bytes: u32) -> EventKind {
-    EventKind::Call(Call {
-        bytes,
-        ..match call(id, Op::Read, error, dur) {
-            EventKind::Call(c) => c,
-            _ => unreachable!("call() makes a call"),
-        }
-    })
+    let ret = match error {
+        SslError::None => bytes as i32,
+        _ => -1,
+    };
+    EventKind::Call(Call::new(id, Op::Read, ret, error, dur))
 }
 
 pub(crate) fn io(call: CallId, dir: Dir, got: u32, would_block: bool) -> EventKind {
-    EventKind::Io(Io {
-        call: Some(call),
-        dir,
-        want: 100,
-        got,
-        would_block,
-        os_error: None,
-    })
+    EventKind::Io(Io::new(Some(call), dir, 100, got, would_block, None))
 }
 
 pub(crate) fn wait(interest: Interest, dur: Nanos) -> EventKind {
@@ -64,11 +54,11 @@ pub(crate) fn stalled_writer() -> Vec<Event> {
         ev(200, call(3, Op::Write, SslError::WantWrite, 5)),
         ev(
             210,
-            EventKind::Sock(Sock {
+            EventKind::Sock(Box::new(Sock {
                 outq: 5000,
                 sndbuf: 5000,
                 ..Default::default()
-            }),
+            })),
         ),
     ]
 }

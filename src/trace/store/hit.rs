@@ -97,10 +97,10 @@ impl Hit {
                     if m.dir == MsgDir::In { "in" } else { "out" },
                     names::content_name(m.content),
                     names::msg_type_name(m.content, m.msg_type),
-                    m.len
+                    { m.len }
                 )
             }
-            Hit::State(i) => format!("handshake state: {}", c.states[i].1.text),
+            Hit::State(i) => format!("handshake state: {}", c.states[i].1.text()),
         }
     }
 }
@@ -148,9 +148,9 @@ pub(super) fn nearest(start: &[Nanos], end: &[Nanos], t: Nanos, tol: Nanos) -> O
 /// What a run of retries is: the operation, how many attempts over how long, and which one
 /// call `i` is.
 fn retry_text(c: &ConnTrace, r: usize, i: Option<usize>) -> String {
-    let first = c.retry_first[r];
+    let first = c.retry_first[r] as usize;
     let n = c.retry_attempts[r];
-    let op = c.call_op.get(first).map_or("?", |op| op.name());
+    let op = c.call(first).map_or("?", |call| call.op.name());
     let span = format::duration(c.retries.duration(r));
     let which = i.map_or(String::new(), |i| format!("attempt {} of ", i + 1 - first));
     format!("{which}{n} attempts of one {op} (retried after WANT_*), over {span}")

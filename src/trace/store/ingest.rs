@@ -43,36 +43,35 @@ impl ConnTrace {
             | EventKind::Plain(_)
             | EventKind::Setup(_)
             | EventKind::Http(_)
-            | EventKind::Verdict(_) => {}
+            | EventKind::Verdict(_)
+            | EventKind::Timing(_) => {}
         }
         self.facts.feed(e);
         self.last_t = self.last_t.max(e.t);
         self.events.push(e.clone());
+        if matches!(e.kind, EventKind::Close(_)) {
+            self.shrink();
+        }
     }
 
     fn push_call(&mut self, t: Nanos, c: &Call, index: u32) {
-        let attempt = match (self.call_op.last(), self.call_error.last()) {
-            (Some(&op), Some(err)) if op == c.op && err.is_want() => {
-                self.call_attempt.last().copied().unwrap_or(1) + 1
-            }
+        let last = self.calls.len().checked_sub(1).and_then(|i| self.call(i));
+        let attempt = match last {
+            Some(prev) if prev.op == c.op && prev.error.is_want() => self.last_attempt + 1,
             _ => 1,
         };
+        self.last_attempt = attempt;
         let start = t.max(self.calls.end.last().copied().unwrap_or(0));
-        let end = start + c.dur;
+        let end = start + c.dur();
         self.calls.push(start, end, CallClass::of(c.error));
-        self.call_id.push(c.id);
-        self.call_op.push(c.op);
-        self.call_ret.push(c.ret);
-        self.call_error.push(c.error);
-        self.call_bytes.push(c.bytes);
         self.call_event.push(index);
-        self.call_attempt.push(attempt);
         // Kept as spans while recording so the timeline can query the visible runs.
-        let i = self.call_attempt.len() - 1;
+        let i = self.call_event.len() - 1;
         if attempt == 2 {
             let first_start = self.calls.start[i - 1];
             self.retries.push(first_start, end, ());
-            self.retry_first.push(i - 1);
+            self.retry_first
+                .push(u32::try_from(i - 1).unwrap_or(u32::MAX));
             self.retry_attempts.push(2);
         } else if attempt > 2 {
             self.retries.extend_last(end);

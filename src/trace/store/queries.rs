@@ -1,6 +1,7 @@
 //! Queries of one connection that views and tests ask: which call is where, what happened
 //! inside a call, buffer levels at an instant, and which call is most worth explaining.
 
+use super::classes::CallClass;
 use super::conn::ConnTrace;
 use crate::trace::event::*;
 
@@ -18,7 +19,7 @@ impl ConnTrace {
             .start
             .partition_point(|&s| s <= start)
             .checked_sub(1)?;
-        let first = self.retry_first[r];
+        let first = self.retry_first[r] as usize;
         (first..first + self.retry_attempts[r] as usize)
             .contains(&i)
             .then_some(r)
@@ -28,15 +29,15 @@ impl ConnTrace {
     pub fn call_index(&self, id: CallId) -> Option<usize> {
         // Ids grow by one per call, so the index is usually id - 1; search otherwise.
         let guess = (id as usize).checked_sub(1)?;
-        if self.call_id.get(guess) == Some(&id) {
+        if self.call(guess).is_some_and(|c| c.id == id) {
             return Some(guess);
         }
-        self.call_id.iter().position(|&x| x == id)
+        (0..self.calls.len()).find(|&i| self.call(i).is_some_and(|c| c.id == id))
     }
 
     /// The socket operations, states and messages inside call `i` (in time order).
     pub fn nested(&self, i: usize) -> Vec<&Event> {
-        let (Some(&id), Some(&last)) = (self.call_id.get(i), self.call_event.get(i)) else {
+        let (Some(id), Some(&last)) = (self.call(i).map(|c| c.id), self.call_event.get(i)) else {
             return Vec::new();
         };
         // A call's nested events arrive just before the call itself, after the previous call.
@@ -107,17 +108,16 @@ impl ConnTrace {
     /// The call most worth explaining in a finished trace: the first WANT_WRITE, else the first
     /// read that wrote (a handshake inside SSL_read), else the last call.
     pub fn interesting_call(&self) -> Option<usize> {
-        if let Some(i) = self
-            .call_error
-            .iter()
-            .position(|&e| e == SslError::WantWrite)
+        if let Some(i) =
+            (0..self.calls.len()).find(|&i| self.calls.class[i] == CallClass::WantWrite)
         {
             return Some(i);
         }
         let wrote =
             |e: &&Event| matches!(&e.kind, EventKind::Io(io) if io.dir == Dir::Write && io.got > 0);
-        let read_that_wrote = (0..self.calls.len())
-            .find(|&i| self.call_op[i] == Op::Read && self.nested(i).iter().any(wrote));
+        let read_that_wrote = (0..self.calls.len()).find(|&i| {
+            self.call(i).is_some_and(|c| c.op == Op::Read) && self.nested(i).iter().any(wrote)
+        });
         read_that_wrote.or(self.calls.len().checked_sub(1))
     }
 }

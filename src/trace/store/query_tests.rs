@@ -63,23 +63,8 @@ fn hits_say_what_they_are() {
 
 #[test]
 fn handshake_lane_prefers_a_message_then_the_state() {
-    let state = |text| {
-        EventKind::State(State {
-            call: Some(1),
-            text,
-            where_: 0,
-            ret: 1,
-        })
-    };
-    let hello = EventKind::Msg(Msg {
-        call: Some(1),
-        dir: MsgDir::Out,
-        content: 22,
-        msg_type: 1,
-        level: 0,
-        request_update: 0,
-        len: 310,
-    });
+    let state = |text| EventKind::State(State::new(Some(1), StateText::of_static(text), 0, 1));
+    let hello = EventKind::Msg(Msg::new(Some(1), MsgDir::Out, 22, 1, 0, 0, 310));
     let s = conn(&[
         ev(10, state("before SSL initialization")),
         ev(30, hello),

@@ -38,7 +38,7 @@ impl Series {
         while i < b {
             let bucket_end = t0 + (self.t[i].saturating_sub(t0) / width + 1) * width;
             let j = (i + self.t[i..b].partition_point(|&t| t < bucket_end)).max(i + 1);
-            if let Some((lo, hi)) = self.minmax.range(i, j) {
+            if let Some((lo, hi)) = self.minmax.range(&self.v, i, j) {
                 let mid = self.t[i] + (self.t[j - 1] - self.t[i]) / 2;
                 out.push((self.t[i], lo));
                 out.push((mid.max(self.t[i]), hi));
@@ -46,6 +46,13 @@ impl Series {
             i = j;
         }
         out
+    }
+
+    /// Gives back the room the vectors grew into.
+    pub(crate) fn shrink(&mut self) {
+        self.t.shrink_to_fit();
+        self.v.shrink_to_fit();
+        self.minmax.shrink();
     }
 
     /// The last value at or before `t`.

@@ -4,37 +4,74 @@
 use super::classes::SpanClass;
 use crate::trace::event::Nanos;
 
-/// Sorted spans (start, end) with a class per span and prefix counts per class, so the
-/// classes present in any index range are known in O(1).
+/// Spans per checkpoint of the per-class counts: a count scans at most this many classes at each
+/// end of its range, and the checkpoints cost 4 bytes per class per this many spans.
+const BLOCK: usize = 64;
+
+/// The most classes a [`SpanClass`] may have (counts are fixed-size arrays).
+const MAX_CLASSES: usize = 8;
+
+/// Sorted spans (start, end) with a class per span and per-class counts every [`BLOCK`] spans,
+/// so the classes present in any index range are known in O([`BLOCK`]).
 #[derive(Debug, Clone)]
 pub struct Spans<C: SpanClass> {
     pub start: Vec<Nanos>,
+    /// Empty for spans made with [`Spans::points`], whose ends are their starts (see
+    /// [`Spans::ends`]).
     pub end: Vec<Nanos>,
     pub class: Vec<C>,
-    /// prefix[c][i] = spans of class index c among the first i.
-    prefix: Vec<Vec<u32>>,
+    /// Every span is an instant (socket operations): `end` is not kept.
+    points: bool,
+    /// checkpoints[k * C::ALL.len() + c] = spans of class index c among the first k * BLOCK.
+    checkpoints: Vec<u32>,
+    /// Spans of each class so far.
+    totals: [u32; MAX_CLASSES],
 }
 
 impl<C: SpanClass> Default for Spans<C> {
     fn default() -> Spans<C> {
+        assert!(C::ALL.len() <= MAX_CLASSES, "too many span classes");
         Spans {
             start: Vec::new(),
             end: Vec::new(),
             class: Vec::new(),
-            prefix: vec![vec![0]; C::ALL.len()],
+            points: false,
+            checkpoints: vec![0; C::ALL.len()],
+            totals: [0; MAX_CLASSES],
         }
     }
 }
 
 impl<C: SpanClass> Spans<C> {
+    /// Spans that are all instants (start = end), which keep no `end` column.
+    pub(crate) fn points() -> Spans<C> {
+        Spans {
+            points: true,
+            ..Spans::default()
+        }
+    }
+
+    /// The ends of the spans, sorted (their starts, for points).
+    pub fn ends(&self) -> &[Nanos] {
+        if self.points {
+            &self.start
+        } else {
+            &self.end
+        }
+    }
+
     pub(crate) fn push(&mut self, start: Nanos, end: Nanos, class: C) {
         self.start.push(start);
-        self.end.push(end);
+        if self.points {
+            debug_assert_eq!(start, end, "a point has no length");
+        } else {
+            self.end.push(end);
+        }
         self.class.push(class);
-        let k = class.index();
-        for (c, p) in self.prefix.iter_mut().enumerate() {
-            let last = p.last().copied().unwrap_or(0);
-            p.push(last + u32::from(c == k));
+        self.totals[class.index()] += 1;
+        if self.class.len().is_multiple_of(BLOCK) {
+            let n = C::ALL.len();
+            self.checkpoints.extend_from_slice(&self.totals[..n]);
         }
     }
 
@@ -46,25 +83,60 @@ impl<C: SpanClass> Spans<C> {
         self.start.is_empty()
     }
 
+    /// Per class, the spans among the first `i`.
+    fn counts_before(&self, i: usize) -> [u32; MAX_CLASSES] {
+        let n = C::ALL.len();
+        let k = i / BLOCK;
+        let mut out = [0; MAX_CLASSES];
+        out[..n].copy_from_slice(&self.checkpoints[k * n..k * n + n]);
+        for c in &self.class[k * BLOCK..i] {
+            out[c.index()] += 1;
+        }
+        out
+    }
+
     /// How many spans of `class` lie in the index range `a..b`.
     pub fn count(&self, class: C, a: usize, b: usize) -> u32 {
-        self.prefix.get(class.index()).map_or(0, |p| p[b] - p[a])
+        let k = class.index();
+        self.counts_before(b)[k] - self.counts_before(a)[k]
     }
 
     /// The most notable class among the spans `a..b` (the first class when the range is empty).
     fn worst(&self, a: usize, b: usize) -> C {
         let none = C::ALL[0];
-        C::ALL
-            .iter()
+        if b <= a + 2 * BLOCK {
+            return self.class[a..b]
+                .iter()
+                .copied()
+                .max_by_key(|c| c.index())
+                .unwrap_or(none);
+        }
+        let (hi, lo) = (self.counts_before(b), self.counts_before(a));
+        (0..C::ALL.len())
             .rev()
-            .copied()
-            .find(|&c| self.count(c, a, b) > 0)
-            .unwrap_or(none)
+            .find(|&k| hi[k] > lo[k])
+            .map_or(none, |k| C::ALL[k])
+    }
+
+    /// Gives back the room vectors grew into while the connection was recorded.
+    pub(crate) fn shrink(&mut self) {
+        self.start.shrink_to_fit();
+        self.end.shrink_to_fit();
+        self.class.shrink_to_fit();
+        self.checkpoints.shrink_to_fit();
+    }
+
+    /// Bytes held per span, counting what the vectors hold (not their spare room).
+    pub(crate) fn bytes_per_span(&self) -> f64 {
+        use std::mem::size_of;
+        let times = if self.points { 1 } else { 2 };
+        (times * size_of::<Nanos>() + size_of::<C>()) as f64
+            + (C::ALL.len() * size_of::<u32>()) as f64 / BLOCK as f64
     }
 
     /// Index range of the spans that overlap `t0..=t1`.
     pub fn overlapping(&self, t0: Nanos, t1: Nanos) -> (usize, usize) {
-        let a = self.end.partition_point(|&e| e < t0);
+        let a = self.ends().partition_point(|&e| e < t0);
         let b = self.start.partition_point(|&s| s <= t1);
         (a, b.max(a))
     }
@@ -79,7 +151,7 @@ impl<C: SpanClass> Spans<C> {
     /// The span containing `t`, if any.
     pub fn at(&self, t: Nanos) -> Option<usize> {
         let i = self.start.partition_point(|&s| s <= t).checked_sub(1)?;
-        (self.end[i] >= t).then_some(i)
+        (self.ends()[i] >= t).then_some(i)
     }
 
     /// The span containing `t`, else the one starting nearest to `t` within `tol`.
@@ -95,7 +167,7 @@ impl<C: SpanClass> Spans<C> {
 
     /// Length of span `i`.
     pub fn duration(&self, i: usize) -> Nanos {
-        self.end[i] - self.start[i]
+        self.ends()[i] - self.start[i]
     }
 }
 
@@ -125,7 +197,7 @@ pub fn aggregate<C: SpanClass>(
         return (a..b)
             .map(|i| Mark {
                 start: spans.start[i],
-                end: spans.end[i],
+                end: spans.ends()[i],
                 first: i,
                 count: 1,
                 class: spans.class[i],
@@ -141,7 +213,7 @@ pub fn aggregate<C: SpanClass>(
         let j = (i + spans.start[i..b].partition_point(|&s| s < bucket_end)).max(i + 1);
         marks.push(Mark {
             start: spans.start[i],
-            end: spans.end[j - 1].max(spans.start[i]),
+            end: spans.ends()[j - 1].max(spans.start[i]),
             first: i,
             count: j - i,
             class: spans.worst(i, j),
@@ -177,6 +249,36 @@ mod tests {
         assert_eq!(s.near(95, 10), Some(2));
         assert_eq!(s.near(60, 10), None);
         assert_eq!(s.duration(2), 50);
+    }
+
+    /// Counts across checkpoints agree with counting the classes one by one.
+    #[test]
+    fn counts_across_checkpoints_match_a_plain_count() {
+        let mut s = Spans::default();
+        let class = |i: usize| WaitClass::ALL[(i * i + i / 7) % 3];
+        for i in 0..1000usize {
+            s.push(i as u64, i as u64, class(i));
+        }
+        for (a, b) in [
+            (0, 1000),
+            (3, 64),
+            (63, 65),
+            (64, 128),
+            (100, 900),
+            (999, 1000),
+            (7, 7),
+        ] {
+            for c in WaitClass::ALL {
+                let plain = (a..b).filter(|&i| class(i) == c).count() as u32;
+                assert_eq!(s.count(c, a, b), plain, "{c:?} {a}..{b}");
+            }
+            let worst = (a..b).map(class).max_by_key(|c| c.index());
+            assert_eq!(
+                s.worst(a, b),
+                worst.unwrap_or(WaitClass::Readable),
+                "{a}..{b}"
+            );
+        }
     }
 
     #[test]

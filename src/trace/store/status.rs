@@ -39,11 +39,16 @@ impl ConnTrace {
                 (reason, _) => Status::Closed(reason),
             };
         }
-        if let Some(last) = self.calls.len().checked_sub(1) {
-            let error = self.call_error[last];
+        if let Some((last, call)) = self
+            .calls
+            .len()
+            .checked_sub(1)
+            .and_then(|i| Some((i, self.call(i)?)))
+        {
+            let error = call.error;
             if error.is_want() {
                 return Status::Waiting {
-                    op: self.call_op[last],
+                    op: call.op,
                     error,
                     since: self.calls.end[last],
                 };

@@ -66,7 +66,11 @@ fn retries_of_the_same_operation_are_counted() {
         events.push(ev(i * 100, call(i as u32 + 1, Op::Read, err, 10)));
     }
     store.push_batch(&events);
-    assert_eq!(store.conn(1).unwrap().call_attempt, vec![1, 2, 3, 4]);
+    let c = store.conn(1).unwrap();
+    assert_eq!(
+        (0..4).map(|i| c.attempt(i)).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
 }
 
 #[test]
@@ -171,4 +175,96 @@ fn a_removed_connection_is_gone_and_the_others_are_still_found() {
         ..stalled_writer()[0].clone()
     }]);
     assert_eq!(store.conn(5).map(|c| c.events.len()), Some(1));
+}
+
+/// A trace saved as JSONL and loaded the app's way (blocks parsed on two threads) gives the
+/// same store as the events pushed live: every column, the calls read back from their events,
+/// attempts, level envelopes and per-bucket marks, across many count checkpoints and min/max
+/// leaves (the compacted parts).
+#[test]
+fn a_loaded_file_gives_the_store_live_ingest_gives() {
+    use crate::trace::jsonl::to_line;
+    use crate::trace::jsonl_parallel::read_parallel;
+    use crate::trace::store::fixtures::{call, ev, io, wait};
+    use std::sync::atomic::AtomicBool;
+    let mut events = Vec::new();
+    let mut t = 0;
+    for id in 1..=5_000u32 {
+        let error = [SslError::None, SslError::WantWrite, SslError::WantRead][id as usize % 7 % 3];
+        events.push(ev(t + 5, io(id, Dir::Write, id % 3 * 100, error.is_want())));
+        events.push(ev(t, call(id, Op::Write, error, 40 + u64::from(id % 5))));
+        t += 50;
+        if error.is_want() {
+            events.push(ev(t, wait(Interest::Write, 30 + u64::from(id % 11))));
+            t += 45;
+        }
+        let sock = Sock {
+            outq: (id * 7919) % 10_000,
+            inq: id % 13,
+            ssl_pending: id % 2,
+            sndbuf: 10_000,
+            rcvbuf: 5_000,
+            notsent: 0,
+            tcp: (id % 4 == 0).then_some(TcpInfo {
+                rtt_us: id % 50,
+                snd_cwnd: 10,
+                snd_wnd: id % 9 * 1000,
+            }),
+        };
+        events.push(ev(t, EventKind::Sock(Box::new(sock))));
+    }
+    let mut live = Store::new();
+    live.push_batch(&events);
+    let text: String = events
+        .iter()
+        .filter_map(to_line)
+        .map(|l| l + "\n")
+        .collect();
+    let mut loaded = Store::new();
+    let end = read_parallel(text.as_bytes(), 1 << 20, 2, &AtomicBool::new(false), |b| {
+        loaded.push_batch(&b);
+        true
+    });
+    assert_eq!(end, Some(Ok(())));
+    let (a, b) = (&live.conns[0], &loaded.conns[0]);
+    assert_eq!(a.events, b.events);
+    assert_eq!(
+        (&a.calls.start, &a.calls.end, &a.calls.class),
+        (&b.calls.start, &b.calls.end, &b.calls.class)
+    );
+    assert_eq!((&a.io.start, &a.io.class), (&b.io.start, &b.io.class));
+    assert!(a.io.end.is_empty(), "socket operations keep no end column");
+    assert_eq!(a.io.ends(), &a.io.start[..]);
+    assert_eq!(
+        (&a.waits.start, &a.waits.end),
+        (&b.waits.start, &b.waits.end)
+    );
+    assert_eq!(
+        (&a.retries.start, &a.retries.end),
+        (&b.retries.start, &b.retries.end)
+    );
+    assert_eq!(a.memory_parts(), b.memory_parts());
+    for i in (0..a.calls.len()).step_by(37) {
+        assert_eq!(a.call(i), b.call(i));
+        assert_eq!(a.call(i).map(|c| c.id), Some(i as u32 + 1));
+        assert_eq!(a.attempt(i), b.attempt(i));
+    }
+    for (t0, t1, n) in [(0, t, 300), (t / 3, t / 2, 50), (1000, 1200, 1000)] {
+        assert_eq!(a.outq.envelope(t0, t1, n), b.outq.envelope(t0, t1, n));
+        assert_eq!(a.snd_wnd.envelope(t0, t1, n), b.snd_wnd.envelope(t0, t1, n));
+        assert_eq!(
+            aggregate(&a.calls, t0, t1, n),
+            aggregate(&b.calls, t0, t1, n)
+        );
+        assert_eq!(aggregate(&a.io, t0, t1, n), aggregate(&b.io, t0, t1, n));
+    }
+    // The envelope's spikes survive the leaves: the largest outq is in the whole-range one.
+    let most = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Sock(s) => Some(s.outq),
+            _ => None,
+        })
+        .max();
+    assert_eq!(a.outq.envelope(0, t, 100).iter().map(|p| p.1).max(), most);
 }

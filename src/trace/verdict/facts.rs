@@ -37,6 +37,9 @@ struct CallIo {
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub conn: ConnId,
+    /// A saved verdict on the traced program's own use of OpenSSL (`tlsscope run`): the events
+    /// cannot show it again (it rests on what the interposer saw), so it is kept as it was.
+    pub program_verdict: Option<Box<crate::trace::verdict::Verdict>>,
     pub setup: Option<Box<Setup>>,
     pub first_t: Option<Nanos>,
     pub last_t: Nanos,
@@ -247,19 +250,25 @@ impl Facts {
                     .first()
                     .map(|f| escape(&f.text).into_owned());
             }
-            EventKind::Verdict(_) | EventKind::Wire(_) | EventKind::Secret(_) => {}
+            EventKind::Verdict(v) if v.class.is_program_misuse() => {
+                self.program_verdict = Some(v.clone());
+            }
+            EventKind::Verdict(_)
+            | EventKind::Wire(_)
+            | EventKind::Secret(_)
+            | EventKind::Timing(_) => {}
         }
     }
 
     fn on_io(&mut self, t: Nanos, io: &Io) {
-        if let Some(call) = io.call {
+        if let Some(call) = io.call() {
             if self.current_io.call != call {
                 self.current_io = CallIo {
                     call,
                     ..CallIo::default()
                 };
             }
-            self.current_io.would_block |= io.would_block;
+            self.current_io.would_block |= io.would_block();
             match io.dir {
                 Dir::Read => self.current_io.read += u64::from(io.got),
                 Dir::Write => self.current_io.wrote += u64::from(io.got),
@@ -268,18 +277,18 @@ impl Facts {
         if io.dir == Dir::Write {
             self.sock_out += u64::from(io.got);
         }
-        let at = Seen { t, call: io.call };
+        let at = Seen { t, call: io.call() };
         if io.is_eof() {
             self.eof.get_or_insert(at);
         }
-        if let Some(errno) = io.os_error {
+        if let Some(errno) = io.os_error() {
             self.os_error.get_or_insert((at, errno, io.dir));
         }
     }
 
     fn on_call(&mut self, t: Nanos, c: &Call) {
         self.calls += 1;
-        self.in_openssl = self.in_openssl.saturating_add(c.dur);
+        self.in_openssl = self.in_openssl.saturating_add(c.dur());
         let io = if self.current_io.call == c.id {
             std::mem::take(&mut self.current_io)
         } else {
@@ -309,8 +318,8 @@ impl Facts {
         if self.reneg_hello_out.is_some_and(|at| at.call == Some(c.id)) {
             self.reneg_hello_op.get_or_insert(c.op);
         }
-        let end = t + c.dur;
-        match c.op {
+        let end = t + c.dur();
+        match c.op.classic() {
             Op::Read | Op::Peek => {
                 self.reads_since_write_progress += 1;
                 self.max_unread = 0;
@@ -322,10 +331,10 @@ impl Facts {
                     self.want_read_without_block += 1;
                     self.first_want_read_without_block.get_or_insert(c.id);
                 }
-                if c.bytes > 0 {
+                if c.bytes() > 0 {
                     self.reads_with_data += 1;
-                    self.app_in += u64::from(c.bytes);
-                    self.app_in_since_write += u64::from(c.bytes);
+                    self.app_in += u64::from(c.bytes());
+                    self.app_in_since_write += u64::from(c.bytes());
                     self.first_app_in.get_or_insert(end);
                     self.last_app_in = Some(end);
                 }
@@ -335,15 +344,15 @@ impl Facts {
                     self.writes_that_read += 1;
                     self.first_write_that_read.get_or_insert((c.id, io.read));
                 }
-                if c.bytes > 0 {
-                    self.app_out += u64::from(c.bytes);
+                if c.bytes() > 0 {
+                    self.app_out += u64::from(c.bytes());
                     self.last_app_out = Some(end);
                     self.app_in_since_write = 0;
                     self.reads_since_write_progress = 0;
                     self.zero_window_samples = 0;
                     self.zero_window_since = None;
                     if self.write_block_since.is_some() {
-                        self.write_block_bytes += u64::from(c.bytes);
+                        self.write_block_bytes += u64::from(c.bytes());
                     }
                 }
                 if c.error == SslError::WantWrite {
@@ -352,7 +361,7 @@ impl Facts {
             }
             _ => {}
         }
-        let progressed = c.bytes > 0 || c.error == SslError::None;
+        let progressed = c.bytes() > 0 || c.error == SslError::None;
         if progressed {
             self.stall_call = None;
         } else if c.error.is_want() && self.stall_call.is_none() {
@@ -384,7 +393,7 @@ impl Facts {
     }
 
     fn on_msg(&mut self, t: Nanos, m: &Msg) {
-        let at = Seen { t, call: m.call };
+        let at = Seen { t, call: m.call() };
         let done = self.handshake_done.is_some();
         if m.content == 21 {
             let alert = Alert {
@@ -480,38 +489,7 @@ impl Facts {
         }
         self.last_sock = Some((t, *s));
     }
-
-    /// The last call returned WANT_WRITE (we are waiting to write, or about to).
-    pub fn write_blocked(&self) -> bool {
-        self.last_call
-            .is_some_and(|(_, c)| c.error == SslError::WantWrite)
-    }
-
-    /// The wait under way now (the last call asked to wait, and no wait event ended it yet):
-    /// when it began and for what.
-    pub fn ongoing_wait(&self) -> Option<(Nanos, Interest)> {
-        if self.close.is_some() {
-            return None;
-        }
-        let (t, c) = self.last_call?;
-        let end = t + c.dur;
-        if self.last_wait.is_some_and(|(wt, _)| wt >= end) {
-            return None;
-        }
-        match c.error {
-            SslError::WantRead => Some((end, Interest::Read)),
-            SslError::WantWrite => Some((end, Interest::Write)),
-            _ => None,
-        }
-    }
-
-    /// When the given phase began.
-    pub fn phase_began(&self, p: Phase) -> Option<Nanos> {
-        self.phase_start[phase_index(p)]
-    }
-
-    /// The server answered something in the handshake.
-    pub fn server_answered(&self) -> bool {
-        self.first_in.is_some()
-    }
 }
+
+#[path = "facts_queries.rs"]
+mod queries;

@@ -118,9 +118,27 @@ classes! {
     Stopped => "stopped", Note, "Stopped by the user.";
     Stalled => "stalled", Stall, "No progress while waiting; see the evidence for what was awaited.";
     Failed => "failed", Failure, "The connection failed; see the evidence.";
+    WaitedWrongDirection => "waited-wrong-direction", Stall, "The traced program (tlsscope run) waited for the socket to become readable after WANT_WRITE, or writable after WANT_READ: it can wait forever.";
+    PolledWithPending => "polled-with-pending", Stall, "The traced program waited on the socket while decrypted bytes sat in SSL_pending: they were already there, the socket may never wake it.";
+    WriteRetryChanged => "write-retry-changed", Failure, "The traced program retried SSL_write after WANT_WRITE (or WANT_READ) with a different length or buffer: OpenSSL refuses it (bad write retry, bad length) or, when its checks pass, the byte stream is not what the program meant.";
+    WantAsError => "want-as-error", Failure, "The traced program gave up on the connection after WANT_READ or WANT_WRITE, without waiting and calling again: it treated a retry as an error.";
+    ShutdownAfterFatal => "shutdown-after-fatal", Note, "The traced program called SSL_shutdown after a fatal error (SSL_ERROR_SSL or SSL_ERROR_SYSCALL), which OpenSSL says must not be done.";
 }
 
 impl Class {
+    /// The classes only `tlsscope run` gives, about the traced program's own calls: no rule on
+    /// the events can find them again, so a saved one is kept (`Facts::program_verdict`).
+    pub fn is_program_misuse(self) -> bool {
+        matches!(
+            self,
+            Class::WaitedWrongDirection
+                | Class::PolledWithPending
+                | Class::WriteRetryChanged
+                | Class::WantAsError
+                | Class::ShutdownAfterFatal
+        )
+    }
+
     pub fn from_name(name: &str) -> Option<Class> {
         Class::ALL.iter().copied().find(|c| c.name() == name)
     }

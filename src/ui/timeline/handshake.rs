@@ -36,7 +36,7 @@ fn states(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
         if vis.pixels(start, end) > 120.0 {
             let at = PlotPoint::new(secs(start.max(vis.t0)), row);
             labels.push(
-                Text::new("", at, RichText::new(s.text).small())
+                Text::new("", at, RichText::new(s.text()).small())
                     .anchor(egui::Align2::LEFT_CENTER)
                     .color(style::STATE_LABEL),
             );

@@ -82,8 +82,8 @@ fn calls(out: &mut String, c: &ConnTrace, f: &Frame, top: f64, verdict: &Verdict
     );
     let text = format!(
         "▼ {} #{} (the verdict's call)",
-        c.call_op[i].name(),
-        c.call_id[i]
+        c.call(i).map_or("?", |k| k.op.name()),
+        c.call(i).map_or(0, |k| k.id)
     );
     let width = text.chars().count() as f64 * SMALL_CHAR_PX;
     let at = x0.min(LEFT + PLOT - width).max(LEFT);
@@ -186,7 +186,7 @@ fn handshake(out: &mut String, c: &ConnTrace, f: &Frame, top: f64) {
         // The state's name where its span has room for it (cut to fit, never overflowing).
         let room = ((x1 - x0 - 8.0) / SMALL_CHAR_PX).floor();
         if room >= 8.0 {
-            let name: String = s.text.chars().take(room as usize).collect();
+            let name: String = s.text().chars().take(room as usize).collect();
             let _ = writeln!(
                 labels,
                 "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",

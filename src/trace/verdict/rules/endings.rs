@@ -454,9 +454,14 @@ fn slow(f: &Facts) -> Option<Draft> {
 
 /// Why an SSL_read wrote: the messages that went out explain it.
 pub(super) fn why_read_wrote(f: &Facts) -> &'static str {
-    if f.alert_after_eof.is_some_and(|a| a.op == Some(Op::Read)) {
+    if f.alert_after_eof
+        .is_some_and(|a| a.op.map(Op::classic) == Some(Op::Read))
+    {
         "the alert OpenSSL sends after an EOF without close_notify"
-    } else if f.alert_out.is_some_and(|a| a.op == Some(Op::Read)) {
+    } else if f
+        .alert_out
+        .is_some_and(|a| a.op.map(Op::classic) == Some(Op::Read))
+    {
         "our own alert"
     } else if f.reneg_hello_out.is_some() {
         "our renegotiation ClientHello"

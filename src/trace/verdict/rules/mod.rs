@@ -5,6 +5,7 @@
 //! - `stalls`: waits without progress (read and write), live or ended by a timeout.
 //! - `endings`: resets, EOF, truncation, and how a clean connection went.
 
+mod alerts;
 mod endings;
 mod setup_failures;
 mod stalls;
@@ -74,6 +75,9 @@ impl Draft {
 
 /// The verdict on a connection as of `now` (engine ns; the close time for a finished one).
 pub fn verdict(f: &Facts, now: Nanos) -> Verdict {
+    if let Some(saved) = &f.program_verdict {
+        return (**saved).clone();
+    }
     let now = now.max(f.last_t);
     let draft = setup_failures::judge(f, now)
         .or_else(|| setup_failures::revoked(f))

@@ -72,7 +72,7 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             format!(
                 "the wait began after {} #{} returned {}; {how}",
                 c.op.name(),
-                c.id,
+                { c.id },
                 c.error.name()
             )
         })
@@ -94,7 +94,7 @@ fn write_stall(f: &Facts, stall: &Stalled) -> Draft {
     let window = window_text(f);
     let in_read = f
         .last_call
-        .is_some_and(|(_, c)| matches!(c.op, Op::Read | Op::Peek));
+        .is_some_and(|(_, c)| matches!(c.op.classic(), Op::Read | Op::Peek));
     if u64::from(inq) * 2 >= u64::from(rcvbuf) && f.reads_since_write_progress == 0 {
         return Draft::new(
             Class::WriteDeadlock,

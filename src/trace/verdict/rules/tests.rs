@@ -46,51 +46,54 @@ impl Trace {
 
     pub(super) fn msg(&mut self, dir: MsgDir, content: u8, msg_type: u8, len: u32) -> &mut Trace {
         let level = if content == 21 { 2 } else { 0 };
-        self.push(EventKind::Msg(Msg {
-            call: Some(self.next_call),
+        self.push(EventKind::Msg(Msg::new(
+            Some(self.next_call),
             dir,
             content,
             msg_type,
             level,
-            request_update: 0,
+            0,
             len,
-        }));
+        )));
         self
     }
 
     pub(super) fn io(&mut self, dir: Dir, got: u32, would_block: bool) -> &mut Trace {
-        self.push(EventKind::Io(Io {
-            call: Some(self.next_call),
+        self.push(EventKind::Io(Io::new(
+            Some(self.next_call),
             dir,
-            want: got.max(5),
+            got.max(5),
             got,
             would_block,
-            os_error: None,
-        }));
+            None,
+        )));
         self
     }
 
     pub(super) fn io_error(&mut self, errno: i32) -> &mut Trace {
-        self.push(EventKind::Io(Io {
-            call: Some(self.next_call),
-            dir: Dir::Read,
-            want: 5,
-            got: 0,
-            would_block: false,
-            os_error: Some(errno),
-        }));
+        self.push(EventKind::Io(Io::new(
+            Some(self.next_call),
+            Dir::Read,
+            5,
+            0,
+            false,
+            Some(errno),
+        )));
         self
     }
 
     pub(super) fn call(&mut self, op: Op, error: SslError, bytes: u32) -> &mut Trace {
-        self.push(EventKind::Call(Call {
-            id: self.next_call,
+        self.push(EventKind::Call(Call::new(
+            self.next_call,
             op,
-            ret: if error == SslError::None { 1 } else { -1 },
+            // A successful data call returns the bytes it moved (`Call::bytes`).
+            match error {
+                SslError::None => i32::try_from(bytes).unwrap_or(i32::MAX).max(1),
+                _ => -1,
+            },
             error,
-            dur: 10_000,
-            bytes,
-        }));
+            10_000,
+        )));
         self.next_call += 1;
         self.t += 10_000;
         self
@@ -107,7 +110,7 @@ impl Trace {
     }
 
     pub(super) fn sock(&mut self, inq: u32, outq: u32, snd_wnd: u32) -> &mut Trace {
-        self.push(EventKind::Sock(Sock {
+        self.push(EventKind::Sock(Box::new(Sock {
             inq,
             outq,
             notsent: 0,
@@ -119,7 +122,7 @@ impl Trace {
                 snd_cwnd: 10,
                 snd_wnd,
             }),
-        }));
+        })));
         self
     }
 
@@ -458,4 +461,66 @@ fn a_stapled_revoked_response_fails_a_clean_exchange_and_good_does_not() {
             assert!(text(&v).contains("stapled OCSP: revoked"), "{}", text(&v));
         }
     }
+}
+
+#[test]
+fn a_name_that_does_not_resolve_says_whose_name_it_is() {
+    let judge_error = |error: &str| {
+        let mut events = Trace::new().events;
+        events.retain(|e| !matches!(e.kind, EventKind::Phase(Phase::Connect | Phase::Handshake)));
+        let mut tr = Trace {
+            t: 10,
+            next_call: 1,
+            events,
+        };
+        tr.close(CloseReason::Failed, Some(error))
+    };
+    let host = judge_error("cannot resolve host \"example.test\": not known");
+    assert_eq!(host.class, Class::ResolveFailed, "{}", text(&host));
+    assert!(
+        host.summary.starts_with("The host name "),
+        "{}",
+        text(&host)
+    );
+    let proxy = judge_error("cannot resolve proxy \"proxy.test\": not known");
+    assert_eq!(proxy.class, Class::ResolveFailed, "{}", text(&proxy));
+    assert!(
+        proxy.summary.starts_with("The proxy's host name "),
+        "{}",
+        text(&proxy)
+    );
+    assert!(
+        proxy.next_user.iter().any(|s| s.contains("--proxy")),
+        "{:?}",
+        proxy.next_user
+    );
+}
+
+#[test]
+fn a_saved_verdict_on_a_traced_programs_misuse_is_kept_and_others_are_judged_again() {
+    let saved = |class: Class| {
+        let mut tr = Trace::new();
+        tr.handshake().call(Op::Write, SslError::WantWrite, 0);
+        tr.push(EventKind::Verdict(Box::new(Verdict {
+            class,
+            summary: "what the live run said".into(),
+            evidence: Vec::new(),
+            next_user: Vec::new(),
+            next_code: Vec::new(),
+            breakdown: crate::trace::verdict::Breakdown::default(),
+            focus: None,
+        })));
+        tr.close(CloseReason::Stopped, None)
+    };
+    let kept = saved(Class::WaitedWrongDirection);
+    assert_eq!(kept.class, Class::WaitedWrongDirection, "{}", text(&kept));
+    assert_eq!(kept.summary, "what the live run said");
+    // An ordinary class is today's rules' business, not the file's.
+    let judged = saved(Class::Healthy);
+    assert_ne!(
+        judged.summary,
+        "what the live run said",
+        "{}",
+        text(&judged)
+    );
 }

@@ -1,0 +1,15 @@
+//! The `tlsscope run` interposer: an `LD_PRELOAD` library that records a program's OpenSSL calls
+//! (what they returned, what `SSL_get_error` said, how long they took, on which thread), the
+//! socket reads and writes made inside them and the readiness waits on their sockets, and sends
+//! each as a datagram to the `tlsscope run` that started the program.
+//!
+//! - `ffi`: every exported symbol and every `unsafe` block: the hooks, which forward to the real
+//!   functions found with `dlsym(RTLD_NEXT, ..)`, and the few system calls the recorder makes.
+//! - `record`: what is recorded and when (per-thread nesting depth and reentrancy guard, the
+//!   table of sockets that belong to an SSL object, lost-event counting). Safe code.
+//! - `wire`: the datagram format, shared with `tlsscope` (`src/cli/run/`).
+
+mod ffi;
+mod record;
+#[allow(dead_code)]
+mod wire;

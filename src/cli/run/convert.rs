@@ -1,0 +1,574 @@
+//! From the interposer's records to trace events: one connection per SSL object of a process
+//! (an address reused after `SSL_free` is a new connection), call ids per connection, the socket
+//! I/O of a call nested under it, readiness waits on its socket, its addresses (from the socket
+//! it was set to, or for a memory BIO, as curl has, the socket its calls read and wrote), how it
+//! ended; and what the program did, for the misuse rules.
+
+use super::events as ev;
+use super::wire::{self, Kind, Rec};
+use crate::trace::misuse::{Misuse, Obs};
+use crate::trace::{
+    CallId, CloseReason, ConnId, Dir, Event, EventKind, Interest, Msg, MsgDir, Nanos, Op, Phase,
+    SslError, State, StateText, Woke,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// A record inside a call in progress, and for a state its text.
+type Nested = (Rec, Option<StateText>);
+
+/// What the printer gets.
+pub(super) enum Out {
+    Event(Event),
+    /// A connection began: the process, thread and SSL object it belongs to.
+    Began {
+        t: Nanos,
+        conn: ConnId,
+        pid: u32,
+        tid: u32,
+        ssl: u64,
+        exe: String,
+    },
+    /// A connection ended: the error that ended it (if one did), its `close` event and what
+    /// the misuse rules found.
+    Ended(Option<Event>, Event, Box<Misuse>),
+}
+
+struct Conn {
+    id: ConnId,
+    next_call: CallId,
+    connected: bool,
+    phase: Option<Phase>,
+    notify_sent: bool,
+    notify_received: bool,
+    last_error: SslError,
+    reset: bool,
+    handshake_done: bool,
+    tls_sent: bool,
+    /// The first fatal error: OpenSSL's reason, or the failed call.
+    error: Option<String>,
+    misuse: Misuse,
+}
+
+/// A process that ran with the interposer.
+pub(super) struct Proc {
+    pub(super) exe: String,
+    /// Records it could not send (cumulative, as its last record said).
+    pub(super) lost: u32,
+    last_conn: Option<ConnId>,
+}
+
+pub(super) struct Converter {
+    /// CLOCK_MONOTONIC at the start: event time 0.
+    t0: u64,
+    conns: HashMap<(u32, u64), Conn>,
+    next_conn: ConnId,
+    /// Socket I/O, states and messages of the call in progress on each thread, until the
+    /// call's record comes (a state's text beside it).
+    nested: HashMap<(u32, u32), Vec<Nested>>,
+    pub(super) procs: BTreeMap<u32, Proc>,
+    /// OpenSSL calls seen.
+    pub(super) calls: u64,
+}
+
+fn op_of(code: u8) -> Option<Op> {
+    use wire::op::*;
+    Some(match code {
+        SSL_READ => Op::Read,
+        SSL_READ_EX => Op::ReadEx,
+        SSL_PEEK => Op::Peek,
+        SSL_WRITE => Op::Write,
+        SSL_WRITE_EX => Op::WriteEx,
+        SSL_DO_HANDSHAKE => Op::DoHandshake,
+        SSL_CONNECT => Op::Connect,
+        SSL_ACCEPT => Op::Accept,
+        SSL_SHUTDOWN => Op::Shutdown,
+        _ => return None,
+    })
+}
+
+/// A raw `sockaddr` (as getsockname wrote it) as an address, for IPv4 and IPv6.
+fn sockaddr(raw: &[u8]) -> Option<SocketAddr> {
+    let family = u16::from_ne_bytes([*raw.first()?, *raw.get(1)?]);
+    let port = u16::from_be_bytes([*raw.get(2)?, *raw.get(3)?]);
+    match i32::from(family) {
+        libc::AF_INET => {
+            let a: [u8; 4] = raw.get(4..8)?.try_into().ok()?;
+            Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::from(a)), port))
+        }
+        libc::AF_INET6 => {
+            let a: [u8; 16] = raw.get(8..24)?.try_into().ok()?;
+            Some(SocketAddr::new(IpAddr::V6(Ipv6Addr::from(a)), port))
+        }
+        _ => None,
+    }
+}
+
+fn interest_of(bits: u64) -> Option<Interest> {
+    match (bits & wire::wait::READ != 0, bits & wire::wait::WRITE != 0) {
+        (true, true) => Some(Interest::ReadWrite),
+        (true, false) => Some(Interest::Read),
+        (false, true) => Some(Interest::Write),
+        (false, false) => None,
+    }
+}
+
+fn woke_of(rec: &Rec, interest: Interest) -> Woke {
+    let ready = rec.b;
+    if ready & wire::wait::WRITE != 0 && interest != Interest::Read {
+        Woke::Writable
+    } else if ready & wire::wait::READ != 0 {
+        Woke::Readable
+    } else if ready & wire::wait::HANGUP != 0 {
+        Woke::Hangup
+    } else if rec.ret == 0 {
+        // The program's own timeout ran out.
+        Woke::Elapsed
+    } else {
+        // Another descriptor (or a signal) ended the wait.
+        Woke::Command
+    }
+}
+
+fn text(part: Option<&&[u8]>) -> String {
+    part.map(|p| String::from_utf8_lossy(p).into_owned())
+        .unwrap_or_default()
+}
+
+impl Converter {
+    pub(super) fn new(t0: u64) -> Converter {
+        Converter {
+            t0,
+            conns: HashMap::new(),
+            next_conn: 1,
+            nested: HashMap::new(),
+            procs: BTreeMap::new(),
+            calls: 0,
+        }
+    }
+
+    fn t(&self, mono: u64) -> Nanos {
+        mono.saturating_sub(self.t0)
+    }
+
+    /// The connection of `ssl` in process `rec.pid`, begun now if it is new.
+    fn conn(&mut self, rec: &Rec, out: &mut Vec<Out>) -> ConnId {
+        let key = (rec.pid, rec.ssl);
+        if let Some(c) = self.conns.get(&key) {
+            return c.id;
+        }
+        let id = self.next_conn;
+        self.next_conn += 1;
+        self.conns.insert(
+            key,
+            Conn {
+                id,
+                next_call: 1,
+                connected: false,
+                phase: None,
+                notify_sent: false,
+                notify_received: false,
+                last_error: SslError::None,
+                reset: false,
+                error: None,
+                handshake_done: false,
+                tls_sent: false,
+                misuse: Misuse::new(),
+            },
+        );
+        let t = self.t(rec.t);
+        let proc = self.procs.entry(rec.pid).or_insert_with(|| Proc {
+            exe: String::new(),
+            lost: 0,
+            last_conn: None,
+        });
+        proc.last_conn = Some(id);
+        out.push(Out::Began {
+            t,
+            conn: id,
+            pid: rec.pid,
+            tid: rec.tid,
+            ssl: rec.ssl,
+            exe: proc.exe.clone(),
+        });
+        // The program connected on its own; the phase says it happened (before any I/O).
+        out.push(Out::Event(ev::at(t, id, ev::phase(Phase::Connect))));
+        id
+    }
+
+    /// Takes one record; what it means goes to `out`.
+    pub(super) fn feed(&mut self, rec: &Rec, tail: &[u8], out: &mut Vec<Out>) {
+        let proc = self.procs.entry(rec.pid).or_insert_with(|| Proc {
+            exe: String::new(),
+            lost: 0,
+            last_conn: None,
+        });
+        proc.lost = proc.lost.max(rec.lost);
+        let parts = wire::parts(tail);
+        match rec.kind {
+            Kind::Hello => proc.exe = text(parts.first()),
+            Kind::Io | Kind::Msg => self
+                .nested
+                .entry((rec.pid, rec.tid))
+                .or_default()
+                .push((*rec, None)),
+            Kind::State => {
+                let text = String::from_utf8_lossy(parts.first().copied().unwrap_or_default());
+                self.nested
+                    .entry((rec.pid, rec.tid))
+                    .or_default()
+                    .push((*rec, Some(StateText::intern(&text))));
+            }
+            Kind::Call => self.call(rec, tail, out),
+            Kind::Wait => self.wait(rec, out),
+            Kind::Peer => {
+                let id = self.conn(rec, out);
+                let (Some(local), Some(peer)) = (
+                    parts.first().and_then(|p| sockaddr(p)),
+                    parts.get(1).and_then(|p| sockaddr(p)),
+                ) else {
+                    return;
+                };
+                if let Some(c) = self.conns.get_mut(&(rec.pid, rec.ssl)) {
+                    if !c.connected {
+                        c.connected = true;
+                        out.push(Out::Event(ev::at(
+                            self.t(rec.t),
+                            id,
+                            ev::connected(local, peer),
+                        )));
+                    }
+                }
+            }
+            Kind::Tls => {
+                let id = self.conn(rec, out);
+                match self.conns.get_mut(&(rec.pid, rec.ssl)) {
+                    Some(c) if !c.tls_sent => c.tls_sent = true,
+                    _ => return,
+                }
+                let sni = Some(text(parts.get(2))).filter(|s| !s.is_empty());
+                // A handshake that completed with a failed verification: the program did not
+                // enforce it (as curl -k, or a server without client certificates).
+                let verify = if rec.b == 0 { "ok" } else { "skipped" };
+                let kind = ev::tls(
+                    text(parts.first()),
+                    text(parts.get(1)),
+                    sni,
+                    verify.into(),
+                    rec.a == 1,
+                );
+                out.push(Out::Event(ev::at(self.t(rec.t), id, kind)));
+            }
+            Kind::Free => {
+                let t = self.t(rec.t);
+                if let Some(mut c) = self.conns.remove(&(rec.pid, rec.ssl)) {
+                    c.misuse.feed(Obs::Free { t });
+                    out.push(close_of(c, t));
+                }
+            }
+            Kind::New | Kind::SetFd | Kind::GetError | Kind::Pending | Kind::Bye => {}
+        }
+    }
+
+    fn call(&mut self, rec: &Rec, tail: &[u8], out: &mut Vec<Out>) {
+        let Some(op) = op_of(rec.op) else {
+            return;
+        };
+        self.calls += 1;
+        let conn = self.conn(rec, out);
+        let t = self.t(rec.t);
+        let nested = self.nested.remove(&(rec.pid, rec.tid)).unwrap_or_default();
+        let t0 = self.t0;
+        let Some(c) = self.conns.get_mut(&(rec.pid, rec.ssl)) else {
+            return;
+        };
+        // Until the handshake is complete every call drives it (s_client's first call is a
+        // zero-length SSL_write).
+        let phase = match op.classic() {
+            Op::Shutdown => Phase::Shutdown,
+            _ if !c.handshake_done => Phase::Handshake,
+            Op::DoHandshake => Phase::Handshake,
+            _ => Phase::Workload,
+        };
+        c.handshake_done |= rec.flags & wire::INIT_FINISHED != 0;
+        if c.phase != Some(phase) && !(c.phase == Some(Phase::Shutdown)) {
+            c.phase = Some(phase);
+            out.push(Out::Event(ev::at(t, conn, ev::phase(phase))));
+        }
+        let id = c.next_call;
+        c.next_call += 1;
+        for (io, text) in nested.iter().filter(|(io, _)| io.ssl == rec.ssl) {
+            if io.kind != Kind::Io {
+                let kind = nested_kind(io, *text, id);
+                out.push(Out::Event(ev::at(io.t.saturating_sub(t0), conn, kind)));
+                continue;
+            }
+            let dir = if io.op == 0 { Dir::Read } else { Dir::Write };
+            if io.ret < 0 && io.err == libc::ECONNRESET {
+                c.reset = true;
+            }
+            let kind = ev::io(Some(id), dir, io.a, io.ret, io.err);
+            out.push(Out::Event(ev::at(io.t.saturating_sub(t0), conn, kind)));
+        }
+        let error = SslError::from_code(rec.err);
+        let parts = wire::parts(tail);
+        let pending = parts
+            .first()
+            .and_then(|p| <[u8; 4]>::try_from(*p).ok())
+            .map_or(0, u32::from_le_bytes);
+        out.push(Out::Event(ev::at(
+            t,
+            conn,
+            ev::call(id, op, rec.ret, error, rec.dur, rec.c),
+        )));
+        c.misuse.feed(Obs::Call {
+            id,
+            t,
+            op,
+            error,
+            bytes: rec.c,
+            len: rec.a,
+            buf: rec.b,
+            pending,
+        });
+        if op == Op::Shutdown && rec.ret >= 0 {
+            c.notify_sent = true;
+            c.notify_received |= rec.ret == 1;
+        }
+        if error == SslError::ZeroReturn {
+            c.notify_received = true;
+        }
+        if matches!(error, SslError::Ssl | SslError::Syscall)
+            && !(op.classic() == Op::Write && rec.a == 0)
+        {
+            let reason = text(parts.get(1));
+            c.error.get_or_insert_with(|| match reason.is_empty() {
+                true => format!("{} failed: SSL_ERROR_{}", op.name(), error.name()),
+                false => format!("{} failed: {reason}", op.name()),
+            });
+        }
+        c.last_error = error;
+    }
+
+    fn wait(&mut self, rec: &Rec, out: &mut Vec<Out>) {
+        let t = self.t(rec.t);
+        let Some(c) = self.conns.get_mut(&(rec.pid, rec.ssl)) else {
+            return; // a socket whose SSL object is gone
+        };
+        let Some(interest) = interest_of(rec.a) else {
+            return;
+        };
+        out.push(Out::Event(ev::at(
+            t,
+            c.id,
+            ev::wait(interest, rec.dur, woke_of(rec, interest)),
+        )));
+        c.misuse.feed(Obs::Wait { t, interest });
+    }
+
+    /// After the program ended: the records lost, and the connections it never freed.
+    pub(super) fn finish(&mut self, now: u64, out: &mut Vec<Out>) {
+        let t = self.t(now);
+        for p in self.procs.values() {
+            if let (Some(conn), true) = (p.last_conn, p.lost > 0) {
+                out.push(Out::Event(ev::at(t, conn, ev::dropped(u64::from(p.lost)))));
+            }
+        }
+        let mut open: Vec<Conn> = self.conns.drain().map(|(_, c)| c).collect();
+        open.sort_by_key(|c| c.id);
+        for c in open {
+            out.push(close_of(c, t));
+        }
+    }
+
+    /// Records lost in all processes.
+    pub(super) fn lost(&self) -> u64 {
+        self.procs.values().map(|p| u64::from(p.lost)).sum()
+    }
+}
+
+/// How a connection ended, from what its calls returned.
+/// A state or message record inside call `id` as its trace event.
+fn nested_kind(rec: &Rec, text: Option<StateText>, id: CallId) -> EventKind {
+    if rec.kind == Kind::State {
+        let text = text.unwrap_or_else(|| StateText::of_static("unknown state"));
+        return EventKind::State(State::new(Some(id), text, rec.a as u32, rec.ret as i32));
+    }
+    let [b0, b1, _, _, b4, ..] = rec.b.to_le_bytes();
+    let content = rec.a as u8;
+    let (level, msg_type) = match content {
+        21 => (b0, b1),
+        22 => (0, b0),
+        _ => (0, 0),
+    };
+    // KeyUpdate: type(1) length(3) request_update(1).
+    let request_update = if content == 22 && msg_type == 24 {
+        b4
+    } else {
+        0
+    };
+    let dir = if rec.op != 0 { MsgDir::Out } else { MsgDir::In };
+    let len = u32::try_from(rec.c).unwrap_or(u32::MAX);
+    EventKind::Msg(Msg::new(
+        Some(id),
+        dir,
+        content,
+        msg_type,
+        level,
+        request_update,
+        len,
+    ))
+}
+
+fn close_of(c: Conn, t: Nanos) -> Out {
+    let reason = if c.reset {
+        CloseReason::Reset
+    } else if c.notify_sent || c.notify_received {
+        CloseReason::Clean
+    } else {
+        match c.last_error {
+            SslError::Syscall => CloseReason::Eof,
+            SslError::Ssl => CloseReason::Failed,
+            _ => CloseReason::Stopped,
+        }
+    };
+    let close = ev::at(t, c.id, ev::close(reason, c.notify_sent, c.notify_received));
+    let error = c.error.map(|e| ev::at(t, c.id, ev::error(&e)));
+    Out::Ended(error, close, Box::new(c.misuse))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_and_ipv6_socket_addresses_are_read_and_others_are_not() {
+        let mut v4 = vec![0u8; 16];
+        v4[..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
+        v4[2..4].copy_from_slice(&443u16.to_be_bytes());
+        v4[4..8].copy_from_slice(&[127, 0, 0, 1]);
+        assert_eq!(sockaddr(&v4), Some("127.0.0.1:443".parse().unwrap()));
+        let mut v6 = vec![0u8; 28];
+        v6[..2].copy_from_slice(&(libc::AF_INET6 as u16).to_ne_bytes());
+        v6[2..4].copy_from_slice(&8443u16.to_be_bytes());
+        v6[23] = 1;
+        assert_eq!(sockaddr(&v6), Some("[::1]:8443".parse().unwrap()));
+        assert_eq!(sockaddr(&v4[..6]), None);
+        let mut unix = vec![0u8; 16];
+        unix[..2].copy_from_slice(&(libc::AF_UNIX as u16).to_ne_bytes());
+        assert_eq!(sockaddr(&unix), None);
+    }
+
+    fn rec(kind: Kind, ssl: u64, t: u64) -> Rec {
+        let mut r = Rec::new(kind);
+        r.pid = 10;
+        r.tid = 11;
+        r.ssl = ssl;
+        r.t = 1_000 + t;
+        r
+    }
+
+    #[test]
+    fn io_is_nested_under_its_call_and_free_closes_the_connection() {
+        let mut conv = Converter::new(1_000);
+        let mut out = Vec::new();
+        let mut io = rec(Kind::Io, 0xa0, 5);
+        io.op = 1;
+        io.a = 300;
+        io.ret = 300;
+        conv.feed(&io, &[], &mut out);
+        let mut call = rec(Kind::Call, 0xa0, 2);
+        call.op = wire::op::SSL_CONNECT;
+        call.ret = -1;
+        call.err = 2;
+        call.dur = 50;
+        conv.feed(&call, &[], &mut out);
+        conv.feed(&rec(Kind::Free, 0xa0, 100), &[], &mut out);
+        // The same address again is a new connection.
+        call.t += 200;
+        conv.feed(&call, &[], &mut out);
+        let events: Vec<String> = out
+            .iter()
+            .map(|o| match o {
+                Out::Event(e) => crate::trace::text::describe(e),
+                Out::Began { conn, .. } => format!("began {conn}"),
+                Out::Ended(_, e, m) => format!(
+                    "{} {:?}",
+                    crate::trace::text::describe(e),
+                    m.findings()
+                        .iter()
+                        .map(|f| f.class.name())
+                        .collect::<Vec<_>>()
+                ),
+            })
+            .collect();
+        assert_eq!(events[0], "began 1");
+        assert_eq!(events[1], "── connect ──");
+        assert_eq!(events[2], "── handshake ──");
+        assert!(events[3].starts_with("io    write 300/300 B"), "{events:?}");
+        assert!(
+            events[4].starts_with("SSL_connect #1 → -1 WANT_READ"),
+            "{events:?}"
+        );
+        assert!(
+            events[5].starts_with("close stopped") && events[5].contains("want-as-error"),
+            "{events:?}"
+        );
+        assert_eq!(events[6], "began 2");
+        assert_eq!(conv.calls, 2);
+    }
+
+    #[test]
+    fn states_and_messages_are_nested_under_their_call() {
+        let mut conv = Converter::new(1_000);
+        let mut out = Vec::new();
+        let mut state = rec(Kind::State, 0xb0, 1);
+        state.a = 0x1001;
+        state.ret = 1;
+        conv.feed(&state, b"\x17SSLv3/TLS read finished", &mut out);
+        // A fatal alert out: level 2, description 40; a KeyUpdate in asking for one back.
+        let mut alert = rec(Kind::Msg, 0xb0, 2);
+        alert.op = 1;
+        alert.a = 21;
+        alert.b = u64::from_le_bytes([2, 40, 0, 0, 0, 0, 0, 0]);
+        alert.c = 2;
+        conv.feed(&alert, &[], &mut out);
+        let mut key_update = rec(Kind::Msg, 0xb0, 3);
+        key_update.a = 22;
+        key_update.b = u64::from_le_bytes([24, 0, 0, 1, 1, 0, 0, 0]);
+        key_update.c = 5;
+        conv.feed(&key_update, &[], &mut out);
+        let mut call = rec(Kind::Call, 0xb0, 0);
+        call.op = wire::op::SSL_READ;
+        call.ret = 5;
+        conv.feed(&call, &[], &mut out);
+        let kinds: Vec<EventKind> = out
+            .iter()
+            .filter_map(|o| match o {
+                Out::Event(e) => Some(e.kind.clone()),
+                _ => None,
+            })
+            .collect();
+        let state = kinds.iter().find_map(|k| match k {
+            EventKind::State(s) => Some(*s),
+            _ => None,
+        });
+        let state = state.expect("a state event");
+        assert_eq!(state.text(), "SSLv3/TLS read finished");
+        assert_eq!(state.call(), Some(1));
+        let msgs: Vec<Msg> = kinds
+            .iter()
+            .filter_map(|k| match k {
+                EventKind::Msg(m) => Some(*m),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            msgs,
+            vec![
+                Msg::new(Some(1), MsgDir::Out, 21, 40, 2, 0, 2),
+                Msg::new(Some(1), MsgDir::In, 22, 24, 0, 1, 5),
+            ]
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! The trace events `tlsscope run` makes, built in this one place (so a change to the event
+//! payloads is one edit here).
+
+use crate::trace::{
+    Call, CallId, Close, CloseReason, ConnId, Dir, Endpoints, Event, EventKind, Interest, Io,
+    Nanos, Op, Phase, SslError, TlsInfo, Wait, Woke,
+};
+
+pub(super) fn at(t: Nanos, conn: ConnId, kind: EventKind) -> Event {
+    Event { t, conn, kind }
+}
+
+/// A call as the trace shows it: `ret` as the classic function returns it (for `SSL_read_ex` /
+/// `SSL_write_ex`, which return 1 and pass the count out, the count).
+pub(super) fn call(
+    id: CallId,
+    op: Op,
+    ret: i64,
+    error: SslError,
+    dur: Nanos,
+    bytes: u64,
+) -> EventKind {
+    let ret = match op {
+        Op::ReadEx | Op::WriteEx if ret == 1 => i64::try_from(bytes).unwrap_or(i64::MAX),
+        Op::ReadEx | Op::WriteEx if error == SslError::ZeroReturn => 0,
+        Op::ReadEx | Op::WriteEx => -1,
+        _ => ret,
+    };
+    let ret = i32::try_from(ret).unwrap_or(if ret < 0 { i32::MIN } else { i32::MAX });
+    EventKind::Call(Call::new(id, op, ret, error, dur))
+}
+
+pub(super) fn io(call: Option<CallId>, dir: Dir, want: u64, got: i64, errno: i32) -> EventKind {
+    let would_block = got < 0 && (errno == libc::EAGAIN || errno == libc::EWOULDBLOCK);
+    EventKind::Io(Io::new(
+        call,
+        dir,
+        u32::try_from(want).unwrap_or(u32::MAX),
+        u32::try_from(got.max(0)).unwrap_or(u32::MAX),
+        would_block,
+        (got < 0 && !would_block).then_some(errno),
+    ))
+}
+
+pub(super) fn wait(interest: Interest, dur: Nanos, woke: Woke) -> EventKind {
+    EventKind::Wait(Wait {
+        interest,
+        dur,
+        woke,
+    })
+}
+
+pub(super) fn phase(p: Phase) -> EventKind {
+    EventKind::Phase(p)
+}
+
+pub(super) fn connected(local: std::net::SocketAddr, peer: std::net::SocketAddr) -> EventKind {
+    EventKind::Connected(Box::new(Endpoints { local, peer }))
+}
+
+pub(super) fn tls(
+    version: String,
+    cipher: String,
+    sni: Option<String>,
+    verify: String,
+    resumed: bool,
+) -> EventKind {
+    EventKind::Tls(Box::new(TlsInfo {
+        version,
+        cipher,
+        sni,
+        verify,
+        resumed,
+        ..TlsInfo::default()
+    }))
+}
+
+pub(super) fn close(reason: CloseReason, notify_sent: bool, notify_received: bool) -> EventKind {
+    EventKind::Close(Close {
+        reason,
+        notify_sent,
+        notify_received,
+        workload_done: true,
+    })
+}
+
+pub(super) fn dropped(count: u64) -> EventKind {
+    EventKind::Dropped { count }
+}
+
+pub(super) fn error(message: &str) -> EventKind {
+    EventKind::Error(message.into())
+}

@@ -1,0 +1,293 @@
+//! The fastest path of reading a JSONL line: one pass over the bytes of a flat JSON object
+//! (integers, plain strings, booleans, `null`, an array of plain strings) straight into the fast
+//! path's fields, with no serde machinery. It accepts a strict subset of what
+//! [`super::jsonl_fast`]'s serde struct accepts and gives the same fields: anything else (an
+//! escaped string, a fraction or exponent, a nested object, a duplicate field, a number out of
+//! range, a value of another type than the field's) returns `None` and the line is read the
+//! slower ways, so the accepted format and every error message stay theirs.
+
+use super::jsonl_fast::Raw;
+
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+/// What a value was, as far as the fields need to know.
+enum Value<'a> {
+    Int(i128),
+    Str(&'a str),
+    Bool(bool),
+    Null,
+    Strs(Vec<&'a str>),
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn skip_space(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        self.skip_space();
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// A string without escapes or control characters (what serde can borrow).
+    fn string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        loop {
+            match *bytes.get(self.at)? {
+                b'"' => break,
+                b'\\' | 0..=0x1f => return None,
+                _ => self.at += 1,
+            }
+        }
+        let s = self.text.get(start..self.at)?;
+        self.at += 1;
+        Some(s)
+    }
+
+    /// An integer without fraction, exponent or leading zeros.
+    fn int(&mut self) -> Option<i128> {
+        let bytes = self.text.as_bytes();
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.at += 1;
+        }
+        let start = self.at;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.at += 1;
+        }
+        let digits = &bytes[start..self.at];
+        let plain =
+            !digits.is_empty() && digits.len() <= 20 && (digits[0] != b'0' || digits.len() == 1);
+        if !plain || matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        let n = digits
+            .iter()
+            .fold(0i128, |n, &d| n * 10 + i128::from(d - b'0'));
+        Some(if negative { -n } else { n })
+    }
+
+    fn word(&mut self, word: &str) -> Option<()> {
+        let end = self.at + word.len();
+        (self.text.get(self.at..end)? == word).then(|| self.at = end)
+    }
+
+    fn value(&mut self) -> Option<Value<'a>> {
+        self.skip_space();
+        match self.peek()? {
+            b'"' => self.string().map(Value::Str),
+            b't' => self.word("true").map(|_| Value::Bool(true)),
+            b'f' => self.word("false").map(|_| Value::Bool(false)),
+            b'n' => self.word("null").map(|_| Value::Null),
+            b'[' => {
+                self.at += 1;
+                let mut items = Vec::new();
+                self.skip_space();
+                if self.peek() == Some(b']') {
+                    self.at += 1;
+                    return Some(Value::Strs(items));
+                }
+                loop {
+                    items.push(self.string()?);
+                    self.skip_space();
+                    match self.peek()? {
+                        b',' => self.at += 1,
+                        b']' => {
+                            self.at += 1;
+                            return Some(Value::Strs(items));
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => self.int().map(Value::Int),
+        }
+    }
+}
+
+/// Sets a field once (a second time is a duplicate field: serde refuses it, so do we).
+fn set<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(value?);
+    Some(())
+}
+
+fn unsigned(v: &Value) -> Option<u64> {
+    match *v {
+        Value::Int(n) => u64::try_from(n).ok(),
+        _ => None,
+    }
+}
+
+fn signed(v: &Value) -> Option<i64> {
+    match *v {
+        Value::Int(n) => i64::try_from(n).ok(),
+        _ => None,
+    }
+}
+
+fn text<'a>(v: &Value<'a>) -> Option<&'a str> {
+    match *v {
+        Value::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn boolean(v: &Value) -> Option<bool> {
+    match *v {
+        Value::Bool(b) => Some(b),
+        _ => None,
+    }
+}
+
+/// The fast path's fields of `line`, when it is a flat object this scanner is sure of.
+pub(super) fn scan(line: &str) -> Option<Raw<'_>> {
+    let mut c = Cursor { text: line, at: 0 };
+    let mut r = Raw::default();
+    // `call` may be null or absent (both: outside any call), so whether it was seen is kept
+    // apart from its value.
+    let mut call_seen = false;
+    c.eat(b'{')?;
+    c.skip_space();
+    if c.peek() == Some(b'}') {
+        c.at += 1;
+    } else {
+        loop {
+            let key = c.string()?;
+            c.eat(b':')?;
+            let v = c.value()?;
+            match key {
+                "t" => set(&mut r.t, unsigned(&v))?,
+                "conn" => set(&mut r.conn, unsigned(&v))?,
+                "kind" => set(&mut r.kind, text(&v))?,
+                "phase" => set(&mut r.phase, text(&v))?,
+                "id" => set(&mut r.id, unsigned(&v))?,
+                "op" => set(&mut r.op, text(&v))?,
+                "ret" => set(&mut r.ret, signed(&v))?,
+                "error" => set(&mut r.error, text(&v))?,
+                "dur" => set(&mut r.dur, unsigned(&v))?,
+                "call" => {
+                    if std::mem::replace(&mut call_seen, true) {
+                        return None;
+                    }
+                    r.call = match v {
+                        Value::Null => None,
+                        _ => Some(unsigned(&v)?),
+                    };
+                }
+                "dir" => set(&mut r.dir, text(&v))?,
+                "want" => set(&mut r.want, unsigned(&v))?,
+                "got" => set(&mut r.got, unsigned(&v))?,
+                "would_block" => set(&mut r.would_block, boolean(&v))?,
+                // The writer says `null` for an operation that did not fail.
+                "os_error" => match v {
+                    Value::Null => {}
+                    _ => set(&mut r.os_error, text(&v))?,
+                },
+                "for" => set(&mut r.interest, text(&v))?,
+                "woke" => set(&mut r.woke, text(&v))?,
+                "where" => match v {
+                    Value::Strs(items) => set(&mut r.where_, Some(items))?,
+                    _ => return None,
+                },
+                "text" => set(&mut r.text, text(&v))?,
+                "content" => set(&mut r.content, text(&v))?,
+                "type" => set(&mut r.msg_type, text(&v))?,
+                "level" => set(&mut r.level, text(&v))?,
+                "request_update" => set(&mut r.request_update, boolean(&v))?,
+                "len" => set(&mut r.len, unsigned(&v))?,
+                "inq" => set(&mut r.inq, unsigned(&v))?,
+                "outq" => set(&mut r.outq, unsigned(&v))?,
+                "notsent" => set(&mut r.notsent, unsigned(&v))?,
+                "sndbuf" => set(&mut r.sndbuf, unsigned(&v))?,
+                "rcvbuf" => set(&mut r.rcvbuf, unsigned(&v))?,
+                "ssl_pending" => set(&mut r.ssl_pending, unsigned(&v))?,
+                "rtt_us" => set(&mut r.rtt_us, unsigned(&v))?,
+                "snd_cwnd" => set(&mut r.snd_cwnd, unsigned(&v))?,
+                "snd_wnd" => set(&mut r.snd_wnd, unsigned(&v))?,
+                // Another field: ignored, as serde ignores it.
+                _ => {}
+            }
+            c.skip_space();
+            match c.peek()? {
+                b',' => c.at += 1,
+                b'}' => {
+                    c.at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    c.skip_space();
+    (c.at == line.len()).then_some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::jsonl_fast::fast_line;
+    use super::super::jsonl_read::from_line;
+    use super::*;
+
+    /// Every line the writer makes for the hot kinds is read by the scanner, and reads as the
+    /// serde struct reads it.
+    #[test]
+    fn the_scanner_agrees_with_serde_on_what_it_accepts() {
+        let lines = [
+            r#"{"t":1,"conn":2,"kind":"call","id":3,"op":"SSL_write","ret":-1,"error":"WANT_WRITE","dur":9,"bytes":0}"#,
+            r#"{"bytes":0,"conn":2,"dur":9,"error":"NONE","id":3,"kind":"call","op":"SSL_read","ret":5,"t":1}"#,
+            r#"{"t":1,"conn":2,"kind":"io","call":3,"dir":"write","want":5,"got":0,"would_block":true,"os_error":"ECONNRESET"}"#,
+            r#"{"t":1,"conn":2,"kind":"io","call":null,"dir":"read","want":5,"got":5,"would_block":false}"#,
+            r#"{"t":1,"conn":2,"kind":"sock","inq":1,"outq":2,"sndbuf":3,"rcvbuf":4,"ssl_pending":0,"rtt_us":5,"snd_cwnd":6,"snd_wnd":7}"#,
+            r#"{"t":1,"conn":2,"kind":"msg","call":1,"dir":"in","content":"alert","type":"close_notify","len":2}"#,
+            r#"{"t":1,"conn":2,"kind":"state","call":1,"where":["loop","bogus"],"text":"before SSL initialization"}"#,
+            r#" { "t" : 1 , "conn":2,"kind":"wait","for":"read","dur":5,"woke":"readable","extra":[]} "#,
+            r#"{"t":1,"conn":2,"kind":"phase","phase":"resolve","note":{"x":1}}"#,
+        ];
+        for line in lines {
+            let fast = fast_line(line).unwrap_or_else(|| panic!("fast: {line}"));
+            assert_eq!(Ok(fast), from_line(line), "{line}");
+        }
+        // Read by the scanner itself (the last has a nested value it leaves to serde).
+        for line in &lines[..8] {
+            assert!(scan(line).is_some(), "{line}");
+        }
+        assert!(scan(lines[8]).is_none());
+    }
+
+    #[test]
+    fn what_the_scanner_is_not_sure_of_goes_to_the_slower_paths() {
+        for line in [
+            r#"{"t":1,"t":2,"conn":2,"kind":"phase","phase":"resolve"}"#,
+            r#"{"t":1,"conn":2,"kind":"io","call":1,"call":null,"dir":"read","want":5,"got":5,"would_block":false}"#,
+            r#"{"t":1.0,"conn":2,"kind":"phase","phase":"resolve"}"#,
+            r#"{"t":1e3,"conn":2,"kind":"phase","phase":"resolve"}"#,
+            r#"{"t":01,"conn":2,"kind":"phase","phase":"resolve"}"#,
+            r#"{"t":-1,"conn":2,"kind":"phase","phase":"resolve"}"#,
+            r#"{"t":123456789012345678901,"conn":2,"kind":"phase","phase":"resolve"}"#,
+            r#"{"t":"1","conn":2,"kind":"phase","phase":"resolve"}"#,
+            r#"{"t":1,"conn":2,"kind":"phase","phase":"re\u0073olve"}"#,
+            r#"{"t":1,"conn":2,"kind":"phase","phase":null}"#,
+            r#"{"t":1,"conn":2,"kind":"phase","phase":"resolve"} x"#,
+            r#"{"t":1,"conn":2,"kind":"phase","phase":"resolve""#,
+            "{\"t\":1,\"conn\":2,\"kind\":\"phase\",\"phase\":\"res\tolve\"}",
+            r#"[1,2]"#,
+            "",
+        ] {
+            assert!(scan(line).is_none(), "{line}");
+        }
+    }
+}
