@@ -61,6 +61,8 @@ impl CtxKey {
             starttls_host: _,
             proxy: _,
             ocsp_status: _,
+            // Offered with SSL_set_session on the connection's own SSL (see `session.rs`).
+            session: _,
         } = spec;
         CtxKey {
             tls_min: *tls_min,
