@@ -280,7 +280,7 @@ fn handshakes_per_second(
         rates.get(rates.len() / 2).copied().unwrap_or(f64::NAN)
     };
     let cpu_per = |runs: &[handshakes::Run]| {
-        runs.iter().map(|r| r.cpu_secs).sum::<f64>() / (f64::from(plan.count) * runs.len() as f64)
+        median_of(runs.iter().map(|r| r.cpu_secs).collect()) / f64::from(plan.count)
     };
     let (off_rate, on_rate) = (median(&off), median(&on));
     say(&format!(
@@ -294,7 +294,7 @@ fn handshakes_per_second(
         on_rate / off_rate
     ))?;
     say(&format!(
-        "CPU per handshake (this process{}): off {}, on {}\n",
+        "CPU per handshake (this process{}, medians): off {}, on {}\n",
         if plan.server.is_some() {
             ""
         } else {
@@ -332,12 +332,8 @@ fn bulk(addr: std::net::SocketAddr, bytes: u64, rounds: u32) -> Result<(), CliEr
             }
         }
     }
-    let median_secs = |runs: &[Run]| {
-        let mut secs: Vec<f64> = runs.iter().map(|r| r.secs).collect();
-        secs.sort_by(f64::total_cmp);
-        secs.get(secs.len() / 2).copied().unwrap_or(f64::NAN)
-    };
-    let cpu = |runs: &[Run]| runs.iter().map(|r| r.cpu_secs).sum::<f64>();
+    let median_secs = |runs: &[Run]| median_of(runs.iter().map(|r| r.secs).collect());
+    let cpu = |runs: &[Run]| median_of(runs.iter().map(|r| r.cpu_secs).collect());
     let (off_secs, on_secs) = (median_secs(&off), median_secs(&on));
     let events = on.iter().map(|r| r.events).max().unwrap_or(0);
     let event_size = std::mem::size_of::<Event>();
@@ -354,8 +350,21 @@ fn bulk(addr: std::net::SocketAddr, bytes: u64, rounds: u32) -> Result<(), CliEr
         off_secs / on_secs
     ))?;
     say(&format!(
-        "CPU ratio (CPU per byte off/on, whole process incl. the sink): {:.3}\n",
+        "CPU ratio (CPU per byte off/on, medians, whole process incl. the sink): {:.3}\n",
         cpu(&off) / cpu(&on)
+    ))?;
+    // Each round's own off/on pair, so the spread of the median above can be seen.
+    let pairs: Vec<f64> = off
+        .iter()
+        .zip(&on)
+        .map(|(a, b)| a.cpu_secs / b.cpu_secs)
+        .collect();
+    let (low, high) = pairs
+        .iter()
+        .fold((f64::INFINITY, 0f64), |(l, h), r| (l.min(*r), h.max(*r)));
+    say(&format!(
+        "CPU ratio of each round's pair: median {:.3}, from {low:.3} to {high:.3}\n",
+        median_of(pairs.clone())
     ))?;
     say(&format!(
         "events recorded per run: {events} ({:.0} events/s)\n",
@@ -367,4 +376,10 @@ fn bulk(addr: std::net::SocketAddr, bytes: u64, rounds: u32) -> Result<(), CliEr
         (events * event_size) as f64 / mib
     ))?;
     Ok(())
+}
+
+/// The median of `values` (the upper one of an even count; NaN for none).
+fn median_of(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }

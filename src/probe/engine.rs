@@ -20,13 +20,21 @@ use std::time::{Duration, Instant};
 
 const WAKER: Token = Token(usize::MAX);
 
-/// Batches of events in flight to the consumer before the I/O thread pauses. A batch is one
-/// loop iteration: at most `CALLS_PER_TURN` calls' events per runnable connection, so this
-/// holds a few MB at most.
+/// Batches of events in flight to the consumer before the I/O thread pauses. A batch is what
+/// the loop recorded in at most `FLUSH_AGE` (sent sooner when it reaches `FLUSH_EVENTS`, plus
+/// at most `CALLS_PER_TURN` calls' events per runnable connection), so this holds a few MB at
+/// most.
 pub(crate) const BATCHES_IN_FLIGHT: usize = 64;
 
 /// How often a paused I/O thread looks for a shutdown command.
 const PAUSE_POLL: Duration = Duration::from_millis(20);
+
+/// How long detail events (calls, socket I/O, levels, waits) may wait in the I/O thread before
+/// they are sent, and how many make a batch worth sending at once. Sending (and waking the
+/// consumer) once per loop iteration cost more CPU than recording them; a connection-level
+/// event (a phase, `tls`, an error, `close`) is still sent at the end of its iteration.
+const FLUSH_AGE: Nanos = 2_000_000;
+const FLUSH_EVENTS: usize = 4096;
 
 /// How the engine records and whom it tells about new events.
 #[derive(Default)]
@@ -193,7 +201,8 @@ impl IoLoop {
                 self.flush_without_waiting();
                 return;
             }
-            if self.flush() {
+            let due = record::flush_due(FLUSH_AGE, FLUSH_EVENTS);
+            if due.is_some_and(|d| d <= record::now()) && self.flush() {
                 return;
             }
         }
@@ -214,6 +223,7 @@ impl IoLoop {
             .values()
             .flat_map(|c| [c.next_deadline(), c.next_sample()])
             .flatten()
+            .chain(record::flush_due(FLUSH_AGE, FLUSH_EVENTS))
             .min()
             // Round up so the deadline has passed when poll returns.
             .map(|d| {

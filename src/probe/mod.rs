@@ -3,6 +3,7 @@
 
 mod certs;
 mod conn;
+mod ctx_cache;
 mod engine;
 mod errors;
 mod http;

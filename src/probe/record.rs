@@ -18,6 +18,10 @@ struct Recorder {
     call: Option<CallId>,
     flags: CallFlags,
     batch: Vec<Event>,
+    /// When the oldest event of `batch` was recorded (None while it is empty).
+    pending_since: Option<Nanos>,
+    /// `batch` holds a connection-level event: send it at the end of this loop iteration.
+    urgent: bool,
 }
 
 /// Things the callbacks noticed during one OpenSSL call.
@@ -28,6 +32,10 @@ pub(crate) struct CallFlags {
     /// A ClientHello was written (a new handshake began).
     pub hello_sent: bool,
 }
+
+/// Room reserved for each batch: a full one (see [`flush_due`]) and what one more loop
+/// iteration may add.
+const BATCH_CAPACITY: usize = 4096;
 
 thread_local! {
     static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
@@ -49,7 +57,9 @@ pub(crate) fn init(epoch: Instant, detail: bool) {
             conn: 0,
             call: None,
             flags: CallFlags::default(),
-            batch: Vec::with_capacity(4096),
+            batch: Vec::with_capacity(BATCH_CAPACITY),
+            pending_since: None,
+            urgent: false,
         })
     });
 }
@@ -87,7 +97,10 @@ pub(crate) fn set_current(conn: ConnId, call: Option<CallId>) {
 pub(crate) fn push_at(t: Nanos, conn: ConnId, kind: EventKind) {
     RECORDER.with(|r| {
         if let Some(rec) = r.borrow_mut().as_mut() {
-            if rec.detail || !is_detail(&kind) {
+            let detail = is_detail(&kind);
+            if rec.detail || !detail {
+                rec.urgent |= !detail;
+                rec.pending_since.get_or_insert(t);
                 rec.batch.push(Event { t, conn, kind });
             }
         }
@@ -107,6 +120,7 @@ pub(crate) fn in_call(make: impl FnOnce(Option<CallId>) -> EventKind) {
             if rec.detail {
                 let t = rec.epoch.elapsed().as_nanos() as Nanos;
                 let kind = make(rec.call);
+                rec.pending_since.get_or_insert(t);
                 rec.batch.push(Event {
                     t,
                     conn: rec.conn,
@@ -153,12 +167,30 @@ pub(crate) fn take_flags() -> CallFlags {
     })
 }
 
+/// When the events recorded so far must be sent: None while there are none; at once (`0`) when
+/// they include a connection-level event (a consumer may be waiting for a phase, `tls` or
+/// `close`) or fill a batch; else `max_age` after the oldest was recorded. Sending fewer,
+/// larger batches of detail events costs the I/O thread and the consumer far fewer wake-ups.
+pub(crate) fn flush_due(max_age: Nanos, max_events: usize) -> Option<Nanos> {
+    RECORDER.with(|r| {
+        let rec = r.borrow();
+        let rec = rec.as_ref()?;
+        let since = rec.pending_since?;
+        Some(if rec.urgent || rec.batch.len() >= max_events {
+            0
+        } else {
+            since.saturating_add(max_age)
+        })
+    })
+}
+
 /// Takes the events recorded since the last call.
 pub(crate) fn take_batch() -> Vec<Event> {
     RECORDER.with(|r| match r.borrow_mut().as_mut() {
         Some(rec) if !rec.batch.is_empty() => {
-            let cap = rec.batch.capacity().max(1024);
-            std::mem::replace(&mut rec.batch, Vec::with_capacity(cap))
+            rec.pending_since = None;
+            rec.urgent = false;
+            std::mem::replace(&mut rec.batch, Vec::with_capacity(BATCH_CAPACITY))
         }
         _ => Vec::new(),
     })
@@ -174,4 +206,51 @@ fn is_detail(kind: &EventKind) -> bool {
             | EventKind::Msg(_)
             | EventKind::Sock(_)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Interest, Phase, Wait, Woke};
+
+    fn wait() -> EventKind {
+        EventKind::Wait(Wait {
+            interest: Interest::Read,
+            dur: 1,
+            woke: Woke::Readable,
+        })
+    }
+
+    #[test]
+    fn detail_events_wait_for_their_age_and_connection_events_go_at_once() {
+        init(Instant::now(), true);
+        assert_eq!(flush_due(1000, 3), None, "nothing to send");
+        push_at(50, 1, wait());
+        assert_eq!(
+            flush_due(1000, 3),
+            Some(1050),
+            "due when the oldest is 1000 ns old"
+        );
+        push_at(70, 1, wait());
+        assert_eq!(flush_due(1000, 3), Some(1050));
+        push_at(90, 1, wait());
+        assert_eq!(flush_due(1000, 3), Some(0), "a full batch goes at once");
+        assert_eq!(take_batch().len(), 3);
+        assert_eq!(flush_due(1000, 3), None);
+        push_at(200, 1, wait());
+        push_at(210, 1, EventKind::Phase(Phase::Shutdown));
+        assert_eq!(flush_due(1000, 3), Some(0), "a phase goes at once");
+        assert_eq!(take_batch().len(), 2);
+        assert_eq!(flush_due(1000, 3), None);
+    }
+
+    #[test]
+    fn without_detail_only_connection_events_are_kept_and_they_go_at_once() {
+        init(Instant::now(), false);
+        push_at(50, 1, wait());
+        assert_eq!(flush_due(1000, 3), None, "a detail event is not recorded");
+        push_at(60, 1, EventKind::Phase(Phase::Handshake));
+        assert_eq!(flush_due(1000, 3), Some(0));
+        assert_eq!(take_batch().len(), 1);
+    }
 }

@@ -2,16 +2,18 @@
 //! parameters and certificate chain back after a handshake.
 
 use super::certs;
+use super::ctx_cache;
 use super::spec::{ConnectSpec, TlsVersion};
 use crate::ffi;
 use crate::trace::{ConnId, EventKind, Setup, TlsInfo};
+use openssl::ex_data::Index;
 use openssl::pkey::PKey;
 use openssl::ssl::{
-    ExtensionContext, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef, SslVerifyMode,
-    SslVersion, StatusType,
+    ExtensionContext, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef, SslSessionCacheMode,
+    SslVerifyMode, SslVersion, StatusType,
 };
 use openssl::x509::X509;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Private-use extension number for `hello_padding`.
 const PADDING_EXTENSION: u16 = 0xff5a;
@@ -36,16 +38,29 @@ fn version(v: TlsVersion) -> SslVersion {
     }
 }
 
-/// Builds the context for connection `conn`. Errors are one-line reasons for the user.
-fn context(spec: &ConnectSpec, conn: ConnId) -> Result<SslContext, String> {
+/// Where each `SSL` keeps the id of its connection (the key log callback is the context's,
+/// which connections share).
+fn conn_index() -> Option<Index<Ssl, ConnId>> {
+    static INDEX: OnceLock<Option<Index<Ssl, ConnId>>> = OnceLock::new();
+    *INDEX.get_or_init(|| Ssl::new_ex_index().ok())
+}
+
+/// Builds a client context for `spec`'s context-level options (see [`ctx_cache::CtxKey`]);
+/// connections with the same ones share it. Errors are one-line reasons for the user.
+fn context(spec: &ConnectSpec) -> Result<SslContext, String> {
     let mut ctx =
         SslContext::builder(SslMethod::tls_client()).map_err(|e| format!("OpenSSL: {e}"))?;
+    // Connections share this context: none may offer another's session. (A client caches
+    // nothing by default either; this says so, and stops the session callbacks.)
+    ctx.set_session_cache_mode(SslSessionCacheMode::OFF);
     offer(&mut ctx, spec)?;
     if spec.capture.secrets {
         // OpenSSL calls this inside the handshake call that derived the secret, on the I/O
-        // thread, with one NSS key log line (no newline). The context is this connection's own.
-        ctx.set_keylog_callback(move |_, line| {
-            super::record::push(conn, EventKind::Secret(line.into()));
+        // thread, with one NSS key log line (no newline), for the SSL whose id `client` set.
+        ctx.set_keylog_callback(|ssl, line| {
+            if let Some(conn) = conn_index().and_then(|i| ssl.ex_data(i)) {
+                super::record::push(*conn, EventKind::Secret(line.into()));
+            }
         });
     }
     if !spec.alpn.is_empty() {
@@ -137,30 +152,10 @@ fn offer(ctx: &mut SslContextBuilder, spec: &ConnectSpec) -> Result<(), String> 
     Ok(())
 }
 
-/// Our side of the negotiation and the workload, as the `Setup` event reports them. The cipher
-/// counts come from an SSL object configured with the same versions and cipher lists as the
-/// connection's (`SSL_get1_supported_ciphers`: what the ClientHello offers), built without the
-/// CA store so it costs little.
+/// Our side of the negotiation and the workload, as the `Setup` event reports them.
 pub(super) fn setup(spec: &ConnectSpec) -> Setup {
-    let (min, max, counts) = match SslContext::builder(SslMethod::tls_client()) {
-        Ok(mut ctx) => {
-            // A refused list or version is reported when the connection's own context is built.
-            let _ = offer(&mut ctx, spec);
-            let min = ctx.min_proto_version();
-            let max = ctx.max_proto_version();
-            let ctx = ctx.build();
-            let level = ctx.security_level();
-            let counts = Ssl::new(&ctx)
-                .map(|ssl| ffi::supported_cipher_counts(&ssl))
-                .unwrap_or((0, 0));
-            (
-                min.map_or_else(|| default_min(level), version_name),
-                max.map_or("TLSv1.3", version_name),
-                counts,
-            )
-        }
-        Err(_) => (default_min(1), "TLSv1.3", (0, 0)),
-    };
+    let offered = ctx_cache::offered(spec, || offered(spec));
+    let (min, max, counts) = (offered.min, offered.max, offered.ciphers);
     let workload = &spec.workload;
     Setup {
         target: spec.target.to_string(),
@@ -182,6 +177,32 @@ pub(super) fn setup(spec: &ConnectSpec) -> Setup {
             .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
         epoch_unix_ns: super::record::epoch_unix_ns(),
     }
+}
+
+/// The versions and cipher counts a ClientHello with `spec`'s versions and cipher lists offers.
+/// The counts come from an SSL object configured like the connection's
+/// (`SSL_get1_supported_ciphers`: what the ClientHello offers), built without the CA store.
+fn offered(spec: &ConnectSpec) -> ctx_cache::Offered {
+    let (min, max, ciphers) = match SslContext::builder(SslMethod::tls_client()) {
+        Ok(mut ctx) => {
+            // A refused list or version is reported when the connection's own context is built.
+            let _ = offer(&mut ctx, spec);
+            let min = ctx.min_proto_version();
+            let max = ctx.max_proto_version();
+            let ctx = ctx.build();
+            let level = ctx.security_level();
+            let counts = Ssl::new(&ctx)
+                .map(|ssl| ffi::supported_cipher_counts(&ssl))
+                .unwrap_or((0, 0));
+            (
+                min.map_or_else(|| default_min(level), version_name),
+                max.map_or("TLSv1.3", version_name),
+                counts,
+            )
+        }
+        Err(_) => (default_min(1), "TLSv1.3", (0, 0)),
+    };
+    ctx_cache::Offered { min, max, ciphers }
 }
 
 fn version_name(v: SslVersion) -> &'static str {
@@ -212,8 +233,10 @@ pub(super) fn client(
     conn: ConnId,
     record_detail: bool,
 ) -> Result<(Ssl, VerifyCapture), String> {
-    let ctx = context(spec, conn)?;
+    let ctx = ctx_cache::get_or_build(spec, || context(spec))?;
     let mut ssl = Ssl::new(&ctx).map_err(|e| format!("OpenSSL: {e}"))?;
+    let index = conn_index().ok_or("OpenSSL: cannot allocate the connection's ex_data index")?;
+    ssl.set_ex_data(index, conn);
     if let Some(name) = spec.sni_name() {
         ssl.set_hostname(name)
             .map_err(|e| format!("SNI {name:?}: {e}"))?;
