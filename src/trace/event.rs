@@ -6,6 +6,7 @@
 //! handshake.
 
 pub use super::compact::{CallRef, Dur32, StateText, ThinStr};
+pub use super::hot::*;
 pub use super::kinds::*;
 pub use super::payloads::*;
 pub use super::plain::*;

@@ -12,6 +12,7 @@ pub mod event;
 pub mod explain;
 pub mod format;
 pub mod fuzzing;
+mod hot;
 pub mod jsonl;
 mod jsonl_fast;
 pub mod jsonl_parallel;

@@ -1,7 +1,7 @@
 //! The handshake rules on hand-built traces: alerts mapped to what we offered, client
 //! certificates, a ClientHello nobody answers, an EOF right after it.
 
-use super::tests::{text, Trace};
+use super::trace_builder::{text, Trace};
 use crate::trace::event::*;
 use crate::trace::verdict::{Class, Verdict};
 

@@ -261,3 +261,5 @@ pub(super) fn closed_by(f: &Facts) -> Option<CloseReason> {
 mod handshake_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trace_builder;
