@@ -1,45 +1,17 @@
 //! UI tests of the desktop app with egui_kittest, on traces recorded from the real engine and
 //! the lab before the harness starts (no live thread inside the harness).
 
+mod ui_common;
+
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use std::time::Duration;
 use tlsscope::options::{prepare, ConnectOptions};
-use tlsscope::probe::{trace_one, EngineOptions};
 use tlsscope::trace::store::Lane;
 use tlsscope::trace::{Event, EventKind, Op, SslError};
 use tlsscope::ui::app::Tab;
 use tlsscope::ui::model::Request;
 use tlsscope::ui::{timeline, App};
-
-/// Traces `target` with the real engine and returns every event.
-fn record(target: &str, options: ConnectOptions) -> Vec<Event> {
-    let prepared = prepare(target, &options).expect("the lab scenario starts");
-    let mut events = Vec::new();
-    trace_one(
-        prepared.spec,
-        EngineOptions::default(),
-        Duration::from_secs(20),
-        |batch| events.extend_from_slice(batch),
-    )
-    .expect("the engine starts");
-    events
-}
-
-fn harness(app: App) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut App| app.show(ui), app)
-}
-
-fn app_with(target: &str, events: &[Event]) -> App {
-    let mut app = App::offline();
-    if let Some(e) = events.first() {
-        app.model.labels.insert(e.conn, target.to_string());
-    }
-    app.feed(events);
-    app
-}
+use ui_common::*;
 
 #[test]
 fn connect_form_accepts_input_and_requests_a_connection() {
@@ -360,12 +332,6 @@ fn stalled(target: &str) -> Vec<Event> {
     record(target, options)
 }
 
-fn harness_sized(app: App, w: f32, h: f32) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(egui::vec2(w, h))
-        .build_ui_state(|ui, app: &mut App| app.show(ui), app)
-}
-
 #[test]
 fn buffer_levels_are_shown_as_a_fraction_of_each_buffer() {
     let events = stalled("lab:echo-deadlock");
@@ -650,9 +616,7 @@ fn window_sizes_parse_from_the_command_line() {
 fn the_layout_holds_at_the_smallest_size() {
     let events = slow_reader();
     let app = app_with("lab:slow-reader", &events);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1024.0, 640.0))
-        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    let mut h = harness_sized(app, 1024.0, 640.0);
     h.run();
     // Details shares the bottom with the table: the timeline keeps the full width.
     let lanes = h.state().model.lanes.expect("the lanes were drawn");

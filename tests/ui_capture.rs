@@ -1,14 +1,16 @@
 //! The app's Summary says what `--pcapng` keeps of a connection, and clearly when the capture
 //! limit cut it short (egui_kittest, on a trace recorded from the real engine and the lab).
 
+mod ui_common;
+
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use std::time::Duration;
 use tlsscope::options::{prepare, ConnectOptions};
-use tlsscope::probe::{trace_one, Capture, EngineOptions};
+use tlsscope::probe::Capture;
 use tlsscope::trace::{Event, EventKind};
 use tlsscope::ui::app::Tab;
 use tlsscope::ui::App;
+use ui_common::*;
 
 /// `lab:ok` with raw bytes and secrets recorded, as the app does with `--pcapng`.
 fn record_with_capture() -> Vec<Event> {
@@ -17,24 +19,14 @@ fn record_with_capture() -> Vec<Event> {
         wire: true,
         secrets: true,
     };
-    let mut events = Vec::new();
-    trace_one(
-        prepared.spec,
-        EngineOptions::default(),
-        Duration::from_secs(20),
-        |batch| events.extend_from_slice(batch),
-    )
-    .expect("the engine starts");
-    events
+    record_prepared(prepared)
 }
 
 fn summary_of(events: &[Event]) -> Harness<'static, App> {
     let mut app = App::offline();
     app.feed(events);
     app.tab = Tab::Summary;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    let mut h = harness(app);
     h.run();
     h
 }

@@ -1,6 +1,8 @@
 //! UI tests of sharing (issue 10) with egui_kittest, on traces recorded from the real engine and
 //! the lab before the harness starts: save then open, drag and drop, copy as text, replay.
 
+mod ui_common;
+
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use std::path::{Path, PathBuf};
@@ -13,20 +15,7 @@ use tlsscope::trace::verdict::{Class, Severity};
 use tlsscope::trace::{Event, EventKind};
 use tlsscope::ui::model::Source;
 use tlsscope::ui::App;
-
-/// Traces `target` with the real engine and returns every event.
-fn record(target: &str, options: ConnectOptions) -> Vec<Event> {
-    let prepared = prepare(target, &options).expect("the lab scenario starts");
-    let mut events = Vec::new();
-    trace_one(
-        prepared.spec,
-        EngineOptions::default(),
-        Duration::from_secs(20),
-        |batch| events.extend_from_slice(batch),
-    )
-    .expect("the engine starts");
-    events
-}
+use ui_common::*;
 
 fn slow_reader() -> Vec<Event> {
     let options = ConnectOptions {
@@ -34,21 +23,6 @@ fn slow_reader() -> Vec<Event> {
         ..Default::default()
     };
     record("lab:slow-reader", options)
-}
-
-fn harness(app: App) -> Harness<'static, App> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut App| app.show(ui), app)
-}
-
-fn app_with(target: &str, events: &[Event]) -> App {
-    let mut app = App::offline();
-    if let Some(e) = events.first() {
-        app.model.labels.insert(e.conn, target.to_string());
-    }
-    app.feed(events);
-    app
 }
 
 /// A fresh folder for one test's files.

@@ -1,27 +1,20 @@
 //! The Timings tab (every connection's phase waterfall) with egui_kittest, on traces recorded
 //! from the real engine against the lab and a port nobody listens on, before the harness starts.
 
+mod ui_common;
+
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
-use std::time::Duration;
-use tlsscope::options::{prepare, ConnectOptions};
-use tlsscope::probe::{trace_one, EngineOptions};
+use tlsscope::options::ConnectOptions;
 use tlsscope::trace::Event;
 use tlsscope::ui::app::Tab;
 use tlsscope::ui::App;
+use ui_common::*;
 
 /// Traces `target` with the real engine; connection ids moved up by `shift` so that several
 /// recordings (each engine counts from 1) sit side by side in one app.
-fn record(target: &str, options: ConnectOptions, shift: u32) -> Vec<Event> {
-    let prepared = prepare(target, &options).expect("the target is prepared");
-    let mut events = Vec::new();
-    trace_one(
-        prepared.spec,
-        EngineOptions::default(),
-        Duration::from_secs(20),
-        |batch| events.extend_from_slice(batch),
-    )
-    .expect("the engine starts");
+fn record_shifted(target: &str, options: ConnectOptions, shift: u32) -> Vec<Event> {
+    let mut events = record(target, options);
     for e in &mut events {
         e.conn += shift;
     }
@@ -48,14 +41,12 @@ fn the_timings_tab_shows_a_row_per_connection_with_its_steps() {
         .iter()
         .enumerate()
     {
-        let events = record(target, ConnectOptions::default(), 10 * i as u32);
+        let events = record_shifted(target, ConnectOptions::default(), 10 * i as u32);
         app.model.labels.insert(events[0].conn, target.to_string());
         app.feed(&events);
     }
     app.tab = Tab::Timings;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    let mut h = harness(app);
     h.run();
     let names = rows(&h);
     assert_eq!(names.len(), 3, "{names:?}");

@@ -4,12 +4,12 @@ use super::CliError;
 use crate::export::{ExportError, ExportFiles};
 use crate::options;
 use crate::options::ConnectOptions;
-use crate::probe::{Engine, EngineOptions};
+use crate::probe::EngineOptions;
 use crate::trace::{CloseReason, Event, EventKind};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Format {
@@ -52,34 +52,10 @@ pub(crate) struct TraceArgs {
 fn follow(
     spec: crate::probe::ConnectSpec,
     limit: Duration,
-    mut on_batch: impl FnMut(&[Event]) -> Result<(), CliError>,
+    on_batch: impl FnMut(&[Event]) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let engine = Engine::start(EngineOptions::default())
-        .map_err(|e| CliError::Failed(format!("cannot start the engine: {e}")))?;
-    let id = engine.connect(spec);
-    let end = Instant::now() + limit;
-    let mut stopped = false;
-    loop {
-        let wait = end
-            .saturating_duration_since(Instant::now())
-            .max(Duration::from_millis(10));
-        match engine.events().recv_timeout(wait) {
-            Ok(batch) => {
-                on_batch(&batch)?;
-                let closed = |e: &Event| e.conn == id && matches!(e.kind, EventKind::Close(_));
-                if batch.iter().any(closed) {
-                    return Ok(());
-                }
-            }
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) if !stopped => {
-                if Instant::now() >= end {
-                    engine.stop(id);
-                    stopped = true;
-                }
-            }
-            Err(_) => return Ok(()),
-        }
-    }
+    crate::probe::follow_one(spec, EngineOptions::default(), limit, on_batch)
+        .map_err(|e| CliError::Failed(format!("cannot start the engine: {e}")))?
 }
 
 pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {

@@ -414,6 +414,22 @@ pub fn trace_one(
     limit: Duration,
     mut on_events: impl FnMut(&[Event]),
 ) -> std::io::Result<()> {
+    follow_one(spec, options, limit, |batch| {
+        on_events(batch);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .map(|_| ())
+}
+
+/// [`trace_one`] whose consumer can give up: an error from `on_events` ends the run at once
+/// (the engine and the connection are dropped: nobody reads any more) and is returned inside.
+/// The outer error is the engine failing to start.
+pub fn follow_one<E>(
+    spec: ConnectSpec,
+    options: EngineOptions,
+    limit: Duration,
+    mut on_events: impl FnMut(&[Event]) -> Result<(), E>,
+) -> std::io::Result<Result<(), E>> {
     let engine = Engine::start(options)?;
     let id = engine.connect(spec);
     let end = Instant::now() + limit;
@@ -424,12 +440,12 @@ pub fn trace_one(
             .max(Duration::from_millis(10));
         match engine.events().recv_timeout(timeout) {
             Ok(batch) => {
-                on_events(&batch);
-                if batch
-                    .iter()
-                    .any(|e| e.conn == id && matches!(e.kind, EventKind::Close(_)))
-                {
-                    return Ok(());
+                if let Err(e) = on_events(&batch) {
+                    return Ok(Err(e));
+                }
+                let closed = |e: &Event| e.conn == id && matches!(e.kind, EventKind::Close(_));
+                if batch.iter().any(closed) {
+                    return Ok(Ok(()));
                 }
             }
             Err(crossbeam_channel::RecvTimeoutError::Timeout) if !stopped => {
@@ -438,7 +454,7 @@ pub fn trace_one(
                     stopped = true;
                 }
             }
-            Err(_) => return Ok(()),
+            Err(_) => return Ok(Ok(())),
         }
     }
 }

@@ -19,7 +19,7 @@ mod tls_setup;
 /// The FFI wrappers, re-exported where `cli::bench` still looks for them.
 pub use crate::ffi;
 pub use conn::Action;
-pub use engine::{trace_one, Engine, EngineOptions};
+pub use engine::{follow_one, trace_one, Engine, EngineOptions};
 pub use pretls::proxy::{Proxy, ProxyKind};
 pub use pretls::Starttls;
 pub use session::{Offer, SessionPlan};
