@@ -5,54 +5,21 @@
 
 mod common;
 
+use common::bounded::PyPeer;
 use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-/// The STARTTLS peer in `mode`, killed when dropped.
-struct Peer {
-    child: Child,
-    port: u16,
-}
-
-impl Peer {
-    fn start(mode: &str) -> Peer {
-        let files = cert_files();
-        let path = format!(
-            "{}/tests/peers/starttls_peer.py",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let mut child = Command::new("python3")
-            .arg(path)
-            .args([
-                mode,
-                &files.cert.to_string_lossy(),
-                &files.key.to_string_lossy(),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start python3");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the peer's port");
-        let port = line.trim().parse().expect("a port number");
-        Peer { child, port }
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The STARTTLS peer in `mode` with the lab's server certificate.
+fn starttls_peer(mode: &str) -> PyPeer {
+    let files = cert_files();
+    let (cert, key) = (files.cert.to_string_lossy(), files.key.to_string_lossy());
+    PyPeer::start("starttls_peer.py", &[mode, &cert, &key])
 }
 
 /// Runs tlsscope against a peer in `mode` with `--starttls PROTO` and returns every JSONL line.
 fn trace(mode: &str, extra: &[&str]) -> Vec<Value> {
-    let peer = Peer::start(mode);
+    let peer = starttls_peer(mode);
     let proto = mode.split('-').next().unwrap_or(mode);
     let files = cert_files();
     let target = format!("localhost:{}", peer.port);

@@ -5,10 +5,10 @@
 
 mod common;
 
+use common::bounded::PyPeer;
 use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> (Output, Vec<Value>) {
     let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
@@ -158,42 +158,13 @@ fn openssl_s_server_answers_and_the_text_trace_draws_the_waterfall() {
     assert!(rows.iter().all(|r| r.contains("|") && r.contains('=')));
 }
 
-/// A Python peer from tests/peers/ that prints its port first; killed when dropped. Its
-/// standard output stays open (the proxy logs each request there).
-struct Peer(Child, u16, #[allow(dead_code)] BufReader<ChildStdout>);
-
-impl Peer {
-    fn start(script: &str, args: &[&str]) -> Peer {
-        let path = format!("{}/tests/peers/{script}", env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new("python3")
-            .arg(path)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start python3");
-        let mut line = String::new();
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        stdout.read_line(&mut line).expect("read the peer's port");
-        let port = line.trim().parse().expect("a port number");
-        Peer(child, port, stdout)
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn starttls_and_a_proxy_each_have_their_step_before_the_handshake() {
     let files = cert_files();
     let ca = files.ca.to_string_lossy().into_owned();
     let (cert, key) = (files.cert.to_string_lossy(), files.key.to_string_lossy());
-    let smtp = Peer::start("starttls_peer.py", &["smtp", &cert, &key]);
-    let target = format!("localhost:{}", smtp.1);
+    let smtp = PyPeer::start("starttls_peer.py", &["smtp", &cert, &key]);
+    let target = format!("localhost:{}", smtp.port);
     let (out, lines) = run(&[
         "trace",
         &target,
@@ -215,9 +186,9 @@ fn starttls_and_a_proxy_each_have_their_step_before_the_handshake() {
     );
 
     let server = SServer::start(&["-www"]);
-    let proxy = Peer::start("proxy_peer.py", &["connect"]);
+    let proxy = PyPeer::start("proxy_peer.py", &["connect"]);
     let target = format!("localhost:{}", server.port);
-    let url = format!("http://127.0.0.1:{}", proxy.1);
+    let url = format!("http://127.0.0.1:{}", proxy.port);
     let (out, lines) = run(&[
         "trace",
         &target,

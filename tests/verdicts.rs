@@ -5,58 +5,15 @@
 
 mod common;
 
+use common::bounded::PyPeer;
 use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-/// A Python peer from tests/peers/, killed when dropped.
-struct PyPeer {
-    child: Child,
-    port: u16,
-}
-
-impl PyPeer {
-    fn start(script: &str, args: &[&str]) -> PyPeer {
-        let path = format!("{}/tests/peers/{script}", env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new("python3")
-            .arg(path)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start python3");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the peer's port");
-        let port = line.trim().parse().expect("a port number");
-        PyPeer { child, port }
-    }
-
-    /// A TLS peer in `mode` with the lab's server certificate.
-    fn tls(mode: &str) -> PyPeer {
-        let files = cert_files();
-        PyPeer::start(
-            "tls_peer.py",
-            &[
-                mode,
-                &files.cert.to_string_lossy(),
-                &files.key.to_string_lossy(),
-            ],
-        )
-    }
-
-    fn target(&self) -> String {
-        format!("localhost:{}", self.port)
-    }
-}
-
-impl Drop for PyPeer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `tls_peer.py MODE` with the lab's server certificate.
+fn tls_peer(mode: &str) -> PyPeer {
+    let files = cert_files();
+    PyPeer::tls(mode, &files.cert, &files.key)
 }
 
 /// Runs `tlsscope trace TARGET ARGS --format jsonl` (trusting the lab CA) and returns the
@@ -133,7 +90,7 @@ fn slow_behind_a_delaying_proxy() {
 
 #[test]
 fn slow_answer_is_not_a_stall() {
-    let peer = PyPeer::tls("slow-answer");
+    let peer = tls_peer("slow-answer");
     let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "10"]);
     assert_class(&v, "slow");
     assert_ne!(v["severity"], "stall");
@@ -164,7 +121,7 @@ fn handshake_closed_right_after_the_clienthello() {
 
 #[test]
 fn no_response_to_a_delivered_request() {
-    let peer = PyPeer::tls("no-answer");
+    let peer = tls_peer("no-answer");
     let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2"]);
     assert_class(&v, "no-response");
     assert!(said(&v).contains("delivered"), "{}", said(&v));
@@ -174,7 +131,7 @@ fn no_response_to_a_delivered_request() {
 #[test]
 fn response_complete_on_a_kept_open_connection() {
     for mode in ["keepalive", "keepalive-chunked"] {
-        let peer = PyPeer::tls(mode);
+        let peer = tls_peer(mode);
         let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2"]);
         assert_class(&v, "response-complete-kept-open");
         assert_ne!(v["severity"], "stall");
@@ -183,7 +140,7 @@ fn response_complete_on_a_kept_open_connection() {
 
 #[test]
 fn peer_silent_mid_response() {
-    let peer = PyPeer::tls("midstream");
+    let peer = tls_peer("midstream");
     let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2"]);
     assert_class(&v, "peer-silent");
 }
@@ -197,7 +154,7 @@ fn peer_not_reading() {
 
 #[test]
 fn slow_reader_progresses() {
-    let peer = PyPeer::tls("slow-read");
+    let peer = tls_peer("slow-read");
     let (v, _) = verdict(
         &peer.target(),
         &["--upload", "600000", "--sndbuf", "8192", "--timeout", "20"],
@@ -207,7 +164,7 @@ fn slow_reader_progresses() {
 
 #[test]
 fn write_deadlock_with_an_echo_peer() {
-    let peer = PyPeer::tls("echo");
+    let peer = tls_peer("echo");
     let (v, _) = verdict(
         &peer.target(),
         &[
@@ -242,7 +199,7 @@ fn reset_mid_transfer() {
 
 #[test]
 fn early_rejection_leaves_the_answer_unread() {
-    let peer = PyPeer::tls("reject413");
+    let peer = tls_peer("reject413");
     let (v, _) = verdict(
         &peer.target(),
         &[
@@ -260,7 +217,7 @@ fn early_rejection_leaves_the_answer_unread() {
 
 #[test]
 fn truncated_before_content_length() {
-    let peer = PyPeer::tls("truncate");
+    let peer = tls_peer("truncate");
     let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
     assert_class(&v, "truncated");
     assert!(said(&v).contains("Content-Length"), "{}", said(&v));
@@ -268,7 +225,7 @@ fn truncated_before_content_length() {
 
 #[test]
 fn sni_rejected() {
-    let peer = PyPeer::tls("sni-required");
+    let peer = tls_peer("sni-required");
     let (v, _) = verdict(&peer.target(), &["--timeout", "5"]);
     assert_class(&v, "sni-rejected");
     assert!(said(&v).contains("\"localhost\""), "{}", said(&v));
@@ -349,14 +306,14 @@ fn post_handshake_activity_is_named() {
 
 #[test]
 fn closed_without_answer() {
-    let peer = PyPeer::tls("close-no-answer");
+    let peer = tls_peer("close-no-answer");
     let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
     assert_class(&v, "closed-without-answer");
 }
 
 #[test]
 fn http_error_status_is_named_though_tls_worked() {
-    let peer = PyPeer::tls("status-503");
+    let peer = tls_peer("status-503");
     let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
     assert_class(&v, "http-error");
     assert!(said(&v).contains("HTTP 503"), "{}", said(&v));
@@ -364,7 +321,7 @@ fn http_error_status_is_named_though_tls_worked() {
 
 #[test]
 fn an_answer_in_pieces_with_pauses_is_slow() {
-    let peer = PyPeer::tls("chunks-with-pauses");
+    let peer = tls_peer("chunks-with-pauses");
     let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "8"]);
     assert_class(&v, "slow");
     assert!(said(&v).contains("with pauses"), "{}", said(&v));
@@ -408,7 +365,7 @@ fn gnutls_version_refusal_is_a_version_mismatch() {
 /// healthy, "closed cleanly".
 #[test]
 fn a_record_that_does_not_decrypt_is_rejected_not_healthy() {
-    let peer = PyPeer::tls("corrupt-record");
+    let peer = tls_peer("corrupt-record");
     let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5s"]);
     assert_class(&v, "rejected-record");
     assert_eq!(v["severity"], "failure");

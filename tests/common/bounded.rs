@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_tlsscope");
@@ -83,30 +83,42 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A Python peer from tests/peers/, killed when dropped.
+/// A Python peer from tests/peers/ that prints its port first, killed when dropped. Its
+/// standard output stays open (a proxy logs each request there; a closed pipe would end it).
 pub struct PyPeer {
     child: Child,
     pub port: u16,
+    _stdout: BufReader<ChildStdout>,
 }
 
 impl PyPeer {
-    pub fn tls(mode: &str, cert: &Path, key: &Path) -> PyPeer {
-        let script = format!("{}/tests/peers/tls_peer.py", env!("CARGO_MANIFEST_DIR"));
+    /// Starts `tests/peers/SCRIPT ARGS…` and reads the port it prints.
+    pub fn start(script: &str, args: &[&str]) -> PyPeer {
+        let path = format!("{}/tests/peers/{script}", env!("CARGO_MANIFEST_DIR"));
         let mut child = Command::new("python3")
-            .arg(script)
-            .arg(mode)
-            .arg(cert)
-            .arg(key)
+            .arg(path)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("start python3");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the peer's port");
+        stdout.read_line(&mut line).expect("read the peer's port");
         let port = line.trim().parse().expect("a port number");
-        PyPeer { child, port }
+        PyPeer {
+            child,
+            port,
+            _stdout: stdout,
+        }
+    }
+
+    /// `tls_peer.py MODE` with the given server certificate and key.
+    pub fn tls(mode: &str, cert: &Path, key: &Path) -> PyPeer {
+        PyPeer::start(
+            "tls_peer.py",
+            &[mode, &cert.to_string_lossy(), &key.to_string_lossy()],
+        )
     }
 
     pub fn target(&self) -> String {
