@@ -47,6 +47,25 @@ fn collect(
     panic!("not every connection closed within 30 s");
 }
 
+/// Collects `id`'s events until it closed, calling `act` once, the first time SSL_read returns
+/// `error`; also says whether that happened.
+fn on_first_read(
+    engine: &Engine,
+    id: ConnId,
+    error: SslError,
+    act: impl FnOnce(&Engine),
+) -> (HashMap<ConnId, Vec<Event>>, bool) {
+    let mut act = Some(act);
+    let events = collect(engine, &[id], |e| {
+        if matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.error == error) {
+            if let Some(act) = act.take() {
+                act(engine);
+            }
+        }
+    });
+    (events, act.is_none())
+}
+
 #[test]
 fn one_engine_drives_several_connections_at_once() {
     let (_ok, ok_spec) = lab(Scenario::Ok);
@@ -100,16 +119,7 @@ fn stop_ends_a_stalled_connection_with_the_wait_it_interrupted() {
     spec.timeout = Some(Duration::from_secs(25));
     let engine = Engine::start(EngineOptions::default()).expect("engine");
     let id = engine.connect(spec);
-    let mut stopped = false;
-    let events = collect(&engine, &[id], |e| {
-        // Stop once the connection is waiting for data that never comes.
-        if !stopped
-            && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.error == SslError::WantRead)
-        {
-            stopped = true;
-            engine.stop(id);
-        }
-    });
+    let (events, _) = on_first_read(&engine, id, SslError::WantRead, |e| e.stop(id));
     let evs = &events[&id];
     assert_eq!(close(evs).reason, CloseReason::Stopped, "{}", dump(evs));
     assert!(
@@ -125,14 +135,8 @@ fn a_live_key_update_interrupts_the_read_wait_and_is_sent() {
     spec.workload.read_for = Some(Duration::from_secs(1));
     let engine = Engine::start(EngineOptions::default()).expect("engine");
     let id = engine.connect(spec);
-    let mut asked = false;
-    let events = collect(&engine, &[id], |e| {
-        if !asked
-            && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.error == SslError::WantRead)
-        {
-            asked = true;
-            engine.action(id, Action::KeyUpdate);
-        }
+    let (events, _) = on_first_read(&engine, id, SslError::WantRead, |e| {
+        e.action(id, Action::KeyUpdate)
     });
     let evs = &events[&id];
     assert!(
@@ -184,14 +188,8 @@ fn an_action_waits_for_a_read_that_is_still_writing_a_flight() {
     let (_server, spec) = lab(Scenario::PostHandshakeAuth);
     let engine = Engine::start(EngineOptions::default()).expect("engine");
     let id = engine.connect(spec);
-    let mut asked = false;
-    let events = collect(&engine, &[id], |e| {
-        if !asked
-            && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.error == SslError::WantWrite)
-        {
-            asked = true;
-            engine.action(id, Action::KeyUpdate);
-        }
+    let (events, asked) = on_first_read(&engine, id, SslError::WantWrite, |e| {
+        e.action(id, Action::KeyUpdate)
     });
     let evs = &events[&id];
     assert!(
@@ -259,15 +257,7 @@ fn a_stopped_connection_starts_no_reconnect_follow_up() {
     spec.session.reconnect = 2;
     let engine = Engine::start(EngineOptions::default()).expect("engine");
     let id = engine.connect(spec);
-    let mut stopped = false;
-    let events = collect(&engine, &[id], |e| {
-        if !stopped
-            && matches!(e.kind, EventKind::Call(c) if c.op == Op::Read && c.error == SslError::WantRead)
-        {
-            stopped = true;
-            engine.stop(id);
-        }
-    });
+    let (events, _) = on_first_read(&engine, id, SslError::WantRead, |e| e.stop(id));
     assert_eq!(close(&events[&id]).reason, CloseReason::Stopped);
     // Anything a follow-up recorded would arrive right after the close.
     let later = engine.events().recv_timeout(Duration::from_millis(500));
