@@ -78,6 +78,14 @@ fn http_exchange() -> Vec<Event> {
     ]
 }
 
+/// Each step as (step, start, duration, done), for comparing with a literal.
+fn steps(t: &Timing) -> Vec<(Step, Nanos, Nanos, bool)> {
+    t.steps
+        .iter()
+        .map(|s| (s.step, s.start, s.dur, s.done))
+        .collect()
+}
+
 #[test]
 fn an_http_exchange_has_every_step_in_order_from_the_connections_start() {
     let events = http_exchange();
@@ -85,11 +93,7 @@ fn an_http_exchange_has_every_step_in_order_from_the_connections_start() {
     assert_eq!(t.start, 100, "the first event");
     assert_eq!(t.total, 1700);
     assert!(t.closed);
-    let got: Vec<(Step, Nanos, Nanos, bool)> = t
-        .steps
-        .iter()
-        .map(|s| (s.step, s.start, s.dur, s.done))
-        .collect();
+    let got = steps(&t);
     assert_eq!(
         got,
         [
@@ -129,11 +133,7 @@ fn a_failed_connect_has_only_the_steps_it_reached() {
         ev(900, EventKind::Error("TCP connect failed".into())),
         close(900, CloseReason::Failed),
     ]);
-    let got: Vec<(Step, Nanos, Nanos, bool)> = t
-        .steps
-        .iter()
-        .map(|s| (s.step, s.start, s.dur, s.done))
-        .collect();
+    let got = steps(&t);
     assert_eq!(
         got,
         [
@@ -156,11 +156,7 @@ fn proxy_and_starttls_steps_sit_between_connect_and_handshake() {
         phase(90, Phase::Handshake),
         close(95, CloseReason::Timeout),
     ]);
-    let got: Vec<(Step, Nanos, Nanos, bool)> = t
-        .steps
-        .iter()
-        .map(|s| (s.step, s.start, s.dur, s.done))
-        .collect();
+    let got = steps(&t);
     assert_eq!(
         got,
         [
