@@ -6,55 +6,10 @@
 
 mod common;
 
+use common::bounded::PyPeer;
 use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
-
-/// The proxy peer in `mode`, killed when dropped.
-struct Proxy {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-    port: u16,
-}
-
-impl Proxy {
-    fn start(mode: &str) -> Proxy {
-        let path = format!("{}/tests/peers/proxy_peer.py", env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new("python3")
-            .arg(path)
-            .arg(mode)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start python3");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("read the proxy's port");
-        let port = line.trim().parse().expect("a port number");
-        Proxy {
-            child,
-            stdout,
-            port,
-        }
-    }
-
-    /// Stops the proxy and returns the requests it logged (`CONNECT h:p`, `SOCKS5 ATYP n h:p`).
-    fn requests(mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let mut rest = String::new();
-        let _ = self.stdout.read_to_string(&mut rest);
-        rest
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::process::{Command, Output};
 
 struct Run {
     out: Output,
@@ -119,7 +74,7 @@ fn trace(mode: &str, url: impl Fn(u16) -> String) -> Run {
 fn trace_as(format: &str, mode: &str, url: impl Fn(u16) -> String) -> Run {
     let files = cert_files();
     let server = SServer::start(&["-www"]);
-    let proxy = Proxy::start(mode);
+    let proxy = PyPeer::start("proxy_peer.py", &[mode]);
     let target = format!("localhost:{}", server.port);
     let ca = files.ca.to_string_lossy().into_owned();
     let proxy_port = proxy.port;
@@ -139,7 +94,7 @@ fn trace_as(format: &str, mode: &str, url: impl Fn(u16) -> String) -> Run {
     Run {
         out,
         lines,
-        requests: proxy.requests(),
+        requests: proxy.stop_and_read_log(),
         target,
         proxy_port,
     }

@@ -88,7 +88,8 @@ pub fn scratch(name: &str) -> PathBuf {
 pub struct PyPeer {
     child: Child,
     pub port: u16,
-    _stdout: BufReader<ChildStdout>,
+    /// Kept open: a closed pipe would end a peer that logs.
+    stdout: BufReader<ChildStdout>,
 }
 
 impl PyPeer {
@@ -109,7 +110,7 @@ impl PyPeer {
         PyPeer {
             child,
             port,
-            _stdout: stdout,
+            stdout,
         }
     }
 
@@ -123,6 +124,15 @@ impl PyPeer {
 
     pub fn target(&self) -> String {
         format!("localhost:{}", self.port)
+    }
+
+    /// Stops the peer and returns what it printed after its port (a proxy's request log).
+    pub fn stop_and_read_log(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut rest = String::new();
+        let _ = self.stdout.read_to_string(&mut rest);
+        rest
     }
 }
 
