@@ -10,6 +10,7 @@
 mod classes;
 mod conn;
 mod filter;
+mod gallop;
 mod hit;
 mod ingest;
 mod minmax;

@@ -1,6 +1,7 @@
 //! One level series (a buffer level, rtt, the peer's window) sorted by time, and its per-bucket
 //! min/max envelope for a visible range.
 
+use super::gallop::first_at_or_after;
 use super::minmax::MinMax;
 use crate::trace::event::Nanos;
 
@@ -37,7 +38,7 @@ impl Series {
         let mut i = a;
         while i < b {
             let bucket_end = t0 + (self.t[i].saturating_sub(t0) / width + 1) * width;
-            let j = (i + self.t[i..b].partition_point(|&t| t < bucket_end)).max(i + 1);
+            let j = first_at_or_after(&self.t, i, b, bucket_end).max(i + 1);
             if let Some((lo, hi)) = self.minmax.range(&self.v, i, j) {
                 let mid = self.t[i] + (self.t[j - 1] - self.t[i]) / 2;
                 out.push((self.t[i], lo));

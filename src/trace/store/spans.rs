@@ -2,6 +2,7 @@
 //! most a few marks per pixel bucket.
 
 use super::classes::SpanClass;
+use super::gallop::first_at_or_after;
 use crate::trace::event::Nanos;
 
 /// Spans per checkpoint of the per-class counts: a count scans at most this many classes at each
@@ -210,7 +211,7 @@ pub fn aggregate<C: SpanClass>(
     while i < b {
         // Everything starting before the end of the bucket that holds span i joins its mark.
         let bucket_end = t0 + (spans.start[i].saturating_sub(t0) / width + 1) * width;
-        let j = (i + spans.start[i..b].partition_point(|&s| s < bucket_end)).max(i + 1);
+        let j = first_at_or_after(&spans.start, i, b, bucket_end).max(i + 1);
         marks.push(Mark {
             start: spans.start[i],
             end: spans.ends()[j - 1].max(spans.start[i]),
