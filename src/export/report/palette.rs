@@ -51,17 +51,15 @@ pub(super) fn css() -> String {
 }
 
 /// A small square of `colour` (the legend's keys, the event table's call marks), with a
-/// tooltip when `title` is given (already escaped).
+/// tooltip when `title` is given (already escaped). Sized by the `sw` class; kept short, as the
+/// event table has one per call row.
 pub(super) fn swatch(colour: Color32, title: Option<&str>) -> String {
-    // Titled, it is a picture with a name; untitled, the text beside it says what it means.
-    let (role, title) = title.map_or(("aria-hidden=\"true\"".into(), String::new()), |t| {
-        (
-            format!("role=\"img\" aria-label=\"{t}\""),
-            format!("<title>{t}</title>"),
-        )
+    // Titled, the `<title>` is its name and tooltip; untitled, the text beside it says it all.
+    let (hidden, title) = title.map_or((" aria-hidden=\"true\"", String::new()), |t| {
+        ("", format!("<title>{t}</title>"))
     });
     format!(
-        "<svg class=\"sw\" viewBox=\"0 0 10 10\" {role}>{title}<rect width=\"10\" height=\"10\" fill=\"{}\"/></svg>",
+        "<svg class=\"sw\"{hidden}>{title}<rect width=\"100%\" height=\"100%\" fill=\"{}\"/></svg>",
         hex(colour)
     )
 }
