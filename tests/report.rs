@@ -102,8 +102,9 @@ fn a_report_on_a_real_trace_is_a_self_contained_page_with_verdict_chain_and_pict
     assert!(body.contains("TLSv1.2") && body.contains("Certificate verified: ok"));
     assert!(body.contains(&subject), "chain subject {subject}");
     assert!(body.contains("valid now"));
-    // The picture and the table.
-    assert!(tags["svg"].as_u64() == Some(1) && tags["path"].as_u64() > Some(5));
+    // The picture and the table (the other `svg` elements are colour swatches and bars).
+    assert_eq!(page.matches("<svg class=\"timeline\"").count(), 1);
+    assert!(tags["path"].as_u64() > Some(5));
     assert!(body.contains("OpenSSL calls") && body.contains("SSL_read #"));
     assert!(body.contains("TLS handshake") && body.contains("total"));
     // Where the time went is the waterfall: its steps and the handshake's round trips.
@@ -207,4 +208,36 @@ fn a_failed_verification_shows_the_chain_the_server_sent_and_which_link_failed()
         words.contains("names wrong-host.tlsscope.invalid"),
         "its details: {words}"
     );
+}
+
+#[test]
+fn the_policy_allows_only_the_pages_own_stylesheet_and_no_style_attribute_is_needed() {
+    // Every severity's badge, each verification line and certificate state, waterfall bars.
+    let scenarios: [(&str, &[&str]); 6] = [
+        ("lab:ok", &["--repeat", "2"]),
+        ("lab:ok", &["--insecure"]),
+        ("lab:slow-reader", &["--timeout", "1"]),
+        ("lab:reneg-backpressure", &[]),
+        ("lab:latency", &[]),
+        ("lab:bad-cert-expired", &[]),
+    ];
+    for (i, (scenario, extra)) in scenarios.into_iter().enumerate() {
+        let trace = saved_trace(scenario, extra, &format!("csp-{i}.jsonl"));
+        let report = temp(&format!("csp-{i}.html"));
+        let (t, r) = (trace.to_string_lossy(), report.to_string_lossy());
+        let out = tlsscope(&["report", &t, "-o", &r]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let page = std::fs::read_to_string(&report).expect("report");
+        parsed(&report);
+        assert!(!page.contains("style=\""), "{scenario}: a style attribute");
+        assert_eq!(page.matches("Content-Security-Policy").count(), 1);
+        let start = page.find("<style>").expect("stylesheet") + "<style>".len();
+        let len = page[start..].find("</style>").expect("its end");
+        let style = &page[start..start + len];
+        let hash = openssl::base64::encode_block(&openssl::sha::sha256(style.as_bytes()));
+        let csp =
+            format!("content=\"default-src 'none'; style-src 'sha256-{hash}'; img-src data:\"");
+        assert!(page.contains(&csp), "{scenario}: the policy names {hash}");
+        assert_eq!(page.matches("<style").count(), 1, "{scenario}");
+    }
 }

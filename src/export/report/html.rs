@@ -1,13 +1,11 @@
 //! The page around the sections: doctype, a Content-Security-Policy that allows nothing but the
-//! page's own inline style (no script, no fetch, no external asset), the inline stylesheet, and
-//! the date the report was made. The markup is also well-formed XML (void elements closed,
+//! page's own stylesheet, by its SHA-256 (no script, no fetch, no external asset, no `style`
+//! attribute), the stylesheet, and the date the report was made. The markup is also well-formed XML (void elements closed,
 //! attributes quoted, no named entities), so a strict parser can check it.
 
 use super::escape::text as esc;
 
-/// What the page may load: nothing; only its own inline style and `data:` images.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
+/// The fixed part of the stylesheet; `palette::css` adds the rules coloured by meaning.
 const STYLE: &str = r#"
 :root { color-scheme: light; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif;
@@ -59,10 +57,8 @@ table { border-collapse: collapse; }
 .time th { text-align: left; font-weight: 600; padding: 3px 10px 3px 0; white-space: nowrap; }
 .time td { padding: 3px 6px; white-space: nowrap; }
 .time td.bar { width: 55%; }
-.time td.bar span { display: block; height: 10px; background: #1e78c8; border-radius: 2px;
-  min-width: 2px; }
+.time td.bar svg { display: block; width: 100%; height: 10px; }
 .time tr.total th, .time tr.total td { border-top: 1px solid #ccc; }
-.time tr.total td.bar span { background: #9aa5b1; }
 .breakdown { font-size: 13px; margin-top: 10px; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 0; }
@@ -111,14 +107,28 @@ pub(super) fn utc(unix: i64) -> String {
     )
 }
 
+/// The page's stylesheet, exactly as it goes between `<style>` and `</style>`.
+pub(super) fn stylesheet() -> String {
+    format!("{STYLE}{}", super::palette::css())
+}
+
+/// What the page may load: nothing; only the stylesheet `style` (by its SHA-256, so neither
+/// an injected `<style>` nor a `style` attribute would apply) and `data:` images.
+pub(super) fn csp(style: &str) -> String {
+    let hash = openssl::base64::encode_block(&openssl::sha::sha256(style.as_bytes()));
+    format!("default-src 'none'; style-src 'sha256-{hash}'; img-src data:")
+}
+
 /// The whole page: `title` (plain text), the header's lines (HTML) and the body (HTML).
 pub(super) fn page(title: &str, heading: &str, subtitle: &str, body: &str) -> String {
+    let style = stylesheet();
+    let csp = csp(&style);
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\"/>\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\"/>\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
          <meta name=\"generator\" content=\"tlsscope {}\"/>\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <title>{}</title>\n<style>{style}</style>\n</head>\n<body>\n\
          <header class=\"top\"><h1>{heading}</h1><p>{subtitle}</p></header>\n\
          <main>\n{body}</main>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION"),
@@ -140,6 +150,7 @@ mod tests {
 
     #[test]
     fn the_style_is_safe_inside_xml() {
-        assert!(!STYLE.contains('<') && !STYLE.contains('&'));
+        let style = stylesheet();
+        assert!(!style.contains('<') && !style.contains('&'));
     }
 }

@@ -7,7 +7,9 @@
 //! `verdict` event the trace carries from its live run is neither used nor listed. Everything
 //! from the trace is escaped (see `escape`); the page has no script and loads nothing.
 //!
-//! - `html`: the page skeleton and its stylesheet.
+//! - `html`: the page skeleton, its stylesheet and the Content-Security-Policy with its hash.
+//! - `palette`: colours by meaning as CSS classes (from `ui::style`) and as SVG swatches and bars,
+//!   since the policy allows no `style` attribute.
 //! - `sections`: the verdict banner, the summary and chain, the time breakdown.
 //! - the time steps are the connection's waterfall from `trace::timing`, as the text trace and
 //!   the app's Timings tab show it.
@@ -16,6 +18,7 @@
 
 mod escape;
 mod html;
+mod palette;
 mod sections;
 mod svg;
 mod table;
@@ -108,11 +111,11 @@ fn index(judged: &[(&ConnTrace, Verdict)]) -> String {
         "<div class=\"card\"><h3>Connections</h3>\n<table class=\"index\">\n<tbody>\n",
     );
     for (c, v) in judged {
-        let (word, colour) = sections::severity(v);
+        let word = sections::severity_word(v);
         let _ = writeln!(
             out,
             "<tr><td><a href=\"#conn-{id}\">#{id}</a></td><td>{}</td>\
-             <td class=\"v\"><span class=\"badge sev-{}\" style=\"background:{colour}\">{word}</span> <b>{}</b></td><td>{}</td></tr>",
+             <td class=\"v\"><span class=\"badge sev-{}\">{word}</span> <b>{}</b></td><td>{}</td></tr>",
             esc(&sections::target(c).unwrap_or_default()),
             v.severity().name(),
             esc(v.class.name()),

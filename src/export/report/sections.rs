@@ -3,7 +3,7 @@
 //! Summary shows), and where the time went.
 
 use super::escape::text as esc;
-use super::hex;
+use super::palette;
 use super::table;
 use crate::trace::cert_time::{validity, Validity};
 use crate::trace::chain::findings;
@@ -15,19 +15,19 @@ use crate::trace::{format, EventKind, HttpResponse, Setup};
 use crate::ui::style;
 use std::fmt::Write as _;
 
-/// The banner word and colour of the verdict's severity, as in the app.
-pub(super) fn severity(v: &Verdict) -> (&'static str, String) {
-    let (word, colour) = style::verdict(v.severity());
-    (word, hex(colour))
+/// The banner word of the verdict's severity, as in the app (its colour is the class
+/// `sev-{name}`, see `palette`).
+pub(super) fn severity_word(v: &Verdict) -> &'static str {
+    style::verdict(v.severity()).0
 }
 
 /// The verdict: what is wrong (or that nothing is), the evidence with links to the events'
 /// rows, what to change, and the rule for programmers.
 pub(super) fn verdict_banner(c: &ConnTrace, v: &Verdict, linkable: &dyn Fn(u32) -> bool) -> String {
-    let (word, colour) = severity(v);
+    let word = severity_word(v);
     let mut out = format!(
-        "<div class=\"verdict sev-{}\" style=\"border-color:{colour}\">\n\
-         <div class=\"vhead\"><span class=\"badge\" style=\"background:{colour}\">{word}</span> \
+        "<div class=\"verdict sev-{}\">\n\
+         <div class=\"vhead\"><span class=\"badge\">{word}</span> \
          <span class=\"class\">{}</span> <span class=\"meaning\">{}</span></div>\n\
          <p class=\"summary\">{}</p>\n",
         v.severity().name(),
@@ -71,24 +71,21 @@ pub(super) fn verdict_banner(c: &ConnTrace, v: &Verdict, linkable: &dyn Fn(u32) 
     out
 }
 
-/// The verification result as one prominent line, in its colour (as the app's Summary).
+/// The verification result as one prominent line, in its colour (as the app's Summary; the
+/// class is one of `palette::VERIFY`).
 fn verification(verify: &str) -> String {
-    let (text, colour) = match verify {
-        "ok" => ("Certificate verified: ok".to_string(), style::VERIFY_OK),
+    let (text, class) = match verify {
+        "ok" => ("Certificate verified: ok".to_string(), "ok"),
         "skipped" => (
             "Certificate verification skipped (--insecure): the peer was not authenticated".into(),
-            style::VERIFY_SKIPPED,
+            "skipped",
         ),
         reason => (
             format!("Certificate verification failed: {reason}"),
-            style::VERIFY_FAILED,
+            "failed",
         ),
     };
-    format!(
-        "<p class=\"verify\" style=\"border-color:{}\">{}</p>\n",
-        hex(colour),
-        esc(&text)
-    )
+    format!("<p class=\"verify {class}\">{}</p>\n", esc(&text))
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -224,22 +221,22 @@ pub(super) fn chain(c: &ConnTrace, now_unix: i64) -> String {
         "<table class=\"chain\">\n<thead><tr><th>#</th><th>subject</th><th>issuer</th><th>valid from</th><th>valid until</th><th>now</th><th>key, SHA-256</th></tr></thead>\n<tbody>\n",
     );
     for (depth, cert) in certs.iter().enumerate() {
-        let (state, colour, class) = match validity(&cert.not_before, &cert.not_after, now_unix) {
-            Some(Validity::Valid) => (Validity::Valid.name(), style::CERT_VALID, "valid"),
-            Some(v @ Validity::Expired) => (v.name(), style::CERT_INVALID, "expired"),
-            Some(v) => (v.name(), style::CERT_INVALID, "not-yet-valid"),
-            None => ("dates unreadable", style::CERT_UNREADABLE, "unreadable"),
+        // The class is one of `palette::VALIDITY`, which colours it.
+        let (state, class) = match validity(&cert.not_before, &cert.not_after, now_unix) {
+            Some(Validity::Valid) => (Validity::Valid.name(), "valid"),
+            Some(v @ Validity::Expired) => (v.name(), "expired"),
+            Some(v) => (v.name(), "not-yet-valid"),
+            None => ("dates unreadable", "unreadable"),
         };
         let _ = writeln!(
             out,
             "<tr><td class=\"n\">{depth}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td><span class=\"validity {class}\" style=\"border-color:{}\">{state}</span></td>\
+             <td><span class=\"validity {class}\">{state}</span></td>\
              <td class=\"fp\">{}<br/>{}</td></tr>",
             esc(&cert.subject),
             esc(&cert.issuer),
             esc(&cert.not_before),
             esc(&cert.not_after),
-            hex(colour),
             esc(&cert.key),
             esc(&cert.sha256)
         );
@@ -280,32 +277,32 @@ pub(super) fn time(c: &ConnTrace, v: &Verdict) -> String {
     let total = timing.total.max(1);
     let mut out = String::from("<table class=\"time\">\n");
     let pct = |ns: u64| ns.min(total) as f64 / total as f64 * 100.0;
-    let mut row = |name: &str, start: u64, dur: u64, colour: String, note: &str| {
+    let mut row = |name: &str, start: u64, dur: u64, colour: &str, note: &str| {
         let _ = writeln!(
             out,
-            "<tr><th>{}</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"margin-left:{:.2}%;width:{:.2}%;background:{colour}\"></span></td><td class=\"muted\">at {}{note}</td></tr>",
+            "<tr><th>{}</th><td class=\"n\">{}</td><td class=\"bar\">{}</td><td class=\"muted\">at {}{note}</td></tr>",
             esc(name),
             esc(&format::duration(dur)),
-            pct(start),
-            pct(dur).max(0.2),
+            palette::bar(pct(start), pct(dur).max(0.2), colour),
             esc(&format::duration(start)),
         );
     };
     for s in &timing.steps {
         let note = if s.done { "" } else { ", did not finish" };
         let colour = super::hex(style::timing_step(s.step));
-        row(s.step.label(), s.start, s.dur, colour, note);
+        row(s.step.label(), s.start, s.dur, &colour, note);
         if s.step == timing::Step::Handshake {
             for (i, r) in timing.round_trips.iter().enumerate() {
                 let name = format!("\u{a0}\u{a0}round trip {}", i + 1);
-                row(&name, r.start, r.dur, "#9aa5b1".into(), "");
+                row(&name, r.start, r.dur, palette::NEUTRAL_BAR, "");
             }
         }
     }
     let _ = writeln!(
         out,
-        "<tr class=\"total\"><th>total</th><td class=\"n\">{}</td><td class=\"bar\"><span style=\"width:100%\"></span></td><td></td></tr>\n</table>",
-        esc(&format::duration(timing.total))
+        "<tr class=\"total\"><th>total</th><td class=\"n\">{}</td><td class=\"bar\">{}</td><td></td></tr>\n</table>",
+        esc(&format::duration(timing.total)),
+        palette::bar(0.0, 100.0, palette::NEUTRAL_BAR)
     );
     // The verdict's account of the same time: waits, OpenSSL's own time, round trips.
     let b = &v.breakdown;

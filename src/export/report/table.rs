@@ -3,7 +3,7 @@
 //! trace keeps its first and last rows and says how many were left out between them.
 
 use super::escape;
-use super::hex;
+use super::palette;
 use crate::trace::store::{CallClass, ConnTrace};
 use crate::trace::{format, text, CallId, Event, EventKind, TlsInfo};
 use crate::ui::style;
@@ -68,12 +68,7 @@ fn row(out: &mut String, c: &ConnTrace, i: usize, e: &Event, focus: Option<CallI
         if focus == Some(call.id) {
             attrs.push_str(" class=\"focus\"");
         }
-        let _ = write!(
-            mark,
-            "<span class=\"sw\" style=\"background:{}\" title=\"{}\"></span>",
-            hex(style::call(class)),
-            class.name()
-        );
+        mark = palette::swatch(style::call(class), Some(class.name()));
     } else if matches!(e.kind, EventKind::Error(_)) {
         attrs.push_str(" class=\"err\"");
     }

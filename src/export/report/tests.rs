@@ -86,13 +86,27 @@ fn hostile_strings_are_escaped_and_their_controls_shown() {
     assert!(page.contains("validity expired"), "expired marked");
 }
 
+/// The text between the first `open` and the `close` after it.
+fn between<'a>(page: &'a str, open: &str, close: &str) -> &'a str {
+    let start = page.find(open).expect("open") + open.len();
+    let len = page[start..].find(close).expect("close");
+    &page[start..start + len]
+}
+
 #[test]
 fn the_page_loads_nothing_and_runs_nothing() {
     let page = html_at(&hostile_trace(1), "t.jsonl", 1_700_000_000);
     assert!(page.starts_with("<!DOCTYPE html>"));
-    assert!(page.contains(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"/>"
-    ));
+    // The policy allows the page's one stylesheet by the SHA-256 of its exact text, and no
+    // `style` attribute is left for it to refuse.
+    let style = between(&page, "<style>", "</style>");
+    let hash = openssl::base64::encode_block(&openssl::sha::sha256(style.as_bytes()));
+    assert!(page.contains(&format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-{hash}'; img-src data:\"/>"
+    )));
+    assert_eq!(page.matches("<style").count(), 1);
+    assert!(!page.contains("style="));
+    assert_eq!(page.matches("Content-Security-Policy").count(), 1);
     for forbidden in [
         "http://", "https://", "<script", "<link", "<img", "url(", "@import",
     ] {

@@ -7,7 +7,7 @@
 mod lanes;
 mod levels;
 
-use super::{escape, hex};
+use super::{escape, hex, palette};
 use crate::trace::store::ConnTrace;
 use crate::trace::ticks::AxisTicks;
 use crate::trace::verdict::Verdict;
@@ -180,8 +180,8 @@ pub(super) fn legend(stalled: bool) -> String {
     use crate::trace::store::{CallClass, WaitClass};
     let swatch = |colour: egui::Color32, name: &str| {
         format!(
-            "<span class=\"key\"><span class=\"sw\" style=\"background:{}\"></span>{}</span>",
-            hex(colour),
+            "<span class=\"key\">{}{}</span>",
+            palette::swatch(colour, None),
             escape::text(name)
         )
     };
