@@ -18,7 +18,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 type Nested = (Rec, Option<StateText>);
 
 /// What the printer gets.
-pub(super) enum Out {
+pub(crate) enum Out {
     Event(Event),
     /// A connection began: the process, thread and SSL object it belongs to.
     Began {
@@ -51,14 +51,14 @@ struct Conn {
 }
 
 /// A process that ran with the interposer.
-pub(super) struct Proc {
-    pub(super) exe: String,
+pub(crate) struct Proc {
+    pub(crate) exe: String,
     /// Records it could not send (cumulative, as its last record said).
-    pub(super) lost: u32,
+    pub(crate) lost: u32,
     last_conn: Option<ConnId>,
 }
 
-pub(super) struct Converter {
+pub(crate) struct Converter {
     /// CLOCK_MONOTONIC at the start: event time 0.
     t0: u64,
     conns: HashMap<(u32, u64), Conn>,
@@ -66,9 +66,9 @@ pub(super) struct Converter {
     /// Socket I/O, states and messages of the call in progress on each thread, until the
     /// call's record comes (a state's text beside it).
     nested: HashMap<(u32, u32), Vec<Nested>>,
-    pub(super) procs: BTreeMap<u32, Proc>,
+    pub(crate) procs: BTreeMap<u32, Proc>,
     /// OpenSSL calls seen.
-    pub(super) calls: u64,
+    pub(crate) calls: u64,
 }
 
 fn op_of(code: u8) -> Option<Op> {
@@ -136,7 +136,7 @@ fn text(part: Option<&&[u8]>) -> String {
 }
 
 impl Converter {
-    pub(super) fn new(t0: u64) -> Converter {
+    pub(crate) fn new(t0: u64) -> Converter {
         Converter {
             t0,
             conns: HashMap::new(),
@@ -197,7 +197,7 @@ impl Converter {
     }
 
     /// Takes one record; what it means goes to `out`.
-    pub(super) fn feed(&mut self, rec: &Rec, tail: &[u8], out: &mut Vec<Out>) {
+    pub(crate) fn feed(&mut self, rec: &Rec, tail: &[u8], out: &mut Vec<Out>) {
         let proc = self.procs.entry(rec.pid).or_insert_with(|| Proc {
             exe: String::new(),
             lost: 0,
@@ -367,7 +367,7 @@ impl Converter {
     }
 
     /// After the program ended: the records lost, and the connections it never freed.
-    pub(super) fn finish(&mut self, now: u64, out: &mut Vec<Out>) {
+    pub(crate) fn finish(&mut self, now: u64, out: &mut Vec<Out>) {
         let t = self.t(now);
         for p in self.procs.values() {
             if let (Some(conn), true) = (p.last_conn, p.lost > 0) {
@@ -382,7 +382,7 @@ impl Converter {
     }
 
     /// Records lost in all processes.
-    pub(super) fn lost(&self) -> u64 {
+    pub(crate) fn lost(&self) -> u64 {
         self.procs.values().map(|p| u64::from(p.lost)).sum()
     }
 }
