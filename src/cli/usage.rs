@@ -36,6 +36,9 @@ pub(super) fn check_app_target(text: &str, subcommands: &[&str]) -> Result<(), S
             ),
         });
     }
+    if let Some(command) = word.strip_prefix("run:") {
+        return crate::runner::split_command(command).map(|_| ());
+    }
     match word.strip_prefix("lab:") {
         Some(name) => crate::options::scenario(name).map(|_| ()),
         None => crate::probe::Target::parse(word).map(|_| ()),
@@ -120,6 +123,10 @@ pub(super) fn check_app_args(
     let targets = gui.target.iter().chain(gui.compare.iter());
     for target in targets.filter(|t| !t.trim().is_empty()) {
         check_app_target(target, subcommands).map_err(CliError::Usage)?;
+    }
+    if let Some(command) = &gui.run {
+        crate::runner::split_command(command)
+            .map_err(|e| CliError::Usage(format!("--run: {e}")))?;
     }
     Ok(())
 }

@@ -147,6 +147,13 @@ impl Converter {
         }
     }
 
+    /// Numbers connections from `first` on (the app keeps a program's connections apart from
+    /// its own).
+    pub(crate) fn first_id(mut self, first: ConnId) -> Converter {
+        self.next_conn = first;
+        self
+    }
+
     fn t(&self, mono: u64) -> Nanos {
         mono.saturating_sub(self.t0)
     }
@@ -158,7 +165,7 @@ impl Converter {
             return c.id;
         }
         let id = self.next_conn;
-        self.next_conn += 1;
+        self.next_conn = self.next_conn.saturating_add(1);
         self.conns.insert(
             key,
             Conn {

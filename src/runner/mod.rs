@@ -7,14 +7,18 @@
 //! - `convert`: records to trace events, connections keyed by process and SSL object.
 //! - `events`: the one place events are built.
 //! - `elf`: why a program sent no OpenSSL call.
+//! - `live`: a program run for the app: event batches on a channel, stop, how it ended.
 
 pub(crate) mod convert;
 pub(crate) mod elf;
 pub(crate) mod events;
 pub(crate) mod listen;
+mod live;
 #[allow(dead_code)]
 #[path = "../../interpose/src/wire.rs"]
 pub(crate) mod wire;
+
+pub use live::{split_command, Ended, RunOptions, Runner};
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -130,7 +134,8 @@ pub(crate) fn start(command: &[OsString], own_group: bool) -> Result<Started, St
         .env("LD_PRELOAD", preload(&lib))
         .env(wire::SOCK_ENV, listener.path());
     if own_group {
-        cmd.process_group(0);
+        // Not the terminal's foreground group: reading the terminal would stop it (SIGTTIN).
+        cmd.process_group(0).stdin(std::process::Stdio::null());
     }
     let child = cmd
         .spawn()
