@@ -4,6 +4,9 @@
 //! cannot start, or makes no OpenSSL call, is one line in the status line; Stop and closing the
 //! app end it.
 
+mod common;
+
+use common::SServer;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use std::path::{Path, PathBuf};
@@ -138,11 +141,11 @@ fn a_programs_connection_shows_live_named_by_it_with_its_misuse_verdict() {
     assert!(RUN_CONNS.contains(&c.id), "a program's id range: {}", c.id);
     let name = format!("ui_run_client-{} pid {pid}", std::process::id());
     assert_eq!(model.label(c.id), name);
-    assert_eq!(model.title(c.id), format!("#{} {name}", c.id));
+    assert_eq!(model.title(c.id), name, "no number in the 500000s");
     assert!(c.calls.len() > 2, "its OpenSSL calls: {}", c.calls.len());
     assert!(c.close.is_some(), "it closed when the program ended");
     // The program's misuse, not the trace's own verdict.
-    let v = model.verdict(c);
+    let v = c.verdict(model.now_of(c.id));
     assert_eq!(v.class.name(), "waited-wrong-direction", "{}", v.summary);
     // What the user sees: the card, the verdict on it, the status line.
     assert!(h.query_all_by_label_contains(&name).count() >= 1);
@@ -157,6 +160,42 @@ fn a_programs_connection_shows_live_named_by_it_with_its_misuse_verdict() {
 }
 
 #[test]
+fn a_forked_child_is_a_card_of_its_own() {
+    let Some(bin) = client() else {
+        return;
+    };
+    let server = SServer::start(&["-www"]);
+    let mut h = harness();
+    submit(
+        &mut h,
+        &format!("run: {} fork {}", bin.display(), server.port),
+    );
+    let pid = pid_in(&notice(&h.state().model)).expect("a pid");
+    until(&mut h, "the program and its child end", ended);
+    let model = &h.state().model;
+    let mut titles: Vec<String> = model
+        .store
+        .conns
+        .iter()
+        .map(|c| model.title(c.id))
+        .collect();
+    titles.sort();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    let name = format!("ui_run_client-{}", std::process::id());
+    assert!(titles.contains(&format!("{name} pid {pid}")), "{titles:?}");
+    assert!(
+        titles
+            .iter()
+            .all(|t| t.starts_with(&format!("{name} pid "))),
+        "{titles:?}"
+    );
+    assert_ne!(titles[0], titles[1], "the child's own pid");
+    for c in &model.store.conns {
+        assert_eq!(c.verdict(model.now_of(c.id)).class.name(), "healthy");
+    }
+}
+
+#[test]
 fn a_program_that_cannot_start_is_one_line_in_the_status_line() {
     let mut h = harness();
     submit(&mut h, "run: /no/such/program --flag");
@@ -165,7 +204,7 @@ fn a_program_that_cannot_start_is_one_line_in_the_status_line() {
     assert!(n.error);
     assert!(
         n.text
-            .starts_with("cannot run /no/such/program --flag: cannot run /no/such/program"),
+            .starts_with("cannot run /no/such/program: No such file"),
         "{}",
         n.text
     );

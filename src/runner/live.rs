@@ -99,6 +99,7 @@ impl Runner {
             diagnoser: Diagnoser::new(),
             name: name.clone(),
             labels: Arc::clone(&labels),
+            per_thread: HashMap::new(),
             tx,
             wake: options.wake,
             batch: Vec::new(),
@@ -139,8 +140,9 @@ impl Runner {
         &self.events
     }
 
-    /// How connection `id` is named: the program, its process and (another than the main one)
-    /// its thread; known before the connection's first batch is sent.
+    /// How connection `id` is named: the program, its process, its thread when not the main
+    /// one, and #N for a thread's Nth connection (N > 1), e.g. "curl pid 4242"; known before
+    /// the connection's first batch is sent.
     pub fn label(&self, id: ConnId) -> Option<String> {
         self.labels.lock().ok()?.get(&id).cloned()
     }
@@ -173,6 +175,8 @@ struct Work {
     diagnoser: Diagnoser,
     name: String,
     labels: Arc<Mutex<HashMap<ConnId, String>>>,
+    /// Connections begun on each thread of each process.
+    per_thread: HashMap<(u32, u32), u32>,
     tx: Sender<Vec<Event>>,
     wake: Option<Box<dyn Fn() + Send>>,
     batch: Vec<Event>,
@@ -211,10 +215,18 @@ impl Work {
                     .map(|n| n.to_string_lossy().into_owned())
                     .filter(|n| !n.is_empty())
                     .unwrap_or_else(|| self.name.clone());
-                let label = if tid == pid || tid == 0 {
-                    format!("{exe} pid {pid}")
+                // A thread's later connections are numbered (its first is not).
+                let n = self.per_thread.entry((pid, tid)).or_insert(0);
+                *n += 1;
+                let nth = if *n > 1 {
+                    format!(" #{n}")
                 } else {
-                    format!("{exe} pid {pid} thread {tid}")
+                    String::new()
+                };
+                let label = if tid == pid || tid == 0 {
+                    format!("{exe} pid {pid}{nth}")
+                } else {
+                    format!("{exe} pid {pid} thread {tid}{nth}")
                 };
                 if let Ok(mut l) = self.labels.lock() {
                     l.insert(conn, label);

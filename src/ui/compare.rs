@@ -119,7 +119,7 @@ fn strip(
     height: f32,
 ) -> ((f64, f64), Option<usize>) {
     let now = model.now_of(c.id);
-    let v = model.verdict(c);
+    let v = c.verdict(now);
     let (word, colour) = style::verdict(v.severity());
     let took = format::duration(c.end_at(now).saturating_sub(c.first_t));
     ui.horizontal(|ui| {

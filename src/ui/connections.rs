@@ -155,7 +155,7 @@ fn card(
 ) -> Option<CardAction> {
     let now = model.now_of(c.id);
     let (text, colour) = describe(c, now);
-    let verdict = model.verdict(c);
+    let verdict = c.verdict(now);
     let stalled = verdict.severity() == Severity::Stall;
     let mut frame = egui::Frame::group(ui.style()).fill(if stalled {
         style::STALL_CARD

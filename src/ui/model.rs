@@ -3,9 +3,7 @@
 
 use crate::options::ConnectOptions;
 use crate::probe::Action;
-use crate::trace::store::ConnTrace;
 use crate::trace::store::Store;
-use crate::trace::verdict::Verdict;
 use crate::trace::{CallId, ConnId, Nanos};
 use std::collections::HashMap;
 
@@ -66,14 +64,12 @@ pub struct Model {
     pub clocks: HashMap<ConnId, Nanos>,
     /// The outcome of the last save, open, export or copy, for the status line.
     pub notice: Option<Notice>,
-    /// The verdicts that replace the trace's own: a program's misuse of OpenSSL (`run:`).
-    pub judged: HashMap<ConnId, Verdict>,
     /// Programs started with `run:` that still run, as "NAME pid N".
     pub programs: Vec<String>,
 }
 
 /// Connection ids of programs started with `run:` are in this range: above the engine's (it
-/// counts from 1), below opened traces' ([`crate::ui::files`]: from 1 000 000).
+/// counts from 1), below opened traces' (from 1 000 000, ui/files.rs).
 pub const RUN_CONNS: std::ops::Range<ConnId> = 500_000..1_000_000;
 
 /// A connection that was not traced live in this session.
@@ -169,7 +165,6 @@ impl Default for Model {
             sources: HashMap::new(),
             clocks: HashMap::new(),
             notice: None,
-            judged: HashMap::new(),
             programs: Vec::new(),
         }
     }
@@ -206,27 +201,22 @@ impl Model {
         self.clocks.get(&id).copied().unwrap_or(self.now)
     }
 
-    /// The verdict on `c` now: a program's misuse when it had one, else the trace's.
-    pub fn verdict(&self, c: &ConnTrace) -> Verdict {
-        match self.judged.get(&c.id) {
-            Some(v) => v.clone(),
-            None => c.verdict(self.now_of(c.id)),
-        }
-    }
-
     /// True for a connection of a program started with `run:` (not the engine's).
     pub fn is_run(&self, id: ConnId) -> bool {
         RUN_CONNS.contains(&id)
     }
 
     /// How a card, a compare strip and the window title name connection `id`: the file and the
-    /// target for an opened trace, what a replay replays, else its number and target.
+    /// target for an opened trace, what a replay replays, a program's process (its name),
+    /// else its number and target.
     pub fn title(&self, id: ConnId) -> String {
         match self.sources.get(&id) {
             Some(Source::Opened { file, number }) => {
                 format!("{file} #{number} {}", self.label(id))
             }
             Some(Source::Replay { of }) => format!("replay of {of}"),
+            // A program's connection: its name says which ("curl pid 4242").
+            None if self.is_run(id) => self.label(id),
             None => format!("#{id} {}", self.label(id)),
         }
     }
@@ -240,7 +230,7 @@ impl Model {
     }
 
     /// The connection the views show: the selected one, else the newest.
-    pub fn current(&self) -> Option<&ConnTrace> {
+    pub fn current(&self) -> Option<&crate::trace::store::ConnTrace> {
         match self.selected_conn {
             Some(id) => self.store.conn(id),
             None => self.store.conns.last(),
@@ -288,7 +278,7 @@ impl Model {
             if self.cause_shown.contains(&c.id) {
                 continue;
             }
-            let v = self.verdict(c);
+            let v = c.verdict(self.now_of(c.id));
             let ended = c.close.is_some();
             if !(ended || v.severity() == crate::trace::verdict::Severity::Stall) {
                 continue;
@@ -338,12 +328,12 @@ impl Model {
 
     /// Where the stall of `c` began, if it is stalled now: the start of the call whose WANT_*
     /// began the wait, or of the call the verdict names if that came earlier.
-    fn stall_start(&self, c: &ConnTrace) -> Option<Nanos> {
+    fn stall_start(&self, c: &crate::trace::store::ConnTrace) -> Option<Nanos> {
         let now = self.now_of(c.id);
         let (since, _) = c.stalled_since(now)?;
         let waited_after = c.calls.end.partition_point(|&e| e < since);
         let mut start = c.calls.start.get(waited_after).copied().unwrap_or(since);
-        let focus = self.verdict(c).focus.and_then(|id| c.call_index(id));
+        let focus = c.verdict(now).focus.and_then(|id| c.call_index(id));
         if let Some(&s) = focus.and_then(|i| c.calls.start.get(i)) {
             start = start.min(s);
         }

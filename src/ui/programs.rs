@@ -1,12 +1,12 @@
 //! Programs the app runs under the interposer (`run: CMD ARGS…` in the connect bar, `--run`):
 //! their connections join the store live beside the engine's, renumbered into
-//! [`RUN_CONNS`](super::model::RUN_CONNS) and named by program and process; a misuse verdict
-//! replaces the trace's; the status line says when each program ended and, when no OpenSSL
+//! [`RUN_CONNS`](super::model::RUN_CONNS) and named by program and process (a misuse verdict
+//! comes as a `verdict` event, which the store's verdict keeps); the status line says when each program ended and, when no OpenSSL
 //! call came, why.
 
 use super::model::{Model, RUN_CONNS};
 use crate::runner::{Ended, RunOptions, Runner};
-use crate::trace::{ConnId, Event, EventKind};
+use crate::trace::{ConnId, Event};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -55,11 +55,16 @@ impl Programs {
                     told: false,
                 });
             }
-            // One line: the reason says what to do.
-            Err(e) => model.notify(
-                format!("cannot run {command}: {e}").replace('\n', " "),
-                true,
-            ),
+            // One line: the reason says what to do (a program that did not start names itself).
+            Err(e) => {
+                let e = e.to_string().replace('\n', " ");
+                let text = if e.starts_with("cannot run ") {
+                    e
+                } else {
+                    format!("cannot run {command}: {e}")
+                };
+                model.notify(text, true)
+            }
         }
     }
 
@@ -113,8 +118,7 @@ impl Programs {
         taken
     }
 
-    /// Gives the events of program `i` their app ids (a new connection its name), and keeps
-    /// its misuse verdicts for the views.
+    /// Gives the events of program `i` their app ids (a new connection its name).
     fn place(&mut self, i: usize, batch: &mut Vec<Event>, model: &mut Model) {
         let run = &mut self.runs[i];
         let mut dropped = 0;
@@ -138,9 +142,6 @@ impl Programs {
                 }
             };
             e.conn = id;
-            if let EventKind::Verdict(v) = &e.kind {
-                model.judged.insert(id, (**v).clone());
-            }
             true
         });
         if dropped > 0 && self.overflow == 0 {

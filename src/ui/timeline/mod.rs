@@ -41,7 +41,7 @@ pub fn ui_with(
         return;
     };
     let now = model.now_of(c.id);
-    let jump = notes::show(ui, c.id, model.verdict(c));
+    let jump = notes::show(ui, c, now);
     let tool = toolbar(ui, model.follow, |ui| extra(ui, model));
     key::show(ui);
     let vis = Visible::new(model.view, ui.available_width(), c.first_t);

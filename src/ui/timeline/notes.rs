@@ -1,13 +1,15 @@
 //! The banner above the lanes: the live verdict on the connection (what is wrong, or that
 //! nothing is), its evidence and what to do, and a control that jumps to the call it names.
 
-use crate::trace::verdict::{self, Class, Verdict};
-use crate::trace::{CallId, ConnId};
+use crate::trace::store::ConnTrace;
+use crate::trace::verdict::{self, Class};
+use crate::trace::{CallId, Nanos};
 use crate::ui::style;
 use egui::RichText;
 
 /// Draws the banner; returns the call to jump to when the user asked for it.
-pub(super) fn show(ui: &mut egui::Ui, conn: ConnId, v: Verdict) -> Option<CallId> {
+pub(super) fn show(ui: &mut egui::Ui, c: &ConnTrace, now: Nanos) -> Option<CallId> {
+    let v = c.verdict(now);
     if v.class == Class::InProgress {
         ui.label(RichText::new(&v.summary).color(style::MUTED));
         return None;
@@ -32,7 +34,7 @@ pub(super) fn show(ui: &mut egui::Ui, conn: ConnId, v: Verdict) -> Option<CallId
         }
     });
     egui::CollapsingHeader::new("Evidence and what to do")
-        .id_salt(("verdict", conn))
+        .id_salt(("verdict", c.id))
         .show(ui, |ui| {
             for e in &v.evidence {
                 let at = e.call.map_or(String::new(), |id| format!("  (call #{id})"));
