@@ -7,7 +7,7 @@
 mod common;
 
 use common::SServer;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -234,6 +234,40 @@ fn a_program_without_openssl_calls_says_why() {
     assert!(n.text.contains("not linked with libssl"), "{}", n.text);
     assert!(n.error);
     assert_eq!(h.state().programs.ended()[0].code, 3);
+}
+
+#[test]
+fn stop_on_a_programs_live_connection_ends_the_program() {
+    // s_client stays connected (-ign_eof: its closed standard input does not end it).
+    let server = SServer::start(&["-www"]);
+    let mut h = harness();
+    submit(
+        &mut h,
+        &format!(
+            "run: openssl s_client -ign_eof -connect 127.0.0.1:{}",
+            server.port
+        ),
+    );
+    until(&mut h, "its connection is open", |app| {
+        app.model
+            .current()
+            .is_some_and(|c| c.tls.is_some() && c.status().is_live())
+    });
+    let c = h.state().model.current().expect("a connection");
+    let (id, pid) = (c.id, pid_in(&notice(&h.state().model)).expect("a pid"));
+    assert_eq!(h.state().model.label(id), format!("openssl pid {pid}"));
+    // The live actions are the engine's, not a program's.
+    assert!(h.get_by_label("Key update").accesskit_node().is_disabled());
+    h.get_by_label("Stop").click();
+    until(&mut h, "s_client is stopped", ended);
+    let model = &h.state().model;
+    assert!(
+        notice(model).ends_with("ended by signal 15 (SIGTERM)"),
+        "{}",
+        notice(model)
+    );
+    assert!(model.store.conn(id).is_some_and(|c| c.close.is_some()));
+    assert!(!alive(pid));
 }
 
 fn alive(pid: u32) -> bool {
