@@ -170,6 +170,12 @@ mod tests {
         assert!(check("example.com:99999")
             .unwrap_err()
             .contains("not a number from 1 to 65535"));
+        // A program to run, split as a shell would.
+        assert_eq!(check("run: curl -k 'https://127.0.0.1:4433/'"), Ok(()));
+        assert!(check("run: curl 'x")
+            .unwrap_err()
+            .contains("a quote is not closed"));
+        assert!(check("run:").unwrap_err().starts_with("no program given"));
     }
 
     #[test]
