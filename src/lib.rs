@@ -18,5 +18,6 @@ pub mod ffi;
 pub mod lab;
 pub mod options;
 pub mod probe;
+pub mod runner;
 pub mod trace;
 pub mod ui;

@@ -3,37 +3,22 @@
 //! happen, with a verdict per connection that names the program's own misuse of OpenSSL; exits
 //! with the program's exit status.
 //!
-//! - `listen`: the Unix datagram socket the interposer sends its records to.
-//! - `convert`: records to trace events, connections keyed by process and SSL object.
-//! - `events`: the one place events are built.
+//! The running (interposer, socket, records to events) is [`crate::runner`]; here:
+//!
 //! - `output`: text or JSONL, the verdicts and the diagnosis.
-//! - `elf`: why a program sent no OpenSSL call.
 
-mod convert;
-mod elf;
-mod events;
-mod listen;
 mod output;
-#[allow(dead_code)]
-#[path = "../../interpose/src/wire.rs"]
-mod wire;
 
 use super::trace::Format;
 use super::CliError;
+use crate::runner::{self, convert, elf, exit_code, listen, monotonic_ns, StartError};
 use clap::Args;
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
-use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The interposer's file name, next to the `tlsscope` binary (cargo puts both in target/…/).
-const LIBRARY: &str = "libtlsscope_interpose.so";
-/// Names the interposer explicitly (an installed tlsscope without it beside the binary).
-const LIBRARY_ENV: &str = "TLSSCOPE_INTERPOSER";
 
 #[derive(Args, Debug)]
 pub(crate) struct RunArgs {
@@ -48,71 +33,13 @@ pub(crate) struct RunArgs {
     command: Vec<OsString>,
 }
 
-/// The interposer library: $TLSSCOPE_INTERPOSER, else beside this binary, in deps/ beside it,
-/// or one folder up.
-fn interposer() -> Result<PathBuf, CliError> {
-    let found = match std::env::var_os(LIBRARY_ENV) {
-        Some(p) => Some(PathBuf::from(p))
-            .filter(|p| p.is_file())
-            .ok_or_else(|| {
-                CliError::Usage(format!(
-                    "{LIBRARY_ENV}={} is not a file",
-                    Path::new(&std::env::var_os(LIBRARY_ENV).unwrap_or_default()).display()
-                ))
-            })?,
-        None => {
-            let exe = std::env::current_exe()
-                .map_err(|e| CliError::Failed(format!("cannot find tlsscope's own path: {e}")))?;
-            let dir = exe.parent().unwrap_or(Path::new("."));
-            // `cargo build` puts it beside the binary, `cargo test` only in deps/ (it builds
-            // the interposer as a dependency of the tests): the newest one wins.
-            let newest = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-            [dir.join(LIBRARY), dir.join("deps").join(LIBRARY), dir.join("..").join(LIBRARY)]
-                .into_iter()
-                .filter(|p| p.is_file())
-                .max_by_key(newest)
-                .ok_or_else(|| {
-                CliError::Failed(format!(
-                    "cannot find the interposer {LIBRARY} next to {}: build it with `cargo build` (it is part of the workspace) or `cargo build -p tlsscope-interpose`, or name it with {LIBRARY_ENV}=PATH",
-                    exe.display()
-                ))
-            })?
-        }
-    };
-    let path = found.canonicalize().unwrap_or(found);
-    // LD_PRELOAD splits its list at spaces and colons.
-    if path.to_string_lossy().contains([' ', ':']) {
-        return Err(CliError::Usage(format!("the interposer's path {} has a space or colon, which LD_PRELOAD cannot carry: copy it elsewhere and name it with {LIBRARY_ENV}", path.display())));
-    }
-    Ok(path)
-}
-
-fn monotonic_ns() -> u64 {
-    let ts = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    (ts.tv_sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(ts.tv_nsec as u64)
-}
-
-/// The exit status a shell would report for the program.
-fn exit_code(status: ExitStatus) -> i32 {
-    status
-        .code()
-        .or_else(|| status.signal().map(|s| 128 + s))
-        .unwrap_or(1)
-}
-
-fn preload(lib: &Path) -> OsString {
-    let mut list = OsString::from(lib);
-    if let Some(old) = std::env::var_os("LD_PRELOAD").filter(|o| !o.is_empty()) {
-        list.push(":");
-        list.push(old);
-    }
-    list
-}
-
 pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
-    let lib = interposer()?;
+    let to_cli = |e| match e {
+        StartError::Usage(s) => CliError::Usage(s),
+        StartError::Failed(s) => CliError::Failed(s),
+    };
+    // Before the output file is made: a missing interposer leaves nothing behind.
+    runner::interposer().map_err(to_cli)?;
     let program: &OsStr = &args.command[0];
     let what = "the trace";
     let failed = |error| CliError::Output { what, error };
@@ -123,15 +50,11 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
         )),
         None => Box::new(std::io::stdout()),
     };
-    let mut listener = listen::Listener::open()
-        .map_err(|e| CliError::Failed(format!("cannot open the event socket: {e}")))?;
-    let t0 = monotonic_ns();
-    let mut child = Command::new(program)
-        .args(&args.command[1..])
-        .env("LD_PRELOAD", preload(&lib))
-        .env(wire::SOCK_ENV, listener.path())
-        .spawn()
-        .map_err(|e| CliError::Usage(format!("cannot run {}: {e}", program.to_string_lossy())))?;
+    let runner::Started {
+        mut child,
+        mut listener,
+        t0,
+    } = runner::start(&args.command, false).map_err(to_cli)?;
     // Ctrl+C reaches the program from the terminal; SIGTERM sent to tlsscope is passed on. We
     // stay to print what it did until it ends.
     let signalled = Arc::new(AtomicBool::new(false));

@@ -36,6 +36,9 @@ pub(super) fn check_app_target(text: &str, subcommands: &[&str]) -> Result<(), S
             ),
         });
     }
+    if let Some(command) = word.strip_prefix("run:") {
+        return crate::runner::split_command(command).map(|_| ());
+    }
     match word.strip_prefix("lab:") {
         Some(name) => crate::options::scenario(name).map(|_| ()),
         None => crate::probe::Target::parse(word).map(|_| ()),
@@ -121,6 +124,10 @@ pub(super) fn check_app_args(
     for target in targets.filter(|t| !t.trim().is_empty()) {
         check_app_target(target, subcommands).map_err(CliError::Usage)?;
     }
+    if let Some(command) = &gui.run {
+        crate::runner::split_command(command)
+            .map_err(|e| CliError::Usage(format!("--run: {e}")))?;
+    }
     Ok(())
 }
 
@@ -163,6 +170,12 @@ mod tests {
         assert!(check("example.com:99999")
             .unwrap_err()
             .contains("not a number from 1 to 65535"));
+        // A program to run, split as a shell would.
+        assert_eq!(check("run: curl -k 'https://127.0.0.1:4433/'"), Ok(()));
+        assert!(check("run: curl 'x")
+            .unwrap_err()
+            .contains("a quote is not closed"));
+        assert!(check("run:").unwrap_err().starts_with("no program given"));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 use super::compare::Compare;
 use super::connect_bar::ConnectBar;
 use super::events_table::EventsTable;
-use super::files::{open_trace, save_png};
+use super::files::open_trace;
 use super::model::{Model, Request};
+use super::screenshot::{Screenshot, ShotResult};
 use super::share::Share;
 use super::status_line::Rate;
 use super::waterfall::Waterfall;
@@ -15,7 +16,6 @@ use crate::lab::LabServer;
 use crate::options::Background;
 use crate::probe::{Engine, EngineOptions};
 use crate::trace::Event;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,25 +24,8 @@ use std::time::{Duration, Instant};
 const DRAIN_EVENTS: usize = 200_000;
 const DRAIN_TIME: Duration = Duration::from_millis(8);
 
-/// How long the trace must be quiet to count as settled, and the most a screenshot waits.
-const SETTLE: Duration = Duration::from_secs(2);
-const SCREENSHOT_LIMIT: Duration = Duration::from_secs(20);
-
-type ShotResult = Arc<Mutex<Option<Result<(), String>>>>;
-
 /// The file `--open` names, opened and checked before the window opens, and its size.
 type Opened = Option<(std::fs::File, u64)>;
-
-struct Screenshot {
-    path: PathBuf,
-    started: Instant,
-    last_count: u64,
-    last_change: Instant,
-    /// Frames drawn since the trace settled (a few, so the window shows the final state).
-    settled_frames: u32,
-    requested: bool,
-    result: ShotResult,
-}
 
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub enum Tab {
@@ -83,6 +66,8 @@ pub struct App {
     capture: super::capture::Capture,
     /// `TLSSCOPE_FRAME_LOG`: per-frame times on stderr.
     frame_log: Option<super::frame_log::FrameLog>,
+    /// Programs run under the interposer (`run: CMD`, `--run`).
+    pub programs: super::programs::Programs,
 }
 
 impl App {
@@ -107,6 +92,7 @@ impl App {
             screenshot: None,
             capture: Default::default(),
             frame_log: None,
+            programs: Default::default(),
         }
     }
 
@@ -135,6 +121,10 @@ impl App {
             // Streamed in as the window shows; `--compare` ticks its connections as they come.
             app.share.load_file(&ctx, path, file, size);
             app.compare_opened = args.compare.is_some();
+        } else if let Some(command) = &args.run {
+            app.connect
+                .set_from(&format!("run: {command}"), &args.options);
+            app.connect.connect(&mut app.model);
         } else {
             let target = args.target.clone().unwrap_or_else(|| "lab:ok".into());
             app.connect.set_from(&target, &args.options);
@@ -153,35 +143,46 @@ impl App {
         if args.timings {
             app.tab = Tab::Timings;
         }
-        app.screenshot = args.screenshot.map(|path| Screenshot {
-            path,
-            started: Instant::now(),
-            last_count: 0,
-            last_change: Instant::now(),
-            settled_frames: 0,
-            requested: false,
-            result,
-        });
+        app.screenshot = args.screenshot.map(|path| Screenshot::new(path, result));
         app
     }
 
     /// Carries out the requests the views made. A connect request is prepared on a helper
-    /// thread (see [`Background`]); [`App::connect_prepared`] starts it when it is ready.
+    /// thread (see [`Background`]); [`App::connect_prepared`] starts it when it is ready. A
+    /// program (`run:`) starts at once, with or without the engine.
     fn handle_requests(&mut self, ctx: &egui::Context) {
-        let Some(engine) = &self.engine else {
-            return;
-        };
         for request in std::mem::take(&mut self.model.requests) {
+            let engine = self.engine.as_ref();
             match request {
-                Request::Connect { target, options } => {
+                Request::Run { command } => {
+                    let epoch = engine.map(|e| e.epoch());
+                    self.programs.start(&command, ctx, &mut self.model, epoch)
+                }
+                Request::StopPrograms => self.programs.stop_all(),
+                Request::Stop(id) if self.model.is_run(id) => {
+                    self.programs.stop_conn(id);
+                }
+                Request::Connect { target, options } if engine.is_some() => {
                     let wake = ctx.clone();
                     self.preparing
                         .start(target, *options, move || wake.request_repaint());
                 }
-                Request::Stop(id) => engine.stop(id),
-                Request::Action(id, action) => engine.action(id, action),
+                Request::Stop(id) => engine.into_iter().for_each(|e| e.stop(id)),
+                Request::Action(id, action) => {
+                    engine.into_iter().for_each(|e| e.action(id, action))
+                }
+                // Without an engine (tests, recordings) a connect request is kept.
+                r @ Request::Connect { .. } => self.model.requests.push(r),
             }
         }
+    }
+
+    /// One frame's work outside drawing: requests carried out, connections started, event
+    /// batches taken (the UI tests call it as eframe's `logic` does).
+    pub fn tick(&mut self, ctx: &egui::Context) {
+        self.handle_requests(ctx);
+        self.connect_prepared();
+        self.drain(ctx);
     }
 
     /// Starts the connections whose preparation finished, or shows why one could not start.
@@ -209,73 +210,54 @@ impl App {
         }
     }
 
-    /// Takes event batches from the engine within this frame's budget.
+    /// Takes event batches from the engine and the programs within this frame's budget.
     fn drain(&mut self, ctx: &egui::Context) {
-        let Some(engine) = &self.engine else {
-            return;
-        };
         let start = Instant::now();
         let mut taken = 0;
-        while taken < DRAIN_EVENTS && start.elapsed() < DRAIN_TIME {
-            match engine.events().try_recv() {
-                Ok(batch) => {
-                    taken += batch.len();
-                    self.capture.feed(&batch);
-                    self.model.store.push_batch(&batch);
+        if let Some(engine) = &self.engine {
+            while taken < DRAIN_EVENTS && start.elapsed() < DRAIN_TIME {
+                match engine.events().try_recv() {
+                    Ok(batch) => {
+                        taken += batch.len();
+                        self.capture.feed(&batch);
+                        self.model.store.push_batch(&batch);
+                    }
+                    Err(_) => break,
                 }
-                Err(_) => break,
             }
+            if !engine.events().is_empty() {
+                ctx.request_repaint();
+            }
+            self.model.now = engine.epoch().elapsed().as_nanos() as u64;
         }
-        if !engine.events().is_empty() {
+        let budget = DRAIN_EVENTS.saturating_sub(taken);
+        if self
+            .programs
+            .drain(&mut self.model, budget, start + DRAIN_TIME)
+            > 0
+        {
+            // More may wait; a program's clock starts with it, not the engine's.
             ctx.request_repaint();
         }
-        self.model.now = engine.epoch().elapsed().as_nanos() as u64;
+        if self.engine.is_none() {
+            self.model.now = self.model.now.max(self.model.store.last_t);
+        }
     }
 
     fn screenshot_step(&mut self, ctx: &egui::Context) {
-        let total = self.model.store.total_events;
-        let all_closed = !self.model.store.conns.is_empty()
-            && self.model.store.conns.iter().all(|c| c.close.is_some());
         let Some(shot) = &mut self.screenshot else {
             return;
         };
-        if shot.requested {
-            return;
-        }
-        if total != shot.last_count {
-            shot.last_count = total;
-            shot.last_change = Instant::now();
-        }
-        let quiet = total > 0 && shot.last_change.elapsed() >= SETTLE;
-        let failed_to_start = self.connect.error.is_some() && total == 0;
-        if all_closed || quiet || failed_to_start || shot.started.elapsed() >= SCREENSHOT_LIMIT {
-            shot.settled_frames += 1;
-        }
-        if shot.settled_frames == 1 && self.model.selection.is_none() {
-            // A screenshot explains more with a call selected.
-            if let Some(c) = self.model.current() {
-                if let Some(i) = c.interesting_call() {
-                    let id = c.id;
-                    self.model.select_call(id, i);
-                }
-            }
-        }
-        if shot.settled_frames < 4 {
-            ctx.request_repaint_after(Duration::from_millis(100));
-            return;
-        }
-        shot.requested = true;
-        let path = shot.path.clone();
-        let result = shot.result.clone();
-        let close = ctx.clone();
-        ctx.request_screenshot(move |image| {
-            let saved = save_png(&path, &image);
-            if let Ok(mut slot) = result.lock() {
-                *slot = Some(saved);
-            }
-            close.send_viewport_cmd(egui::ViewportCommand::Close);
-        });
-        ctx.request_repaint();
+        let s = &self.model.store;
+        let all_closed = !s.conns.is_empty() && s.conns.iter().all(|c| c.close.is_some());
+        let failed =
+            self.connect.error.is_some() || self.model.notice.as_ref().is_some_and(|n| n.error);
+        // Programs: until each ended (a connection that closed may be followed by another).
+        let programs_done = !self.programs.busy();
+        let ended_silent = programs_done && !self.programs.ended().is_empty();
+        let done =
+            (all_closed && programs_done) || (s.total_events == 0 && (failed || ended_silent));
+        shot.step(ctx, &mut self.model, done);
     }
 
     /// Draws the whole window into `ui` and handles the keyboard shortcuts.
@@ -415,9 +397,7 @@ impl App {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.handle_requests(ctx);
-        self.connect_prepared();
-        self.drain(ctx);
+        self.tick(ctx);
         let model = &self.model;
         let live = |c: &&crate::trace::store::ConnTrace| !model.clocks.contains_key(&c.id);
         if model

@@ -1,4 +1,5 @@
-//! The connect bar: target, Connect / Stop, the Options button (with how many are set, and
+//! The connect bar: target (HOST:PORT, lab:NAME, or `run: CMD ARGS…` for a program run under
+//! the interposer), Connect / Stop, the Options button (with how many are set, and
 //! Reset), the lab's scenario menu, and live actions. The options window is `options_panel`.
 //! Typing mistakes are caught here; the rest (files, units) when the app prepares the
 //! connection. A problem shows under the bar, in the app's words.
@@ -56,7 +57,13 @@ impl ConnectBar {
     pub fn validate(&self) -> Result<(), String> {
         let target = self.target.trim();
         if target.is_empty() {
-            return Err("enter a target: HOST:PORT (e.g. example.com:443) or lab:NAME".into());
+            return Err(
+                "enter a target: HOST:PORT (e.g. example.com:443), lab:NAME or run: CMD ARGS…"
+                    .into(),
+            );
+        }
+        if let Some(command) = run_command(target) {
+            return crate::runner::split_command(command).map(|_| ());
         }
         match target.strip_prefix("lab:") {
             Some(name) if Scenario::from_name(name).is_none() => {
@@ -77,6 +84,12 @@ impl ConnectBar {
         match self.validate() {
             Ok(()) => {
                 self.error = None;
+                if let Some(command) = run_command(&self.target) {
+                    model.requests.push(Request::Run {
+                        command: command.trim().to_string(),
+                    });
+                    return;
+                }
                 model.requests.push(Request::Connect {
                     target: self.target.trim().to_string(),
                     options: Box::new(self.options()),
@@ -105,27 +118,41 @@ impl ConnectBar {
             let edit = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.target)
-                        .hint_text("HOST:PORT or lab:NAME")
+                        .hint_text("HOST:PORT, lab:NAME or run: CMD")
                         .desired_width(260.0),
                 )
                 .labelled_by(label.id);
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if ui.button("Connect").clicked() || enter {
+            let go = if run_command(&self.target).is_some() {
+                "Run"
+            } else {
+                "Connect"
+            };
+            if ui.button(go).clicked() || enter {
                 self.connect(model);
             }
-            // Only a connection of the engine's (not an opened trace, not a replay).
+            // Only a connection of the engine's or of a program (not an opened trace, not a
+            // replay); with none, the programs still running (one may not have connected yet).
             let live = model
                 .current()
                 .map(|c| (c.id, c.status().is_live()))
                 .filter(|c| c.1 && !model.sources.contains_key(&c.0));
-            if ui
-                .add_enabled(live.is_some(), egui::Button::new("Stop"))
-                .clicked()
-            {
-                if let Some((id, _)) = live {
-                    model.requests.push(Request::Stop(id));
-                }
+            let programs = !model.programs.is_empty();
+            let stop = ui
+                .add_enabled(live.is_some() || programs, egui::Button::new("Stop"))
+                .on_hover_text(match (live, programs) {
+                    (Some((id, _)), _) if model.is_run(id) => "stop the program",
+                    (Some(_), _) => "stop the connection",
+                    _ => "stop the programs still running",
+                });
+            if stop.clicked() {
+                model.requests.push(match live {
+                    Some((id, _)) => Request::Stop(id),
+                    None => Request::StopPrograms,
+                });
             }
+            // Live actions are the engine's: a program's connection cannot be asked.
+            let live = live.filter(|(id, _)| !model.is_run(*id));
             self.scenario_menu(ui);
             self.options_button(ui);
             ui.separator();
@@ -150,7 +177,14 @@ impl ConnectBar {
         }
         self.options_windows(ui.ctx());
     }
+}
 
+/// The command of a `run: CMD ARGS…` target.
+pub fn run_command(target: &str) -> Option<&str> {
+    target.trim().strip_prefix("run:")
+}
+
+impl ConnectBar {
     fn scenario_menu(&mut self, ui: &mut egui::Ui) {
         ui.menu_button("Scenarios", |ui| {
             ui.set_max_width(520.0);

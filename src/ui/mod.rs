@@ -19,10 +19,12 @@ mod loading;
 pub mod model;
 mod options_panel;
 mod png_export;
+pub mod programs;
 mod reading;
 pub mod replay;
 pub mod replay_bar;
 pub mod row_pick;
+mod screenshot;
 pub mod share;
 pub mod share_menu;
 pub mod status_line;
@@ -45,6 +47,11 @@ pub struct GuiArgs {
     pub target: Option<String>,
     #[command(flatten)]
     pub options: ConnectOptions,
+    /// Run a program under the interposer and show its connections live, as `tlsscope run`
+    /// traces them: one string, split as a shell would, e.g. --run "curl -k https://HOST/";
+    /// the same as the target `run: CMD ARGS…`.
+    #[arg(long, value_name = "CMD ARGS", conflicts_with_all = ["target", "open", "compare"])]
+    pub run: Option<String>,
     /// Wait until the connection ended or the trace settled, save a PNG of the window, exit.
     #[arg(long, value_name = "FILE.png")]
     pub screenshot: Option<PathBuf>,

@@ -16,6 +16,12 @@ pub enum Request {
     },
     Stop(ConnId),
     Action(ConnId, Action),
+    /// Run a program under the interposer (`run: CMD ARGS…`), as typed after `run:`.
+    Run {
+        command: String,
+    },
+    /// Stop every program still running (one may have no connection to stop yet).
+    StopPrograms,
 }
 
 /// A selected OpenSSL call: the connection and the call's index in its store.
@@ -58,7 +64,13 @@ pub struct Model {
     pub clocks: HashMap<ConnId, Nanos>,
     /// The outcome of the last save, open, export or copy, for the status line.
     pub notice: Option<Notice>,
+    /// Programs started with `run:` that still run, as "NAME pid N".
+    pub programs: Vec<String>,
 }
+
+/// Connection ids of programs started with `run:` are in this range: above the engine's (it
+/// counts from 1), below opened traces' (from 1 000 000, ui/files.rs).
+pub const RUN_CONNS: std::ops::Range<ConnId> = 500_000..1_000_000;
 
 /// A connection that was not traced live in this session.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,6 +165,7 @@ impl Default for Model {
             sources: HashMap::new(),
             clocks: HashMap::new(),
             notice: None,
+            programs: Vec::new(),
         }
     }
 }
@@ -188,14 +201,22 @@ impl Model {
         self.clocks.get(&id).copied().unwrap_or(self.now)
     }
 
+    /// True for a connection of a program started with `run:` (not the engine's).
+    pub fn is_run(&self, id: ConnId) -> bool {
+        RUN_CONNS.contains(&id)
+    }
+
     /// How a card, a compare strip and the window title name connection `id`: the file and the
-    /// target for an opened trace, what a replay replays, else its number and target.
+    /// target for an opened trace, what a replay replays, a program's process (its name),
+    /// else its number and target.
     pub fn title(&self, id: ConnId) -> String {
         match self.sources.get(&id) {
             Some(Source::Opened { file, number }) => {
                 format!("{file} #{number} {}", self.label(id))
             }
             Some(Source::Replay { of }) => format!("replay of {of}"),
+            // A program's connection: its name says which ("curl pid 4242").
+            None if self.is_run(id) => self.label(id),
             None => format!("#{id} {}", self.label(id)),
         }
     }

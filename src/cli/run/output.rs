@@ -3,8 +3,8 @@
 //! misuse verdict, with the trace's verdict as its last evidence), and the closing
 //! `diagnosis:` section of the text trace.
 
-use super::convert::Out;
 use crate::cli::trace::Format;
+use crate::runner::convert::Out;
 use crate::trace::diagnosis::Diagnoser;
 use crate::trace::verdict::{self, Verdict};
 use crate::trace::{jsonl, text::TextWriter, ConnId, Event, EventKind};

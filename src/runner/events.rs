@@ -6,13 +6,13 @@ use crate::trace::{
     Nanos, Op, Phase, SslError, TlsInfo, Wait, Woke,
 };
 
-pub(super) fn at(t: Nanos, conn: ConnId, kind: EventKind) -> Event {
+pub(crate) fn at(t: Nanos, conn: ConnId, kind: EventKind) -> Event {
     Event { t, conn, kind }
 }
 
 /// A call as the trace shows it: `ret` as the classic function returns it (for `SSL_read_ex` /
 /// `SSL_write_ex`, which return 1 and pass the count out, the count).
-pub(super) fn call(
+pub(crate) fn call(
     id: CallId,
     op: Op,
     ret: i64,
@@ -30,7 +30,7 @@ pub(super) fn call(
     EventKind::Call(Call::new(id, op, ret, error, dur))
 }
 
-pub(super) fn io(call: Option<CallId>, dir: Dir, want: u64, got: i64, errno: i32) -> EventKind {
+pub(crate) fn io(call: Option<CallId>, dir: Dir, want: u64, got: i64, errno: i32) -> EventKind {
     let would_block = got < 0 && (errno == libc::EAGAIN || errno == libc::EWOULDBLOCK);
     EventKind::Io(Io::new(
         call,
@@ -42,7 +42,7 @@ pub(super) fn io(call: Option<CallId>, dir: Dir, want: u64, got: i64, errno: i32
     ))
 }
 
-pub(super) fn wait(interest: Interest, dur: Nanos, woke: Woke) -> EventKind {
+pub(crate) fn wait(interest: Interest, dur: Nanos, woke: Woke) -> EventKind {
     EventKind::Wait(Wait {
         interest,
         dur,
@@ -50,15 +50,15 @@ pub(super) fn wait(interest: Interest, dur: Nanos, woke: Woke) -> EventKind {
     })
 }
 
-pub(super) fn phase(p: Phase) -> EventKind {
+pub(crate) fn phase(p: Phase) -> EventKind {
     EventKind::Phase(p)
 }
 
-pub(super) fn connected(local: std::net::SocketAddr, peer: std::net::SocketAddr) -> EventKind {
+pub(crate) fn connected(local: std::net::SocketAddr, peer: std::net::SocketAddr) -> EventKind {
     EventKind::Connected(Box::new(Endpoints { local, peer }))
 }
 
-pub(super) fn tls(
+pub(crate) fn tls(
     version: String,
     cipher: String,
     sni: Option<String>,
@@ -75,7 +75,7 @@ pub(super) fn tls(
     }))
 }
 
-pub(super) fn close(reason: CloseReason, notify_sent: bool, notify_received: bool) -> EventKind {
+pub(crate) fn close(reason: CloseReason, notify_sent: bool, notify_received: bool) -> EventKind {
     EventKind::Close(Close {
         reason,
         notify_sent,
@@ -84,10 +84,10 @@ pub(super) fn close(reason: CloseReason, notify_sent: bool, notify_received: boo
     })
 }
 
-pub(super) fn dropped(count: u64) -> EventKind {
+pub(crate) fn dropped(count: u64) -> EventKind {
     EventKind::Dropped { count }
 }
 
-pub(super) fn error(message: &str) -> EventKind {
+pub(crate) fn error(message: &str) -> EventKind {
     EventKind::Error(message.into())
 }

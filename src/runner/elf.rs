@@ -9,15 +9,15 @@ use std::path::{Path, PathBuf};
 
 /// What the ELF file of a program says.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct Binary {
+pub(crate) struct Binary {
     /// Has no program interpreter: the loader that honours LD_PRELOAD never runs.
-    pub(super) is_static: bool,
+    pub(crate) is_static: bool,
     /// Libraries needed, directly or through other libraries (sonames).
-    pub(super) needed: Vec<String>,
+    pub(crate) needed: Vec<String>,
 }
 
 /// Reads the ELF file at `path`; `None` when it is not a 64-bit little-endian ELF file.
-pub(super) fn read(path: &Path) -> Option<Binary> {
+pub(crate) fn read(path: &Path) -> Option<Binary> {
     let first = parse(&std::fs::read(path).ok()?)?;
     let mut all = Binary {
         is_static: first.0,
@@ -121,7 +121,7 @@ fn parse(b: &[u8]) -> Option<(bool, Vec<String>)> {
 }
 
 /// The program file a command runs (as the shell would find it on PATH).
-pub(super) fn locate(cmd: &OsStr) -> Option<PathBuf> {
+pub(crate) fn locate(cmd: &OsStr) -> Option<PathBuf> {
     let p = Path::new(cmd);
     if p.components().count() > 1 {
         return Some(p.to_path_buf());
@@ -133,7 +133,7 @@ pub(super) fn locate(cmd: &OsStr) -> Option<PathBuf> {
 
 /// Why `cmd` probably made no OpenSSL call that reached us; `loaded`: some process of the run
 /// loaded the interposer.
-pub(super) fn why_no_calls(cmd: &OsStr, loaded: bool) -> String {
+pub(crate) fn why_no_calls(cmd: &OsStr, loaded: bool) -> String {
     let name = cmd.to_string_lossy();
     let Some(path) = locate(cmd) else {
         return format!("{name} was not found on PATH");

@@ -15,23 +15,23 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// One record and its tail.
-pub(super) type Item = (Rec, Vec<u8>);
+pub(crate) type Item = (Rec, Vec<u8>);
 
-pub(super) struct Listener {
+pub(crate) struct Listener {
     _dir: tempfile::TempDir,
     path: PathBuf,
     stop: Arc<AtomicBool>,
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
     /// The records, in the order each process sent them (frames that are not records are
     /// skipped).
-    pub(super) items: Receiver<Item>,
+    pub(crate) items: Receiver<Item>,
 }
 
 /// How long a reader waits for more before it looks at the stop flag.
 const POLL: Duration = Duration::from_millis(50);
 
 impl Listener {
-    pub(super) fn open() -> std::io::Result<Listener> {
+    pub(crate) fn open() -> std::io::Result<Listener> {
         let dir = tempfile::Builder::new().prefix("tlsscope-run-").tempdir()?;
         let path = dir.path().join("events.sock");
         let listener = UnixListener::bind(&path)?;
@@ -57,12 +57,12 @@ impl Listener {
         })
     }
 
-    pub(super) fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Stops once every connection has been quiet for a moment (or closed).
-    pub(super) fn close(&mut self) {
+    pub(crate) fn close(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         loop {
             let next = self.threads.lock().ok().and_then(|mut t| t.pop());
@@ -164,7 +164,7 @@ fn frames(buf: &[u8], tx: &Sender<Item>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::run::wire::Kind;
+    use crate::runner::wire::Kind;
 
     #[test]
     fn frames_are_cut_at_their_lengths_and_a_partial_one_waits() {

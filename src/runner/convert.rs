@@ -18,7 +18,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 type Nested = (Rec, Option<StateText>);
 
 /// What the printer gets.
-pub(super) enum Out {
+pub(crate) enum Out {
     Event(Event),
     /// A connection began: the process, thread and SSL object it belongs to.
     Began {
@@ -51,14 +51,14 @@ struct Conn {
 }
 
 /// A process that ran with the interposer.
-pub(super) struct Proc {
-    pub(super) exe: String,
+pub(crate) struct Proc {
+    pub(crate) exe: String,
     /// Records it could not send (cumulative, as its last record said).
-    pub(super) lost: u32,
+    pub(crate) lost: u32,
     last_conn: Option<ConnId>,
 }
 
-pub(super) struct Converter {
+pub(crate) struct Converter {
     /// CLOCK_MONOTONIC at the start: event time 0.
     t0: u64,
     conns: HashMap<(u32, u64), Conn>,
@@ -66,9 +66,9 @@ pub(super) struct Converter {
     /// Socket I/O, states and messages of the call in progress on each thread, until the
     /// call's record comes (a state's text beside it).
     nested: HashMap<(u32, u32), Vec<Nested>>,
-    pub(super) procs: BTreeMap<u32, Proc>,
+    pub(crate) procs: BTreeMap<u32, Proc>,
     /// OpenSSL calls seen.
-    pub(super) calls: u64,
+    pub(crate) calls: u64,
 }
 
 fn op_of(code: u8) -> Option<Op> {
@@ -136,7 +136,7 @@ fn text(part: Option<&&[u8]>) -> String {
 }
 
 impl Converter {
-    pub(super) fn new(t0: u64) -> Converter {
+    pub(crate) fn new(t0: u64) -> Converter {
         Converter {
             t0,
             conns: HashMap::new(),
@@ -145,6 +145,13 @@ impl Converter {
             procs: BTreeMap::new(),
             calls: 0,
         }
+    }
+
+    /// Numbers connections from `first` on (the app keeps a program's connections apart from
+    /// its own).
+    pub(crate) fn first_id(mut self, first: ConnId) -> Converter {
+        self.next_conn = first;
+        self
     }
 
     fn t(&self, mono: u64) -> Nanos {
@@ -158,7 +165,7 @@ impl Converter {
             return c.id;
         }
         let id = self.next_conn;
-        self.next_conn += 1;
+        self.next_conn = self.next_conn.saturating_add(1);
         self.conns.insert(
             key,
             Conn {
@@ -197,7 +204,7 @@ impl Converter {
     }
 
     /// Takes one record; what it means goes to `out`.
-    pub(super) fn feed(&mut self, rec: &Rec, tail: &[u8], out: &mut Vec<Out>) {
+    pub(crate) fn feed(&mut self, rec: &Rec, tail: &[u8], out: &mut Vec<Out>) {
         let proc = self.procs.entry(rec.pid).or_insert_with(|| Proc {
             exe: String::new(),
             lost: 0,
@@ -367,7 +374,7 @@ impl Converter {
     }
 
     /// After the program ended: the records lost, and the connections it never freed.
-    pub(super) fn finish(&mut self, now: u64, out: &mut Vec<Out>) {
+    pub(crate) fn finish(&mut self, now: u64, out: &mut Vec<Out>) {
         let t = self.t(now);
         for p in self.procs.values() {
             if let (Some(conn), true) = (p.last_conn, p.lost > 0) {
@@ -382,7 +389,7 @@ impl Converter {
     }
 
     /// Records lost in all processes.
-    pub(super) fn lost(&self) -> u64 {
+    pub(crate) fn lost(&self) -> u64 {
         self.procs.values().map(|p| u64::from(p.lost)).sum()
     }
 }
@@ -438,137 +445,5 @@ fn close_of(c: Conn, t: Nanos) -> Out {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ipv4_and_ipv6_socket_addresses_are_read_and_others_are_not() {
-        let mut v4 = vec![0u8; 16];
-        v4[..2].copy_from_slice(&(libc::AF_INET as u16).to_ne_bytes());
-        v4[2..4].copy_from_slice(&443u16.to_be_bytes());
-        v4[4..8].copy_from_slice(&[127, 0, 0, 1]);
-        assert_eq!(sockaddr(&v4), Some("127.0.0.1:443".parse().unwrap()));
-        let mut v6 = vec![0u8; 28];
-        v6[..2].copy_from_slice(&(libc::AF_INET6 as u16).to_ne_bytes());
-        v6[2..4].copy_from_slice(&8443u16.to_be_bytes());
-        v6[23] = 1;
-        assert_eq!(sockaddr(&v6), Some("[::1]:8443".parse().unwrap()));
-        assert_eq!(sockaddr(&v4[..6]), None);
-        let mut unix = vec![0u8; 16];
-        unix[..2].copy_from_slice(&(libc::AF_UNIX as u16).to_ne_bytes());
-        assert_eq!(sockaddr(&unix), None);
-    }
-
-    fn rec(kind: Kind, ssl: u64, t: u64) -> Rec {
-        let mut r = Rec::new(kind);
-        r.pid = 10;
-        r.tid = 11;
-        r.ssl = ssl;
-        r.t = 1_000 + t;
-        r
-    }
-
-    #[test]
-    fn io_is_nested_under_its_call_and_free_closes_the_connection() {
-        let mut conv = Converter::new(1_000);
-        let mut out = Vec::new();
-        let mut io = rec(Kind::Io, 0xa0, 5);
-        io.op = 1;
-        io.a = 300;
-        io.ret = 300;
-        conv.feed(&io, &[], &mut out);
-        let mut call = rec(Kind::Call, 0xa0, 2);
-        call.op = wire::op::SSL_CONNECT;
-        call.ret = -1;
-        call.err = 2;
-        call.dur = 50;
-        conv.feed(&call, &[], &mut out);
-        conv.feed(&rec(Kind::Free, 0xa0, 100), &[], &mut out);
-        // The same address again is a new connection.
-        call.t += 200;
-        conv.feed(&call, &[], &mut out);
-        let events: Vec<String> = out
-            .iter()
-            .map(|o| match o {
-                Out::Event(e) => crate::trace::text::describe(e),
-                Out::Began { conn, .. } => format!("began {conn}"),
-                Out::Ended(_, e, m) => format!(
-                    "{} {:?}",
-                    crate::trace::text::describe(e),
-                    m.findings()
-                        .iter()
-                        .map(|f| f.class.name())
-                        .collect::<Vec<_>>()
-                ),
-            })
-            .collect();
-        assert_eq!(events[0], "began 1");
-        assert_eq!(events[1], "── connect ──");
-        assert_eq!(events[2], "── handshake ──");
-        assert!(events[3].starts_with("io    write 300/300 B"), "{events:?}");
-        assert!(
-            events[4].starts_with("SSL_connect #1 → -1 WANT_READ"),
-            "{events:?}"
-        );
-        assert!(
-            events[5].starts_with("close stopped") && events[5].contains("want-as-error"),
-            "{events:?}"
-        );
-        assert_eq!(events[6], "began 2");
-        assert_eq!(conv.calls, 2);
-    }
-
-    #[test]
-    fn states_and_messages_are_nested_under_their_call() {
-        let mut conv = Converter::new(1_000);
-        let mut out = Vec::new();
-        let mut state = rec(Kind::State, 0xb0, 1);
-        state.a = 0x1001;
-        state.ret = 1;
-        conv.feed(&state, b"\x17SSLv3/TLS read finished", &mut out);
-        // A fatal alert out: level 2, description 40; a KeyUpdate in asking for one back.
-        let mut alert = rec(Kind::Msg, 0xb0, 2);
-        alert.op = 1;
-        alert.a = 21;
-        alert.b = u64::from_le_bytes([2, 40, 0, 0, 0, 0, 0, 0]);
-        alert.c = 2;
-        conv.feed(&alert, &[], &mut out);
-        let mut key_update = rec(Kind::Msg, 0xb0, 3);
-        key_update.a = 22;
-        key_update.b = u64::from_le_bytes([24, 0, 0, 1, 1, 0, 0, 0]);
-        key_update.c = 5;
-        conv.feed(&key_update, &[], &mut out);
-        let mut call = rec(Kind::Call, 0xb0, 0);
-        call.op = wire::op::SSL_READ;
-        call.ret = 5;
-        conv.feed(&call, &[], &mut out);
-        let kinds: Vec<EventKind> = out
-            .iter()
-            .filter_map(|o| match o {
-                Out::Event(e) => Some(e.kind.clone()),
-                _ => None,
-            })
-            .collect();
-        let state = kinds.iter().find_map(|k| match k {
-            EventKind::State(s) => Some(*s),
-            _ => None,
-        });
-        let state = state.expect("a state event");
-        assert_eq!(state.text(), "SSLv3/TLS read finished");
-        assert_eq!(state.call(), Some(1));
-        let msgs: Vec<Msg> = kinds
-            .iter()
-            .filter_map(|k| match k {
-                EventKind::Msg(m) => Some(*m),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(
-            msgs,
-            vec![
-                Msg::new(Some(1), MsgDir::Out, 21, 40, 2, 0, 2),
-                Msg::new(Some(1), MsgDir::In, 22, 24, 0, 1, 5),
-            ]
-        );
-    }
-}
+#[path = "convert_tests.rs"]
+mod tests;
