@@ -125,6 +125,14 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
     };
     let mut listener = listen::Listener::open()
         .map_err(|e| CliError::Failed(format!("cannot open the event socket: {e}")))?;
+    // Ctrl+C reaches the program from the terminal; SIGTERM (or SIGHUP) sent to tlsscope is
+    // passed on as SIGTERM. We stay to print what it did until it ends, and exit with its
+    // status. Set before the program starts, so a signal in between is passed on too.
+    let signalled = Arc::new(AtomicBool::new(false));
+    {
+        let signalled = Arc::clone(&signalled);
+        let _ = ctrlc::set_handler(move || signalled.store(true, Ordering::Relaxed));
+    }
     let t0 = monotonic_ns();
     let mut child = Command::new(program)
         .args(&args.command[1..])
@@ -132,13 +140,6 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
         .env(wire::SOCK_ENV, listener.path())
         .spawn()
         .map_err(|e| CliError::Usage(format!("cannot run {}: {e}", program.to_string_lossy())))?;
-    // Ctrl+C reaches the program from the terminal; SIGTERM sent to tlsscope is passed on. We
-    // stay to print what it did until it ends.
-    let signalled = Arc::new(AtomicBool::new(false));
-    {
-        let signalled = Arc::clone(&signalled);
-        let _ = ctrlc::set_handler(move || signalled.store(true, Ordering::Relaxed));
-    }
     let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
     let mut conv = convert::Converter::new(t0);
     let mut printer = output::RunPrinter::new(args.format);
@@ -157,22 +158,19 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
     };
     let mut forwarded = false;
     let status = loop {
-        match listener.items.recv_timeout(Duration::from_millis(20)) {
-            Ok(item) => {
+        if let Ok(item) = listener.items.recv_timeout(Duration::from_millis(20)) {
+            print(&mut conv, &mut batch, Some(item), &mut out).map_err(failed)?;
+            // Keep up with a busy program without starving the exit check.
+            for item in listener.items.try_iter().take(1000) {
                 print(&mut conv, &mut batch, Some(item), &mut out).map_err(failed)?;
-                // Keep up with a busy program without starving the exit check.
-                for item in listener.items.try_iter().take(1000) {
-                    print(&mut conv, &mut batch, Some(item), &mut out).map_err(failed)?;
-                }
-                out.flush().map_err(failed)?;
             }
-            Err(_) => {
-                if signalled.load(Ordering::Relaxed) && !forwarded {
-                    forwarded = true;
-                    if let Some(pid) = pid {
-                        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-                    }
-                }
+            out.flush().map_err(failed)?;
+        }
+        // Checked on every round: a program that never stops sending is still passed the signal.
+        if signalled.load(Ordering::Relaxed) && !forwarded {
+            forwarded = true;
+            if let Some(pid) = pid {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
             }
         }
         if let Some(status) = child

@@ -247,6 +247,15 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 peer: addr("peer")?,
             }))
         }
+        "program" => EventKind::Program(Box::new(Program {
+            exe: capped(&line.opt_str("exe").unwrap_or_default()),
+            pid: line.u32("pid")?,
+            tid: line.u32("thread")?,
+            ssl: line
+                .opt_str("ssl")
+                .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+                .unwrap_or(0),
+        })),
         "close" => EventKind::Close(Close {
             reason: line.named("reason", CloseReason::ALL, CloseReason::name)?,
             notify_sent: line.bool("notify_sent")?,
@@ -459,12 +468,20 @@ mod tests {
             local: "127.0.0.1:1".parse().expect("addr"),
             peer: "[::1]:443".parse().expect("addr"),
         })));
-        round_trip(EventKind::Close(Close {
-            reason: CloseReason::Eof,
-            notify_sent: true,
-            notify_received: false,
-            workload_done: true,
-        }));
+        round_trip(EventKind::Program(Box::new(Program {
+            exe: "/usr/bin/curl".into(),
+            pid: 4242,
+            tid: 4243,
+            ssl: 0x559e_d691_4b40,
+        })));
+        for reason in CloseReason::ALL {
+            round_trip(EventKind::Close(Close {
+                reason,
+                notify_sent: true,
+                notify_received: false,
+                workload_done: true,
+            }));
+        }
         round_trip(EventKind::Error("peer closed".into()));
         for dir in PlainDir::ALL {
             round_trip(EventKind::Plain(Box::new(Plain::new(
