@@ -5,10 +5,13 @@
 //!
 //! - `ffi`: every exported symbol and every `unsafe` block: the hooks, which forward to the real
 //!   functions found with `dlsym(RTLD_NEXT, ..)`, and the few system calls the recorder makes.
-//! - `record`: what is recorded and when (per-thread nesting depth and reentrancy guard, the
-//!   table of sockets that belong to an SSL object, lost-event counting). Safe code.
+//! - `record`: what is recorded and when (per-thread nesting depth and reentrancy guard,
+//!   lost-event counting). Safe code.
+//! - `fds`: per descriptor, the SSL object whose socket it is and its epoll registration, for
+//!   any descriptor number. Safe code.
 //! - `wire`: the datagram format, shared with `tlsscope` (`src/cli/run/`).
 
+mod fds;
 mod ffi;
 mod record;
 #[allow(dead_code)]

@@ -1,17 +1,18 @@
 //! What the hooks record, in safe code: the per-thread state that makes nested OpenSSL calls
-//! count once and keeps the recorder's own system calls out of the trace, the table of sockets
-//! that belong to SSL objects (so only their readiness waits are recorded), and the sending of
+//! count once and keeps the recorder's own system calls out of the trace, which sockets belong
+//! to SSL objects (kept in `fds`, so only their readiness waits are recorded), and the sending of
 //! records with a count of those that could not be sent.
 //!
 //! Rules every function here keeps: it never panics into C (callers wrap it in `catch_unwind`),
 //! it never changes `errno` as the program sees it (callers save and restore it), and it never
 //! blocks the program for long (a full socket drops the record and counts it).
 
+use crate::fds;
 use crate::ffi;
 use crate::wire::{self, Kind, Rec, HEADER, MAX_TAIL};
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 thread_local! {
     /// OpenSSL calls in progress on this thread (SSL_connect → SSL_do_handshake is one call).
@@ -24,21 +25,6 @@ thread_local! {
     /// thread moves to another one; the listener keeps the first per connection).
     static TLS_SENT: Cell<usize> = const { Cell::new(0) };
 }
-
-/// File descriptors below this are looked up in [`FD_SSL`]; waits on larger ones are not seen.
-pub(crate) const FD_TABLE: usize = 4096;
-
-/// For each socket, the SSL object whose I/O went through it (0: none known).
-static FD_SSL: [AtomicUsize; FD_TABLE] = [const { AtomicUsize::new(0) }; FD_TABLE];
-
-/// The highest descriptor ever in [`FD_SSL`] (epoll waits scan up to it).
-static FD_HIGH: AtomicUsize = AtomicUsize::new(0);
-
-/// For each socket registered with an epoll instance: that instance + 1 (0: none), the events
-/// asked for and the caller's data (how the answer names the socket).
-static EP_OF: [AtomicU32; FD_TABLE] = [const { AtomicU32::new(0) }; FD_TABLE];
-static EP_EVENTS: [AtomicU32; FD_TABLE] = [const { AtomicU32::new(0) }; FD_TABLE];
-static EP_DATA: [AtomicU64; FD_TABLE] = [const { AtomicU64::new(0) }; FD_TABLE];
 
 /// Records this process could not send (the listener's queue was full, or it went away).
 static LOST: AtomicU64 = AtomicU64::new(0);
@@ -69,10 +55,7 @@ pub(crate) fn may_wait() -> bool {
 
 /// The SSL object whose socket `fd` is, or 0.
 pub(crate) fn tracked(fd: i32) -> usize {
-    usize::try_from(fd)
-        .ok()
-        .and_then(|i| FD_SSL.get(i))
-        .map_or(0, |slot| slot.load(Ordering::Relaxed))
+    fds::get(fd).map_or(0, |slot| slot.ssl.load(Ordering::Relaxed))
 }
 
 /// Runs `f` as the recorder (its system calls are not recorded), never unwinding into C.
@@ -240,8 +223,7 @@ fn tls_info(ssl: usize) {
 /// First I/O of `ssl` on socket `fd`: send its addresses (once per pair, once it is
 /// connected). False when `fd` is not a socket.
 fn announce(fd: i32, ssl: usize) -> bool {
-    let slot = usize::try_from(fd).ok().and_then(|i| FD_SSL.get(i));
-    if slot.is_some_and(|s| s.load(Ordering::Relaxed) == ssl) {
+    if tracked(fd) == ssl {
         return true;
     }
     let mut tail = [0u8; MAX_TAIL];
@@ -252,10 +234,7 @@ fn announce(fd: i32, ssl: usize) -> bool {
     if !connected {
         return true; // announced on its first I/O once connected
     }
-    if let Some(s) = slot {
-        s.store(ssl, Ordering::Relaxed);
-        FD_HIGH.fetch_max(usize::try_from(fd).unwrap_or(0), Ordering::Relaxed);
-    }
+    fds::set_ssl(fd, ssl);
     let mut rec = Rec::new(Kind::Peer);
     rec.ssl = ssl as u64;
     rec.fd = fd;
@@ -327,9 +306,11 @@ pub(crate) fn lifecycle(kind: Kind, ssl: usize, fd: i32, ret: i64, err: i32) {
     let errno = ffi::errno();
     as_recorder(|| {
         if kind == Kind::Free {
-            for slot in &FD_SSL {
-                let _ = slot.compare_exchange(ssl, 0, Ordering::Relaxed, Ordering::Relaxed);
-            }
+            fds::each(|_, slot| {
+                let _ = slot
+                    .ssl
+                    .compare_exchange(ssl, 0, Ordering::Relaxed, Ordering::Relaxed);
+            });
         }
         let mut rec = Rec::new(kind);
         rec.ssl = ssl as u64;
@@ -347,27 +328,29 @@ pub(crate) fn lifecycle(kind: Kind, ssl: usize, fd: i32, ret: i64, err: i32) {
 
 /// The program closed `fd`: it no longer belongs to an SSL object.
 pub(crate) fn closed(fd: i32) {
-    if let Some(i) = usize::try_from(fd).ok().filter(|&i| i < FD_TABLE) {
-        FD_SSL[i].store(0, Ordering::Relaxed);
-        EP_OF[i].store(0, Ordering::Relaxed);
+    if let Some(slot) = fds::get(fd) {
+        slot.ssl.store(0, Ordering::Relaxed);
+        slot.ep_of.store(0, Ordering::Relaxed);
     }
 }
 
 /// epoll_ctl succeeded: remember what `fd` was registered for (`del`: it no longer is).
 pub(crate) fn epoll_registered(epfd: i32, fd: i32, del: bool, events: u32, data: u64) {
-    let Some(i) = usize::try_from(fd).ok().filter(|&i| i < FD_TABLE) else {
-        return;
-    };
     if del {
-        EP_OF[i].store(0, Ordering::Relaxed);
+        if let Some(slot) = fds::get(fd) {
+            slot.ep_of.store(0, Ordering::Relaxed);
+        }
         return;
     }
-    EP_OF[i].store(
+    let Some(slot) = fds::slot(fd) else {
+        return;
+    };
+    slot.ep_of.store(
         u32::try_from(epfd).map_or(0, |e| e.saturating_add(1)),
         Ordering::Relaxed,
     );
-    EP_EVENTS[i].store(events, Ordering::Relaxed);
-    EP_DATA[i].store(data, Ordering::Relaxed);
+    slot.ep_events.store(events, Ordering::Relaxed);
+    slot.ep_data.store(data, Ordering::Relaxed);
 }
 
 /// The sockets of SSL objects registered with epoll instance `epfd`, with the events asked
@@ -379,22 +362,21 @@ pub(crate) fn epoll_watched(epfd: i32) -> ([(Watched, u64); MAX_WAIT_FDS], usize
     if !may_wait() || key == 0 {
         return (out, 0);
     }
-    let high = FD_HIGH.load(Ordering::Relaxed).min(FD_TABLE - 1);
-    for i in 0..=high {
-        let ssl = FD_SSL[i].load(Ordering::Relaxed);
-        if ssl == 0 || EP_OF[i].load(Ordering::Relaxed) != key || n == MAX_WAIT_FDS {
-            continue;
+    fds::each(|fd, slot| {
+        let ssl = slot.ssl.load(Ordering::Relaxed);
+        if ssl == 0 || slot.ep_of.load(Ordering::Relaxed) != key || n == MAX_WAIT_FDS {
+            return;
         }
-        let events = EP_EVENTS[i].load(Ordering::Relaxed);
+        let events = slot.ep_events.load(Ordering::Relaxed);
         let w = Watched {
-            fd: i as i32,
+            fd,
             ssl,
             interest: epoll_bits(events),
             ready: 0,
         };
-        out[n] = (w, EP_DATA[i].load(Ordering::Relaxed));
+        out[n] = (w, slot.ep_data.load(Ordering::Relaxed));
         n += 1;
-    }
+    });
     (out, n)
 }
 

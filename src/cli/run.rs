@@ -50,18 +50,19 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
         )),
         None => Box::new(std::io::stdout()),
     };
-    let runner::Started {
-        mut child,
-        mut listener,
-        t0,
-    } = runner::start(&args.command, false).map_err(to_cli)?;
-    // Ctrl+C reaches the program from the terminal; SIGTERM sent to tlsscope is passed on. We
-    // stay to print what it did until it ends.
+    // Ctrl+C reaches the program from the terminal; SIGTERM (or SIGHUP) sent to tlsscope is
+    // passed on as SIGTERM. We stay to print what it did until it ends, and exit with its
+    // status. Set before the program starts, so a signal in between is passed on too.
     let signalled = Arc::new(AtomicBool::new(false));
     {
         let signalled = Arc::clone(&signalled);
         let _ = ctrlc::set_handler(move || signalled.store(true, Ordering::Relaxed));
     }
+    let runner::Started {
+        mut child,
+        mut listener,
+        t0,
+    } = runner::start(&args.command, false).map_err(to_cli)?;
     let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
     let mut conv = convert::Converter::new(t0);
     let mut printer = output::RunPrinter::new(args.format);
@@ -80,22 +81,19 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
     };
     let mut forwarded = false;
     let status = loop {
-        match listener.items.recv_timeout(Duration::from_millis(20)) {
-            Ok(item) => {
+        if let Ok(item) = listener.items.recv_timeout(Duration::from_millis(20)) {
+            print(&mut conv, &mut batch, Some(item), &mut out).map_err(failed)?;
+            // Keep up with a busy program without starving the exit check.
+            for item in listener.items.try_iter().take(1000) {
                 print(&mut conv, &mut batch, Some(item), &mut out).map_err(failed)?;
-                // Keep up with a busy program without starving the exit check.
-                for item in listener.items.try_iter().take(1000) {
-                    print(&mut conv, &mut batch, Some(item), &mut out).map_err(failed)?;
-                }
-                out.flush().map_err(failed)?;
             }
-            Err(_) => {
-                if signalled.load(Ordering::Relaxed) && !forwarded {
-                    forwarded = true;
-                    if let Some(pid) = pid {
-                        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-                    }
-                }
+            out.flush().map_err(failed)?;
+        }
+        // Checked on every round: a program that never stops sending is still passed the signal.
+        if signalled.load(Ordering::Relaxed) && !forwarded {
+            forwarded = true;
+            if let Some(pid) = pid {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
             }
         }
         if let Some(status) = child

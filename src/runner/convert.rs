@@ -20,15 +20,6 @@ type Nested = (Rec, Option<StateText>);
 /// What the printer gets.
 pub(crate) enum Out {
     Event(Event),
-    /// A connection began: the process, thread and SSL object it belongs to.
-    Began {
-        t: Nanos,
-        conn: ConnId,
-        pid: u32,
-        tid: u32,
-        ssl: u64,
-        exe: String,
-    },
     /// A connection ended: the error that ended it (if one did), its `close` event and what
     /// the misuse rules found.
     Ended(Option<Event>, Event, Box<Misuse>),
@@ -55,6 +46,8 @@ pub(crate) struct Proc {
     pub(crate) exe: String,
     /// Records it could not send (cumulative, as its last record said).
     pub(crate) lost: u32,
+    /// Of those, the ones a `dropped` event has counted.
+    reported: u32,
     last_conn: Option<ConnId>,
 }
 
@@ -187,17 +180,12 @@ impl Converter {
         let proc = self.procs.entry(rec.pid).or_insert_with(|| Proc {
             exe: String::new(),
             lost: 0,
+            reported: 0,
             last_conn: None,
         });
         proc.last_conn = Some(id);
-        out.push(Out::Began {
-            t,
-            conn: id,
-            pid: rec.pid,
-            tid: rec.tid,
-            ssl: rec.ssl,
-            exe: proc.exe.clone(),
-        });
+        let program = ev::program(proc.exe.clone(), rec.pid, rec.tid, rec.ssl);
+        out.push(Out::Event(ev::at(t, id, program)));
         // The program connected on its own; the phase says it happened (before any I/O).
         out.push(Out::Event(ev::at(t, id, ev::phase(Phase::Connect))));
         id
@@ -208,9 +196,26 @@ impl Converter {
         let proc = self.procs.entry(rec.pid).or_insert_with(|| Proc {
             exe: String::new(),
             lost: 0,
+            reported: 0,
             last_conn: None,
         });
         proc.lost = proc.lost.max(rec.lost);
+        if proc.lost > proc.reported {
+            // Counted on a connection still open: this record's, else the process's latest
+            // (after its close, only the exit report counts them).
+            let live = |id: ConnId| self.conns.values().any(|c| c.id == id);
+            let at = self
+                .conns
+                .get(&(rec.pid, rec.ssl))
+                .map(|c| c.id)
+                .or(proc.last_conn.filter(|&id| live(id)));
+            if let Some(conn) = at {
+                let count = u64::from(proc.lost - proc.reported);
+                proc.reported = proc.lost;
+                let t = rec.t.saturating_sub(self.t0);
+                out.push(Out::Event(ev::at(t, conn, ev::dropped(count))));
+            }
+        }
         let parts = wire::parts(tail);
         match rec.kind {
             Kind::Hello => proc.exe = text(parts.first()),
@@ -270,7 +275,7 @@ impl Converter {
                 let t = self.t(rec.t);
                 if let Some(mut c) = self.conns.remove(&(rec.pid, rec.ssl)) {
                     c.misuse.feed(Obs::Free { t });
-                    out.push(close_of(c, t));
+                    out.push(close_of(c, t, CloseReason::Freed));
                 }
             }
             Kind::New | Kind::SetFd | Kind::GetError | Kind::Pending | Kind::Bye => {}
@@ -376,15 +381,18 @@ impl Converter {
     /// After the program ended: the records lost, and the connections it never freed.
     pub(crate) fn finish(&mut self, now: u64, out: &mut Vec<Out>) {
         let t = self.t(now);
-        for p in self.procs.values() {
-            if let (Some(conn), true) = (p.last_conn, p.lost > 0) {
-                out.push(Out::Event(ev::at(t, conn, ev::dropped(u64::from(p.lost)))));
+        for p in self.procs.values_mut() {
+            let live = |id: ConnId| self.conns.values().any(|c| c.id == id);
+            if let Some(conn) = p.last_conn.filter(|&id| live(id) && p.lost > p.reported) {
+                let count = u64::from(p.lost - p.reported);
+                p.reported = p.lost;
+                out.push(Out::Event(ev::at(t, conn, ev::dropped(count))));
             }
         }
         let mut open: Vec<Conn> = self.conns.drain().map(|(_, c)| c).collect();
         open.sort_by_key(|c| c.id);
         for c in open {
-            out.push(close_of(c, t));
+            out.push(close_of(c, t, CloseReason::Exited));
         }
     }
 
@@ -394,7 +402,6 @@ impl Converter {
     }
 }
 
-/// How a connection ended, from what its calls returned.
 /// A state or message record inside call `id` as its trace event.
 fn nested_kind(rec: &Rec, text: Option<StateText>, id: CallId) -> EventKind {
     if rec.kind == Kind::State {
@@ -427,7 +434,8 @@ fn nested_kind(rec: &Rec, text: Option<StateText>, id: CallId) -> EventKind {
     ))
 }
 
-fn close_of(c: Conn, t: Nanos) -> Out {
+/// How a connection ended, from what its calls returned; `ended`: how the program ended it when its calls say nothing else (freed, or exited).
+fn close_of(c: Conn, t: Nanos, ended: CloseReason) -> Out {
     let reason = if c.reset {
         CloseReason::Reset
     } else if c.notify_sent || c.notify_received {
@@ -436,7 +444,7 @@ fn close_of(c: Conn, t: Nanos) -> Out {
         match c.last_error {
             SslError::Syscall => CloseReason::Eof,
             SslError::Ssl => CloseReason::Failed,
-            _ => CloseReason::Stopped,
+            _ => ended,
         }
     };
     let close = ev::at(t, c.id, ev::close(reason, c.notify_sent, c.notify_received));

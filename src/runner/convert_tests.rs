@@ -51,8 +51,10 @@ fn io_is_nested_under_its_call_and_free_closes_the_connection() {
     let events: Vec<String> = out
         .iter()
         .map(|o| match o {
+            Out::Event(e) if matches!(e.kind, EventKind::Program(_)) => {
+                format!("began {}", e.conn)
+            }
             Out::Event(e) => crate::trace::text::describe(e),
-            Out::Began { conn, .. } => format!("began {conn}"),
             Out::Ended(_, e, m) => format!(
                 "{} {:?}",
                 crate::trace::text::describe(e),
@@ -72,7 +74,7 @@ fn io_is_nested_under_its_call_and_free_closes_the_connection() {
         "{events:?}"
     );
     assert!(
-        events[5].starts_with("close stopped") && events[5].contains("want-as-error"),
+        events[5].starts_with("close freed") && events[5].contains("want-as-error"),
         "{events:?}"
     );
     assert_eq!(events[6], "began 2");

@@ -3,7 +3,7 @@
 
 use crate::trace::{
     Call, CallId, Close, CloseReason, ConnId, Dir, Endpoints, Event, EventKind, Interest, Io,
-    Nanos, Op, Phase, SslError, TlsInfo, Wait, Woke,
+    Nanos, Op, Phase, Program, SslError, TlsInfo, Wait, Woke,
 };
 
 pub(crate) fn at(t: Nanos, conn: ConnId, kind: EventKind) -> Event {
@@ -48,6 +48,10 @@ pub(crate) fn wait(interest: Interest, dur: Nanos, woke: Woke) -> EventKind {
         dur,
         woke,
     })
+}
+
+pub(crate) fn program(exe: String, pid: u32, tid: u32, ssl: u64) -> EventKind {
+    EventKind::Program(Box::new(Program { exe, pid, tid, ssl }))
 }
 
 pub(crate) fn phase(p: Phase) -> EventKind {

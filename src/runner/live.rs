@@ -6,7 +6,7 @@
 use super::convert::{Converter, Out};
 use super::{elf, exit_code, listen, monotonic_ns, start, StartError, Started};
 use crate::trace::diagnosis::Diagnoser;
-use crate::trace::{ConnId, Event, EventKind};
+use crate::trace::{ConnId, Event, EventKind, Program};
 use crossbeam_channel::{Receiver, Sender};
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -196,41 +196,41 @@ impl Work {
         }
     }
 
+    /// Names a program's connection "PROGRAM pid N" (with its thread when not the main one);
+    /// a thread's later connections are numbered (its first is not).
+    fn name_connection(&mut self, conn: ConnId, p: &Program) {
+        let exe = std::path::Path::new(&p.exe)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| self.name.clone());
+        let (pid, tid) = (p.pid, p.tid);
+        let n = self.per_thread.entry((pid, tid)).or_insert(0);
+        *n += 1;
+        let nth = if *n > 1 {
+            format!(" #{n}")
+        } else {
+            String::new()
+        };
+        let label = if tid == pid || tid == 0 {
+            format!("{exe} pid {pid}{nth}")
+        } else {
+            format!("{exe} pid {pid} thread {tid}{nth}")
+        };
+        if let Ok(mut l) = self.labels.lock() {
+            l.insert(conn, label);
+        }
+    }
+
     /// One converter output as events; a misuse verdict goes just before its `close`.
     fn take(&mut self, o: Out) {
         match o {
             Out::Event(e) => {
+                if let EventKind::Program(p) = &e.kind {
+                    self.name_connection(e.conn, p);
+                }
                 let _ = self.diagnoser.feed(&e);
                 self.batch.push(e);
-            }
-            Out::Began {
-                conn,
-                pid,
-                tid,
-                exe,
-                ..
-            } => {
-                let exe = std::path::Path::new(&exe)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| self.name.clone());
-                // A thread's later connections are numbered (its first is not).
-                let n = self.per_thread.entry((pid, tid)).or_insert(0);
-                *n += 1;
-                let nth = if *n > 1 {
-                    format!(" #{n}")
-                } else {
-                    String::new()
-                };
-                let label = if tid == pid || tid == 0 {
-                    format!("{exe} pid {pid}{nth}")
-                } else {
-                    format!("{exe} pid {pid} thread {tid}{nth}")
-                };
-                if let Ok(mut l) = self.labels.lock() {
-                    l.insert(conn, label);
-                }
             }
             Out::Ended(error, close, misuse) => {
                 if let Some(e) = error {

@@ -50,6 +50,9 @@ pub enum EventKind {
     Tls(Box<TlsInfo>),
     /// TCP connection established: our address and the peer's (boxed: once per connection).
     Connected(Box<Endpoints>),
+    /// The process, thread and SSL object a traced program's connection belongs to (`tlsscope
+    /// run`; boxed: once per connection, its first event).
+    Program(Box<Program>),
     /// The connection ended; always the last event of a connection.
     Close(Close),
     /// Something went wrong; a human-readable, one-line reason. Followed by a `Close`.
@@ -108,6 +111,7 @@ impl Event {
             EventKind::Sock(_) => "sock",
             EventKind::Tls(_) => "tls",
             EventKind::Connected(_) => "connected",
+            EventKind::Program(_) => "program",
             EventKind::Close(_) => "close",
             EventKind::Error(_) => "error",
             EventKind::Setup(_) => "setup",

@@ -81,6 +81,9 @@ pub fn to_json(event: &Event) -> Option<Value> {
         EventKind::Connected(ends) => {
             json!({ "local": ends.local.to_string(), "peer": ends.peer.to_string() })
         }
+        EventKind::Program(p) => json!({
+            "exe": p.exe, "pid": p.pid, "thread": p.tid, "ssl": format!("{:#x}", p.ssl),
+        }),
         EventKind::Close(c) => json!({
             "reason": c.reason.name(), "notify_sent": c.notify_sent,
             "notify_received": c.notify_received, "workload_done": c.workload_done,

@@ -247,6 +247,15 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 peer: addr("peer")?,
             }))
         }
+        "program" => EventKind::Program(Box::new(Program {
+            exe: capped(&line.opt_str("exe").unwrap_or_default()),
+            pid: line.u32("pid")?,
+            tid: line.u32("thread")?,
+            ssl: line
+                .opt_str("ssl")
+                .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+                .unwrap_or(0),
+        })),
         "close" => EventKind::Close(Close {
             reason: line.named("reason", CloseReason::ALL, CloseReason::name)?,
             notify_sent: line.bool("notify_sent")?,

@@ -130,12 +130,20 @@ fn every_kind_round_trips() {
         local: "127.0.0.1:1".parse().expect("addr"),
         peer: "[::1]:443".parse().expect("addr"),
     })));
-    round_trip(EventKind::Close(Close {
-        reason: CloseReason::Eof,
-        notify_sent: true,
-        notify_received: false,
-        workload_done: true,
-    }));
+    round_trip(EventKind::Program(Box::new(Program {
+        exe: "/usr/bin/curl".into(),
+        pid: 4242,
+        tid: 4243,
+        ssl: 0x559e_d691_4b40,
+    })));
+    for reason in CloseReason::ALL {
+        round_trip(EventKind::Close(Close {
+            reason,
+            notify_sent: true,
+            notify_received: false,
+            workload_done: true,
+        }));
+    }
     round_trip(EventKind::Error("peer closed".into()));
     for dir in PlainDir::ALL {
         round_trip(EventKind::Plain(Box::new(Plain::new(

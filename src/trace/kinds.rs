@@ -217,16 +217,23 @@ pub enum CloseReason {
     Stopped,
     /// Resolve, connect, TLS or verification failed; the preceding `Error` event says why.
     Failed,
+    /// The traced program (`tlsscope run`) freed the SSL object without a TLS shutdown: no
+    /// close_notify was sent or received.
+    Freed,
+    /// The traced program (`tlsscope run`) exited (or was killed) with the connection open.
+    Exited,
 }
 
 impl CloseReason {
-    pub const ALL: [CloseReason; 6] = [
+    pub const ALL: [CloseReason; 8] = [
         CloseReason::Clean,
         CloseReason::Eof,
         CloseReason::Reset,
         CloseReason::Timeout,
         CloseReason::Stopped,
         CloseReason::Failed,
+        CloseReason::Freed,
+        CloseReason::Exited,
     ];
 
     pub fn name(self) -> &'static str {
@@ -237,6 +244,8 @@ impl CloseReason {
             CloseReason::Timeout => "timeout",
             CloseReason::Stopped => "stopped",
             CloseReason::Failed => "failed",
+            CloseReason::Freed => "freed",
+            CloseReason::Exited => "exited",
         }
     }
 }

@@ -258,6 +258,8 @@ impl Misuse {
                     t: Some(f.t),
                 }),
         );
+        // Lost records may hide what the program did (a wait that was not recorded): said here too.
+        evidence.extend(base.evidence.iter().filter(|e| e.is_lost_events()).cloned());
         evidence.push(Evidence {
             text: format!(
                 "without the program's own misuse the verdict would be {}: {}",

@@ -94,6 +94,18 @@ pub struct CertInfo {
     pub ca_issuers: Vec<String>,
 }
 
+/// The traced process that owns a connection (`tlsscope run`), once per connection, first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Program {
+    /// Its executable's path (empty when unknown).
+    pub exe: String,
+    pub pid: u32,
+    /// The thread of the connection's first record.
+    pub tid: u32,
+    /// The SSL object's address in the process.
+    pub ssl: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Endpoints {
     pub local: std::net::SocketAddr,

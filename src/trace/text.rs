@@ -179,6 +179,16 @@ pub fn describe(e: &Event) -> String {
         EventKind::Connected(ends) => {
             let _ = write!(s, "tcp   connected {} → {}", ends.local, ends.peer);
         }
+        EventKind::Program(p) => {
+            let _ = write!(
+                s,
+                "program {} pid {} thread {} SSL {:#x}",
+                escape_or(Some(p.exe.as_str()).filter(|e| !e.is_empty()), "?"),
+                p.pid,
+                p.tid,
+                p.ssl
+            );
+        }
         EventKind::Close(c) => {
             let _ = write!(
                 s,

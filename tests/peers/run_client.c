@@ -16,6 +16,14 @@
  *   callbacks-ctx         the same, set on the SSL_CTX; both print how often each was called
  *   errno                 checks that what OpenSSL and the socket calls return, and errno after
  *                         them, are what the program should see (exit 3 if not)
+ *   free-no-shutdown      handshake, GET /, one SSL_read, then SSL_free without SSL_shutdown
+ *   exit-open             the same, then exits without SSL_shutdown or SSL_free
+ *   hold                  handshake, prints "ready", then blocks in SSL_read (30 s at most)
+ *   high-fd               nonblocking-ok with its socket moved to descriptor 5000 (dup2), waiting
+ *                         with poll in the handshake and epoll after; prints the waits it made
+ *   spin                  handshake, prints "ready", waits for a line on standard input, makes
+ *                         60000 non-blocking SSL_read calls (each WANT_READ), prints "spun",
+ *                         waits for the end of standard input, frees the connection
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -257,6 +267,99 @@ static int errno_check(void) {
     return 0;
 }
 
+/* Handshake, the request, one SSL_read: a connection the caller ends without SSL_shutdown. */
+static SSL *half_read(void) {
+    int fd = tcp(0);
+    SSL *s = tls(fd);
+    if (SSL_connect(s) != 1) { ERR_print_errors_fp(stderr); exit(1); }
+    SSL_write(s, GET, sizeof GET - 1);
+    char buf[64];
+    printf("read %d\n", SSL_read(s, buf, sizeof buf));
+    fflush(stdout);
+    return s;
+}
+
+static int hold(void) {
+    int fd = tcp(0);
+    struct timeval tv = {.tv_sec = 30};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    SSL *s = tls(fd);
+    if (SSL_connect(s) != 1) { ERR_print_errors_fp(stderr); return 1; }
+    printf("ready\n");
+    fflush(stdout);
+    char buf[64];
+    /* The server says nothing until asked: this blocks until a signal ends the program. */
+    SSL_read(s, buf, sizeof buf);
+    return 0;
+}
+
+static int high_fd(void) {
+    struct rlimit r;
+    getrlimit(RLIMIT_NOFILE, &r);
+    if (r.rlim_cur <= 5000 && r.rlim_max > 5000) { r.rlim_cur = 5001; setrlimit(RLIMIT_NOFILE, &r); }
+    int low = tcp(0);
+    int fd = dup2(low, 5000);
+    if (fd != 5000) { perror("dup2"); return 2; }
+    close(low);
+    nonblocking(fd);
+    SSL *s = tls(fd);
+    int polls = 0, epolls = 0;
+    for (int i = 0; i < 200; i++) {
+        int r = SSL_connect(s);
+        if (r == 1) break;
+        int e = SSL_get_error(s, r);
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) return 1;
+        wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, 2000);
+        polls++;
+    }
+    if (!SSL_is_init_finished(s)) return 1;
+    char buf[4096];
+    /* Nothing comes before the request: WANT_READ, and a poll on descriptor 5000. */
+    if (SSL_get_error(s, SSL_read(s, buf, sizeof buf)) == SSL_ERROR_WANT_READ) {
+        wait_fd(fd, POLLIN, 100);
+        polls++;
+    }
+    SSL_write(s, GET, sizeof GET - 1);
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 77};
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    struct epoll_event got;
+    /* The answer to the request: an epoll wait that ends readable. */
+    epoll_wait(ep, &got, 1, 2000);
+    epolls++;
+    long total = 0;
+    for (int i = 0; i < 10000; i++) {
+        int n = SSL_read(s, buf, sizeof buf);
+        if (n > 0) { total += n; continue; }
+        if (SSL_get_error(s, n) != SSL_ERROR_WANT_READ) break;
+        epolls++;
+        if (epoll_wait(ep, &got, 1, 2000) <= 0) break;
+    }
+    SSL_shutdown(s);
+    SSL_free(s);
+    close(fd);
+    printf("read %ld bytes, polls %d epolls %d\n", total, polls, epolls);
+    return total > 0 && polls > 0 && epolls > 0 ? 0 : 1;
+}
+
+static int spin(void) {
+    int fd = tcp(0);
+    nonblocking(fd);
+    SSL *s = tls(fd);
+    if (!handshake_nb(s, fd)) return 1;
+    char line[16], buf[64];
+    printf("ready\n");
+    fflush(stdout);
+    if (!fgets(line, sizeof line, stdin)) return 1;
+    for (int i = 0; i < 60000; i++) SSL_read(s, buf, sizeof buf);
+    printf("spun\n");
+    fflush(stdout);
+    while (fgets(line, sizeof line, stdin)) {}
+    SSL_free(s);
+    close(fd);
+    return 0;
+}
+
 /* The program's own callbacks: counted, and the message callback's argument checked. */
 static int info_calls, msg_calls, msg_arg_ok = 1, get_ok = 1;
 static void own_info(const SSL *s, int where, int ret) { (void)s; (void)where; (void)ret; info_calls++; }
@@ -326,6 +429,11 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "errno")) return errno_check();
     if (!strcmp(m, "callbacks-ssl")) return callbacks(1);
     if (!strcmp(m, "callbacks-ctx")) return callbacks(0);
+    if (!strcmp(m, "free-no-shutdown")) { SSL_free(half_read()); return 0; }
+    if (!strcmp(m, "exit-open")) { half_read(); return 0; }
+    if (!strcmp(m, "hold")) return hold();
+    if (!strcmp(m, "high-fd")) return high_fd();
+    if (!strcmp(m, "spin")) return spin();
     fprintf(stderr, "unknown mode %s\n", m);
     return 2;
 }

@@ -258,9 +258,17 @@ pub(crate) fn send(record: &[u8]) -> bool {
     frame[2..2 + n].copy_from_slice(&record[..n]);
     let frame = &frame[..2 + n];
     // A full buffer (the listener is behind): yield a little, then count the record as lost.
-    for _ in 0..200 {
+    // While records are being lost (tlsscope stopped or far behind) each is tried once, so
+    // the program does not slow down by the yields of every record.
+    let tries = if BACKLOGGED.load(Ordering::Relaxed) {
+        1
+    } else {
+        200
+    };
+    for _ in 0..tries {
         let sent = send_raw(t.fd, frame, libc::MSG_DONTWAIT);
         if sent == frame.len() as isize {
+            BACKLOGGED.store(false, Ordering::Relaxed);
             return true;
         }
         if sent > 0 {
@@ -281,8 +289,12 @@ pub(crate) fn send(record: &[u8]) -> bool {
         // SAFETY: no arguments.
         unsafe { libc::sched_yield() };
     }
+    BACKLOGGED.store(true, Ordering::Relaxed);
     false
 }
+
+/// The last record could not be sent for want of room.
+static BACKLOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Appends the local and peer address of socket `fd` to a record's tail: `None` when `fd` is
 /// not a socket, else whether it has a peer (is connected).

@@ -22,10 +22,6 @@ pub(super) struct RunPrinter {
     pub(super) classes: Vec<(ConnId, &'static str)>,
 }
 
-fn ms(ns: u64) -> String {
-    format!("{}.{:03} ms", ns / 1_000_000, (ns / 1_000) % 1_000)
-}
-
 impl RunPrinter {
     pub(super) fn new(format: Format) -> RunPrinter {
         RunPrinter {
@@ -49,24 +45,6 @@ impl RunPrinter {
 
     pub(super) fn out(&mut self, o: Out, out: &mut dyn Write) -> io::Result<()> {
         match o {
-            Out::Began {
-                t,
-                conn,
-                pid,
-                tid,
-                ssl,
-                exe,
-            } => {
-                if self.format == Format::Text {
-                    let exe = crate::trace::escape::escape(if exe.is_empty() { "?" } else { &exe });
-                    writeln!(
-                        out,
-                        "[{conn}] {:>12}  ── {exe} pid {pid} thread {tid} SSL {ssl:#x} ──",
-                        ms(t)
-                    )?;
-                }
-                Ok(())
-            }
             Out::Event(e) => {
                 let _ = self.diagnoser.feed(&e);
                 self.write(&e, out)

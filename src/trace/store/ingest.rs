@@ -40,6 +40,7 @@ impl ConnTrace {
             EventKind::Dropped { .. }
             | EventKind::Paused(_)
             | EventKind::Secret(_)
+            | EventKind::Program(_)
             | EventKind::Plain(_)
             | EventKind::Setup(_)
             | EventKind::Http(_)

@@ -256,6 +256,7 @@ impl Facts {
             EventKind::Verdict(_)
             | EventKind::Wire(_)
             | EventKind::Secret(_)
+            | EventKind::Program(_)
             | EventKind::Timing(_) => {}
         }
     }

@@ -116,6 +116,7 @@ classes! {
     ProxyRefused => "proxy-refused", Failure, "The proxy did not connect us (HTTP 407/403/502, a SOCKS5 error, or it closed).";
     StarttlsInjection => "starttls-injection", Note, "The server sent bytes after its STARTTLS (or proxy) go-ahead, before our ClientHello: tlsscope dropped them; a client that fed them to TLS would be open to plaintext injection.";
     Stopped => "stopped", Note, "Stopped by the user.";
+    Abandoned => "abandoned", Note, "The traced program (tlsscope run) freed the connection (SSL_free), or exited with it open, without SSL_shutdown: no close_notify was sent, so the peer cannot tell the end from a truncation.";
     Stalled => "stalled", Stall, "No progress while waiting; see the evidence for what was awaited.";
     Failed => "failed", Failure, "The connection failed; see the evidence.";
     WaitedWrongDirection => "waited-wrong-direction", Stall, "The traced program (tlsscope run) waited for the socket to become readable after WANT_WRITE, or writable after WANT_READ: it can wait forever.";
@@ -152,6 +153,13 @@ pub struct Evidence {
     pub call: Option<CallId>,
     /// When it happened (engine ns), if it is one moment.
     pub t: Option<Nanos>,
+}
+
+impl Evidence {
+    /// The fact that events of the connection were lost (its count first).
+    pub fn is_lost_events(&self) -> bool {
+        self.call.is_none() && self.text.ends_with(super::rules::LOST_EVENTS)
+    }
 }
 
 /// Where a connection's time went (ns). The parts may overlap only where noted.

@@ -204,6 +204,9 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             "Stopped by the user; nothing was stalled.",
         ));
     }
+    if let Some(d) = super::program_end::abandoned(f) {
+        return Some(d);
+    }
     if let Some(d) = post_handshake_note(f) {
         return Some(d);
     }

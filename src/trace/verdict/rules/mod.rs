@@ -4,9 +4,11 @@
 //! - `setup_failures`: resolve, connect, not TLS, the handshake and its alerts.
 //! - `stalls`: waits without progress (read and write), live or ended by a timeout.
 //! - `endings`: resets, EOF, truncation, and how a clean connection went.
+//! - `program_end`: a traced program freed the connection, or exited, without a TLS shutdown.
 
 mod alerts;
 mod endings;
+mod program_end;
 mod setup_failures;
 mod stalls;
 
@@ -17,6 +19,11 @@ use crate::trace::format;
 
 /// A wait longer than this without progress can be a stall (shorter ones are just latency).
 pub(super) const STALL_AFTER: Nanos = 1_000_000_000;
+
+/// The fact that says events were lost, after their count (a verdict on the program's misuse
+/// keeps it: [`Evidence::is_lost_events`]).
+pub(super) const LOST_EVENTS: &str =
+    "events were not recorded (the recorder fell behind); the verdict may miss something.";
 
 /// A verdict being written.
 pub(super) struct Draft {
@@ -122,14 +129,7 @@ fn in_progress(f: &Facts, now: Nanos) -> Draft {
 /// Facts worth stating whatever the class: lost events, post-handshake activity.
 fn with_common_evidence(mut d: Draft, f: &Facts) -> Draft {
     if f.dropped > 0 {
-        d = d.fact(
-            format!(
-                "{} events were not recorded (the recorder fell behind); the verdict may miss something.",
-                f.dropped
-            ),
-            None,
-            None,
-        );
+        d = d.fact(format!("{} {LOST_EVENTS}", f.dropped), None, None);
     }
     if f.pauses > 0 {
         d = d.fact(

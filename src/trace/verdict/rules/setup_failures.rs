@@ -44,6 +44,7 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             return Some(d);
         }
         return match reason {
+            Some(CloseReason::Freed | CloseReason::Exited) => super::program_end::abandoned(f),
             Some(CloseReason::Timeout) => Some(
                 Draft::new(
                     Class::ConnectTimeout,
@@ -153,6 +154,7 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             Some(closed_in_handshake(f, &error))
         }
         Some(CloseReason::Timeout | CloseReason::Stopped) => Some(handshake_stall(f, now)),
+        Some(CloseReason::Freed | CloseReason::Exited) => super::program_end::abandoned(f),
         Some(_) => Some(
             Draft::new(Class::Failed, format!("The handshake failed: {error}"))
                 .fact(error, None, f.close.map(|(t, _)| t))
@@ -273,7 +275,10 @@ fn handshake_stall(f: &Facts, now: Nanos) -> Draft {
 /// The proxy or the STARTTLS dialogue ended the connection before TLS began.
 fn pre_tls_failure(f: &Facts, error: &str) -> Option<Draft> {
     let reason = closed_by(f)?;
-    if reason == CloseReason::Stopped {
+    if matches!(
+        reason,
+        CloseReason::Stopped | CloseReason::Freed | CloseReason::Exited
+    ) {
         return None;
     }
     let at = f.close.map(|(t, _)| t);
