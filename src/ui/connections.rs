@@ -104,7 +104,10 @@ pub fn ui(ui: &mut egui::Ui, model: &mut Model, compare: &mut Vec<ConnId>) {
         }
     });
     if model.store.conns.is_empty() {
-        ui.label("None yet: type a target above and press Connect, or pick a lab scenario.");
+        ui.label(
+            "None yet: type a target above and press Connect, pick a lab scenario, or run a \
+             program with run: CMD ARGS.",
+        );
         return;
     }
     ui.label(
