@@ -3,7 +3,7 @@
 
 use crate::trace::{
     Call, CallId, Close, CloseReason, ConnId, Dir, Endpoints, Event, EventKind, Interest, Io,
-    Nanos, Op, Phase, Program, SslError, TlsInfo, Wait, Woke,
+    Nanos, Op, Phase, Program, Sock, SslError, TcpInfo, TlsInfo, Wait, Woke,
 };
 
 pub(super) fn at(t: Nanos, conn: ConnId, kind: EventKind) -> Event {
@@ -52,6 +52,29 @@ pub(super) fn wait(interest: Interest, dur: Nanos, woke: Woke) -> EventKind {
 
 pub(super) fn program(exe: String, pid: u32, tid: u32, ssl: u64) -> EventKind {
     EventKind::Program(Box::new(Program { exe, pid, tid, ssl }))
+}
+
+/// Buffer levels: (inq, outq, notsent), (sndbuf, rcvbuf), SSL_pending, TCP_INFO (rtt µs,
+/// snd_cwnd, snd_wnd).
+pub(super) fn sock(
+    queues: (u32, u32, u32),
+    bufs: (u32, u32),
+    ssl_pending: u32,
+    tcp: Option<(u32, u32, u32)>,
+) -> EventKind {
+    EventKind::Sock(Box::new(Sock {
+        inq: queues.0,
+        outq: queues.1,
+        notsent: queues.2,
+        sndbuf: bufs.0,
+        rcvbuf: bufs.1,
+        ssl_pending,
+        tcp: tcp.map(|(rtt_us, snd_cwnd, snd_wnd)| TcpInfo {
+            rtt_us,
+            snd_cwnd,
+            snd_wnd,
+        }),
+    }))
 }
 
 pub(super) fn phase(p: Phase) -> EventKind {
