@@ -292,6 +292,24 @@ fn sigterm_to_tlsscope_ends_the_program_and_its_status_is_passed_on() {
 }
 
 #[test]
+fn sigterm_reaches_a_program_that_never_stops_sending() {
+    let server = SServer::start(&["-www"]);
+    let out = trace_file("sigterm-flood");
+    let Some(mut run) = Running::start("flood", server.port, &out) else {
+        return;
+    };
+    // From here the program sends records without pause (for 30 s unless a signal ends it):
+    // tlsscope always has one to print, and must still pass the signal on.
+    assert_eq!(run.line(), "ready\n");
+    run.signal("TERM");
+    let output = run.finish();
+    // 0 had the program ended by itself after its 30 s.
+    assert_eq!(output.status.code(), Some(128 + 15), "{}", stderr(&output));
+    let events = events(&out);
+    assert_eq!(of_kind(&events, "close")[0]["reason"], "exited");
+}
+
+#[test]
 fn records_lost_while_tlsscope_cannot_read_are_counted() {
     let server = SServer::start(&["-www"]);
     let out = trace_file("lost");
