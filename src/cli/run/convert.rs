@@ -272,25 +272,9 @@ impl Converter {
                 }
             }
             Kind::Sock => {
-                let Some(c) = self.conns.get(&(rec.pid, rec.ssl)) else {
-                    return;
-                };
-                let word = |i: usize| {
-                    tail.get(i * 4..i * 4 + 4)
-                        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                };
-                let tcp = match (word(0), word(1), word(2)) {
-                    (Some(rtt), Some(cwnd), Some(wnd)) => Some((rtt, cwnd, wnd)),
-                    _ => None,
-                };
-                let low = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-                let kind = ev::sock(
-                    (low(rec.a), low(rec.b), low(rec.c)),
-                    ((rec.dur >> 32) as u32, rec.dur as u32),
-                    u32::try_from(rec.ret).unwrap_or(0),
-                    tcp,
-                );
-                out.push(Out::Event(ev::at(self.t(rec.t), c.id, kind)));
+                if let Some(c) = self.conns.get(&(rec.pid, rec.ssl)) {
+                    out.push(Out::Event(ev::at(self.t(rec.t), c.id, ev::sock(rec, tail))));
+                }
             }
             Kind::New | Kind::SetFd | Kind::GetError | Kind::Pending | Kind::Bye => {}
         }

@@ -54,26 +54,29 @@ pub(super) fn program(exe: String, pid: u32, tid: u32, ssl: u64) -> EventKind {
     EventKind::Program(Box::new(Program { exe, pid, tid, ssl }))
 }
 
-/// Buffer levels: (inq, outq, notsent), (sndbuf, rcvbuf), SSL_pending, TCP_INFO (rtt µs,
-/// snd_cwnd, snd_wnd).
-pub(super) fn sock(
-    queues: (u32, u32, u32),
-    bufs: (u32, u32),
-    ssl_pending: u32,
-    tcp: Option<(u32, u32, u32)>,
-) -> EventKind {
-    EventKind::Sock(Box::new(Sock {
-        inq: queues.0,
-        outq: queues.1,
-        notsent: queues.2,
-        sndbuf: bufs.0,
-        rcvbuf: bufs.1,
-        ssl_pending,
-        tcp: tcp.map(|(rtt_us, snd_cwnd, snd_wnd)| TcpInfo {
+/// A `Sock` record's buffer levels (see `wire::Kind::Sock`), TCP_INFO from its tail.
+pub(super) fn sock(rec: &super::wire::Rec, tail: &[u8]) -> EventKind {
+    let word = |i: usize| {
+        tail.get(i * 4..i * 4 + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let tcp = match (word(0), word(1), word(2)) {
+        (Some(rtt_us), Some(snd_cwnd), Some(snd_wnd)) => Some(TcpInfo {
             rtt_us,
             snd_cwnd,
             snd_wnd,
         }),
+        _ => None,
+    };
+    let low = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    EventKind::Sock(Box::new(Sock {
+        inq: low(rec.a),
+        outq: low(rec.b),
+        notsent: low(rec.c),
+        sndbuf: (rec.dur >> 32) as u32,
+        rcvbuf: rec.dur as u32,
+        ssl_pending: u32::try_from(rec.ret).unwrap_or(0),
+        tcp,
     }))
 }
 
