@@ -2,8 +2,8 @@
 //! `openssl s_server` on loopback with the C client of tests/peers/run_client.c: a connection
 //! freed without SSL_shutdown or left open at exit (an honest close reason and verdict), the
 //! process and thread of each connection in the JSONL trace (and read back by `show`), waits on
-//! a socket at descriptor 5000, SIGTERM sent to tlsscope, and records lost while tlsscope could
-//! not read (counted, never silent).
+//! a socket at descriptor 5000, SIGTERM sent to tlsscope, records lost while tlsscope could
+//! not read (counted, never silent), and the socket's buffer levels after a WANT_WRITE.
 
 mod common;
 
@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+use tlsscope::lab::{LabServer, Pki, Scenario};
 
 /// The C client, compiled once per test process; `None` (and a note) without cc or headers.
 fn client() -> Option<&'static Path> {
@@ -291,6 +292,24 @@ fn sigterm_to_tlsscope_ends_the_program_and_its_status_is_passed_on() {
 }
 
 #[test]
+fn sigterm_reaches_a_program_that_never_stops_sending() {
+    let server = SServer::start(&["-www"]);
+    let out = trace_file("sigterm-flood");
+    let Some(mut run) = Running::start("flood", server.port, &out) else {
+        return;
+    };
+    // From here the program sends records without pause (for 30 s unless a signal ends it):
+    // tlsscope always has one to print, and must still pass the signal on.
+    assert_eq!(run.line(), "ready\n");
+    run.signal("TERM");
+    let output = run.finish();
+    // 0 had the program ended by itself after its 30 s.
+    assert_eq!(output.status.code(), Some(128 + 15), "{}", stderr(&output));
+    let events = events(&out);
+    assert_eq!(of_kind(&events, "close")[0]["reason"], "exited");
+}
+
+#[test]
 fn records_lost_while_tlsscope_cannot_read_are_counted() {
     let server = SServer::start(&["-www"]);
     let out = trace_file("lost");
@@ -334,4 +353,37 @@ fn records_lost_while_tlsscope_cannot_read_are_counted() {
     // Calls made before and after the loss are there; far fewer than the 60000 of the spin.
     let calls = of_kind(&events, "call").len();
     assert!(calls > 0 && calls < 60000, "{calls}");
+}
+
+#[test]
+fn buffer_levels_are_sampled_when_a_call_wants_to_write() {
+    // The lab's slow reader leaves our bytes in the send queue: SSL_write returns WANT_WRITE.
+    let pki = Pki::shared().expect("lab PKI");
+    let server = LabServer::start(
+        Scenario::SlowReader,
+        "127.0.0.1:0".parse().expect("addr"),
+        pki,
+    )
+    .expect("lab server");
+    let Some((events, output, _)) = traced("want-write-wait-read", server.addr().port()) else {
+        return;
+    };
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let want_write = of_kind(&events, "call")
+        .into_iter()
+        .find(|c| c["error"] == "WANT_WRITE")
+        .expect("a WANT_WRITE");
+    let at = want_write["t"].as_u64().expect("t");
+    // Sampled as the call returned: the send queue holds what the peer has not acknowledged.
+    let socks = of_kind(&events, "sock");
+    let after = socks
+        .iter()
+        .find(|s| s["t"].as_u64().is_some_and(|t| t >= at))
+        .unwrap_or_else(|| panic!("a sock event after the WANT_WRITE: {socks:?}"));
+    assert!(after["outq"].as_u64().is_some_and(|q| q > 0), "{after}");
+    assert!(after["sndbuf"].as_u64().is_some_and(|b| b > 0), "{after}");
+    assert!(
+        after["rtt_us"].is_u64(),
+        "a TCP socket has TCP_INFO: {after}"
+    );
 }

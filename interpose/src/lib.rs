@@ -7,10 +7,12 @@
 //!   functions found with `dlsym(RTLD_NEXT, ..)`, and the few system calls the recorder makes.
 //! - `record`: what is recorded and when (per-thread nesting depth and reentrancy guard,
 //!   lost-event counting). Safe code.
+//! - `epoll`: what each socket was registered for with epoll, and which an `epoll_wait` watches.
 //! - `fds`: per descriptor, the SSL object whose socket it is and its epoll registration, for
 //!   any descriptor number. Safe code.
 //! - `wire`: the datagram format, shared with `tlsscope` (`src/cli/run/`).
 
+mod epoll;
 mod fds;
 mod ffi;
 mod record;

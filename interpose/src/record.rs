@@ -24,7 +24,15 @@ thread_local! {
     /// The SSL object whose negotiated parameters this thread sent last (sent again when the
     /// thread moves to another one; the listener keeps the first per connection).
     static TLS_SENT: Cell<usize> = const { Cell::new(0) };
+    /// The socket of the last I/O inside the call in progress (a memory BIO's socket).
+    static IO_FD: Cell<i32> = const { Cell::new(-1) };
+    /// When this thread last sampled buffer levels (CLOCK_MONOTONIC ns).
+    static SAMPLED: Cell<u64> = const { Cell::new(0) };
 }
+
+/// Buffer levels are sampled after a WANT_* return at most this often per thread (a busy
+/// non-blocking loop would otherwise double its records).
+const SAMPLE_EVERY: u64 = 1_000_000;
 
 /// Records this process could not send (the listener's queue was full, or it went away).
 static LOST: AtomicU64 = AtomicU64::new(0);
@@ -139,6 +147,7 @@ pub(crate) fn ssl_call(
     }
     let _ = DEPTH.try_with(|d| d.set(1));
     let _ = CUR_SSL.try_with(|c| c.set(ssl));
+    let _ = IO_FD.try_with(|c| c.set(-1));
     let t0 = ffi::now();
     let (ret, bytes) = real();
     let t1 = ffi::now();
@@ -190,6 +199,14 @@ pub(crate) fn ssl_call(
             rec.flags = wire::INIT_FINISHED;
         }
         emit(&mut rec, &tail[..used]);
+        if matches!(rec.err, 2 | 3) {
+            let fd = if rec.fd >= 0 {
+                rec.fd
+            } else {
+                IO_FD.try_with(Cell::get).unwrap_or(-1)
+            };
+            levels(ssl, fd, t1, pending);
+        }
         if finished
             && TLS_SENT
                 .try_with(|s| s.replace(ssl))
@@ -202,6 +219,38 @@ pub(crate) fn ssl_call(
     let _ = CUR_SSL.try_with(|c| c.set(0));
     ffi::set_errno(errno);
     ret
+}
+
+/// The buffer levels of `ssl`'s socket `fd` at `now` (`pending`: SSL_pending), unless this
+/// thread sampled less than [`SAMPLE_EVERY`] ago or `fd` is not its socket.
+fn levels(ssl: usize, fd: i32, now: u64, pending: i32) {
+    if fd < 0 || tracked(fd) != ssl {
+        return;
+    }
+    let last = SAMPLED.try_with(Cell::get).unwrap_or(now);
+    if last != 0 && now.saturating_sub(last) < SAMPLE_EVERY {
+        return;
+    }
+    let _ = SAMPLED.try_with(|c| c.set(now));
+    let l = ffi::levels(fd);
+    let mut rec = Rec::new(Kind::Sock);
+    rec.ssl = ssl as u64;
+    rec.fd = fd;
+    rec.t = now;
+    rec.a = u64::from(l.inq);
+    rec.b = u64::from(l.outq);
+    rec.c = u64::from(l.notsent);
+    rec.dur = u64::from(l.sndbuf) << 32 | u64::from(l.rcvbuf);
+    rec.ret = i64::from(pending.max(0));
+    let mut tail = [0u8; MAX_TAIL];
+    let mut used = 0;
+    if let Some((rtt, cwnd, wnd)) = l.tcp {
+        for v in [rtt, cwnd, wnd] {
+            tail[used..used + 4].copy_from_slice(&v.to_le_bytes());
+            used += 4;
+        }
+    }
+    emit(&mut rec, &tail[..used]);
 }
 
 /// The negotiated version, cipher and server name after a handshake call succeeded.
@@ -252,6 +301,7 @@ pub(crate) fn io(fd: i32, dir: u8, want: u64, ret: i64, t0: u64) {
         if !announce(fd, ssl) {
             return;
         }
+        let _ = IO_FD.try_with(|c| c.set(fd));
         let mut rec = Rec::new(Kind::Io);
         rec.op = dir;
         rec.ssl = ssl as u64;
@@ -332,67 +382,6 @@ pub(crate) fn closed(fd: i32) {
         slot.ssl.store(0, Ordering::Relaxed);
         slot.ep_of.store(0, Ordering::Relaxed);
     }
-}
-
-/// epoll_ctl succeeded: remember what `fd` was registered for (`del`: it no longer is).
-pub(crate) fn epoll_registered(epfd: i32, fd: i32, del: bool, events: u32, data: u64) {
-    if del {
-        if let Some(slot) = fds::get(fd) {
-            slot.ep_of.store(0, Ordering::Relaxed);
-        }
-        return;
-    }
-    let Some(slot) = fds::slot(fd) else {
-        return;
-    };
-    slot.ep_of.store(
-        u32::try_from(epfd).map_or(0, |e| e.saturating_add(1)),
-        Ordering::Relaxed,
-    );
-    slot.ep_events.store(events, Ordering::Relaxed);
-    slot.ep_data.store(data, Ordering::Relaxed);
-}
-
-/// The sockets of SSL objects registered with epoll instance `epfd`, with the events asked
-/// for and their data; `n` of them.
-pub(crate) fn epoll_watched(epfd: i32) -> ([(Watched, u64); MAX_WAIT_FDS], usize) {
-    let mut out = [(Watched::default(), 0); MAX_WAIT_FDS];
-    let mut n = 0;
-    let key = u32::try_from(epfd).map_or(0, |e| e.saturating_add(1));
-    if !may_wait() || key == 0 {
-        return (out, 0);
-    }
-    fds::each(|fd, slot| {
-        let ssl = slot.ssl.load(Ordering::Relaxed);
-        if ssl == 0 || slot.ep_of.load(Ordering::Relaxed) != key || n == MAX_WAIT_FDS {
-            return;
-        }
-        let events = slot.ep_events.load(Ordering::Relaxed);
-        let w = Watched {
-            fd,
-            ssl,
-            interest: epoll_bits(events),
-            ready: 0,
-        };
-        out[n] = (w, slot.ep_data.load(Ordering::Relaxed));
-        n += 1;
-    });
-    (out, n)
-}
-
-/// epoll's event bits as a record's interest / readiness bits.
-pub(crate) fn epoll_bits(events: u32) -> u64 {
-    let mut bits = 0;
-    if events & (libc::EPOLLIN | libc::EPOLLPRI) as u32 != 0 {
-        bits |= wire::wait::READ;
-    }
-    if events & libc::EPOLLOUT as u32 != 0 {
-        bits |= wire::wait::WRITE;
-    }
-    if events & (libc::EPOLLHUP | libc::EPOLLERR | libc::EPOLLRDHUP) as u32 != 0 {
-        bits |= wire::wait::HANGUP;
-    }
-    bits
 }
 
 /// At exit: when records were lost, one last record whose count includes them, sent even if

@@ -52,6 +52,11 @@ pub(crate) enum Kind {
     /// The message callback saw a TLS message (`op` = write_p, `a` = content type, `b` = its
     /// first bytes little-endian (up to 8), `c` = its length).
     Msg = 14,
+    /// Kernel buffer levels of the connection's socket (`fd`) after a call returned WANT_READ or
+    /// WANT_WRITE: `a` = bytes unread in its receive queue, `b` = unacknowledged in its send
+    /// queue, `c` = of those not yet sent, `dur` = SO_SNDBUF << 32 | SO_RCVBUF, `ret` =
+    /// SSL_pending; tail (a TCP socket): TCP_INFO's rtt (µs), snd_cwnd and snd_wnd, 4 bytes each.
+    Sock = 15,
 }
 
 impl Kind {
@@ -71,6 +76,7 @@ impl Kind {
             12 => Kind::Bye,
             13 => Kind::State,
             14 => Kind::Msg,
+            15 => Kind::Sock,
             _ => return None,
         })
     }

@@ -278,6 +278,11 @@ impl Converter {
                     out.push(close_of(c, t, CloseReason::Freed));
                 }
             }
+            Kind::Sock => {
+                if let Some(c) = self.conns.get(&(rec.pid, rec.ssl)) {
+                    out.push(Out::Event(ev::at(self.t(rec.t), c.id, ev::sock(rec, tail))));
+                }
+            }
             Kind::New | Kind::SetFd | Kind::GetError | Kind::Pending | Kind::Bye => {}
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::trace::{
     Call, CallId, Close, CloseReason, ConnId, Dir, Endpoints, Event, EventKind, Interest, Io,
-    Nanos, Op, Phase, Program, SslError, TlsInfo, Wait, Woke,
+    Nanos, Op, Phase, Program, Sock, SslError, TcpInfo, TlsInfo, Wait, Woke,
 };
 
 pub(crate) fn at(t: Nanos, conn: ConnId, kind: EventKind) -> Event {
@@ -52,6 +52,32 @@ pub(crate) fn wait(interest: Interest, dur: Nanos, woke: Woke) -> EventKind {
 
 pub(crate) fn program(exe: String, pid: u32, tid: u32, ssl: u64) -> EventKind {
     EventKind::Program(Box::new(Program { exe, pid, tid, ssl }))
+}
+
+/// A `Sock` record's buffer levels (see `wire::Kind::Sock`), TCP_INFO from its tail.
+pub(crate) fn sock(rec: &super::wire::Rec, tail: &[u8]) -> EventKind {
+    let word = |i: usize| {
+        tail.get(i * 4..i * 4 + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let tcp = match (word(0), word(1), word(2)) {
+        (Some(rtt_us), Some(snd_cwnd), Some(snd_wnd)) => Some(TcpInfo {
+            rtt_us,
+            snd_cwnd,
+            snd_wnd,
+        }),
+        _ => None,
+    };
+    let low = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    EventKind::Sock(Box::new(Sock {
+        inq: low(rec.a),
+        outq: low(rec.b),
+        notsent: low(rec.c),
+        sndbuf: (rec.dur >> 32) as u32,
+        rcvbuf: rec.dur as u32,
+        ssl_pending: u32::try_from(rec.ret).unwrap_or(0),
+        tcp,
+    }))
 }
 
 pub(crate) fn phase(p: Phase) -> EventKind {

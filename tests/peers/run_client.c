@@ -24,6 +24,8 @@
  *   spin                  handshake, prints "ready", waits for a line on standard input, makes
  *                         60000 non-blocking SSL_read calls (each WANT_READ), prints "spun",
  *                         waits for the end of standard input, frees the connection
+ *   flood                 handshake, prints "ready", then non-blocking SSL_read calls without
+ *                         pause for 30 s (a stream of records until a signal ends it)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -360,6 +362,28 @@ static int spin(void) {
     return 0;
 }
 
+static int flood(void) {
+    int fd = tcp(0);
+    nonblocking(fd);
+    SSL *s = tls(fd);
+    if (!handshake_nb(s, fd)) return 1;
+    printf("ready\n");
+    fflush(stdout);
+    char buf[64];
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (long i = 0;; i++) {
+        SSL_read(s, buf, sizeof buf);
+        if (i % 1000 == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            if (b.tv_sec - a.tv_sec >= 30) break;
+        }
+    }
+    SSL_free(s);
+    close(fd);
+    return 0;
+}
+
 /* The program's own callbacks: counted, and the message callback's argument checked. */
 static int info_calls, msg_calls, msg_arg_ok = 1, get_ok = 1;
 static void own_info(const SSL *s, int where, int ret) { (void)s; (void)where; (void)ret; info_calls++; }
@@ -434,6 +458,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "hold")) return hold();
     if (!strcmp(m, "high-fd")) return high_fd();
     if (!strcmp(m, "spin")) return spin();
+    if (!strcmp(m, "flood")) return flood();
     fprintf(stderr, "unknown mode %s\n", m);
     return 2;
 }

@@ -66,8 +66,11 @@ macro_rules! real_fn {
 pub(crate) use real_fn as real;
 
 mod callbacks;
+mod levels;
 mod sock;
 mod ssl;
+
+pub(crate) use levels::levels;
 
 /// What a hook returns when the real function does not exist (never in practice: a program
 /// calling SSL_read has libssl loaded).

@@ -300,7 +300,7 @@ pub unsafe extern "C" fn epoll_ctl(
             let ev = unsafe { std::ptr::read_unaligned(event) };
             (ev.events, ev.u64)
         };
-        record::epoll_registered(epfd, fd, op == libc::EPOLL_CTL_DEL, events, data);
+        crate::epoll::registered(epfd, fd, op == libc::EPOLL_CTL_DEL, events, data);
         set_errno(e);
     }
     r
@@ -323,7 +323,7 @@ fn epoll_finish(
             for ev in done {
                 let (bits, d) = (ev.events, ev.u64);
                 if d == *data {
-                    w.ready |= record::epoll_bits(bits);
+                    w.ready |= crate::epoll::bits(bits);
                 }
             }
         }
@@ -347,7 +347,7 @@ pub unsafe extern "C" fn epoll_wait(
     let Some(f) = real!("epoll_wait", EpWait) else {
         return failed() as c_int;
     };
-    let (mut watched, n) = record::epoll_watched(epfd);
+    let (mut watched, n) = crate::epoll::watched(epfd);
     if n == 0 {
         // SAFETY: the caller's arguments, unchanged.
         return unsafe { f(epfd, events, max, timeout) };
@@ -379,7 +379,7 @@ pub unsafe extern "C" fn epoll_pwait(
     let Some(f) = real!("epoll_pwait", EpPwait) else {
         return failed() as c_int;
     };
-    let (mut watched, n) = record::epoll_watched(epfd);
+    let (mut watched, n) = crate::epoll::watched(epfd);
     if n == 0 {
         // SAFETY: the caller's arguments, unchanged.
         return unsafe { f(epfd, events, max, timeout, mask) };
