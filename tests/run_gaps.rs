@@ -8,46 +8,14 @@
 mod common;
 
 use common::bounded::{run_bounded, BIN};
+use common::programs::{c_client, of_kind};
 use common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tlsscope::lab::{LabServer, Pki, Scenario};
-
-/// The C client, compiled once per test process; `None` (and a note) without cc or headers.
-fn client() -> Option<&'static Path> {
-    static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/run_client.c");
-            let bin = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("run_gaps_client-{}", std::process::id()));
-            let built = Command::new("cc")
-                .args(["-O2", "-o"])
-                .arg(&bin)
-                .arg(&src)
-                .args(["-lssl", "-lcrypto", "-lpthread"])
-                .output();
-            match built {
-                Ok(o) if o.status.success() => Some(bin),
-                Ok(o) => {
-                    eprintln!(
-                        "skipped: cc could not build run_client.c: {}",
-                        String::from_utf8_lossy(&o.stderr)
-                    );
-                    None
-                }
-                Err(e) => {
-                    eprintln!("skipped: no C compiler (cc): {e}");
-                    None
-                }
-            }
-        })
-        .as_deref()
-}
 
 fn trace_file(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -57,7 +25,7 @@ fn trace_file(name: &str) -> PathBuf {
 /// `tlsscope run --format jsonl --out FILE -- run_client MODE PORT` (bounded): the trace's
 /// events, the run's output and the trace file.
 fn traced(mode: &str, port: u16) -> Option<(Vec<Value>, Output, PathBuf)> {
-    let bin = client()?;
+    let bin = c_client("run_gaps_client")?;
     let out = trace_file(mode);
     let port = port.to_string();
     let args = [
@@ -84,10 +52,6 @@ fn events(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    events.iter().filter(|e| e["kind"] == kind).collect()
-}
-
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -100,7 +64,7 @@ struct Running {
 
 impl Running {
     fn start(mode: &str, port: u16, out: &Path) -> Option<Running> {
-        let bin = client()?;
+        let bin = c_client("run_gaps_client")?;
         let mut child = Command::new(BIN)
             .args(["run", "--format", "jsonl", "--out"])
             .arg(out)

@@ -6,11 +6,11 @@
 mod common;
 
 use common::bounded::run_bounded;
+use common::programs::{c_client, jsonl, of_kind};
 use common::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::Duration;
 use tlsscope::lab::{LabServer, Pki, Scenario};
 
@@ -41,16 +41,6 @@ fn run_traced(format: &str, cmd: &[&str]) -> (String, Output) {
     (text, output)
 }
 
-fn jsonl(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
-}
-
-fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    events.iter().filter(|e| e["kind"] == kind).collect()
-}
-
 fn ops(events: &[Value]) -> Vec<String> {
     of_kind(events, "call")
         .iter()
@@ -69,42 +59,9 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// The C client, compiled once per test process; `None` (and a note) without cc or headers.
-fn client() -> Option<&'static Path> {
-    static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/run_client.c");
-            let bin = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("run_client-{}", std::process::id()));
-            let built = Command::new("cc")
-                .arg("-O2")
-                .arg("-o")
-                .arg(&bin)
-                .arg(&src)
-                .args(["-lssl", "-lcrypto", "-lpthread"])
-                .output();
-            match built {
-                Ok(o) if o.status.success() => Some(bin),
-                Ok(o) => {
-                    eprintln!(
-                        "skipped: cc could not build run_client.c (install libssl-dev): {}",
-                        String::from_utf8_lossy(&o.stderr)
-                    );
-                    None
-                }
-                Err(e) => {
-                    eprintln!("skipped: no C compiler (cc): {e}");
-                    None
-                }
-            }
-        })
-        .as_deref()
-}
-
 /// Runs the C client in `mode` against 127.0.0.1:`port` under tlsscope run (JSONL).
 fn client_run(mode: &str, port: u16) -> Option<(Vec<Value>, Output)> {
-    let bin = client()?;
+    let bin = c_client("run_client")?;
     let port = port.to_string();
     let (text, output) = run_traced("jsonl", &[bin.to_str()?, mode, &port]);
     Some((jsonl(&text), output))
@@ -395,7 +352,7 @@ fn polling_while_ssl_pending_holds_data_is_a_verdict() {
         "the trace's own verdict is kept as evidence: {v}"
     );
     // The text trace's diagnosis leads with the same verdict, the counts after it kept.
-    let Some(bin) = client() else {
+    let Some(bin) = c_client("run_client") else {
         return;
     };
     let port = server.port.to_string();
@@ -467,7 +424,7 @@ fn owners(text: &str) -> Vec<(String, String)> {
 #[test]
 fn threads_and_forked_children_are_separate_connections() {
     let server = SServer::start(&["-www"]);
-    let Some(bin) = client() else {
+    let Some(bin) = c_client("run_client") else {
         return;
     };
     let port = server.port.to_string();
@@ -491,7 +448,7 @@ fn threads_and_forked_children_are_separate_connections() {
 fn a_programs_own_callbacks_still_run_with_its_own_argument() {
     let server = SServer::start(&["-www"]);
     for mode in ["callbacks-ssl", "callbacks-ctx"] {
-        let Some(bin) = client() else {
+        let Some(bin) = c_client("run_client") else {
             return;
         };
         let port = server.port.to_string();

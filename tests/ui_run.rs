@@ -6,12 +6,11 @@
 
 mod common;
 
+use common::programs::c_client;
 use common::SServer;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::path::Path;
 use std::time::{Duration, Instant};
 use tlsscope::lab::{LabServer, Pki, Scenario};
 use tlsscope::ui::model::{Model, RUN_CONNS};
@@ -70,39 +69,6 @@ fn notice(model: &Model) -> String {
         .unwrap_or_default()
 }
 
-/// The C client, compiled once per test process; `None` (and a note) without cc or headers.
-fn client() -> Option<&'static Path> {
-    static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/run_client.c");
-            let bin = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("ui_run_client-{}", std::process::id()));
-            let built = Command::new("cc")
-                .arg("-O2")
-                .arg("-o")
-                .arg(&bin)
-                .arg(&src)
-                .args(["-lssl", "-lcrypto", "-lpthread"])
-                .output();
-            match built {
-                Ok(o) if o.status.success() => Some(bin),
-                Ok(o) => {
-                    eprintln!(
-                        "skipped: cc could not build run_client.c (install libssl-dev): {}",
-                        String::from_utf8_lossy(&o.stderr)
-                    );
-                    None
-                }
-                Err(e) => {
-                    eprintln!("skipped: no C compiler (cc): {e}");
-                    None
-                }
-            }
-        })
-        .as_deref()
-}
-
 /// The pid in "NAME (pid N) …".
 fn pid_in(text: &str) -> Option<u32> {
     text.split("(pid ").nth(1)?.split(')').next()?.parse().ok()
@@ -110,7 +76,7 @@ fn pid_in(text: &str) -> Option<u32> {
 
 #[test]
 fn a_programs_connection_shows_live_named_by_it_with_its_misuse_verdict() {
-    let Some(bin) = client() else {
+    let Some(bin) = c_client("ui_run_client") else {
         return;
     };
     let pki = Pki::shared().expect("lab PKI");
@@ -161,7 +127,7 @@ fn a_programs_connection_shows_live_named_by_it_with_its_misuse_verdict() {
 
 #[test]
 fn a_forked_child_is_a_card_of_its_own() {
-    let Some(bin) = client() else {
+    let Some(bin) = c_client("ui_run_client") else {
         return;
     };
     let server = SServer::start(&["-www"]);

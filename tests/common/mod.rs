@@ -281,4 +281,5 @@ pub const KEY_UPDATE: u8 = 24;
 pub const HELLO_REQUEST: u8 = 0;
 
 /// Running the `tlsscope` binary as a user does, and files for it in this process's folder.
+pub mod programs;
 pub mod run;

@@ -15,6 +15,24 @@ pub fn record(target: &str, options: ConnectOptions) -> Vec<Event> {
     record_prepared(prepare(target, &options).expect("the target is prepared"))
 }
 
+/// `target` traced until it stalls: the connection's timeout is 1 s.
+pub fn stalled(target: &str) -> Vec<Event> {
+    let options = ConnectOptions {
+        timeout: Some("1".into()),
+        ..Default::default()
+    };
+    record(target, options)
+}
+
+/// `lab:slow-reader` stalled writing for 2 s.
+pub fn slow_reader() -> Vec<Event> {
+    let options = ConnectOptions {
+        timeout: Some("2".into()),
+        ..Default::default()
+    };
+    record("lab:slow-reader", options)
+}
+
 /// Traces an already prepared target (a test may change its spec first).
 pub fn record_prepared(prepared: Prepared) -> Vec<Event> {
     let mut events = Vec::new();
