@@ -19,115 +19,57 @@ fn moved(out: *mut size_t, ok: c_int) -> u64 {
     unsafe { *out as u64 }
 }
 
-/// # Safety
-/// The caller's contract of OpenSSL's `SSL_read`.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_read(ssl: *mut c_void, buf: *mut c_void, num: c_int) -> c_int {
-    let Some(f) = real!("SSL_read", SslRead) else {
-        return unresolved();
+macro_rules! ssl_io_hook {
+    // SSL_read, SSL_peek, SSL_write: the count is the return value.
+    ($name:ident, $op:expr, $buf:ty, $fn:ty) => {
+        /// # Safety
+        /// The caller's contract of the OpenSSL function of this name.
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(ssl: *mut c_void, buf: $buf, num: c_int) -> c_int {
+            let Some(f) = real!(stringify!($name), $fn) else {
+                return unresolved();
+            };
+            record::ssl_call($op, ssl as usize, num.max(0) as u64, buf as usize, || {
+                // SAFETY: the caller's arguments, unchanged.
+                let r = unsafe { f(ssl, buf, num) };
+                (i64::from(r), r.max(0) as u64)
+            }) as c_int
+        }
     };
-    record::ssl_call(
-        op::SSL_READ,
-        ssl as usize,
-        num.max(0) as u64,
-        buf as usize,
-        || {
-            // SAFETY: the caller's arguments, unchanged.
-            let r = unsafe { f(ssl, buf, num) };
-            (i64::from(r), r.max(0) as u64)
-        },
-    ) as c_int
+    // SSL_read_ex, SSL_write_ex: 1 or 0, the count passed out through `moved`.
+    ($name:ident, $op:expr, $buf:ty, $fn:ty, ex) => {
+        /// # Safety
+        /// The caller's contract of the OpenSSL function of this name.
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            ssl: *mut c_void,
+            buf: $buf,
+            num: size_t,
+            count: *mut size_t,
+        ) -> c_int {
+            let Some(f) = real!(stringify!($name), $fn) else {
+                return unresolved();
+            };
+            record::ssl_call($op, ssl as usize, num as u64, buf as usize, || {
+                // SAFETY: the caller's arguments, unchanged.
+                let r = unsafe { f(ssl, buf, num, count) };
+                (i64::from(r), moved(count, r))
+            }) as c_int
+        }
+    };
 }
 
-/// # Safety
-/// The caller's contract of OpenSSL's `SSL_peek`.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_peek(ssl: *mut c_void, buf: *mut c_void, num: c_int) -> c_int {
-    let Some(f) = real!("SSL_peek", SslRead) else {
-        return unresolved();
-    };
-    record::ssl_call(
-        op::SSL_PEEK,
-        ssl as usize,
-        num.max(0) as u64,
-        buf as usize,
-        || {
-            // SAFETY: the caller's arguments, unchanged.
-            let r = unsafe { f(ssl, buf, num) };
-            (i64::from(r), r.max(0) as u64)
-        },
-    ) as c_int
-}
-
-/// # Safety
-/// The caller's contract of OpenSSL's `SSL_write`.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_write(ssl: *mut c_void, buf: *const c_void, num: c_int) -> c_int {
-    let Some(f) = real!("SSL_write", SslWrite) else {
-        return unresolved();
-    };
-    record::ssl_call(
-        op::SSL_WRITE,
-        ssl as usize,
-        num.max(0) as u64,
-        buf as usize,
-        || {
-            // SAFETY: the caller's arguments, unchanged.
-            let r = unsafe { f(ssl, buf, num) };
-            (i64::from(r), r.max(0) as u64)
-        },
-    ) as c_int
-}
-
-/// # Safety
-/// The caller's contract of OpenSSL's `SSL_read_ex`.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_read_ex(
-    ssl: *mut c_void,
-    buf: *mut c_void,
-    num: size_t,
-    readbytes: *mut size_t,
-) -> c_int {
-    let Some(f) = real!("SSL_read_ex", SslReadEx) else {
-        return unresolved();
-    };
-    record::ssl_call(
-        op::SSL_READ_EX,
-        ssl as usize,
-        num as u64,
-        buf as usize,
-        || {
-            // SAFETY: the caller's arguments, unchanged.
-            let r = unsafe { f(ssl, buf, num, readbytes) };
-            (i64::from(r), moved(readbytes, r))
-        },
-    ) as c_int
-}
-
-/// # Safety
-/// The caller's contract of OpenSSL's `SSL_write_ex`.
-#[no_mangle]
-pub unsafe extern "C" fn SSL_write_ex(
-    ssl: *mut c_void,
-    buf: *const c_void,
-    num: size_t,
-    written: *mut size_t,
-) -> c_int {
-    let Some(f) = real!("SSL_write_ex", SslWriteEx) else {
-        return unresolved();
-    };
-    record::ssl_call(
-        op::SSL_WRITE_EX,
-        ssl as usize,
-        num as u64,
-        buf as usize,
-        || {
-            // SAFETY: the caller's arguments, unchanged.
-            let r = unsafe { f(ssl, buf, num, written) };
-            (i64::from(r), moved(written, r))
-        },
-    ) as c_int
-}
+ssl_io_hook!(SSL_read, op::SSL_READ, *mut c_void, SslRead);
+ssl_io_hook!(SSL_peek, op::SSL_PEEK, *mut c_void, SslRead);
+ssl_io_hook!(SSL_write, op::SSL_WRITE, *const c_void, SslWrite);
+ssl_io_hook!(SSL_read_ex, op::SSL_READ_EX, *mut c_void, SslReadEx, ex);
+ssl_io_hook!(
+    SSL_write_ex,
+    op::SSL_WRITE_EX,
+    *const c_void,
+    SslWriteEx,
+    ex
+);
 
 macro_rules! ssl_only_hook {
     ($name:ident, $op:expr) => {
