@@ -328,7 +328,7 @@ fn copy_puts_the_selected_call_with_its_io_on_the_clipboard() {
             .conn(sel.conn)
             .expect("the connection");
         // The call's row and the two before it (inside it): one line each.
-        let at = c.call_event[sel.call] as usize;
+        let at = c.call_spans.event[sel.call] as usize;
         (at - 2..=at)
             .map(|k| tlsscope::ui::copy::row_line(c, &c.events[k]))
             .collect()
@@ -481,7 +481,7 @@ fn a_replay_pauses_and_seeks_back() {
         .conn(replay)
         .expect("the replay's connection");
     assert_eq!(c.events.len(), run.schedule.fed());
-    assert!(c.calls.is_empty(), "no call has ended at 0");
+    assert!(c.call_spans.is_empty(), "no call has ended at 0");
     // Play goes on from there at the speed chosen.
     h.get_by_label("Play").click();
     h.step();

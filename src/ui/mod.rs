@@ -23,6 +23,7 @@ mod reading;
 pub mod replay;
 pub mod replay_bar;
 pub mod row_pick;
+pub mod rows;
 pub mod share;
 pub mod share_menu;
 pub mod status_line;
