@@ -5,7 +5,7 @@ mod ui_common;
 
 use egui_kittest::kittest::Queryable;
 use tlsscope::options::ConnectOptions;
-use tlsscope::trace::store::Lane;
+use tlsscope::trace::store::{Lane, Timed};
 use tlsscope::trace::{Event, EventKind, Op, SslError};
 use tlsscope::ui::app::Tab;
 use tlsscope::ui::timeline;
@@ -38,7 +38,9 @@ fn selecting_a_call_shows_its_details() {
         .model
         .store
         .conn(conn)
-        .and_then(|c| (0..c.calls.len()).position(|i| c.call(i).map(|k| k.op) == Some(Op::Read)))
+        .and_then(|c| {
+            (0..c.call_spans.len()).position(|i| c.call(i).map(|k| k.op) == Some(Op::Read))
+        })
         .expect("the trace has an SSL_read");
     let id = h
         .state()
@@ -188,17 +190,17 @@ fn retries_of_one_operation_are_grouped_in_the_calls_lane() {
     let app = app_with("lab:latency", &events);
     let c = app.model.current().expect("a connection");
     // The handshake is retried after WANT_READ: one run from its first to its last attempt.
-    let r = (0..c.retries.len())
+    let r = (0..c.retry_first.len())
         .find(|&r| c.call(c.retry_first[r] as usize).map(|k| k.op) == Some(Op::DoHandshake))
         .expect("a retried handshake");
     let first = c.retry_first[r] as usize;
     let n = c.retry_attempts[r] as usize;
     assert!(n >= 2);
-    assert_eq!(c.retries.start[r], c.calls.start[first]);
-    assert_eq!(c.retries.end[r], c.calls.end[first + n - 1]);
+    assert_eq!(c.retries().start(r), c.calls().start(first));
+    assert_eq!(c.retries().end(r), c.calls().end(first + n - 1));
     // Hovering the second attempt names it and the run.
     let second = first + 1;
-    let mid = (c.calls.start[second] + c.calls.end[second]) / 2;
+    let mid = (c.calls().start(second) + c.calls().end(second)) / 2;
     let hit = c
         .hit(Lane::Calls, mid, 1)
         .expect("the call is under the pointer");
@@ -211,7 +213,7 @@ fn retries_of_one_operation_are_grouped_in_the_calls_lane() {
         "{text}"
     );
     // Between two attempts (the wait), the band itself says what it is.
-    let gap = (c.calls.end[first] + c.calls.start[second]) / 2;
+    let gap = (c.calls().end(first) + c.calls().start(second)) / 2;
     let hit = c
         .hit(Lane::Calls, gap, 1)
         .expect("the band is under the pointer");
@@ -230,12 +232,12 @@ fn clicking_a_call_bar_in_the_timeline_shows_its_details() {
     let c = app.model.current().expect("a connection");
     let conn = c.id;
     // The SSL_read that wrote the renegotiation ClientHello: the one a user would click.
-    let i = (0..c.calls.len())
+    let i = (0..c.call_spans.len())
         .filter(|&i| c.call(i).map_or(Op::Peek, |k| k.op) == Op::Read)
         .max_by_key(|&i| c.nested(i).len())
         .expect("the trace has an SSL_read");
     let id = c.call(i).map_or(0, |k| k.id);
-    let (start, end) = (c.calls.start[i], c.calls.end[i]);
+    let (start, end) = (c.calls().start(i), c.calls().end(i));
     // Show a range around the call so its bar is wide, and stop following the tail.
     let pad = (end - start) as f64 / 1e9;
     app.model.view = (start as f64 / 1e9 - pad, end as f64 / 1e9 + pad);
@@ -349,13 +351,13 @@ fn picking_a_table_row_selects_its_call_and_frames_it_on_the_timeline() {
     app.model.selection = None;
     let c = app.model.current().expect("a connection");
     let conn = c.id;
-    let i = (0..c.calls.len())
+    let i = (0..c.call_spans.len())
         .position(|i| c.call(i).map(|k| k.op) == Some(Op::Read))
         .expect("an SSL_read");
     let (id, start, end) = (
         c.call(i).map_or(0, |k| k.id),
-        c.calls.start[i],
-        c.calls.end[i],
+        c.calls().start(i),
+        c.calls().end(i),
     );
     let mut h = harness(app);
     h.run();
@@ -386,7 +388,7 @@ fn a_call_selected_on_the_timeline_scrolls_the_table_to_its_row() {
     let app = app_with("lab:renegotiate", &events);
     let c = app.model.current().expect("a connection");
     let conn = c.id;
-    let (first, last) = (0, c.calls.len() - 1);
+    let (first, last) = (0, c.call_spans.len() - 1);
     let (first_id, last_id) = (
         c.call(first).map_or(0, |k| k.id),
         c.call(last).map_or(0, |k| k.id),

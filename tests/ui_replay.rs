@@ -134,7 +134,7 @@ fn a_replay_pauses_and_seeks_back() {
         .conn(replay)
         .expect("the replay's connection");
     assert_eq!(c.events.len(), run.schedule.fed());
-    assert!(c.calls.is_empty(), "no call has ended at 0");
+    assert!(c.call_spans.is_empty(), "no call has ended at 0");
     // Play goes on from there at the speed chosen.
     h.get_by_label("Play").click();
     h.step();

@@ -108,7 +108,12 @@ fn a_programs_connection_shows_live_named_by_it_with_its_misuse_verdict() {
     let name = format!("ui_run_client-{} pid {pid}", std::process::id());
     assert_eq!(model.label(c.id), name);
     assert_eq!(model.title(c.id), name, "no number in the 500000s");
-    assert!(c.calls.len() > 2, "its OpenSSL calls: {}", c.calls.len());
+    // SSL_connect (twice, or once when the server's answer was already there) and SSL_write.
+    assert!(
+        c.call_spans.len() >= 2,
+        "its OpenSSL calls: {}",
+        c.call_spans.len()
+    );
     assert!(c.close.is_some(), "it closed when the program ended");
     // The program's misuse, not the trace's own verdict.
     let v = c.verdict(model.now_of(c.id));

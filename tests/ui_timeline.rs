@@ -6,6 +6,7 @@ mod ui_common;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use tlsscope::options::ConnectOptions;
+use tlsscope::trace::store::Timed;
 use tlsscope::trace::EventKind;
 use tlsscope::ui::App;
 use ui_common::*;
@@ -161,7 +162,7 @@ fn following_a_stall_keeps_its_start_in_view() {
     let live = &events[..=last_call];
     let mut app = app_with("lab:slow-reader", live);
     let c = app.model.current().expect("a connection");
-    let end = c.calls.end[c.calls.len() - 1];
+    let end = c.calls().end(c.call_spans.len() - 1);
     // Thirty seconds later, nothing has moved.
     app.model.now = end + 30_000_000_000;
     app.model.follow = true;
@@ -179,9 +180,9 @@ fn following_a_stall_keeps_its_start_in_view() {
         .and_then(|id| c.call_index(id))
         .expect("the verdict names a call");
     let (v0, v1) = model.view;
-    let stalled_call = c.calls.len() - 1;
-    assert!(v0 <= c.calls.start[stalled_call] as f64 / 1e9);
-    assert!(v0 <= c.calls.start[focus] as f64 / 1e9);
+    let stalled_call = c.call_spans.len() - 1;
+    assert!(v0 <= c.calls().start(stalled_call) as f64 / 1e9);
+    assert!(v0 <= c.calls().start(focus) as f64 / 1e9);
     assert!(v1 >= model.now as f64 / 1e9);
     assert!(h.query_by_label_contains("following live").is_some());
 }

@@ -70,12 +70,12 @@ fn analyse(events: &[Event]) {
         let _ = c.status();
         let _ = c.stalled_since(now);
         let (t0, t1) = (c.first_t.min(now), c.end_at(now));
-        let _ = aggregate(&c.calls, t0, t1, 200);
-        let _ = aggregate(&c.io, t0, t1, 200);
-        let _ = aggregate(&c.waits, t0, t1, 200);
-        let _ = c.inq.envelope(t0, t1, 200);
+        let _ = aggregate(&c.calls(), t0, t1, 200);
+        let _ = aggregate(&c.io(), t0, t1, 200);
+        let _ = aggregate(&c.waits(), t0, t1, 200);
+        let _ = c.inq.envelope(&c.events, t0, t1, 200);
         let _ = c.interesting_call();
-        for i in 0..c.calls.len().min(64) {
+        for i in 0..c.call_spans.len().min(64) {
             let _ = c.nested(i);
             let _ = c.wait_after(i);
             let _ = c.retry_run(i);

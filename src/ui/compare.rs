@@ -168,8 +168,8 @@ fn strip(
         .show(ui, |pui| {
             pui.set_plot_bounds(PlotBounds::from_min_max([view.0, -0.6], [view.1, 1.6]));
             // One query per row for the visible range; one chart per class (its colour).
-            let waits = aggregate(&c.waits, w.t0, w.t1, w.buckets);
-            let calls = aggregate(&c.calls, w.t0, w.t1, w.buckets);
+            let waits = aggregate(&c.waits(), w.t0, w.t1, w.buckets);
+            let calls = aggregate(&c.calls(), w.t0, w.t1, w.buckets);
             for class in WaitClass::ALL {
                 let b = bars_of(&waits, class, first, &w, WAITS_Y, style::wait(class));
                 pui.bar_chart(chart(b, style::wait(class).gamma_multiply(0.6), 0.45));

@@ -231,7 +231,7 @@ fn card(
                 RichText::new(format!(
                     "· {} · {} calls",
                     format::duration(took),
-                    c.calls.len()
+                    c.call_spans.len()
                 ))
                 .color(style::MUTED),
             );

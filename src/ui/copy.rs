@@ -37,7 +37,7 @@ pub fn verdict_text(model: &Model, c: &ConnTrace) -> String {
 /// Call `i` of `c` and the socket I/O, states and messages inside it, as the text trace prints
 /// them (the call's line, then the nested lines indented under it).
 pub fn call_text(model: &Model, c: &ConnTrace, i: usize) -> Option<String> {
-    let event = c.events.get(*c.call_event.get(i)? as usize)?;
+    let event = c.events.get(*c.call_spans.event.get(i)? as usize)?;
     let conn = number(model, c.id);
     let renumbered = |e: &Event| Event { conn, ..e.clone() };
     let mut writer = TextWriter::new();
@@ -59,9 +59,9 @@ pub fn row_line(c: &ConnTrace, e: &Event) -> String {
 }
 
 /// The rows `rows` (event indices of `c`) as the table shows them, one per line.
-pub fn rows_text(c: &ConnTrace, rows: &[u32]) -> String {
+pub fn rows_text(c: &ConnTrace, rows: impl IntoIterator<Item = u32>) -> String {
     let mut out = String::new();
-    for e in rows.iter().filter_map(|&r| c.events.get(r as usize)) {
+    for e in rows.into_iter().filter_map(|r| c.events.get(r as usize)) {
         out.push_str(&row_line(c, e));
         out.push('\n');
     }
@@ -128,7 +128,7 @@ mod tests {
         let mut model = Model::default();
         model.store.push_batch(&events());
         let c = model.store.conn(3).expect("the connection");
-        let text = rows_text(c, &[1, 2, 99]);
+        let text = rows_text(c, [1, 2, 99]);
         assert_eq!(text.lines().count(), 2);
         assert_eq!(
             text.lines().next(),

@@ -5,7 +5,7 @@
 use super::model::Model;
 use super::{copy, style};
 use crate::trace::explain::explain;
-use crate::trace::store::{CallClass, ConnTrace};
+use crate::trace::store::{CallClass, ConnTrace, Timed};
 use crate::trace::{format, text, Call, Event, Nanos};
 use egui::RichText;
 
@@ -54,17 +54,17 @@ fn contents(ui: &mut egui::Ui, model: &Model) -> bool {
         ui.label(RichText::new(explain(op, error, ret, &nested)).italics());
     });
     ui.add_space(4.0);
-    buffers(ui, c, c.calls.end[i]);
+    buffers(ui, c, c.calls().end(i));
     // How the wait after this call ended, if it did.
     if let Some(w) = c.wait_after(i).filter(|_| error.is_want()) {
         ui.label(format!(
             "Then waited {} for the socket; woke: {}",
-            format::duration(c.waits.duration(w)),
-            c.wait_woke[w].name()
+            format::duration(c.waits().duration(w)),
+            c.wait(w).map_or("?", |w| w.woke.name())
         ));
     }
     ui.separator();
-    inside(ui, c.calls.start[i], &nested);
+    inside(ui, c.calls().start(i), &nested);
     copy
 }
 
@@ -77,7 +77,7 @@ fn result(ui: &mut egui::Ui, c: &ConnTrace, i: usize) -> bool {
         id, op, ret, error, ..
     } = call;
     let bytes = call.bytes();
-    let (start, end) = (c.calls.start[i], c.calls.end[i]);
+    let (start, end) = (c.calls().start(i), c.calls().end(i));
     let title = format!("{} #{id} returned {ret} {}", op.name(), error.name());
     let colour = style::call(CallClass::of(error));
     let mut copy = false;

@@ -7,7 +7,8 @@
 use super::copy;
 use super::model::{Model, Selection};
 use super::row_pick::RowPick;
-use crate::trace::store::EventFilter;
+use super::rows::Rows;
+use crate::trace::store::{EventFilter, Timed};
 use crate::trace::{ConnId, EventKind, Op, SslError};
 
 const KINDS: [&str; 13] = [
@@ -30,7 +31,7 @@ const KINDS: [&str; 13] = [
 pub struct EventsTable {
     pub filter: EventFilter,
     /// Indices into the connection's events that pass the filter.
-    rows: Vec<u32>,
+    rows: Rows,
     /// For which connection and filter `rows` was built, and how far it has scanned.
     built_for: Option<(ConnId, EventFilter)>,
     scanned: usize,
@@ -61,7 +62,7 @@ impl EventsTable {
     /// Brings the row list up to date, scanning only events not seen yet.
     pub fn refresh(&mut self, model: &Model) -> usize {
         let Some(c) = model.current() else {
-            self.rows.clear();
+            self.rows = Rows::default();
             return 0;
         };
         let key = (c.id, self.filter.clone());
@@ -70,14 +71,12 @@ impl EventsTable {
         }
         // Fewer events than scanned: the connection was rebuilt (a replay sought back).
         if self.built_for.as_ref() != Some(&key) || c.events.len() < self.scanned {
-            self.rows.clear();
+            self.rows = Rows::default();
             self.scanned = 0;
             self.built_for = Some(key);
         }
         for (i, e) in c.events.iter().enumerate().skip(self.scanned) {
-            if self.filter.accepts(e) {
-                self.rows.push(i as u32);
-            }
+            self.rows.push(i as u32, self.filter.accepts(e));
         }
         self.scanned = c.events.len();
         self.rows.len()
@@ -87,11 +86,11 @@ impl EventsTable {
     /// it (binary search: the rows are sorted event indices).
     pub fn row_of(&self, model: &Model, sel: Selection) -> Option<usize> {
         let c = model.store.conn(sel.conn)?;
-        let event = *c.call_event.get(sel.call)?;
+        let event = c.call_event(sel.call)?;
         if self.built_for.as_ref().map(|(id, _)| *id) != Some(sel.conn) || self.rows.is_empty() {
             return None;
         }
-        let r = self.rows.partition_point(|&row| row < event);
+        let r = self.rows.position(event);
         Some(r.min(self.rows.len() - 1))
     }
 
@@ -102,7 +101,7 @@ impl EventsTable {
             return None;
         }
         let rows = self.picked.rows(&self.rows);
-        (!rows.is_empty()).then(|| (rows.len(), copy::rows_text(c, rows)))
+        (!rows.is_empty()).then(|| (rows.len(), copy::rows_text(c, self.rows.range(rows))))
     }
 
     /// How many rows are picked (cheap: the copy menu asks every frame).
@@ -126,7 +125,7 @@ impl EventsTable {
     fn call_of_row(c: &crate::trace::store::ConnTrace, e: &crate::trace::Event) -> Option<usize> {
         match e.call_id() {
             Some(id) => c.call_index(id),
-            None => c.calls.start.partition_point(|&s| s <= e.t).checked_sub(1),
+            None => c.calls().started_by(e.t).checked_sub(1),
         }
     }
 
@@ -200,7 +199,7 @@ impl EventsTable {
         area.show_rows(ui, row_height, n, |ui, range| {
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
             drawn = range.clone();
-                for &row in &self.rows[range] {
+                for row in self.rows.range(range) {
                     let Some(e) = c.events.get(row as usize) else {
                         continue;
                     };

@@ -24,6 +24,7 @@ mod reading;
 pub mod replay;
 pub mod replay_bar;
 pub mod row_pick;
+pub mod rows;
 mod screenshot;
 pub mod share;
 pub mod share_menu;

@@ -3,7 +3,7 @@
 
 use crate::options::ConnectOptions;
 use crate::probe::Action;
-use crate::trace::store::Store;
+use crate::trace::store::{Store, Timed};
 use crate::trace::{CallId, ConnId, Nanos};
 use std::collections::HashMap;
 
@@ -252,13 +252,13 @@ impl Model {
         let Some(i) = c.call_index(call) else {
             return;
         };
-        let start = c.calls.start[i];
+        let start = c.calls().start(i);
         let end = c
             .wait_after(i)
-            .map_or(c.calls.end[i], |w| c.waits.end[w])
-            .max(c.calls.end[i]);
+            .map_or(c.calls().end(i), |w| c.waits().end(w))
+            .max(c.calls().end(i));
         // A wait still going on ends now.
-        let end = if c.close.is_none() && i + 1 == c.calls.len() {
+        let end = if c.close.is_none() && i + 1 == c.call_spans.len() {
             end.max(self.now_of(conn))
         } else {
             end
@@ -331,10 +331,11 @@ impl Model {
     fn stall_start(&self, c: &crate::trace::store::ConnTrace) -> Option<Nanos> {
         let now = self.now_of(c.id);
         let (since, _) = c.stalled_since(now)?;
-        let waited_after = c.calls.end.partition_point(|&e| e < since);
-        let mut start = c.calls.start.get(waited_after).copied().unwrap_or(since);
+        let calls = c.calls();
+        let waited_after = crate::trace::store::first(calls.len(), |i| calls.end(i) >= since);
+        let mut start = c.calls().get(waited_after).map(|s| s.0).unwrap_or(since);
         let focus = c.verdict(now).focus.and_then(|id| c.call_index(id));
-        if let Some(&s) = focus.and_then(|i| c.calls.start.get(i)) {
+        if let Some((s, _)) = focus.and_then(|i| calls.get(i)) {
             start = start.min(s);
         }
         Some(start)

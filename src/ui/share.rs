@@ -456,7 +456,7 @@ fn rebuild(model: &mut Model, run: &Run) {
     model.store.push_batch(run.schedule.fed_events());
     model.clocks.insert(run.id, run.schedule.clock());
     model.cause_shown.remove(&run.id);
-    let calls = model.store.conn(run.id).map_or(0, |c| c.calls.len());
+    let calls = model.store.conn(run.id).map_or(0, |c| c.call_spans.len());
     if model
         .selection
         .is_some_and(|s| s.conn == run.id && s.call >= calls)

@@ -133,7 +133,7 @@ fn connection(c: &ConnTrace, v: &Verdict, now_unix: i64) -> String {
     // Evidence links only to rows the table shows.
     let linkable = |id: u32| {
         c.call_index(id)
-            .and_then(|i| c.call_event.get(i))
+            .and_then(|i| c.call_spans.event.get(i))
             .is_some_and(|&row| head.contains(&(row as usize)) || tail.contains(&(row as usize)))
     };
     let stalled = v.severity() == crate::trace::verdict::Severity::Stall;

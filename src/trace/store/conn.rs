@@ -1,8 +1,10 @@
-//! Everything recorded about one connection, as sorted columns per kind of event.
+//! Everything recorded about one connection: its events, and per kind of event a sorted column
+//! of indices into them (the times are read from the events, not copied).
 
 use super::classes::{CallClass, IoClass, WaitClass};
+use super::runs::RunView;
 use super::series::Series;
-use super::spans::Spans;
+use super::spans::{SpanView, Spans};
 use crate::trace::event::*;
 use crate::trace::verdict::Facts;
 
@@ -12,27 +14,21 @@ pub struct ConnTrace {
     pub id: ConnId,
     /// All events in arrival order (the events table shows these).
     pub events: Vec<Event>,
-    /// Calls as spans; the rest of a call (id, operation, result, bytes) is read from its event
-    /// ([`ConnTrace::call`]) rather than kept twice.
-    pub calls: Spans<CallClass>,
-    /// Index of the call's event in `events`.
-    pub call_event: Vec<u32>,
+    /// Calls as spans (their times are their events'); the rest of a call (id, operation,
+    /// result, bytes) is read from its event ([`ConnTrace::call`]) rather than kept twice.
+    pub call_spans: Spans<CallClass>,
     /// The attempt number of the last call (see [`ConnTrace::attempt`]).
     pub(super) last_attempt: u32,
-    /// Runs of retries: each span goes from the first to the last attempt of one operation that
-    /// was called again after WANT_* (two attempts or more).
-    pub retries: Spans<()>,
-    /// Per run: index of its first call, and how many attempts it has so far.
+    /// Runs of retries (see [`ConnTrace::retries`]): per run, the index of its first call and
+    /// how many attempts it has so far (two or more).
     pub retry_first: Vec<u32>,
     pub retry_attempts: Vec<u32>,
     /// Readiness waits.
-    pub waits: Spans<WaitClass>,
-    pub wait_woke: Vec<Woke>,
-    /// The longest readiness wait so far (index into `waits`).
+    pub wait_spans: Spans<WaitClass>,
+    /// The longest readiness wait so far (index into the waits).
     pub longest_wait: Option<usize>,
     /// Socket operations (points in time).
-    pub io: Spans<IoClass>,
-    pub io_event: Vec<u32>,
+    pub io_spans: Spans<IoClass>,
     /// Handshake states: span from one transition to the next.
     pub states: Vec<(Nanos, State)>,
     pub msgs: Vec<(Nanos, Msg)>,
@@ -66,16 +62,54 @@ impl ConnTrace {
             id,
             first_t: Nanos::MAX,
             facts: Facts::new(id),
-            io: Spans::points(),
             ..Default::default()
         }
     }
 
+    /// The calls as spans, with their times.
+    pub fn calls(&self) -> SpanView<'_, CallClass> {
+        self.call_spans.view(&self.events)
+    }
+
+    /// The socket operations as points in time.
+    pub fn io(&self) -> SpanView<'_, IoClass> {
+        self.io_spans.view(&self.events)
+    }
+
+    /// The readiness waits as spans.
+    pub fn waits(&self) -> SpanView<'_, WaitClass> {
+        self.wait_spans.view(&self.events)
+    }
+
+    /// The runs of retries: from the first attempt of one operation called again after WANT_*
+    /// to its last attempt.
+    pub fn retries(&self) -> RunView<'_> {
+        RunView {
+            calls: self.calls(),
+            first: &self.retry_first,
+            attempts: &self.retry_attempts,
+        }
+    }
+
+    /// Index in `events` of call `i`'s event.
+    pub fn call_event(&self, i: usize) -> Option<u32> {
+        self.call_spans.event.get(i).copied()
+    }
+
     /// Call `i`'s own event: its id, operation, return value, error, duration and bytes.
     pub fn call(&self, i: usize) -> Option<&Call> {
-        let e = self.events.get(*self.call_event.get(i)? as usize)?;
+        let e = self.events.get(self.call_event(i)? as usize)?;
         match &e.kind {
             EventKind::Call(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Wait `i`'s own event: what it waited for, how long, and what woke it.
+    pub fn wait(&self, i: usize) -> Option<&Wait> {
+        let e = self.events.get(*self.wait_spans.event.get(i)? as usize)?;
+        match &e.kind {
+            EventKind::Wait(w) => Some(w),
             _ => None,
         }
     }
@@ -98,7 +132,7 @@ impl ConnTrace {
     /// [`ConnTrace::memory`] by part, for the benchmark's account of what an event costs.
     pub fn memory_parts(&self) -> [(&'static str, usize); 6] {
         use std::mem::size_of;
-        let series = |s: &Series| s.t.len() * (size_of::<Nanos>() + size_of::<u32>() + 1);
+        let series = |s: &Series| s.len() * (2 * size_of::<u32>() + 1);
         let spans = |n: usize, per: f64| (n as f64 * per) as usize;
         [
             (
@@ -107,17 +141,16 @@ impl ConnTrace {
             ),
             (
                 "calls",
-                spans(self.calls.len(), self.calls.bytes_per_span())
-                    + self.call_event.len() * 4
-                    + self.retries.len() * (16 + 8),
+                spans(self.call_spans.len(), self.call_spans.bytes_per_span())
+                    + self.retry_first.len() * 8,
             ),
             (
                 "io",
-                spans(self.io.len(), self.io.bytes_per_span()) + self.io_event.len() * 4,
+                spans(self.io_spans.len(), self.io_spans.bytes_per_span()),
             ),
             (
                 "waits",
-                spans(self.waits.len(), self.waits.bytes_per_span()) + self.wait_woke.len(),
+                spans(self.wait_spans.len(), self.wait_spans.bytes_per_span()),
             ),
             (
                 "levels",
@@ -144,15 +177,11 @@ impl ConnTrace {
     /// closed, or a file finished loading): up to half of each vector otherwise.
     pub(crate) fn shrink(&mut self) {
         self.events.shrink_to_fit();
-        self.calls.shrink();
-        self.call_event.shrink_to_fit();
-        self.retries.shrink();
+        self.call_spans.shrink();
         self.retry_first.shrink_to_fit();
         self.retry_attempts.shrink_to_fit();
-        self.waits.shrink();
-        self.wait_woke.shrink_to_fit();
-        self.io.shrink();
-        self.io_event.shrink_to_fit();
+        self.wait_spans.shrink();
+        self.io_spans.shrink();
         self.states.shrink_to_fit();
         self.msgs.shrink_to_fit();
         for s in [

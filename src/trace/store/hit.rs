@@ -2,6 +2,7 @@
 //! what was drawn), and the words for it.
 
 use super::conn::ConnTrace;
+use super::timed::Timed;
 use crate::trace::event::{MsgDir, Nanos};
 use crate::trace::{format, names, text};
 
@@ -51,10 +52,10 @@ impl Hit {
     /// When the hit thing began (a point's own time), on the engine's clock.
     pub fn time(self, c: &ConnTrace) -> Option<Nanos> {
         match self {
-            Hit::Call(i) => c.calls.start.get(i).copied(),
-            Hit::RetryRun(r) => c.retries.start.get(r).copied(),
-            Hit::Io(i) => c.io.start.get(i).copied(),
-            Hit::Wait(i) => c.waits.start.get(i).copied(),
+            Hit::Call(i) => c.calls().get(i).map(|s| s.0),
+            Hit::RetryRun(r) => c.retries().get(r).map(|s| s.0),
+            Hit::Io(i) => c.io().get(i).map(|s| s.0),
+            Hit::Wait(i) => c.waits().get(i).map(|s| s.0),
             Hit::Msg(i) => c.msgs.get(i).map(|m| m.0),
             Hit::State(i) => c.states.get(i).map(|s| s.0),
         }
@@ -66,7 +67,7 @@ impl Hit {
             Hit::Call(i) => {
                 let mut s = c
                     .events
-                    .get(c.call_event[i] as usize)
+                    .get(c.call_event(i).unwrap_or(u32::MAX) as usize)
                     .map_or_else(String::new, text::describe);
                 if let Some(r) = c.retry_run(i) {
                     s.push('\n');
@@ -76,7 +77,12 @@ impl Hit {
             }
             Hit::RetryRun(r) => retry_text(c, r, None),
             Hit::Io(i) => {
-                let Some(e) = c.events.get(c.io_event[i] as usize) else {
+                let Some(e) = c
+                    .io_spans
+                    .event
+                    .get(i)
+                    .and_then(|&e| c.events.get(e as usize))
+                else {
                     return String::new();
                 };
                 let call = e
@@ -86,9 +92,9 @@ impl Hit {
             }
             Hit::Wait(i) => format!(
                 "waited {} for the socket to be ready for {}; woke: {}",
-                format::duration(c.waits.duration(i)),
-                c.waits.class[i].operation(),
-                c.wait_woke[i].name()
+                format::duration(c.waits().duration(i)),
+                c.wait_spans.class[i].operation(),
+                c.wait(i).map_or("?", |w| w.woke.name())
             ),
             Hit::Msg(i) => {
                 let m = c.msgs[i].1;
@@ -109,13 +115,13 @@ impl ConnTrace {
     /// What is in `lane` at time `t`: what spans `t`, else the nearest within `tol`.
     pub fn hit(&self, lane: Lane, t: Nanos, tol: Nanos) -> Option<Hit> {
         match lane {
-            Lane::Calls => match nearest(&self.calls.start, &self.calls.end, t, tol) {
+            Lane::Calls => match self.calls().nearest(t, tol) {
                 Some(i) => Some(Hit::Call(i)),
                 // Between the attempts of a retried operation: the band itself.
-                None => self.retries.at(t).map(Hit::RetryRun),
+                None => self.retries().at(t).map(Hit::RetryRun),
             },
-            Lane::Io => self.io.nearest_start(t, tol).map(Hit::Io),
-            Lane::Waits => nearest(&self.waits.start, &self.waits.end, t, tol).map(Hit::Wait),
+            Lane::Io => self.io().nearest_start(t, tol).map(Hit::Io),
+            Lane::Waits => self.waits().nearest(t, tol).map(Hit::Wait),
             Lane::Handshake => {
                 let (a, b) = self.msgs_within(t.saturating_sub(tol), t.saturating_add(tol));
                 if let Some(i) = (a..b).min_by_key(|&i| self.msgs[i].0.abs_diff(t)) {
@@ -128,53 +134,13 @@ impl ConnTrace {
     }
 }
 
-/// The span (of sorted, non-overlapping `start..=end` spans) nearest to `t` within `tol`: the
-/// one containing `t`, else the one whose nearer end is closest. `tol` is the minimum hit width
-/// (a few pixels of time), so a call far shorter than a pixel can still be hovered, and of
-/// several tiny calls in those pixels the one nearest the pointer wins, not the first.
-pub(super) fn nearest(start: &[Nanos], end: &[Nanos], t: Nanos, tol: Nanos) -> Option<usize> {
-    let a = end.partition_point(|&e| e < t.saturating_sub(tol));
-    let b = start.partition_point(|&s| s <= t.saturating_add(tol));
-    let distance = |i: usize| {
-        if start[i] > t {
-            start[i] - t
-        } else {
-            t.saturating_sub(end[i])
-        }
-    };
-    (a..b.min(end.len())).min_by_key(|&i| distance(i))
-}
-
 /// What a run of retries is: the operation, how many attempts over how long, and which one
 /// call `i` is.
 fn retry_text(c: &ConnTrace, r: usize, i: Option<usize>) -> String {
     let first = c.retry_first[r] as usize;
     let n = c.retry_attempts[r];
     let op = c.call(first).map_or("?", |call| call.op.name());
-    let span = format::duration(c.retries.duration(r));
+    let span = format::duration(c.retries().duration(r));
     let which = i.map_or(String::new(), |i| format!("attempt {} of ", i + 1 - first));
     format!("{which}{n} attempts of one {op} (retried after WANT_*), over {span}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::nearest;
-
-    #[test]
-    fn the_nearest_span_wins_within_the_hit_width() {
-        // A long call, then three calls of 1 ns, 10 ns apart.
-        let start = [0, 1000, 1010, 1020];
-        let end = [900, 1001, 1011, 1021];
-        assert_eq!(nearest(&start, &end, 450, 5), Some(0));
-        // Just past the long call's end, nearer to it than to the tiny call.
-        assert_eq!(nearest(&start, &end, 920, 100), Some(0));
-        assert_eq!(nearest(&start, &end, 990, 100), Some(1));
-        // Between tiny calls, the nearest one, not the first in the tolerance.
-        assert_eq!(nearest(&start, &end, 1009, 30), Some(2));
-        assert_eq!(nearest(&start, &end, 1019, 30), Some(3));
-        // Nothing within the tolerance.
-        assert_eq!(nearest(&start, &end, 950, 10), None);
-        assert_eq!(nearest(&start, &end, 5000, 10), None);
-        assert_eq!(nearest(&[], &[], 5, 10), None);
-    }
 }

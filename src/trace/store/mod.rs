@@ -2,7 +2,8 @@
 //! derived status, nested details of a call, hit testing, and visible-range queries aggregated
 //! per pixel bucket.
 //!
-//! Every column is sorted by time (calls, waits, socket operations of one connection happen one
+//! A column holds indices into the connection's events, not copies of their times: a call costs
+//! the store its event plus about 5 bytes. Every column is sorted by time (calls, waits, socket operations of one connection happen one
 //! after the other), so a query binary-searches its range, and per-class prefix counts and a
 //! min/max pyramid answer "what happened in this bucket" without walking the events in it: the
 //! cost of a frame depends on its width in pixels, not on how many events were recorded.
@@ -15,17 +16,21 @@ mod hit;
 mod ingest;
 mod minmax;
 mod queries;
+mod runs;
 mod series;
 mod spans;
 mod status;
+mod timed;
 
 pub use classes::{CallClass, IoClass, IoOutcome, SpanClass, WaitClass};
 pub use conn::ConnTrace;
 pub use filter::EventFilter;
 pub use hit::{Hit, Lane};
+pub use runs::RunView;
 pub use series::Series;
-pub use spans::{aggregate, Mark, Spans};
+pub use spans::{aggregate, Mark, SpanView, Spans};
 pub use status::{Status, STALL_NANOS};
+pub use timed::{first, Timed};
 
 use super::event::{ConnId, Event, EventKind, Nanos};
 use std::collections::HashMap;

@@ -3,22 +3,19 @@
 
 use super::classes::CallClass;
 use super::conn::ConnTrace;
+use super::timed::{first, Timed};
 use crate::trace::event::*;
 
 impl ConnTrace {
     /// The call at time `t`, if one was running then.
     pub fn call_at(&self, t: Nanos) -> Option<usize> {
-        self.calls.at(t)
+        self.calls().at(t)
     }
 
     /// The run of retries call `i` belongs to, if it was retried or is a retry.
     pub fn retry_run(&self, i: usize) -> Option<usize> {
-        let start = *self.calls.start.get(i)?;
-        let r = self
-            .retries
-            .start
-            .partition_point(|&s| s <= start)
-            .checked_sub(1)?;
+        let (start, _) = self.calls().get(i)?;
+        let r = self.retries().started_by(start).checked_sub(1)?;
         let first = self.retry_first[r] as usize;
         (first..first + self.retry_attempts[r] as usize)
             .contains(&i)
@@ -32,18 +29,19 @@ impl ConnTrace {
         if self.call(guess).is_some_and(|c| c.id == id) {
             return Some(guess);
         }
-        (0..self.calls.len()).find(|&i| self.call(i).is_some_and(|c| c.id == id))
+        (0..self.call_spans.len()).find(|&i| self.call(i).is_some_and(|c| c.id == id))
     }
 
     /// The socket operations, states and messages inside call `i` (in time order).
     pub fn nested(&self, i: usize) -> Vec<&Event> {
-        let (Some(id), Some(&last)) = (self.call(i).map(|c| c.id), self.call_event.get(i)) else {
+        let (Some(id), Some(last)) = (self.call(i).map(|c| c.id), self.call_event(i)) else {
             return Vec::new();
         };
         // A call's nested events arrive just before the call itself, after the previous call.
         let first = i
             .checked_sub(1)
-            .map_or(0, |p| self.call_event[p] as usize + 1);
+            .and_then(|p| self.call_event(p))
+            .map_or(0, |p| p as usize + 1);
         let last = last as usize;
         self.events[first.min(last)..last]
             .iter()
@@ -53,31 +51,36 @@ impl ConnTrace {
 
     /// The readiness wait that followed call `i` (before the next call), if any.
     pub fn wait_after(&self, i: usize) -> Option<usize> {
-        let end = *self.calls.end.get(i)?;
-        let w = self.waits.start.partition_point(|&s| s < end);
-        let ws = *self.waits.start.get(w)?;
-        self.calls
-            .start
+        let (calls, waits) = (self.calls(), self.waits());
+        let (_, end) = calls.get(i)?;
+        let w = first(waits.len(), |w| waits.start(w) >= end);
+        let (ws, _) = waits.get(w)?;
+        calls
             .get(i + 1)
-            .is_none_or(|&next| ws <= next)
+            .is_none_or(|(next, _)| ws <= next)
             .then_some(w)
     }
 
     /// Kernel and OpenSSL buffer levels at instant `t`.
     pub fn levels_at(&self, t: Nanos) -> Option<(u32, u32, u32)> {
-        Some((self.inq.at(t)?, self.outq.at(t)?, self.pending.at(t)?))
+        let ev = &self.events;
+        Some((
+            self.inq.at(ev, t)?,
+            self.outq.at(ev, t)?,
+            self.pending.at(ev, t)?,
+        ))
     }
 
     /// The buffer levels sampled right after `t` (the engine samples after each call), or the
     /// last ones before it; with the sample's time.
     pub fn levels_after(&self, t: Nanos) -> Option<(Nanos, (u32, u32, u32))> {
-        let i = self.inq.t.partition_point(|&x| x < t);
-        let i = if i < self.inq.t.len() {
+        let i = self.inq.before(&self.events, t, true);
+        let i = if i < self.inq.len() {
             i
         } else {
             i.checked_sub(1)?
         };
-        let at = self.inq.t[i];
+        let at = self.inq.time(&self.events, i);
         Some((at, (self.inq.v[i], self.outq.v[i], self.pending.v[i])))
     }
 
@@ -109,15 +112,15 @@ impl ConnTrace {
     /// read that wrote (a handshake inside SSL_read), else the last call.
     pub fn interesting_call(&self) -> Option<usize> {
         if let Some(i) =
-            (0..self.calls.len()).find(|&i| self.calls.class[i] == CallClass::WantWrite)
+            (0..self.call_spans.len()).find(|&i| self.call_spans.class[i] == CallClass::WantWrite)
         {
             return Some(i);
         }
         let wrote =
             |e: &&Event| matches!(&e.kind, EventKind::Io(io) if io.dir == Dir::Write && io.got > 0);
-        let read_that_wrote = (0..self.calls.len()).find(|&i| {
+        let read_that_wrote = (0..self.call_spans.len()).find(|&i| {
             self.call(i).is_some_and(|c| c.op == Op::Read) && self.nested(i).iter().any(wrote)
         });
-        read_that_wrote.or(self.calls.len().checked_sub(1))
+        read_that_wrote.or(self.call_spans.len().checked_sub(1))
     }
 }

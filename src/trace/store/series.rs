@@ -1,48 +1,84 @@
 //! One level series (a buffer level, rtt, the peer's window) sorted by time, and its per-bucket
-//! min/max envelope for a visible range.
+//! min/max envelope for a visible range. A sample's time is its event's (read from the
+//! connection's events, passed to each query), its value is kept here for the min/max pyramid.
 
-use super::gallop::first_at_or_after;
+use super::gallop::first_from;
 use super::minmax::MinMax;
-use crate::trace::event::Nanos;
+use super::timed::{first, span_start};
+use crate::trace::event::{Event, Nanos};
 
 /// One level series, sorted by time.
 #[derive(Debug, Default, Clone)]
 pub struct Series {
-    pub t: Vec<Nanos>,
+    /// Index of each sample's event in the connection's events (its time).
+    pub event: Vec<u32>,
     pub v: Vec<u32>,
     minmax: MinMax,
 }
 
 impl Series {
-    pub(crate) fn push(&mut self, t: Nanos, v: u32) {
-        self.t.push(t);
+    pub(crate) fn push(&mut self, event: u32, v: u32) {
+        self.event.push(event);
         self.v.push(v);
         self.minmax.push(v);
+    }
+
+    pub fn len(&self) -> usize {
+        self.v.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.v.is_empty()
+    }
+
+    /// Time of sample `i` (`i < len()`).
+    pub fn time(&self, events: &[Event], i: usize) -> Nanos {
+        span_start(events, self.event[i])
+    }
+
+    /// How many samples are before `t` (`strict`) or at or before it.
+    pub fn before(&self, events: &[Event], t: Nanos, strict: bool) -> usize {
+        first(self.len(), |i| {
+            let at = self.time(events, i);
+            if strict {
+                at >= t
+            } else {
+                at > t
+            }
+        })
     }
 
     /// Points to draw for `t0..=t1`: every sample when few, else per bucket its min and max
     /// (the envelope keeps spikes visible at any zoom). Includes one sample on each side so the
     /// line reaches the edges.
-    pub fn envelope(&self, t0: Nanos, t1: Nanos, buckets: usize) -> Vec<(Nanos, u32)> {
-        let a = self.t.partition_point(|&t| t < t0).saturating_sub(1);
-        let b = (self.t.partition_point(|&t| t <= t1) + 1).min(self.t.len());
+    pub fn envelope(
+        &self,
+        events: &[Event],
+        t0: Nanos,
+        t1: Nanos,
+        buckets: usize,
+    ) -> Vec<(Nanos, u32)> {
+        let t = |i: usize| self.time(events, i);
+        let a = self.before(events, t0, true).saturating_sub(1);
+        let b = (self.before(events, t1, false) + 1).min(self.len());
         let buckets = buckets.max(1);
         if b <= a {
             return Vec::new();
         }
         if b - a <= buckets * 2 {
-            return (a..b).map(|i| (self.t[i], self.v[i])).collect();
+            return (a..b).map(|i| (t(i), self.v[i])).collect();
         }
         let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
         let mut out = Vec::with_capacity(buckets * 2 + 2);
         let mut i = a;
         while i < b {
-            let bucket_end = t0 + (self.t[i].saturating_sub(t0) / width + 1) * width;
-            let j = first_at_or_after(&self.t, i, b, bucket_end).max(i + 1);
+            let start = t(i);
+            let bucket_end = t0 + (start.saturating_sub(t0) / width + 1) * width;
+            let j = first_from(i, b, |k| t(k) >= bucket_end).max(i + 1);
             if let Some((lo, hi)) = self.minmax.range(&self.v, i, j) {
-                let mid = self.t[i] + (self.t[j - 1] - self.t[i]) / 2;
-                out.push((self.t[i], lo));
-                out.push((mid.max(self.t[i]), hi));
+                let mid = start + t(j - 1).saturating_sub(start) / 2;
+                out.push((start, lo));
+                out.push((mid, hi));
             }
             i = j;
         }
@@ -51,14 +87,14 @@ impl Series {
 
     /// Gives back the room the vectors grew into.
     pub(crate) fn shrink(&mut self) {
-        self.t.shrink_to_fit();
+        self.event.shrink_to_fit();
         self.v.shrink_to_fit();
         self.minmax.shrink();
     }
 
     /// The last value at or before `t`.
-    pub fn at(&self, t: Nanos) -> Option<u32> {
-        let i = self.t.partition_point(|&x| x <= t).checked_sub(1)?;
+    pub fn at(&self, events: &[Event], t: Nanos) -> Option<u32> {
+        let i = self.before(events, t, false).checked_sub(1)?;
         Some(self.v[i])
     }
 }
@@ -66,27 +102,37 @@ impl Series {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::event::EventKind;
+
+    /// Samples `(t, v)` as events (of any kind: only their times are read) and the series.
+    fn series(samples: impl Iterator<Item = (Nanos, u32)>) -> (Vec<Event>, Series) {
+        let mut events = Vec::new();
+        let mut s = Series::default();
+        for (t, v) in samples {
+            s.push(events.len() as u32, v);
+            let kind = EventKind::Dropped { count: 0 };
+            events.push(Event { t, conn: 1, kind });
+        }
+        (events, s)
+    }
 
     #[test]
     fn envelope_keeps_spikes() {
-        let mut s = Series::default();
-        for i in 0..100_000u64 {
-            s.push(i, if i == 50_000 { 999 } else { 1 });
-        }
-        let pts = s.envelope(0, 100_000, 200);
+        let (ev, s) = series((0..100_000u64).map(|i| (i, if i == 50_000 { 999 } else { 1 })));
+        let pts = s.envelope(&ev, 0, 100_000, 200);
         assert!(pts.len() <= 404, "{}", pts.len());
         assert!(pts.iter().any(|p| p.1 == 999));
-        assert_eq!(s.at(50_000), Some(999));
+        assert_eq!(s.at(&ev, 50_000), Some(999));
     }
 
     #[test]
     fn few_samples_come_back_whole_with_their_neighbours() {
-        let mut s = Series::default();
-        for (t, v) in [(10, 1), (20, 2), (30, 3), (40, 4)] {
-            s.push(t, v);
-        }
-        assert_eq!(s.envelope(25, 35, 100), vec![(20, 2), (30, 3), (40, 4)]);
-        assert_eq!(s.at(5), None);
-        assert_eq!(s.at(39), Some(3));
+        let (ev, s) = series([(10, 1), (20, 2), (30, 3), (40, 4)].into_iter());
+        assert_eq!(
+            s.envelope(&ev, 25, 35, 100),
+            vec![(20, 2), (30, 3), (40, 4)]
+        );
+        assert_eq!(s.at(&ev, 5), None);
+        assert_eq!(s.at(&ev, 39), Some(3));
     }
 }

@@ -2,8 +2,9 @@
 //! most a few marks per pixel bucket.
 
 use super::classes::SpanClass;
-use super::gallop::first_at_or_after;
-use crate::trace::event::Nanos;
+use super::gallop::first_from;
+use super::timed::{span_end, span_start, Timed};
+use crate::trace::event::{Event, Nanos};
 
 /// Spans per checkpoint of the per-class counts: a count scans at most this many classes at each
 /// end of its range, and the checkpoints cost 4 bytes per class per this many spans.
@@ -12,17 +13,14 @@ const BLOCK: usize = 64;
 /// The most classes a [`SpanClass`] may have (counts are fixed-size arrays).
 const MAX_CLASSES: usize = 8;
 
-/// Sorted spans (start, end) with a class per span and per-class counts every [`BLOCK`] spans,
-/// so the classes present in any index range are known in O([`BLOCK`]).
+/// A column of spans: per span the index of its event (whose times it has, see
+/// [`super::timed`]) and its class, and per-class counts every [`BLOCK`] spans, so the classes
+/// present in any index range are known in O([`BLOCK`]).
 #[derive(Debug, Clone)]
 pub struct Spans<C: SpanClass> {
-    pub start: Vec<Nanos>,
-    /// Empty for spans made with [`Spans::points`], whose ends are their starts (see
-    /// [`Spans::ends`]).
-    pub end: Vec<Nanos>,
+    /// Index of each span's event in the connection's events.
+    pub event: Vec<u32>,
     pub class: Vec<C>,
-    /// Every span is an instant (socket operations): `end` is not kept.
-    points: bool,
     /// checkpoints[k * C::ALL.len() + c] = spans of class index c among the first k * BLOCK.
     checkpoints: Vec<u32>,
     /// Spans of each class so far.
@@ -33,10 +31,8 @@ impl<C: SpanClass> Default for Spans<C> {
     fn default() -> Spans<C> {
         assert!(C::ALL.len() <= MAX_CLASSES, "too many span classes");
         Spans {
-            start: Vec::new(),
-            end: Vec::new(),
+            event: Vec::new(),
             class: Vec::new(),
-            points: false,
             checkpoints: vec![0; C::ALL.len()],
             totals: [0; MAX_CLASSES],
         }
@@ -44,30 +40,8 @@ impl<C: SpanClass> Default for Spans<C> {
 }
 
 impl<C: SpanClass> Spans<C> {
-    /// Spans that are all instants (start = end), which keep no `end` column.
-    pub(crate) fn points() -> Spans<C> {
-        Spans {
-            points: true,
-            ..Spans::default()
-        }
-    }
-
-    /// The ends of the spans, sorted (their starts, for points).
-    pub fn ends(&self) -> &[Nanos] {
-        if self.points {
-            &self.start
-        } else {
-            &self.end
-        }
-    }
-
-    pub(crate) fn push(&mut self, start: Nanos, end: Nanos, class: C) {
-        self.start.push(start);
-        if self.points {
-            debug_assert_eq!(start, end, "a point has no length");
-        } else {
-            self.end.push(end);
-        }
+    pub(crate) fn push(&mut self, event: u32, class: C) {
+        self.event.push(event);
         self.class.push(class);
         self.totals[class.index()] += 1;
         if self.class.len().is_multiple_of(BLOCK) {
@@ -77,11 +51,11 @@ impl<C: SpanClass> Spans<C> {
     }
 
     pub fn len(&self) -> usize {
-        self.start.len()
+        self.event.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.start.is_empty()
+        self.event.is_empty()
     }
 
     /// Per class, the spans among the first `i`.
@@ -121,8 +95,7 @@ impl<C: SpanClass> Spans<C> {
 
     /// Gives back the room vectors grew into while the connection was recorded.
     pub(crate) fn shrink(&mut self) {
-        self.start.shrink_to_fit();
-        self.end.shrink_to_fit();
+        self.event.shrink_to_fit();
         self.class.shrink_to_fit();
         self.checkpoints.shrink_to_fit();
     }
@@ -130,45 +103,51 @@ impl<C: SpanClass> Spans<C> {
     /// Bytes held per span, counting what the vectors hold (not their spare room).
     pub(crate) fn bytes_per_span(&self) -> f64 {
         use std::mem::size_of;
-        let times = if self.points { 1 } else { 2 };
-        (times * size_of::<Nanos>() + size_of::<C>()) as f64
+        (size_of::<u32>() + size_of::<C>()) as f64
             + (C::ALL.len() * size_of::<u32>()) as f64 / BLOCK as f64
     }
 
-    /// Index range of the spans that overlap `t0..=t1`.
-    pub fn overlapping(&self, t0: Nanos, t1: Nanos) -> (usize, usize) {
-        let a = self.ends().partition_point(|&e| e < t0);
-        let b = self.start.partition_point(|&s| s <= t1);
-        (a, b.max(a))
+    /// The column read with the events its times come from.
+    pub fn view<'a>(&'a self, events: &'a [Event]) -> SpanView<'a, C> {
+        SpanView { col: self, events }
+    }
+}
+
+/// A column of spans with the events it reads its times from: what the lanes query.
+#[derive(Debug, Clone, Copy)]
+pub struct SpanView<'a, C: SpanClass> {
+    pub col: &'a Spans<C>,
+    events: &'a [Event],
+}
+
+impl<C: SpanClass> Timed for SpanView<'_, C> {
+    type Class = C;
+
+    fn len(&self) -> usize {
+        self.col.len()
     }
 
-    /// Moves the end of the last span later (a span still growing, like a run of retries).
-    pub(crate) fn extend_last(&mut self, end: Nanos) {
-        if let Some(last) = self.end.last_mut() {
-            *last = (*last).max(end);
-        }
+    fn start(&self, i: usize) -> Nanos {
+        span_start(self.events, self.col.event[i])
     }
 
-    /// The span containing `t`, if any.
-    pub fn at(&self, t: Nanos) -> Option<usize> {
-        let i = self.start.partition_point(|&s| s <= t).checked_sub(1)?;
-        (self.ends()[i] >= t).then_some(i)
+    fn end(&self, i: usize) -> Nanos {
+        span_end(self.events, self.col.event[i])
     }
 
-    /// The span containing `t`, else the one starting nearest to `t` within `tol`.
-    pub fn near(&self, t: Nanos, tol: Nanos) -> Option<usize> {
-        self.at(t).or_else(|| self.nearest_start(t, tol))
+    fn class(&self, i: usize) -> C {
+        self.col.class[i]
     }
 
-    /// The span starting nearest to `t` among those overlapping `t ± tol`.
-    pub fn nearest_start(&self, t: Nanos, tol: Nanos) -> Option<usize> {
-        let (a, b) = self.overlapping(t.saturating_sub(tol), t.saturating_add(tol));
-        (a..b).min_by_key(|&i| self.start[i].abs_diff(t))
+    fn worst(&self, a: usize, b: usize) -> C {
+        self.col.worst(a, b)
     }
+}
 
-    /// Length of span `i`.
-    pub fn duration(&self, i: usize) -> Nanos {
-        self.ends()[i] - self.start[i]
+impl<C: SpanClass> SpanView<'_, C> {
+    /// How many spans of `class` lie in the index range `a..b`.
+    pub fn count(&self, class: C, a: usize, b: usize) -> u32 {
+        self.col.count(class, a, b)
     }
 }
 
@@ -186,22 +165,17 @@ pub struct Mark<C> {
 }
 
 /// Merges the spans overlapping `t0..=t1` so that at most about `buckets` marks come out.
-pub fn aggregate<C: SpanClass>(
-    spans: &Spans<C>,
-    t0: Nanos,
-    t1: Nanos,
-    buckets: usize,
-) -> Vec<Mark<C>> {
+pub fn aggregate<S: Timed>(spans: &S, t0: Nanos, t1: Nanos, buckets: usize) -> Vec<Mark<S::Class>> {
     let (a, b) = spans.overlapping(t0, t1);
     let buckets = buckets.max(1);
     if b - a <= buckets * 2 {
         return (a..b)
             .map(|i| Mark {
-                start: spans.start[i],
-                end: spans.ends()[i],
+                start: spans.start(i),
+                end: spans.end(i),
                 first: i,
                 count: 1,
-                class: spans.class[i],
+                class: spans.class(i),
             })
             .collect();
     }
@@ -210,11 +184,12 @@ pub fn aggregate<C: SpanClass>(
     let mut i = a;
     while i < b {
         // Everything starting before the end of the bucket that holds span i joins its mark.
-        let bucket_end = t0 + (spans.start[i].saturating_sub(t0) / width + 1) * width;
-        let j = first_at_or_after(&spans.start, i, b, bucket_end).max(i + 1);
+        let start = spans.start(i);
+        let bucket_end = t0 + (start.saturating_sub(t0) / width + 1) * width;
+        let j = first_from(i, b, |k| spans.start(k) >= bucket_end).max(i + 1);
         marks.push(Mark {
-            start: spans.start[i],
-            end: spans.ends()[j - 1].max(spans.start[i]),
+            start,
+            end: spans.end(j - 1).max(start),
             first: i,
             count: j - i,
             class: spans.worst(i, j),
@@ -227,39 +202,58 @@ pub fn aggregate<C: SpanClass>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::event::{EventKind, Interest, Wait, Woke};
     use crate::trace::store::classes::WaitClass;
 
-    fn waits() -> Spans<WaitClass> {
+    /// Waits from `start` to `end`, as events and the column over them.
+    fn waits(times: &[(Nanos, Nanos, WaitClass)]) -> (Vec<Event>, Spans<WaitClass>) {
+        let mut events = Vec::new();
         let mut s = Spans::default();
-        s.push(0, 10, WaitClass::Readable);
-        s.push(20, 30, WaitClass::Writable);
-        s.push(100, 150, WaitClass::Readable);
-        s
+        for &(start, end, class) in times {
+            s.push(events.len() as u32, class);
+            let wait = Wait {
+                interest: Interest::Read,
+                dur: end - start,
+                woke: Woke::Readable,
+            };
+            events.push(Event {
+                t: start,
+                conn: 1,
+                kind: EventKind::Wait(wait),
+            });
+        }
+        (events, s)
     }
 
     #[test]
     fn counts_and_lookups_follow_the_classes() {
-        let s = waits();
+        let (events, s) = waits(&[
+            (0, 10, WaitClass::Readable),
+            (20, 30, WaitClass::Writable),
+            (100, 150, WaitClass::Readable),
+        ]);
         assert_eq!(s.count(WaitClass::Readable, 0, 3), 2);
         assert_eq!(s.count(WaitClass::Writable, 0, 1), 0);
         assert_eq!(s.count(WaitClass::Either, 0, 3), 0);
         assert_eq!(s.worst(0, 3), WaitClass::Writable);
-        assert_eq!(s.at(25), Some(1));
-        assert_eq!(s.at(50), None);
+        let v = s.view(&events);
+        assert_eq!(v.at(25), Some(1));
+        assert_eq!(v.at(50), None);
         // Near a span but outside it: the nearest start within the tolerance.
-        assert_eq!(s.near(95, 10), Some(2));
-        assert_eq!(s.near(60, 10), None);
-        assert_eq!(s.duration(2), 50);
+        assert_eq!(v.near(95, 10), Some(2));
+        assert_eq!(v.near(60, 10), None);
+        assert_eq!(v.duration(2), 50);
+        assert_eq!((v.start(1), v.end(1)), (20, 30));
     }
 
     /// Counts across checkpoints agree with counting the classes one by one.
     #[test]
     fn counts_across_checkpoints_match_a_plain_count() {
-        let mut s = Spans::default();
         let class = |i: usize| WaitClass::ALL[(i * i + i / 7) % 3];
-        for i in 0..1000usize {
-            s.push(i as u64, i as u64, class(i));
-        }
+        let times: Vec<_> = (0..1000usize)
+            .map(|i| (i as u64, i as u64, class(i)))
+            .collect();
+        let (_, s) = waits(&times);
         for (a, b) in [
             (0, 1000),
             (3, 64),
@@ -284,16 +278,18 @@ mod tests {
 
     #[test]
     fn aggregation_merges_into_buckets_keeping_the_worst_class() {
-        let mut s = Spans::default();
-        for i in 0..1000u64 {
-            let class = if i == 500 {
-                WaitClass::Either
-            } else {
-                WaitClass::Readable
-            };
-            s.push(i * 10, i * 10 + 5, class);
-        }
-        let marks = aggregate(&s, 0, 10_000, 10);
+        let times: Vec<_> = (0..1000u64)
+            .map(|i| {
+                let class = if i == 500 {
+                    WaitClass::Either
+                } else {
+                    WaitClass::Readable
+                };
+                (i * 10, i * 10 + 5, class)
+            })
+            .collect();
+        let (events, s) = waits(&times);
+        let marks = aggregate(&s.view(&events), 0, 10_000, 10);
         assert!(marks.len() <= 12, "{}", marks.len());
         assert_eq!(marks.iter().map(|m| m.count).sum::<usize>(), 1000);
         let either: Vec<_> = marks

@@ -1,6 +1,7 @@
 //! What a connection is doing now, derived from its events.
 
 use super::conn::ConnTrace;
+use super::timed::Timed;
 use crate::trace::event::*;
 use crate::trace::verdict::{Severity, Verdict};
 
@@ -40,7 +41,7 @@ impl ConnTrace {
             };
         }
         if let Some((last, call)) = self
-            .calls
+            .call_spans
             .len()
             .checked_sub(1)
             .and_then(|i| Some((i, self.call(i)?)))
@@ -50,7 +51,7 @@ impl ConnTrace {
                 return Status::Waiting {
                     op: call.op,
                     error,
-                    since: self.calls.end[last],
+                    since: self.calls().end(last),
                 };
             }
         }

@@ -22,9 +22,9 @@ fn columns_and_status_follow_the_events() {
     assert_eq!(store.conn(1).unwrap().status(), Status::Open);
     store.push_batch(&events[10..]);
     let c = store.conn(1).unwrap();
-    assert_eq!(c.calls.len(), 3);
-    assert_eq!(c.io.len(), 4);
-    assert_eq!(c.waits.len(), 1);
+    assert_eq!(c.call_spans.len(), 3);
+    assert_eq!(c.io_spans.len(), 4);
+    assert_eq!(c.wait_spans.len(), 1);
     assert_eq!(store.total_events, events.len() as u64);
     assert!(matches!(
         c.status(),
@@ -110,7 +110,7 @@ fn aggregation_bounds_the_marks_and_keeps_the_worst_class() {
         .collect();
     store.push_batch(&events);
     let c = store.conn(1).unwrap();
-    let marks = aggregate(&c.calls, 0, n * 10, 500);
+    let marks = aggregate(&c.calls(), 0, n * 10, 500);
     assert!(marks.len() <= 502, "{}", marks.len());
     assert_eq!(marks.iter().map(|m| m.count).sum::<usize>(), n as usize);
     let ww = marks
@@ -119,7 +119,7 @@ fn aggregation_bounds_the_marks_and_keeps_the_worst_class() {
         .count();
     assert_eq!(ww, 1);
     // Zoomed in, every call is its own mark.
-    let marks = aggregate(&c.calls, 1000, 1100, 500);
+    let marks = aggregate(&c.calls(), 1000, 1100, 500);
     assert_eq!(marks.len(), 11);
     assert!(marks.iter().all(|m| m.count == 1));
 }
@@ -140,8 +140,11 @@ fn retries_of_one_operation_form_one_run() {
     let Some(t) = s.conn(1) else {
         panic!("no connection");
     };
-    assert_eq!(t.retries.start, vec![0, 200]);
-    assert_eq!(t.retries.end, vec![110, 410]);
+    let runs = t.retries();
+    assert_eq!(
+        (0..2).map(|r| runs.get(r)).collect::<Vec<_>>(),
+        [Some((0, 110)), Some((200, 410))]
+    );
     assert_eq!(t.retry_first, vec![0, 2]);
     assert_eq!(t.retry_attempts, vec![2, 3]);
     let runs: Vec<_> = (0..7).map(|i| t.retry_run(i)).collect();
@@ -153,7 +156,7 @@ fn retries_of_one_operation_form_one_run() {
         panic!("no connection");
     };
     assert_eq!(t.retry_attempts, vec![2, 3, 2]);
-    assert_eq!(t.retries.end[2], 710);
+    assert_eq!(t.retries().end(2), 710);
     assert_eq!(t.retry_run(6), Some(2));
 }
 
@@ -228,35 +231,45 @@ fn a_loaded_file_gives_the_store_live_ingest_gives() {
     assert_eq!(end, Some(Ok(())));
     let (a, b) = (&live.conns[0], &loaded.conns[0]);
     assert_eq!(a.events, b.events);
+    // The columns are indices into the events, which are equal: so are their times.
     assert_eq!(
-        (&a.calls.start, &a.calls.end, &a.calls.class),
-        (&b.calls.start, &b.calls.end, &b.calls.class)
-    );
-    assert_eq!((&a.io.start, &a.io.class), (&b.io.start, &b.io.class));
-    assert!(a.io.end.is_empty(), "socket operations keep no end column");
-    assert_eq!(a.io.ends(), &a.io.start[..]);
-    assert_eq!(
-        (&a.waits.start, &a.waits.end),
-        (&b.waits.start, &b.waits.end)
+        (&a.call_spans.event, &a.call_spans.class),
+        (&b.call_spans.event, &b.call_spans.class)
     );
     assert_eq!(
-        (&a.retries.start, &a.retries.end),
-        (&b.retries.start, &b.retries.end)
+        (&a.io_spans.event, &a.io_spans.class),
+        (&b.io_spans.event, &b.io_spans.class)
+    );
+    assert_eq!(&a.wait_spans.event, &b.wait_spans.event);
+    assert_eq!(
+        (&a.retry_first, &a.retry_attempts),
+        (&b.retry_first, &b.retry_attempts)
+    );
+    let io = a.io();
+    assert!(
+        (0..io.len()).all(|i| io.start(i) == io.end(i)),
+        "socket operations are instants"
     );
     assert_eq!(a.memory_parts(), b.memory_parts());
-    for i in (0..a.calls.len()).step_by(37) {
+    for i in (0..a.call_spans.len()).step_by(37) {
         assert_eq!(a.call(i), b.call(i));
         assert_eq!(a.call(i).map(|c| c.id), Some(i as u32 + 1));
         assert_eq!(a.attempt(i), b.attempt(i));
     }
     for (t0, t1, n) in [(0, t, 300), (t / 3, t / 2, 50), (1000, 1200, 1000)] {
-        assert_eq!(a.outq.envelope(t0, t1, n), b.outq.envelope(t0, t1, n));
-        assert_eq!(a.snd_wnd.envelope(t0, t1, n), b.snd_wnd.envelope(t0, t1, n));
         assert_eq!(
-            aggregate(&a.calls, t0, t1, n),
-            aggregate(&b.calls, t0, t1, n)
+            a.outq.envelope(&a.events, t0, t1, n),
+            b.outq.envelope(&b.events, t0, t1, n)
         );
-        assert_eq!(aggregate(&a.io, t0, t1, n), aggregate(&b.io, t0, t1, n));
+        assert_eq!(
+            a.snd_wnd.envelope(&a.events, t0, t1, n),
+            b.snd_wnd.envelope(&b.events, t0, t1, n)
+        );
+        assert_eq!(
+            aggregate(&a.calls(), t0, t1, n),
+            aggregate(&b.calls(), t0, t1, n)
+        );
+        assert_eq!(aggregate(&a.io(), t0, t1, n), aggregate(&b.io(), t0, t1, n));
     }
     // The envelope's spikes survive the leaves: the largest outq is in the whole-range one.
     let most = events
@@ -266,5 +279,38 @@ fn a_loaded_file_gives_the_store_live_ingest_gives() {
             _ => None,
         })
         .max();
-    assert_eq!(a.outq.envelope(0, t, 100).iter().map(|p| p.1).max(), most);
+    assert_eq!(
+        a.outq
+            .envelope(&a.events, 0, t, 100)
+            .iter()
+            .map(|p| p.1)
+            .max(),
+        most
+    );
+}
+
+/// The columns read their times from the events, so an event that would go back in time (a
+/// call reported to start before the previous one ended) is kept at its column's last time:
+/// every column stays sorted and the searches find it.
+#[test]
+fn an_event_back_in_time_is_kept_at_its_column_end() {
+    let mut s = Store::new();
+    s.push_batch(&[
+        ev(100, call(1, Op::Write, SslError::None, 50)),
+        ev(120, call(2, Op::Write, SslError::None, 10)),
+        ev(90, io(2, Dir::Write, 5, false)),
+        ev(80, io(2, Dir::Write, 5, false)),
+    ]);
+    let c = s.conn(1).unwrap();
+    let calls = c.calls();
+    assert_eq!(calls.get(1), Some((150, 160)));
+    assert_eq!(
+        c.events[1].t, 150,
+        "the stored event says where it is drawn"
+    );
+    assert_eq!(c.call_at(155), Some(1));
+    let io = c.io();
+    assert_eq!((io.start(0), io.start(1)), (90, 90));
+    assert_eq!(c.hit(Lane::Calls, 152, 1), Some(Hit::Call(1)));
+    assert_eq!(c.memory_parts()[0].1, 4 * std::mem::size_of::<Event>());
 }

@@ -187,21 +187,21 @@ pub(super) fn show(
             "receive queue (unread)",
             "SO_RCVBUF",
             style::RECV_QUEUE,
-            c.inq.envelope(t0, t1, n),
+            c.inq.envelope(&c.events, t0, t1, n),
             c.rcvbuf.unwrap_or(0),
         ),
         Queue::new(
             "send queue (unacked)",
             "SO_SNDBUF",
             style::SEND_QUEUE,
-            c.outq.envelope(t0, t1, n),
+            c.outq.envelope(&c.events, t0, t1, n),
             c.sndbuf.unwrap_or(0),
         ),
         Queue::new(
             "SSL_pending",
             "TLS record",
             style::SSL_PENDING,
-            c.pending.envelope(t0, t1, n),
+            c.pending.envelope(&c.events, t0, t1, n),
             RECORD,
         ),
     ];
@@ -214,7 +214,7 @@ pub(super) fn show(
     let drawn: Vec<_> = queues.iter().map(|q| (q.name, q.colour)).collect();
     // The TCP plot right under this one repeats the time axis: its labels here would only
     // take rows from the data.
-    let tcp_below = !c.snd_wnd.t.is_empty();
+    let tcp_below = !c.snd_wnd.is_empty();
     let origin = vis.origin;
     let plot = linked_plot("buffers", link, height, vis)
         .show_axes([!tcp_below, true])

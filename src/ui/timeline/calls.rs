@@ -3,13 +3,13 @@
 
 use super::axis::Visible;
 use super::marks::{bar, bars, CALLS};
-use crate::trace::store::{aggregate, CallClass, ConnTrace};
+use crate::trace::store::{aggregate, CallClass, ConnTrace, Timed};
 use crate::ui::model::secs;
 use crate::ui::style;
 use egui_plot::{PlotUi, Polygon};
 
 pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
-    let runs = aggregate(&c.retries, vis.t0, vis.t1, vis.buckets)
+    let runs = aggregate(&c.retries(), vis.t0, vis.t1, vis.buckets)
         .iter()
         .map(|m| {
             bar(CALLS, m.start, m.end, vis.min_len, style::RETRY_BAND)
@@ -27,7 +27,7 @@ pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
         runs,
     ));
     // One chart per result class, so each class keeps its name and colour.
-    let marks = aggregate(&c.calls, vis.t0, vis.t1, vis.buckets);
+    let marks = aggregate(&c.calls(), vis.t0, vis.t1, vis.buckets);
     for class in CallClass::ALL {
         let colour = style::call(class);
         let b = marks
@@ -41,7 +41,7 @@ pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
 
 /// Outlines call `i`, a little wider than its bar so a short call's outline shows.
 pub(super) fn outline(pui: &mut PlotUi, c: &ConnTrace, i: usize, vis: &Visible) {
-    let (Some(&s), Some(&e)) = (c.calls.start.get(i), c.calls.end.get(i)) else {
+    let Some((s, e)) = c.calls().get(i) else {
         return;
     };
     let x0 = secs(s) - vis.px * 3.0;

@@ -24,7 +24,7 @@ fn marker(class: IoClass) -> (&'static str, MarkerShape) {
 pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
     let lane = y(Lane::Io);
     let mut points: [Vec<[f64; 2]>; IoClass::ALL.len()] = Default::default();
-    for m in aggregate(&c.io, vis.t0, vis.t1, vis.buckets) {
+    for m in aggregate(&c.io(), vis.t0, vis.t1, vis.buckets) {
         // Reads above the lane's centre, writes below.
         let dy = if m.class.dir == Dir::Write {
             -0.15

@@ -49,7 +49,7 @@ pub fn ui_with(
     let selected = model.selection.filter(|s| s.conn == c.id).map(|s| s.call);
     let top = ui.cursor().top();
     let lanes = lanes::show(ui, c, &vis, link, selected, now);
-    if c.inq.t.is_empty() {
+    if c.inq.is_empty() {
         let note = "No buffer levels recorded (no socket was connected).";
         ui.label(RichText::new(note).color(style::MUTED));
     } else {

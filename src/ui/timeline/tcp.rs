@@ -28,12 +28,12 @@ pub(super) struct TcpView {
 
 impl TcpView {
     pub(super) fn query(c: &ConnTrace, t0: Nanos, t1: Nanos, buckets: usize) -> Option<TcpView> {
-        if c.snd_wnd.t.is_empty() {
+        if c.snd_wnd.is_empty() {
             return None;
         }
         Some(TcpView {
-            rtt: c.rtt_us.envelope(t0, t1, buckets),
-            wnd: c.snd_wnd.envelope(t0, t1, buckets),
+            rtt: c.rtt_us.envelope(&c.events, t0, t1, buckets),
+            wnd: c.snd_wnd.envelope(&c.events, t0, t1, buckets),
         })
     }
 }

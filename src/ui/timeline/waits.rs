@@ -19,7 +19,7 @@ fn name(class: WaitClass) -> &'static str {
 
 pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible, now: Nanos) {
     let lane = y(Lane::Waits);
-    let marks = aggregate(&c.waits, vis.t0, vis.t1, vis.buckets);
+    let marks = aggregate(&c.waits(), vis.t0, vis.t1, vis.buckets);
     for class in WaitClass::ALL {
         let colour = style::wait(class);
         let b = marks

@@ -3,7 +3,7 @@
 //! and writes, readiness waits, handshake states and TLS messages.
 
 use super::{escape, hex, Bars, Frame, LEFT, PLOT, TOP};
-use crate::trace::store::{aggregate, CallClass, ConnTrace, IoClass, IoOutcome, SpanClass};
+use crate::trace::store::{aggregate, CallClass, ConnTrace, IoClass, IoOutcome, SpanClass, Timed};
 use crate::trace::verdict::{Severity, Verdict};
 use crate::trace::{names, Dir, MsgDir};
 use crate::ui::style;
@@ -49,7 +49,7 @@ pub(super) fn draw(out: &mut String, c: &ConnTrace, f: &Frame, verdict: &Verdict
 fn calls(out: &mut String, c: &ConnTrace, f: &Frame, top: f64, verdict: &Verdict) {
     let buckets = f.buckets();
     let mut band = Bars::new(top + 3.0, LANE - 6.0);
-    for m in aggregate(&c.retries, f.t0, f.t1, buckets) {
+    for m in aggregate(&c.retries(), f.t0, f.t1, buckets) {
         band.push(f.x(m.start), f.x(m.end));
     }
     out.push_str(&band.path(&format!(
@@ -60,7 +60,7 @@ fn calls(out: &mut String, c: &ConnTrace, f: &Frame, top: f64, verdict: &Verdict
         .iter()
         .map(|_| Bars::new(top + 7.0, LANE - 14.0))
         .collect();
-    for m in aggregate(&c.calls, f.t0, f.t1, buckets) {
+    for m in aggregate(&c.calls(), f.t0, f.t1, buckets) {
         bars[m.class.index()].push(f.x(m.start), f.x(m.end));
     }
     for (class, b) in CallClass::ALL.iter().zip(bars) {
@@ -70,7 +70,7 @@ fn calls(out: &mut String, c: &ConnTrace, f: &Frame, top: f64, verdict: &Verdict
     let Some(i) = verdict.focus.and_then(|id| c.call_index(id)) else {
         return;
     };
-    let (x0, x1) = (f.x(c.calls.start[i]), f.x(c.calls.end[i]));
+    let (x0, x1) = (f.x(c.calls().start(i)), f.x(c.calls().end(i)));
     let x1 = x1.max(x0 + 1.0);
     let _ = writeln!(
         out,
@@ -116,7 +116,7 @@ fn marker(class: IoClass, x: f64, y: f64) -> String {
 fn io(out: &mut String, c: &ConnTrace, f: &Frame, top: f64) {
     let mut paths: Vec<String> = IoClass::ALL.iter().map(|_| String::new()).collect();
     let mut last_x = vec![f64::MIN; IoClass::ALL.len()];
-    for m in aggregate(&c.io, f.t0, f.t1, f.buckets()) {
+    for m in aggregate(&c.io(), f.t0, f.t1, f.buckets()) {
         let k = m.class.index();
         let x = f.x(m.start);
         // Markers are a few pixels wide: one per pixel and class is all that can be seen.
@@ -147,7 +147,7 @@ fn waits(out: &mut String, c: &ConnTrace, f: &Frame, top: f64, verdict: &Verdict
         .iter()
         .map(|_| Bars::new(top + 8.0, LANE - 16.0))
         .collect();
-    for m in aggregate(&c.waits, f.t0, f.t1, f.buckets()) {
+    for m in aggregate(&c.waits(), f.t0, f.t1, f.buckets()) {
         bars[m.class.index()].push(f.x(m.start), f.x(m.end));
     }
     for (class, b) in WaitClass::ALL.iter().zip(bars) {
@@ -159,7 +159,7 @@ fn waits(out: &mut String, c: &ConnTrace, f: &Frame, top: f64, verdict: &Verdict
         return;
     }
     if let Some(w) = c.longest_wait {
-        let (x0, x1) = (f.x(c.waits.start[w]), f.x(c.waits.end[w]));
+        let (x0, x1) = (f.x(c.waits().start(w)), f.x(c.waits().end(w)));
         let _ = writeln!(
             out,
             "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>",

@@ -15,8 +15,15 @@ const RECORD: u32 = 16 * 1024;
 
 /// A stepped line through the levels of `series` as a fraction of `capacity` (the value holds
 /// until the next sample), between `top` (100 %) and `bottom` (0 %).
-fn steps(f: &Frame, series: &Series, capacity: u32, top: f64, bottom: f64) -> String {
-    let points = series.envelope(f.t0, f.t1, f.buckets());
+fn steps(
+    f: &Frame,
+    c: &ConnTrace,
+    series: &Series,
+    capacity: u32,
+    top: f64,
+    bottom: f64,
+) -> String {
+    let points = series.envelope(&c.events, f.t0, f.t1, f.buckets());
     if points.is_empty() || capacity == 0 {
         return String::new();
     }
@@ -56,7 +63,7 @@ pub(super) fn draw(out: &mut String, c: &ConnTrace, f: &Frame, lanes_bottom: f64
          <path d=\"M{LEFT} {bottom:.1}H{r:.1}\" stroke=\"#555\"/>",
         r = LEFT + PLOT
     );
-    if c.inq.t.is_empty() {
+    if c.inq.is_empty() {
         let _ = writeln!(
             out,
             "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#999\" font-size=\"12\">No buffer levels recorded (no socket was connected).</text>",
@@ -71,7 +78,7 @@ pub(super) fn draw(out: &mut String, c: &ConnTrace, f: &Frame, lanes_bottom: f64
         (&c.inq, c.rcvbuf.unwrap_or(0), style::RECV_QUEUE),
     ];
     for (series, capacity, colour) in queues {
-        let d = steps(f, series, capacity, top, bottom);
+        let d = steps(f, c, series, capacity, top, bottom);
         if !d.is_empty() {
             let _ = writeln!(
                 out,
