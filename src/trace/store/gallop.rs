@@ -3,6 +3,8 @@
 //! the whole visible range (which touched far-away memory once per bucket and made the
 //! aggregation of 10^6 events cost milliseconds per frame).
 
+use super::timed::first;
+
 /// The first `j` in `from..to` for which `past(j)` holds (`to` when none does), where `past` is
 /// false then true over `from..to`.
 pub(super) fn first_from(from: usize, to: usize, past: impl Fn(usize) -> bool) -> usize {
@@ -12,7 +14,7 @@ pub(super) fn first_from(from: usize, to: usize, past: impl Fn(usize) -> bool) -
     // past(lo) is false: double the step until a probe is past, then bisect the last step.
     let mut lo = from;
     let mut step = 1;
-    let mut hi = loop {
+    let hi = loop {
         let probe = lo + step;
         if probe >= to {
             break to;
@@ -23,16 +25,9 @@ pub(super) fn first_from(from: usize, to: usize, past: impl Fn(usize) -> bool) -
         lo = probe;
         step *= 2;
     };
-    lo += 1;
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if past(mid) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    hi
+    // Bisect lo+1..hi, the last step, with the store's one binary search.
+    let lo = lo + 1;
+    lo + first(hi - lo, |k| past(lo + k))
 }
 
 #[cfg(test)]
