@@ -39,10 +39,20 @@ pub(crate) struct TraceArgs {
     #[arg(long, value_name = "FILE")]
     pcapng: Option<PathBuf>,
     /// Make N connections (one engine), then print a summary across them.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        allow_negative_numbers = true
+    )]
     repeat: u32,
     /// With --repeat: how many connections are open at once.
-    #[arg(long, value_name = "P", default_value_t = 1)]
+    #[arg(
+        long,
+        value_name = "P",
+        default_value_t = 1,
+        allow_negative_numbers = true
+    )]
     parallel: u32,
 }
 

@@ -386,3 +386,28 @@ fn each_kind_of_target_keeps_its_own_options() {
     forms.set("lab:ok", &given);
     assert_eq!(forms.options("lab:ok"), given);
 }
+
+/// A negative number (or size) reaches the option's own check ("seconds must be between 0 and …") rather
+/// than clap's "unexpected argument '-1'", which reads as if the option took no value.
+#[test]
+fn a_negative_number_is_the_options_value() {
+    use clap::FromArgMatches;
+    for (name, value) in [
+        ("--timeout", "-1"),
+        ("--connect-timeout", "-2.5"),
+        ("--read-for", "-1"),
+        ("--upload", "-5"),
+        ("--upload", "-1K"),
+        ("--rcvbuf", "-16K"),
+        ("--sndbuf", "-1"),
+        ("--reconnect", "-3"),
+    ] {
+        let matches = clap_command()
+            .try_get_matches_from(["options", name, value])
+            .unwrap_or_else(|e| panic!("{name} {value}: {e}"));
+        let options = ConnectOptions::from_arg_matches(&matches).expect("options");
+        let mut spec = ConnectSpec::new(Target::parse("localhost:1").expect("target"));
+        let err = options.apply(&mut spec).expect_err("a negative value");
+        assert!(err.starts_with(name), "{name} {value}: {err}");
+    }
+}

@@ -38,23 +38,23 @@ pub struct ConnectOptions {
     pub status: bool,
     #[arg(long, help = Field::NoAutoRetry.help())]
     pub no_auto_retry: bool,
-    #[arg(long, value_name = "N", help = Field::Sndbuf.help())]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, help = Field::Sndbuf.help())]
     pub sndbuf: Option<String>,
-    #[arg(long, value_name = "N", help = Field::Rcvbuf.help())]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, help = Field::Rcvbuf.help())]
     pub rcvbuf: Option<String>,
     #[arg(long, help = Field::Nodelay.help())]
     pub nodelay: bool,
-    #[arg(long, value_name = "S", help = Field::ConnectTimeout.help())]
+    #[arg(long, value_name = "S", allow_hyphen_values = true, help = Field::ConnectTimeout.help())]
     pub connect_timeout: Option<String>,
-    #[arg(long, value_name = "S", help = Field::Timeout.help())]
+    #[arg(long, value_name = "S", allow_hyphen_values = true, help = Field::Timeout.help())]
     pub timeout: Option<String>,
     #[arg(long, value_name = "PATH", help = Field::HttpGet.help())]
     pub http_get: Option<String>,
     #[arg(long, value_name = "TEXT", help = Field::Send.help())]
     pub send: Option<String>,
-    #[arg(long, value_name = "BYTES", help = Field::Upload.help())]
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true, help = Field::Upload.help())]
     pub upload: Option<String>,
-    #[arg(long, value_name = "S", help = Field::ReadFor.help())]
+    #[arg(long, value_name = "S", allow_hyphen_values = true, help = Field::ReadFor.help())]
     pub read_for: Option<String>,
     #[arg(long, value_name = "TEXT", requires = "read_for", help = Field::ThenSend.help())]
     pub then_send: Option<String>,
@@ -68,7 +68,7 @@ pub struct ConnectOptions {
     pub starttls_host: Option<String>,
     #[arg(long, value_name = "URL", help = Field::Proxy.help())]
     pub proxy: Option<String>,
-    #[arg(long, value_name = "N", help = Field::Reconnect.help())]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, help = Field::Reconnect.help())]
     pub reconnect: Option<String>,
     #[arg(long, value_name = "FILE", help = Field::SessIn.help())]
     pub sess_in: Option<PathBuf>,
