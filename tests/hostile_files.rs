@@ -168,6 +168,18 @@ fn the_lab_refuses_remote_addresses_and_ports_past_65535() {
     }
 }
 
+/// A negative duration reaches the option's own check, not clap's "unexpected argument '-1'".
+#[test]
+fn a_negative_lab_duration_names_the_option() {
+    let out = run_cli(&["lab", "--duration", "-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let last = last_line(&out.stderr);
+    assert!(
+        last.contains("--duration") && last.contains("between 0"),
+        "{last}"
+    );
+}
+
 #[test]
 fn the_lab_keeps_its_key_private_and_removes_it_on_sigterm() {
     use std::os::unix::fs::PermissionsExt;

@@ -151,6 +151,46 @@ fn the_report_goes_beside_the_trace_by_default_and_never_over_it() {
     );
 }
 
+/// An unwritable destination is a usage error (exit 2, like `trace --out`) said before the trace
+/// is read, naming the file the person gave, and leaves no file behind.
+#[test]
+fn an_unwritable_report_destination_is_a_usage_error_and_leaves_nothing() {
+    let trace = saved_trace("lab:ok", &[], "unwritable.jsonl");
+    let t = trace.to_string_lossy().into_owned();
+    let dir = temp("no-such-dir");
+    let _ = std::fs::remove_dir_all(&dir);
+    let inside = dir.join("r.html").to_string_lossy().into_owned();
+    let out = tlsscope(&["report", &t, "-o", &inside]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with(&format!("tlsscope: cannot create {inside}: no directory ")),
+        "{err}"
+    );
+    assert!(!err.contains(".tlsscope-report"), "{err}");
+
+    let here = temp("").to_string_lossy().into_owned();
+    let out = tlsscope(&["report", &t, "-o", &here]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("a directory"),
+        "{}",
+        text(&out.stderr)
+    );
+    let leftovers = std::fs::read_dir(temp(""))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(".tlsscope-report")
+                })
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0);
+}
+
 #[test]
 fn hostile_strings_from_a_trace_file_come_out_inert() {
     // A hand-made trace whose peer strings carry markup, an ESC sequence and a bidi override.

@@ -24,7 +24,7 @@ pub(crate) struct LabArgs {
     #[arg(long, value_name = "NAME", default_value = "all")]
     scenario: String,
     /// Stop serving after this many seconds (default: until interrupted).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_hyphen_values = true)]
     duration: Option<String>,
     /// Allow --listen on an address other than loopback (the lab's peers are then reachable
     /// from other machines).

@@ -45,6 +45,10 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), CliError> {
             out.display()
         )));
     }
+    // The report is written to a temporary file beside its destination and renamed into place:
+    // an unwritable destination is a usage error before the trace is read, and a reader of the
+    // old report never sees half of a new one.
+    let staged = stage_output(&out)?;
     let mut events = trace_file::read_all(&args.file)?;
     if let Some(n) = args.connection {
         let ids = conn_ids(&events);
@@ -63,8 +67,12 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), CliError> {
         |n| n.to_string_lossy().into_owned(),
     );
     let page = crate::export::report::html(&events, &source);
-    std::fs::write(&out, &page)
-        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", out.display())))?;
+    let cannot_write = |e: &dyn std::fmt::Display| {
+        CliError::Failed(format!("cannot write {}: {e}", out.display()))
+    };
+    let mut staged = staged;
+    std::io::Write::write_all(&mut staged, page.as_bytes()).map_err(|e| cannot_write(&e))?;
+    staged.persist(&out).map_err(|e| cannot_write(&e.error))?;
     say(&format!(
         "wrote {} ({} connection(s), {} events, {} KiB)\n",
         out.display(),
@@ -82,4 +90,33 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), CliError> {
             .count(),
         page.len().div_ceil(1024)
     ))
+}
+
+/// A temporary file in the report's directory, or why the report cannot be written there.
+fn stage_output(out: &std::path::Path) -> Result<tempfile::NamedTempFile, CliError> {
+    if out.is_dir() {
+        return Err(CliError::Usage(format!(
+            "{}: a directory; give the report's file name with -o",
+            out.display()
+        )));
+    }
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".tlsscope-report")
+        // Created as 0666 less the umask, like any file the user writes (tempfile's own 0600
+        // would survive the rename and hide a report meant to be shared).
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(|e| {
+            // tempfile's error names its random file; the person named `out`.
+            let why = if dir.is_dir() {
+                std::io::Error::from(e.kind()).to_string()
+            } else {
+                format!("no directory {}", dir.display())
+            };
+            CliError::Usage(format!("cannot create {}: {why}", out.display()))
+        })
 }
