@@ -5,6 +5,7 @@ use super::classes::{CallClass, IoClass, WaitClass};
 use super::runs::RunView;
 use super::series::Series;
 use super::spans::{SpanView, Spans};
+use super::stored::Stored;
 use crate::trace::event::*;
 use crate::trace::verdict::Facts;
 
@@ -13,7 +14,7 @@ use crate::trace::verdict::Facts;
 pub struct ConnTrace {
     pub id: ConnId,
     /// All events in arrival order (the events table shows these).
-    pub events: Vec<Event>,
+    pub events: Vec<Stored>,
     /// Calls as spans (their times are their events'); the rest of a call (id, operation,
     /// result, bytes) is read from its event ([`ConnTrace::call`]) rather than kept twice.
     pub call_spans: Spans<CallClass>,
@@ -137,7 +138,7 @@ impl ConnTrace {
         [
             (
                 "events",
-                self.events.len() * size_of::<Event>() + self.wire_bytes as usize,
+                self.events.len() * size_of::<Stored>() + self.wire_bytes as usize,
             ),
             (
                 "calls",

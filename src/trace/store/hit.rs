@@ -68,7 +68,7 @@ impl Hit {
                 let mut s = c
                     .events
                     .get(c.call_event(i).unwrap_or(u32::MAX) as usize)
-                    .map_or_else(String::new, text::describe);
+                    .map_or_else(String::new, |e| text::describe_kind(&e.kind));
                 if let Some(r) = c.retry_run(i) {
                     s.push('\n');
                     s.push_str(&retry_text(c, r, Some(i)));
@@ -88,7 +88,7 @@ impl Hit {
                 let call = e
                     .call_id()
                     .map_or(String::new(), |id| format!(" (inside call #{id})"));
-                format!("{}{call}", text::describe(e))
+                format!("{}{call}", text::describe_kind(&e.kind))
             }
             Hit::Wait(i) => format!(
                 "waited {} for the socket to be ready for {}; woke: {}",

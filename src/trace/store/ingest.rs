@@ -5,6 +5,7 @@
 
 use super::classes::{CallClass, IoClass, WaitClass};
 use super::conn::ConnTrace;
+use super::stored::Stored;
 use super::timed::{span_end, span_start};
 use crate::trace::event::*;
 
@@ -53,9 +54,10 @@ impl ConnTrace {
         }
         self.facts.feed(e);
         self.last_t = self.last_t.max(e.t);
-        let mut kept = e.clone();
-        kept.t = kept_t;
-        self.events.push(kept);
+        self.events.push(Stored {
+            t: kept_t,
+            kind: e.kind.clone(),
+        });
         if matches!(e.kind, EventKind::Close(_)) {
             self.shrink();
         }

@@ -20,6 +20,7 @@ mod runs;
 mod series;
 mod spans;
 mod status;
+mod stored;
 mod timed;
 
 pub use classes::{CallClass, IoClass, IoOutcome, SpanClass, WaitClass};
@@ -30,6 +31,7 @@ pub use runs::RunView;
 pub use series::Series;
 pub use spans::{aggregate, Mark, SpanView, Spans};
 pub use status::{Status, STALL_NANOS};
+pub use stored::Stored;
 pub use timed::{first, Timed};
 
 use super::event::{ConnId, Event, EventKind, Nanos};

@@ -3,8 +3,9 @@
 
 use super::classes::SpanClass;
 use super::gallop::first_from;
+use super::stored::Stored;
 use super::timed::{span_end, span_start, Timed};
-use crate::trace::event::{Event, Nanos};
+use crate::trace::event::Nanos;
 
 /// Spans per checkpoint of the per-class counts: a count scans at most this many classes at each
 /// end of its range, and the checkpoints cost 4 bytes per class per this many spans.
@@ -108,7 +109,7 @@ impl<C: SpanClass> Spans<C> {
     }
 
     /// The column read with the events its times come from.
-    pub fn view<'a>(&'a self, events: &'a [Event]) -> SpanView<'a, C> {
+    pub fn view<'a>(&'a self, events: &'a [Stored]) -> SpanView<'a, C> {
         SpanView { col: self, events }
     }
 }
@@ -117,7 +118,7 @@ impl<C: SpanClass> Spans<C> {
 #[derive(Debug, Clone, Copy)]
 pub struct SpanView<'a, C: SpanClass> {
     pub col: &'a Spans<C>,
-    events: &'a [Event],
+    events: &'a [Stored],
 }
 
 impl<C: SpanClass> Timed for SpanView<'_, C> {
@@ -206,7 +207,7 @@ mod tests {
     use crate::trace::store::classes::WaitClass;
 
     /// Waits from `start` to `end`, as events and the column over them.
-    fn waits(times: &[(Nanos, Nanos, WaitClass)]) -> (Vec<Event>, Spans<WaitClass>) {
+    fn waits(times: &[(Nanos, Nanos, WaitClass)]) -> (Vec<Stored>, Spans<WaitClass>) {
         let mut events = Vec::new();
         let mut s = Spans::default();
         for &(start, end, class) in times {
@@ -216,9 +217,8 @@ mod tests {
                 dur: end - start,
                 woke: Woke::Readable,
             };
-            events.push(Event {
+            events.push(Stored {
                 t: start,
-                conn: 1,
                 kind: EventKind::Wait(wait),
             });
         }
