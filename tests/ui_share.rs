@@ -293,7 +293,7 @@ fn copy_puts_the_selected_call_with_its_io_on_the_clipboard() {
             .conn(sel.conn)
             .expect("the connection");
         // The call's row and the two before it (inside it): one line each.
-        let at = c.call_spans.event[sel.call] as usize;
+        let at = c.call_spans.event.get(sel.call).expect("the call's event") as usize;
         (at - 2..=at)
             .map(|k| tlsscope::ui::copy::row_line(c, &c.events[k]))
             .collect()

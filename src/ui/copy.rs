@@ -37,7 +37,7 @@ pub fn verdict_text(model: &Model, c: &ConnTrace) -> String {
 /// Call `i` of `c` and the socket I/O, states and messages inside it, as the text trace prints
 /// them (the call's line, then the nested lines indented under it).
 pub fn call_text(model: &Model, c: &ConnTrace, i: usize) -> Option<String> {
-    let event = c.events.get(*c.call_spans.event.get(i)? as usize)?;
+    let event = c.events.get(c.call_spans.event.get(i)? as usize)?;
     let conn = number(model, c.id);
     let renumbered = |e: &Stored| e.event(conn);
     let mut writer = TextWriter::new();

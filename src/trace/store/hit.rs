@@ -81,7 +81,7 @@ impl Hit {
                     .io_spans
                     .event
                     .get(i)
-                    .and_then(|&e| c.events.get(e as usize))
+                    .and_then(|e| c.events.get(e as usize))
                 else {
                     return String::new();
                 };
@@ -93,7 +93,7 @@ impl Hit {
             Hit::Wait(i) => format!(
                 "waited {} for the socket to be ready for {}; woke: {}",
                 format::duration(c.waits().duration(i)),
-                c.wait_spans.class[i].operation(),
+                c.wait_spans.class(i).operation(),
                 c.wait(i).map_or("?", |w| w.woke.name())
             ),
             Hit::Msg(i) => {

@@ -113,7 +113,7 @@ impl ConnTrace {
     /// read that wrote (a handshake inside SSL_read), else the last call.
     pub fn interesting_call(&self) -> Option<usize> {
         if let Some(i) =
-            (0..self.call_spans.len()).find(|&i| self.call_spans.class[i] == CallClass::WantWrite)
+            (0..self.call_spans.len()).find(|&i| self.call_spans.class(i) == CallClass::WantWrite)
         {
             return Some(i);
         }

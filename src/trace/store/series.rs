@@ -3,6 +3,7 @@
 //! connection's events, passed to each query), its value is kept here for the min/max pyramid.
 
 use super::gallop::first_from;
+use super::indices::Indices;
 use super::minmax::MinMax;
 use super::stored::Stored;
 use super::timed::{first, span_start};
@@ -12,7 +13,7 @@ use crate::trace::event::Nanos;
 #[derive(Debug, Default, Clone)]
 pub struct Series {
     /// Index of each sample's event in the connection's events (its time).
-    pub event: Vec<u32>,
+    pub event: Indices,
     pub v: Vec<u32>,
     minmax: MinMax,
 }
@@ -34,7 +35,7 @@ impl Series {
 
     /// Time of sample `i` (`i < len()`).
     pub fn time(&self, events: &[Stored], i: usize) -> Nanos {
-        span_start(events, self.event[i])
+        span_start(events, self.event.at(i))
     }
 
     /// How many samples are before `t` (`strict`) or at or before it.
@@ -88,7 +89,7 @@ impl Series {
 
     /// Gives back the room the vectors grew into.
     pub(crate) fn shrink(&mut self) {
-        self.event.shrink_to_fit();
+        self.event.shrink();
         self.v.shrink_to_fit();
         self.minmax.shrink();
     }
