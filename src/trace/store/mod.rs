@@ -44,6 +44,9 @@ use std::collections::HashMap;
 pub struct Store {
     pub conns: Vec<ConnTrace>,
     index: HashMap<ConnId, usize>,
+    /// The connection of the last event and its place: a batch's events mostly belong to one
+    /// connection after another, so most events skip the hash lookup.
+    last: Option<(ConnId, usize)>,
     pub total_events: u64,
     pub dropped: u64,
     pub last_t: Nanos,
@@ -67,16 +70,24 @@ impl Store {
         if let EventKind::Dropped { count } = e.kind {
             self.dropped += count;
         }
-        let i = *self.index.entry(e.conn).or_insert_with(|| {
-            self.conns.push(ConnTrace::new(e.conn));
-            self.conns.len() - 1
-        });
+        let i = match self.last {
+            Some((id, i)) if id == e.conn => i,
+            _ => {
+                let i = *self.index.entry(e.conn).or_insert_with(|| {
+                    self.conns.push(ConnTrace::new(e.conn));
+                    self.conns.len() - 1
+                });
+                self.last = Some((e.conn, i));
+                i
+            }
+        };
         self.conns[i].push(e);
     }
 
     /// Forgets connection `id` (a replay that starts over); the session's counts stay.
     pub fn remove(&mut self, id: ConnId) -> Option<ConnTrace> {
         let i = self.index.remove(&id)?;
+        self.last = None;
         let c = self.conns.remove(i);
         for j in self.index.values_mut() {
             if *j > i {
