@@ -2,8 +2,9 @@
 //! derived status, nested details of a call, hit testing, and visible-range queries aggregated
 //! per pixel bucket.
 //!
-//! A column holds indices into the connection's events, not copies of their times: a call costs
-//! the store its event plus about 5 bytes. Every column is sorted by time (calls, waits, socket operations of one connection happen one
+//! A column holds indices into the connection's events (about 2 bytes each, [`Indices`]), not
+//! copies of their times: a call costs the store its 24-byte [`Stored`] event plus about 3 bytes.
+//! Every column is sorted by time (calls, waits, socket operations of one connection happen one
 //! after the other), so a query binary-searches its range, and per-class prefix counts and a
 //! min/max pyramid answer "what happened in this bucket" without walking the events in it: the
 //! cost of a frame depends on its width in pixels, not on how many events were recorded.
