@@ -90,7 +90,19 @@ pub enum EventKind {
 impl Event {
     /// The call this event happened inside, for events that can have one.
     pub fn call_id(&self) -> Option<CallId> {
-        match &self.kind {
+        self.kind.call_id()
+    }
+
+    /// The name of this event's kind as used in JSONL (`call`, `io`, ...).
+    pub fn kind_name(&self) -> &'static str {
+        self.kind.name()
+    }
+}
+
+impl EventKind {
+    /// The call this event happened inside, for events that can have one.
+    pub fn call_id(&self) -> Option<CallId> {
+        match self {
             EventKind::Io(io) => io.call(),
             EventKind::State(s) => s.call(),
             EventKind::Msg(m) => m.call(),
@@ -99,9 +111,9 @@ impl Event {
         }
     }
 
-    /// The name of this event's kind as used in JSONL (`call`, `io`, ...).
-    pub fn kind_name(&self) -> &'static str {
-        match &self.kind {
+    /// The name of this kind as used in JSONL (`call`, `io`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
             EventKind::Phase(_) => "phase",
             EventKind::Call(_) => "call",
             EventKind::Io(_) => "io",

@@ -1,15 +1,16 @@
 //! Plain-language sentences: what a call's result means and what a correct program does next.
 
-use super::event::{Dir, Event, EventKind, Op, SslError};
+use super::event::{Dir, EventKind, Op, SslError};
 
-/// What the result of `op` with `error` means, given the socket operations inside the call.
-pub fn explain(op: Op, error: SslError, ret: i32, nested: &[&Event]) -> String {
+/// What the result of `op` with `error` means, given the socket operations inside the call
+/// (the kinds of the events inside it).
+pub fn explain(op: Op, error: SslError, ret: i32, nested: &[&EventKind]) -> String {
     let wrote = nested
         .iter()
-        .any(|e| matches!(&e.kind, EventKind::Io(io) if io.dir == Dir::Write && io.got > 0));
+        .any(|k| matches!(k, EventKind::Io(io) if io.dir == Dir::Write && io.got > 0));
     let read = nested
         .iter()
-        .any(|e| matches!(&e.kind, EventKind::Io(io) if io.dir == Dir::Read && io.got > 0));
+        .any(|k| matches!(k, EventKind::Io(io) if io.dir == Dir::Read && io.got > 0));
     let name = op.name();
     let mut text = match error {
         SslError::None => match op.classic() {

@@ -72,8 +72,13 @@ fn headline(e: &Event) -> String {
 
 /// One event as text, without time or connection.
 pub fn describe(e: &Event) -> String {
+    describe_kind(&e.kind)
+}
+
+/// What happened, as [`describe`] writes it.
+pub fn describe_kind(kind: &EventKind) -> String {
     let mut s = String::new();
-    match &e.kind {
+    match kind {
         EventKind::Phase(p) => {
             let _ = write!(s, "── {} ──", p.name());
         }

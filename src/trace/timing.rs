@@ -192,10 +192,14 @@ impl TimingFold {
 
     /// Takes one event of the connection (in the order the engine wrote them).
     pub fn feed(&mut self, e: &Event) {
-        let t = e.t;
+        self.feed_at(e.t, &e.kind);
+    }
+
+    /// [`TimingFold::feed`] with the event's time and kind (as the store keeps them).
+    pub fn feed_at(&mut self, t: Nanos, kind: &EventKind) {
         self.first_t = Some(self.first_t.map_or(t, |f| f.min(t)));
         self.last_t = self.last_t.max(t);
-        match &e.kind {
+        match kind {
             EventKind::Phase(p) => self.on_phase(t, *p),
             EventKind::Connected(_) => self.end_step(Step::Connect, t),
             EventKind::Tls(_) => {
@@ -380,9 +384,14 @@ impl TimingFold {
 
 /// The waterfall of one connection's events (a convenience over [`TimingFold`]).
 pub fn of_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Timing {
+    of_kinds(events.into_iter().map(|e| (e.t, &e.kind)))
+}
+
+/// [`of_events`] over each event's time and kind (as the store keeps them).
+pub fn of_kinds<'a>(events: impl IntoIterator<Item = (Nanos, &'a EventKind)>) -> Timing {
     let mut fold = TimingFold::new();
-    for e in events {
-        fold.feed(e);
+    for (t, kind) in events {
+        fold.feed_at(t, kind);
     }
     fold.timing(fold.last_t)
 }

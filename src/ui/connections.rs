@@ -61,7 +61,11 @@ pub fn remove(model: &mut Model, compare: &mut Vec<ConnId>, ids: &[ConnId]) {
     let old = std::mem::take(&mut model.store);
     let mut store = Store::new();
     for c in old.conns.iter().filter(|c| !gone(c)) {
-        store.push_batch(&c.events);
+        // Back as whole events, a batch at a time (not a second copy of a large connection).
+        for chunk in c.events.chunks(65_536) {
+            let batch: Vec<_> = chunk.iter().map(|e| e.event(c.id)).collect();
+            store.push_batch(&batch);
+        }
     }
     // Counted over the whole session, not only what is kept.
     store.dropped = old.dropped;

@@ -4,9 +4,9 @@
 
 use super::model::{Model, Source};
 use crate::trace::diagnosis::section_of;
-use crate::trace::store::ConnTrace;
+use crate::trace::store::{ConnTrace, Stored};
 use crate::trace::text::TextWriter;
-use crate::trace::{format, text, ConnId, Event};
+use crate::trace::{format, text, ConnId};
 
 /// The number a connection is known by in text: its number in the file it was opened from,
 /// else its id.
@@ -37,9 +37,9 @@ pub fn verdict_text(model: &Model, c: &ConnTrace) -> String {
 /// Call `i` of `c` and the socket I/O, states and messages inside it, as the text trace prints
 /// them (the call's line, then the nested lines indented under it).
 pub fn call_text(model: &Model, c: &ConnTrace, i: usize) -> Option<String> {
-    let event = c.events.get(*c.call_spans.event.get(i)? as usize)?;
+    let event = c.events.get(c.call_spans.event.get(i)? as usize)?;
     let conn = number(model, c.id);
-    let renumbered = |e: &Event| Event { conn, ..e.clone() };
+    let renumbered = |e: &Stored| e.event(conn);
     let mut writer = TextWriter::new();
     let mut out = Vec::new();
     for e in c.nested(i) {
@@ -50,11 +50,11 @@ pub fn call_text(model: &Model, c: &ConnTrace, i: usize) -> Option<String> {
 }
 
 /// One row of the events table: the time from the connection's start, then the event.
-pub fn row_line(c: &ConnTrace, e: &Event) -> String {
+pub fn row_line(c: &ConnTrace, e: &Stored) -> String {
     format!(
         "{:>15}  {}",
         format::clock(e.t.saturating_sub(c.first_t)),
-        text::describe(e)
+        text::describe_kind(&e.kind)
     )
 }
 
@@ -81,7 +81,7 @@ pub fn to_clipboard(ctx: &egui::Context, model: &mut Model, what: &str, text: St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Call, Dir, EventKind, Io, Op, SslError};
+    use crate::trace::{Call, Dir, Event, EventKind, Io, Op, SslError};
 
     fn ev(t: u64, kind: EventKind) -> Event {
         Event { t, conn: 3, kind }

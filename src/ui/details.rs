@@ -5,8 +5,8 @@
 use super::model::Model;
 use super::{copy, style};
 use crate::trace::explain::explain;
-use crate::trace::store::{CallClass, ConnTrace, Timed};
-use crate::trace::{format, text, Call, Event, Nanos};
+use crate::trace::store::{CallClass, ConnTrace, Stored, Timed};
+use crate::trace::{format, text, Call, Nanos};
 use egui::RichText;
 
 pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
@@ -49,9 +49,10 @@ fn contents(ui: &mut egui::Ui, model: &Model) -> bool {
     };
     let copy = result(ui, c, i);
     let nested = c.nested(i);
+    let kinds: Vec<_> = nested.iter().map(|e| &e.kind).collect();
     ui.add_space(4.0);
     egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.label(RichText::new(explain(op, error, ret, &nested)).italics());
+        ui.label(RichText::new(explain(op, error, ret, &kinds)).italics());
     });
     ui.add_space(4.0);
     buffers(ui, c, c.calls().end(i));
@@ -119,12 +120,12 @@ fn buffers(ui: &mut egui::Ui, c: &ConnTrace, end: Nanos) {
 }
 
 /// The events inside a call that started at `start`, timed from its start.
-fn inside(ui: &mut egui::Ui, start: Nanos, nested: &[&Event]) {
+fn inside(ui: &mut egui::Ui, start: Nanos, nested: &[&Stored]) {
     let title = format!("Inside the call ({} events)", nested.len());
     ui.label(RichText::new(title).strong());
     for e in nested {
         let since = format::duration(e.t.saturating_sub(start));
-        let line = format!("+{since:>9}  {}", text::describe(e));
+        let line = format!("+{since:>9}  {}", text::describe_kind(&e.kind));
         ui.label(RichText::new(line).monospace());
     }
 }

@@ -8,7 +8,7 @@ use super::copy;
 use super::model::{Model, Selection};
 use super::row_pick::RowPick;
 use super::rows::Rows;
-use crate::trace::store::{EventFilter, Timed};
+use crate::trace::store::{EventFilter, Stored, Timed};
 use crate::trace::{ConnId, EventKind, Op, SslError};
 
 const KINDS: [&str; 13] = [
@@ -122,7 +122,7 @@ impl EventsTable {
 
     /// The call a row stands for: its own call, the call it happened inside, or (a wait, a
     /// buffer sample) the call before it.
-    fn call_of_row(c: &crate::trace::store::ConnTrace, e: &crate::trace::Event) -> Option<usize> {
+    fn call_of_row(c: &crate::trace::store::ConnTrace, e: &Stored) -> Option<usize> {
         match e.call_id() {
             Some(id) => c.call_index(id),
             None => c.calls().started_by(e.t).checked_sub(1),

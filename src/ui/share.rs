@@ -299,7 +299,7 @@ impl Share {
             conns
                 .iter()
                 .filter_map(|id| model.store.conn(*id))
-                .flat_map(|c| c.events.iter().cloned())
+                .flat_map(|c| c.events.iter().map(|e| e.event(c.id)))
                 .collect()
         };
         let result = match want {
@@ -418,7 +418,8 @@ impl Share {
         }
         let end = c.end_at(model.now_of(source));
         let id = self.fresh_id(model);
-        let mut schedule = Schedule::new(&c.events, id, end);
+        let events: Vec<_> = c.events.iter().map(|e| e.event(c.id)).collect();
+        let mut schedule = Schedule::new(&events, id, end);
         let label = model.label(source);
         let of = model.title(source);
         let wall = (self.clock)();

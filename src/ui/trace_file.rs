@@ -36,7 +36,7 @@ pub(crate) fn save(conns: &[&ConnTrace], path: &Path) -> Result<String, String> 
             let (has_verdict, has_timing) = (has("verdict"), has("timing"));
             let mut diagnoser = Diagnoser::new();
             for e in &c.events {
-                let e = Event { conn, ..e.clone() };
+                let e = e.event(conn);
                 let mut before = diagnoser.feed(&e);
                 before.retain(|b| match b.kind {
                     EventKind::Verdict(_) => !has_verdict,

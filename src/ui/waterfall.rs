@@ -99,7 +99,7 @@ impl Waterfall {
                 (*seen, *fold) = (0, TimingFold::new());
             }
             for e in &c.events[*seen..] {
-                fold.feed(e);
+                fold.feed_at(e.t, &e.kind);
             }
             *seen = c.events.len();
             out.push((c.id, fold.extent(model.now_of(c.id))));

@@ -134,7 +134,7 @@ fn connection(c: &ConnTrace, v: &Verdict, now_unix: i64) -> String {
     let linkable = |id: u32| {
         c.call_index(id)
             .and_then(|i| c.call_spans.event.get(i))
-            .is_some_and(|&row| head.contains(&(row as usize)) || tail.contains(&(row as usize)))
+            .is_some_and(|row| head.contains(&(row as usize)) || tail.contains(&(row as usize)))
     };
     let stalled = v.severity() == crate::trace::verdict::Severity::Stall;
     let target = sections::target(c).unwrap_or_default();

@@ -273,7 +273,7 @@ pub(super) fn chain(c: &ConnTrace, now_unix: i64) -> String {
 /// colour for it, the handshake's round trips under it; then the verdict's breakdown (waits,
 /// time inside OpenSSL, round trips), which is what `diagnosis:`'s `time:` line says.
 pub(super) fn time(c: &ConnTrace, v: &Verdict) -> String {
-    let timing = timing::of_events(&c.events);
+    let timing = timing::of_kinds(c.events.iter().map(|e| (e.t, &e.kind)));
     let total = timing.total.max(1);
     let mut out = String::from("<table class=\"time\">\n");
     let pct = |ns: u64| ns.min(total) as f64 / total as f64 * 100.0;

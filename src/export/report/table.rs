@@ -4,8 +4,8 @@
 
 use super::escape;
 use super::palette;
-use crate::trace::store::{CallClass, ConnTrace};
-use crate::trace::{format, text, CallId, Event, EventKind, TlsInfo};
+use crate::trace::store::{CallClass, ConnTrace, Stored};
+use crate::trace::{format, text, CallId, EventKind, TlsInfo};
 use crate::ui::style;
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -30,18 +30,15 @@ pub(super) fn call_anchor(conn: u32, id: CallId) -> String {
 
 /// What an event says, as HTML. A `tls` event's certificates go on lines of their own, each
 /// escaped apart (the text form puts them on lines of its own too).
-fn describe(e: &Event) -> String {
+fn describe(e: &Stored) -> String {
     let EventKind::Tls(info) = &e.kind else {
-        return escape::text(&text::describe(e));
+        return escape::text(&text::describe_kind(&e.kind));
     };
-    let head = Event {
-        kind: EventKind::Tls(Box::new(TlsInfo {
-            chain: Vec::new(),
-            ..(**info).clone()
-        })),
-        ..*e
-    };
-    let mut out = escape::text(&text::describe(&head));
+    let head = EventKind::Tls(Box::new(TlsInfo {
+        chain: Vec::new(),
+        ..(**info).clone()
+    }));
+    let mut out = escape::text(&text::describe_kind(&head));
     for (depth, c) in info.chain.iter().enumerate() {
         let _ = write!(
             out,
@@ -53,7 +50,7 @@ fn describe(e: &Event) -> String {
     out
 }
 
-fn row(out: &mut String, c: &ConnTrace, i: usize, e: &Event, focus: Option<CallId>) {
+fn row(out: &mut String, c: &ConnTrace, i: usize, e: &Stored, focus: Option<CallId>) {
     let time = format::since(e.t, c.first_t);
     let call = e.call_id().map_or(String::new(), |id| id.to_string());
     let nested = matches!(

@@ -5,6 +5,7 @@ use super::classes::{CallClass, IoClass, WaitClass};
 use super::runs::RunView;
 use super::series::Series;
 use super::spans::{SpanView, Spans};
+use super::stored::Stored;
 use crate::trace::event::*;
 use crate::trace::verdict::Facts;
 
@@ -13,7 +14,7 @@ use crate::trace::verdict::Facts;
 pub struct ConnTrace {
     pub id: ConnId,
     /// All events in arrival order (the events table shows these).
-    pub events: Vec<Event>,
+    pub events: Vec<Stored>,
     /// Calls as spans (their times are their events'); the rest of a call (id, operation,
     /// result, bytes) is read from its event ([`ConnTrace::call`]) rather than kept twice.
     pub call_spans: Spans<CallClass>,
@@ -93,7 +94,7 @@ impl ConnTrace {
 
     /// Index in `events` of call `i`'s event.
     pub fn call_event(&self, i: usize) -> Option<u32> {
-        self.call_spans.event.get(i).copied()
+        self.call_spans.event.get(i)
     }
 
     /// Call `i`'s own event: its id, operation, return value, error, duration and bytes.
@@ -107,7 +108,7 @@ impl ConnTrace {
 
     /// Wait `i`'s own event: what it waited for, how long, and what woke it.
     pub fn wait(&self, i: usize) -> Option<&Wait> {
-        let e = self.events.get(*self.wait_spans.event.get(i)? as usize)?;
+        let e = self.events.get(self.wait_spans.event.get(i)? as usize)?;
         match &e.kind {
             EventKind::Wait(w) => Some(w),
             _ => None,
@@ -132,26 +133,19 @@ impl ConnTrace {
     /// [`ConnTrace::memory`] by part, for the benchmark's account of what an event costs.
     pub fn memory_parts(&self) -> [(&'static str, usize); 6] {
         use std::mem::size_of;
-        let series = |s: &Series| s.len() * (2 * size_of::<u32>() + 1);
-        let spans = |n: usize, per: f64| (n as f64 * per) as usize;
+        // A level's min/max pyramid costs about a byte per value.
+        let series = |s: &Series| s.event.bytes() + s.len() * (size_of::<u32>() + 1);
         [
             (
                 "events",
-                self.events.len() * size_of::<Event>() + self.wire_bytes as usize,
+                self.events.len() * size_of::<Stored>() + self.wire_bytes as usize,
             ),
             (
                 "calls",
-                spans(self.call_spans.len(), self.call_spans.bytes_per_span())
-                    + self.retry_first.len() * 8,
+                self.call_spans.bytes() + self.retry_first.len() * 8,
             ),
-            (
-                "io",
-                spans(self.io_spans.len(), self.io_spans.bytes_per_span()),
-            ),
-            (
-                "waits",
-                spans(self.wait_spans.len(), self.wait_spans.bytes_per_span()),
-            ),
+            ("io", self.io_spans.bytes()),
+            ("waits", self.wait_spans.bytes()),
             (
                 "levels",
                 [

@@ -68,7 +68,7 @@ impl Hit {
                 let mut s = c
                     .events
                     .get(c.call_event(i).unwrap_or(u32::MAX) as usize)
-                    .map_or_else(String::new, text::describe);
+                    .map_or_else(String::new, |e| text::describe_kind(&e.kind));
                 if let Some(r) = c.retry_run(i) {
                     s.push('\n');
                     s.push_str(&retry_text(c, r, Some(i)));
@@ -81,19 +81,19 @@ impl Hit {
                     .io_spans
                     .event
                     .get(i)
-                    .and_then(|&e| c.events.get(e as usize))
+                    .and_then(|e| c.events.get(e as usize))
                 else {
                     return String::new();
                 };
                 let call = e
                     .call_id()
                     .map_or(String::new(), |id| format!(" (inside call #{id})"));
-                format!("{}{call}", text::describe(e))
+                format!("{}{call}", text::describe_kind(&e.kind))
             }
             Hit::Wait(i) => format!(
                 "waited {} for the socket to be ready for {}; woke: {}",
                 format::duration(c.waits().duration(i)),
-                c.wait_spans.class[i].operation(),
+                c.wait_spans.class(i).operation(),
                 c.wait(i).map_or("?", |w| w.woke.name())
             ),
             Hit::Msg(i) => {

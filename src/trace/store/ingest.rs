@@ -5,6 +5,7 @@
 
 use super::classes::{CallClass, IoClass, WaitClass};
 use super::conn::ConnTrace;
+use super::stored::Stored;
 use super::timed::{span_end, span_start};
 use crate::trace::event::*;
 
@@ -18,7 +19,7 @@ impl ConnTrace {
             EventKind::Call(c) => kept_t = self.push_call(e.t, c, index),
             EventKind::Io(io) => {
                 let last = self.io_spans.event.last();
-                kept_t = e.t.max(last.map_or(0, |&i| span_start(&self.events, i)));
+                kept_t = e.t.max(last.map_or(0, |i| span_start(&self.events, i)));
                 self.io_spans.push(index, IoClass::of(io));
             }
             EventKind::Wait(w) => kept_t = self.push_wait(e.t, w, index),
@@ -53,9 +54,10 @@ impl ConnTrace {
         }
         self.facts.feed(e);
         self.last_t = self.last_t.max(e.t);
-        let mut kept = e.clone();
-        kept.t = kept_t;
-        self.events.push(kept);
+        self.events.push(Stored {
+            t: kept_t,
+            kind: e.kind.clone(),
+        });
         if matches!(e.kind, EventKind::Close(_)) {
             self.shrink();
         }
@@ -71,7 +73,7 @@ impl ConnTrace {
         };
         self.last_attempt = attempt;
         let last_end = self.call_spans.event.last();
-        let start = t.max(last_end.map_or(0, |&i| span_end(&self.events, i)));
+        let start = t.max(last_end.map_or(0, |i| span_end(&self.events, i)));
         self.call_spans.push(index, CallClass::of(c.error));
         // Runs are kept while recording so the timeline can query the visible ones.
         if attempt == 2 {
@@ -90,7 +92,7 @@ impl ConnTrace {
     /// Adds wait `index`; returns its start as kept.
     fn push_wait(&mut self, t: Nanos, w: &Wait, index: u32) -> Nanos {
         let last_end = self.wait_spans.event.last();
-        let start = t.max(last_end.map_or(0, |&i| span_end(&self.events, i)));
+        let start = t.max(last_end.map_or(0, |i| span_end(&self.events, i)));
         self.wait_spans.push(index, WaitClass::of(w.interest));
         let i = self.wait_spans.len() - 1;
         let longer = |j: usize| self.wait(j).is_none_or(|l| w.dur > l.dur);
@@ -104,7 +106,7 @@ impl ConnTrace {
     /// Adds the levels of sample `index`; returns its time as kept.
     fn push_sock(&mut self, t: Nanos, s: &Sock, index: u32) -> Nanos {
         let last = self.inq.event.last();
-        let t = t.max(last.map_or(0, |&i| span_start(&self.events, i)));
+        let t = t.max(last.map_or(0, |i| span_start(&self.events, i)));
         self.inq.push(index, s.inq);
         self.outq.push(index, s.outq);
         self.pending.push(index, s.ssl_pending);

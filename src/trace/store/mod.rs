@@ -2,8 +2,9 @@
 //! derived status, nested details of a call, hit testing, and visible-range queries aggregated
 //! per pixel bucket.
 //!
-//! A column holds indices into the connection's events, not copies of their times: a call costs
-//! the store its event plus about 5 bytes. Every column is sorted by time (calls, waits, socket operations of one connection happen one
+//! A column holds indices into the connection's events (about 2 bytes each, [`Indices`]), not
+//! copies of their times: a call costs the store its 24-byte [`Stored`] event plus about 3 bytes.
+//! Every column is sorted by time (calls, waits, socket operations of one connection happen one
 //! after the other), so a query binary-searches its range, and per-class prefix counts and a
 //! min/max pyramid answer "what happened in this bucket" without walking the events in it: the
 //! cost of a frame depends on its width in pixels, not on how many events were recorded.
@@ -13,6 +14,7 @@ mod conn;
 mod filter;
 mod gallop;
 mod hit;
+mod indices;
 mod ingest;
 mod minmax;
 mod queries;
@@ -20,16 +22,19 @@ mod runs;
 mod series;
 mod spans;
 mod status;
+mod stored;
 mod timed;
 
 pub use classes::{CallClass, IoClass, IoOutcome, SpanClass, WaitClass};
 pub use conn::ConnTrace;
 pub use filter::EventFilter;
 pub use hit::{Hit, Lane};
+pub use indices::Indices;
 pub use runs::RunView;
 pub use series::Series;
 pub use spans::{aggregate, Mark, SpanView, Spans};
 pub use status::{Status, STALL_NANOS};
+pub use stored::Stored;
 pub use timed::{first, Timed};
 
 use super::event::{ConnId, Event, EventKind, Nanos};
@@ -40,6 +45,9 @@ use std::collections::HashMap;
 pub struct Store {
     pub conns: Vec<ConnTrace>,
     index: HashMap<ConnId, usize>,
+    /// The connection of the last event and its place: a batch's events mostly belong to one
+    /// connection after another, so most events skip the hash lookup.
+    last: Option<(ConnId, usize)>,
     pub total_events: u64,
     pub dropped: u64,
     pub last_t: Nanos,
@@ -63,16 +71,24 @@ impl Store {
         if let EventKind::Dropped { count } = e.kind {
             self.dropped += count;
         }
-        let i = *self.index.entry(e.conn).or_insert_with(|| {
-            self.conns.push(ConnTrace::new(e.conn));
-            self.conns.len() - 1
-        });
+        let i = match self.last {
+            Some((id, i)) if id == e.conn => i,
+            _ => {
+                let i = *self.index.entry(e.conn).or_insert_with(|| {
+                    self.conns.push(ConnTrace::new(e.conn));
+                    self.conns.len() - 1
+                });
+                self.last = Some((e.conn, i));
+                i
+            }
+        };
         self.conns[i].push(e);
     }
 
     /// Forgets connection `id` (a replay that starts over); the session's counts stay.
     pub fn remove(&mut self, id: ConnId) -> Option<ConnTrace> {
         let i = self.index.remove(&id)?;
+        self.last = None;
         let c = self.conns.remove(i);
         for j in self.index.values_mut() {
             if *j > i {

@@ -3,6 +3,7 @@
 
 use super::classes::CallClass;
 use super::conn::ConnTrace;
+use super::stored::Stored;
 use super::timed::{first, Timed};
 use crate::trace::event::*;
 
@@ -33,7 +34,7 @@ impl ConnTrace {
     }
 
     /// The socket operations, states and messages inside call `i` (in time order).
-    pub fn nested(&self, i: usize) -> Vec<&Event> {
+    pub fn nested(&self, i: usize) -> Vec<&Stored> {
         let (Some(id), Some(last)) = (self.call(i).map(|c| c.id), self.call_event(i)) else {
             return Vec::new();
         };
@@ -112,12 +113,11 @@ impl ConnTrace {
     /// read that wrote (a handshake inside SSL_read), else the last call.
     pub fn interesting_call(&self) -> Option<usize> {
         if let Some(i) =
-            (0..self.call_spans.len()).find(|&i| self.call_spans.class[i] == CallClass::WantWrite)
+            (0..self.call_spans.len()).find(|&i| self.call_spans.class(i) == CallClass::WantWrite)
         {
             return Some(i);
         }
-        let wrote =
-            |e: &&Event| matches!(&e.kind, EventKind::Io(io) if io.dir == Dir::Write && io.got > 0);
+        let wrote = |e: &&Stored| matches!(&e.kind, EventKind::Io(io) if io.dir == Dir::Write && io.got > 0);
         let read_that_wrote = (0..self.call_spans.len()).find(|&i| {
             self.call(i).is_some_and(|c| c.op == Op::Read) && self.nested(i).iter().any(wrote)
         });

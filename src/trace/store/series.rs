@@ -3,15 +3,17 @@
 //! connection's events, passed to each query), its value is kept here for the min/max pyramid.
 
 use super::gallop::first_from;
+use super::indices::Indices;
 use super::minmax::MinMax;
+use super::stored::Stored;
 use super::timed::{first, span_start};
-use crate::trace::event::{Event, Nanos};
+use crate::trace::event::Nanos;
 
 /// One level series, sorted by time.
 #[derive(Debug, Default, Clone)]
 pub struct Series {
     /// Index of each sample's event in the connection's events (its time).
-    pub event: Vec<u32>,
+    pub event: Indices,
     pub v: Vec<u32>,
     minmax: MinMax,
 }
@@ -32,12 +34,12 @@ impl Series {
     }
 
     /// Time of sample `i` (`i < len()`).
-    pub fn time(&self, events: &[Event], i: usize) -> Nanos {
-        span_start(events, self.event[i])
+    pub fn time(&self, events: &[Stored], i: usize) -> Nanos {
+        span_start(events, self.event.at(i))
     }
 
     /// How many samples are before `t` (`strict`) or at or before it.
-    pub fn before(&self, events: &[Event], t: Nanos, strict: bool) -> usize {
+    pub fn before(&self, events: &[Stored], t: Nanos, strict: bool) -> usize {
         first(self.len(), |i| {
             let at = self.time(events, i);
             if strict {
@@ -53,7 +55,7 @@ impl Series {
     /// line reaches the edges.
     pub fn envelope(
         &self,
-        events: &[Event],
+        events: &[Stored],
         t0: Nanos,
         t1: Nanos,
         buckets: usize,
@@ -87,13 +89,13 @@ impl Series {
 
     /// Gives back the room the vectors grew into.
     pub(crate) fn shrink(&mut self) {
-        self.event.shrink_to_fit();
+        self.event.shrink();
         self.v.shrink_to_fit();
         self.minmax.shrink();
     }
 
     /// The last value at or before `t`.
-    pub fn at(&self, events: &[Event], t: Nanos) -> Option<u32> {
+    pub fn at(&self, events: &[Stored], t: Nanos) -> Option<u32> {
         let i = self.before(events, t, false).checked_sub(1)?;
         Some(self.v[i])
     }
@@ -105,13 +107,13 @@ mod tests {
     use crate::trace::event::EventKind;
 
     /// Samples `(t, v)` as events (of any kind: only their times are read) and the series.
-    fn series(samples: impl Iterator<Item = (Nanos, u32)>) -> (Vec<Event>, Series) {
+    fn series(samples: impl Iterator<Item = (Nanos, u32)>) -> (Vec<Stored>, Series) {
         let mut events = Vec::new();
         let mut s = Series::default();
         for (t, v) in samples {
             s.push(events.len() as u32, v);
             let kind = EventKind::Dropped { count: 0 };
-            events.push(Event { t, conn: 1, kind });
+            events.push(Stored { t, kind });
         }
         (events, s)
     }

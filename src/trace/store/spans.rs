@@ -3,8 +3,10 @@
 
 use super::classes::SpanClass;
 use super::gallop::first_from;
+use super::indices::Indices;
+use super::stored::Stored;
 use super::timed::{span_end, span_start, Timed};
-use crate::trace::event::{Event, Nanos};
+use crate::trace::event::Nanos;
 
 /// Spans per checkpoint of the per-class counts: a count scans at most this many classes at each
 /// end of its range, and the checkpoints cost 4 bytes per class per this many spans.
@@ -19,8 +21,10 @@ const MAX_CLASSES: usize = 8;
 #[derive(Debug, Clone)]
 pub struct Spans<C: SpanClass> {
     /// Index of each span's event in the connection's events.
-    pub event: Vec<u32>,
-    pub class: Vec<C>,
+    pub event: Indices,
+    /// Each span's class, as its index in `C::ALL` (one byte whatever `C` is).
+    pub(super) class: Vec<u8>,
+    _class: std::marker::PhantomData<C>,
     /// checkpoints[k * C::ALL.len() + c] = spans of class index c among the first k * BLOCK.
     checkpoints: Vec<u32>,
     /// Spans of each class so far.
@@ -31,8 +35,9 @@ impl<C: SpanClass> Default for Spans<C> {
     fn default() -> Spans<C> {
         assert!(C::ALL.len() <= MAX_CLASSES, "too many span classes");
         Spans {
-            event: Vec::new(),
+            event: Indices::default(),
             class: Vec::new(),
+            _class: std::marker::PhantomData,
             checkpoints: vec![0; C::ALL.len()],
             totals: [0; MAX_CLASSES],
         }
@@ -42,7 +47,7 @@ impl<C: SpanClass> Default for Spans<C> {
 impl<C: SpanClass> Spans<C> {
     pub(crate) fn push(&mut self, event: u32, class: C) {
         self.event.push(event);
-        self.class.push(class);
+        self.class.push(class.index() as u8);
         self.totals[class.index()] += 1;
         if self.class.len().is_multiple_of(BLOCK) {
             let n = C::ALL.len();
@@ -64,8 +69,8 @@ impl<C: SpanClass> Spans<C> {
         let k = i / BLOCK;
         let mut out = [0; MAX_CLASSES];
         out[..n].copy_from_slice(&self.checkpoints[k * n..k * n + n]);
-        for c in &self.class[k * BLOCK..i] {
-            out[c.index()] += 1;
+        for &c in &self.class[k * BLOCK..i] {
+            out[c as usize] += 1;
         }
         out
     }
@@ -82,9 +87,8 @@ impl<C: SpanClass> Spans<C> {
         if b <= a + 2 * BLOCK {
             return self.class[a..b]
                 .iter()
-                .copied()
-                .max_by_key(|c| c.index())
-                .unwrap_or(none);
+                .max()
+                .map_or(none, |&k| C::ALL[k as usize]);
         }
         let (hi, lo) = (self.counts_before(b), self.counts_before(a));
         (0..C::ALL.len())
@@ -93,22 +97,25 @@ impl<C: SpanClass> Spans<C> {
             .map_or(none, |k| C::ALL[k])
     }
 
+    /// The class of span `i` (`i < len()`).
+    pub fn class(&self, i: usize) -> C {
+        C::ALL[self.class[i] as usize]
+    }
+
     /// Gives back the room vectors grew into while the connection was recorded.
     pub(crate) fn shrink(&mut self) {
-        self.event.shrink_to_fit();
+        self.event.shrink();
         self.class.shrink_to_fit();
         self.checkpoints.shrink_to_fit();
     }
 
-    /// Bytes held per span, counting what the vectors hold (not their spare room).
-    pub(crate) fn bytes_per_span(&self) -> f64 {
-        use std::mem::size_of;
-        (size_of::<u32>() + size_of::<C>()) as f64
-            + (C::ALL.len() * size_of::<u32>()) as f64 / BLOCK as f64
+    /// Bytes held, counting what the vectors hold (not their spare room).
+    pub(crate) fn bytes(&self) -> usize {
+        self.event.bytes() + self.class.len() + self.checkpoints.len() * std::mem::size_of::<u32>()
     }
 
     /// The column read with the events its times come from.
-    pub fn view<'a>(&'a self, events: &'a [Event]) -> SpanView<'a, C> {
+    pub fn view<'a>(&'a self, events: &'a [Stored]) -> SpanView<'a, C> {
         SpanView { col: self, events }
     }
 }
@@ -117,7 +124,7 @@ impl<C: SpanClass> Spans<C> {
 #[derive(Debug, Clone, Copy)]
 pub struct SpanView<'a, C: SpanClass> {
     pub col: &'a Spans<C>,
-    events: &'a [Event],
+    events: &'a [Stored],
 }
 
 impl<C: SpanClass> Timed for SpanView<'_, C> {
@@ -128,15 +135,15 @@ impl<C: SpanClass> Timed for SpanView<'_, C> {
     }
 
     fn start(&self, i: usize) -> Nanos {
-        span_start(self.events, self.col.event[i])
+        span_start(self.events, self.col.event.at(i))
     }
 
     fn end(&self, i: usize) -> Nanos {
-        span_end(self.events, self.col.event[i])
+        span_end(self.events, self.col.event.at(i))
     }
 
     fn class(&self, i: usize) -> C {
-        self.col.class[i]
+        self.col.class(i)
     }
 
     fn worst(&self, a: usize, b: usize) -> C {
@@ -206,7 +213,7 @@ mod tests {
     use crate::trace::store::classes::WaitClass;
 
     /// Waits from `start` to `end`, as events and the column over them.
-    fn waits(times: &[(Nanos, Nanos, WaitClass)]) -> (Vec<Event>, Spans<WaitClass>) {
+    fn waits(times: &[(Nanos, Nanos, WaitClass)]) -> (Vec<Stored>, Spans<WaitClass>) {
         let mut events = Vec::new();
         let mut s = Spans::default();
         for &(start, end, class) in times {
@@ -216,9 +223,8 @@ mod tests {
                 dur: end - start,
                 woke: Woke::Readable,
             };
-            events.push(Event {
+            events.push(Stored {
                 t: start,
-                conn: 1,
                 kind: EventKind::Wait(wait),
             });
         }

@@ -5,15 +5,16 @@
 //! ([`span_start`], [`span_end`]), so a span costs an index into the events, not two `u64`s.
 
 use super::classes::SpanClass;
-use crate::trace::event::{Event, EventKind, Nanos};
+use super::stored::Stored;
+use crate::trace::event::{EventKind, Nanos};
 
 /// When the event at `index` began (0 for an index past the end, which the store never makes).
-pub(crate) fn span_start(events: &[Event], index: u32) -> Nanos {
+pub(crate) fn span_start(events: &[Stored], index: u32) -> Nanos {
     events.get(index as usize).map_or(0, |e| e.t)
 }
 
 /// When the event at `index` ended: a call or a wait lasts its duration, the rest are instants.
-pub(crate) fn span_end(events: &[Event], index: u32) -> Nanos {
+pub(crate) fn span_end(events: &[Stored], index: u32) -> Nanos {
     events.get(index as usize).map_or(0, |e| {
         e.t + match &e.kind {
             EventKind::Call(c) => c.dur(),
