@@ -76,3 +76,47 @@ fn the_layout_holds_at_the_smallest_size() {
     assert!(h.query_by_label("Details").is_some());
     assert!(h.query_by_label("Events").is_some());
 }
+
+/// Area of the triangles a frame hands to GL, in screens: what a software rasteriser (llvmpipe)
+/// pays for per pixel. Counts each triangle whole if it touches its clip rectangle.
+fn painted_screens(h: &egui_kittest::Harness<'static, tlsscope::ui::App>) -> f32 {
+    let out = h.output();
+    let prims = h.ctx.tessellate(out.shapes.clone(), out.pixels_per_point);
+    let mut area = 0.0;
+    for p in &prims {
+        let egui::epaint::Primitive::Mesh(m) = &p.primitive else {
+            continue;
+        };
+        for t in m.indices.chunks(3) {
+            let [a, b, c] = [t[0], t[1], t[2]].map(|k| m.vertices[k as usize].pos);
+            if egui::Rect::from_points(&[a, b, c]).intersects(p.clip_rect) {
+                area += ((b - a).x * (c - a).y - (b - a).y * (c - a).x).abs() / 2.0;
+            }
+        }
+    }
+    area / h.ctx.content_rect().area()
+}
+
+#[test]
+fn a_frame_paints_the_window_about_once_not_panel_fills_over_the_clear() {
+    // The panels tile the window; filled, they alone cost a screen of triangles per frame on
+    // software GL. The clear colour paints them instead (ui/paint.rs).
+    let events = record("lab:ok", ConnectOptions::default());
+    let mut h = harness(app_with("lab:ok", &events));
+    h.run();
+    let screens = painted_screens(&h);
+    // 2.6 screens with the panels filled (nested panels fill twice), 0.4 without.
+    assert!(
+        screens < 0.9,
+        "a frame shades {screens:.2} screens of triangles"
+    );
+    assert!(screens > 0.1, "nothing painted? {screens:.2} screens");
+    let panel_fill = h.ctx.global_style().visuals.panel_fill;
+    assert_eq!(panel_fill, egui::Color32::TRANSPARENT);
+    for theme in [egui::Visuals::dark(), egui::Visuals::light()] {
+        let mut shown = theme.clone();
+        shown.panel_fill = panel_fill;
+        let clear = eframe::App::clear_color(h.state(), &shown);
+        assert_eq!(clear, theme.panel_fill.to_normalized_gamma_f32());
+    }
+}

@@ -10,7 +10,9 @@ use super::screenshot::{Screenshot, ShotResult};
 use super::share::Share;
 use super::status_line::Rate;
 use super::waterfall::Waterfall;
-use super::{connections, details, help, keys, replay_bar, share_menu, status_line, summary};
+use super::{
+    connections, details, help, keys, paint, replay_bar, share_menu, status_line, summary,
+};
 use super::{timeline, GuiArgs};
 use crate::lab::LabServer;
 use crate::options::Background;
@@ -265,6 +267,7 @@ impl App {
         // Enter connects only from the target field (the connect bar handles it there); the
         // other keys are in one table (keys.rs).
         let ctx = ui.ctx().clone();
+        paint::unfill_panels(&ctx);
         self.share
             .frame(&ctx, &mut self.model, &mut self.table, &self.compare.conns);
         keys::handle(&ctx, &mut self.model);
@@ -396,6 +399,11 @@ impl App {
 }
 
 impl eframe::App for App {
+    /// The panels' colour: they are left unfilled (see `paint`).
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        paint::clear_colour(visuals)
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.tick(ctx);
         let model = &self.model;

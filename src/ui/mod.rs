@@ -18,6 +18,7 @@ pub mod keys;
 mod loading;
 pub mod model;
 mod options_panel;
+mod paint;
 mod png_export;
 pub mod programs;
 mod reading;

@@ -25,6 +25,7 @@ pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
         style::RETRY_BAND,
         0.85,
         runs,
+        vis.px,
     ));
     // One chart per result class, so each class keeps its name and colour.
     let marks = aggregate(&c.calls(), vis.t0, vis.t1, vis.buckets);
@@ -35,7 +36,7 @@ pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
             .filter(|m| m.class == class)
             .map(|m| bar(CALLS, m.start, m.end, vis.min_len, colour))
             .collect();
-        pui.bar_chart(bars(class.name(), colour, 0.6, b));
+        pui.bar_chart(bars(class.name(), colour, 0.6, b, vis.px));
     }
 }
 

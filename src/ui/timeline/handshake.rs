@@ -42,7 +42,13 @@ fn states(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
             );
         }
     }
-    pui.bar_chart(bars("handshake state", style::STATE_EVEN, 0.25, spans));
+    pui.bar_chart(bars(
+        "handshake state",
+        style::STATE_EVEN,
+        0.25,
+        spans,
+        vis.px,
+    ));
     for l in labels {
         pui.text(l);
     }

@@ -27,7 +27,13 @@ pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible, now: Nanos) {
             .filter(|m| m.class == class)
             .map(|m| bar(lane, m.start, m.end, vis.min_len, colour))
             .collect();
-        pui.bar_chart(bars(name(class), colour.gamma_multiply(0.6), 0.4, b));
+        pui.bar_chart(bars(
+            name(class),
+            colour.gamma_multiply(0.6),
+            0.4,
+            b,
+            vis.px,
+        ));
     }
     // The wait going on now has no event yet (a wait is recorded when it ends): draw it.
     if let Status::Waiting { since, error, .. } = c.status() {
@@ -38,7 +44,7 @@ pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible, now: Nanos) {
         };
         let colour = style::wait(class);
         let b = bar(lane, since, now.max(since), vis.min_len, colour);
-        pui.bar_chart(bars(name, colour.gamma_multiply(0.6), 0.4, vec![b]));
+        pui.bar_chart(bars(name, colour.gamma_multiply(0.6), 0.4, vec![b], vis.px));
     }
 }
 
