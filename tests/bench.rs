@@ -129,6 +129,10 @@ fn a_handshake_that_fails_fails_the_bench_and_bad_settings_are_refused() {
             &["--only", "bulk", "--connect", "127.0.0.1:1"],
             "--connect 127.0.0.1:1: only the handshakes can use another server; drop --only bulk",
         ),
+        (
+            &["--only", "handshakes", "--recording", "on"],
+            "--recording: only with --only bulk",
+        ),
     ] {
         let mut all = vec!["bench"];
         all.extend_from_slice(args);
@@ -140,4 +144,57 @@ fn a_handshake_that_fails_fails_the_bench_and_bad_settings_are_refused() {
             "{args:?}: {err}"
         );
     }
+}
+
+/// The numbers at the end of each round's line: MiB/s, CPU s, engine s, sink s, events.
+fn round_figures(line: &str) -> Vec<f64> {
+    line.split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect()
+}
+
+#[test]
+fn bulk_reports_the_engine_cpu_apart_from_the_sink_and_can_run_one_mode() {
+    let out = tlsscope(&["bench", "--only", "bulk", "--bytes", "4M", "--rounds", "2"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let rounds: Vec<&str> = text.lines().filter(|l| l.contains("  round ")).collect();
+    assert_eq!(rounds.len(), 4, "{text}");
+    // Rounds alternate which mode goes first.
+    assert!(rounds[0].contains("recording off") && rounds[2].contains("recording on"));
+    for line in &rounds {
+        let f = round_figures(line);
+        // round N, then MiB/s, s CPU, s engine, s sink, events.
+        let (cpu, engine, sink) = (f[2], f[3], f[4]);
+        assert!(sink > 0.0 && engine > 0.0, "{line}");
+        assert!((engine + sink - cpu).abs() < 2.5e-3, "{line}");
+    }
+    // Off: a handful of connection-level events; on: a call, its socket writes and levels.
+    let events: Vec<f64> = rounds.iter().map(|l| round_figures(l)[5]).collect();
+    assert!(events[0] < 20.0 && events[1] > 64.0, "{text}");
+    for label in [
+        "CPU ratio (CPU per byte off/on, medians, whole process incl. the sink):",
+        "engine CPU ratio (CPU per byte off/on, medians, the sink's thread excluded):",
+    ] {
+        assert!(figure(&text, label) > 0.0, "{text}");
+    }
+
+    let out = tlsscope(&[
+        "bench",
+        "--only",
+        "bulk",
+        "--bytes",
+        "2M",
+        "--rounds",
+        "2",
+        "--recording",
+        "on",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(text.matches("recording on ").count(), 2, "{text}");
+    assert!(
+        !text.contains("recording off") && !text.contains("ratio"),
+        "{text}"
+    );
 }

@@ -5,14 +5,12 @@
 
 use super::{say, CliError};
 use crate::lab::Pki;
-use crate::probe::{self, ConnectSpec, EngineOptions, Target, TlsVersion};
-use crate::trace::{format, CloseReason, Event, EventKind, Phase};
+use crate::probe::{ConnectSpec, Target, TlsVersion};
+use crate::trace::format;
 use clap::{Args, ValueEnum};
-use openssl::ssl::{SslAcceptor, SslMethod, SslStream};
-use std::io::Read;
-use std::net::TcpListener;
 use std::time::Duration;
 
+mod bulk;
 mod handshakes;
 mod recorder;
 
@@ -36,6 +34,10 @@ pub(crate) struct BenchArgs {
     /// Run only the bulk upload, the handshakes or the recorder (default: all three).
     #[arg(long, value_enum)]
     only: Option<Only>,
+    /// Measure only this recording mode (bulk upload only: for `perf stat` or `perf record`
+    /// of one mode).
+    #[arg(long, value_enum, value_name = "MODE")]
+    recording: Option<bulk::Recording>,
     /// Full handshakes (connections) per run.
     #[arg(long, value_name = "N", default_value_t = 300)]
     handshakes: u32,
@@ -54,98 +56,6 @@ pub(crate) struct BenchArgs {
     recorder_events: u64,
 }
 
-/// One measured transfer.
-struct Run {
-    secs: f64,
-    /// CPU time of the whole process (client engine and sink) during the run.
-    cpu_secs: f64,
-    events: usize,
-}
-
-/// Accepts TLS connections on loopback and reads everything until the client closes.
-fn start_sink(pki: &Pki) -> Result<std::net::SocketAddr, String> {
-    let mut acceptor =
-        SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).map_err(|e| e.to_string())?;
-    let leaf = pki
-        .server
-        .leaf()
-        .ok_or("lab PKI has no server certificate")?;
-    acceptor.set_certificate(leaf).map_err(|e| e.to_string())?;
-    acceptor
-        .set_private_key(&pki.server.key)
-        .map_err(|e| e.to_string())?;
-    let acceptor = acceptor.build();
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let acceptor = acceptor.clone();
-            std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-                let Ok(mut tls): Result<SslStream<_>, _> = acceptor.accept(stream) else {
-                    return;
-                };
-                let mut buf = vec![0u8; 64 * 1024];
-                while matches!(tls.read(&mut buf), Ok(n) if n > 0) {}
-                let _ = tls.shutdown();
-            });
-        }
-    });
-    Ok(addr)
-}
-
-fn transfer(addr: std::net::SocketAddr, bytes: u64, record: bool) -> Result<Run, String> {
-    let mut spec = ConnectSpec::new(Target {
-        host: "localhost".into(),
-        port: addr.port(),
-    });
-    spec.verify = false;
-    spec.workload.upload = Some(bytes);
-    spec.timeout = Some(Duration::from_secs(600));
-    let options = EngineOptions {
-        connection_events_only: !record,
-        ..Default::default()
-    };
-    let mut stored: Vec<Event> = Vec::new();
-    let cpu_before = probe::ffi::process_cpu_time();
-    probe::trace_one(spec, options, Duration::from_secs(660), |batch| {
-        stored.extend_from_slice(batch)
-    })
-    .map_err(|e| format!("engine: {e}"))?;
-    let cpu_secs = probe::ffi::process_cpu_time().saturating_sub(cpu_before) as f64 / 1e9;
-    let start = stored
-        .iter()
-        .find(|e| matches!(e.kind, EventKind::Phase(Phase::Workload)))
-        .map(|e| e.t);
-    let end = stored
-        .iter()
-        .find(|e| matches!(e.kind, EventKind::Phase(Phase::Shutdown)))
-        .map(|e| e.t);
-    let clean = stored
-        .iter()
-        .any(|e| matches!(&e.kind, EventKind::Close(c) if c.reason == CloseReason::Clean));
-    match (start, end, clean) {
-        (Some(s), Some(e), true) if e > s => Ok(Run {
-            secs: (e - s) as f64 / 1e9,
-            cpu_secs,
-            events: stored.len(),
-        }),
-        _ => {
-            let why = stored.iter().find_map(|e| {
-                if let EventKind::Error(m) = &e.kind {
-                    Some(m.to_string())
-                } else {
-                    None
-                }
-            });
-            Err(format!(
-                "the transfer did not complete: {}",
-                why.unwrap_or_else(|| "no reason recorded".into())
-            ))
-        }
-    }
-}
-
 pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
     let bytes = crate::options::units::parse_size(&args.bytes)
         .map_err(|e| CliError::Usage(format!("--bytes: {e}")))?;
@@ -161,17 +71,20 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
             "--recorder-events: from 1000 to 100000000".into(),
         ));
     }
+    if args.recording.is_some() && args.only != Some(Only::Bulk) {
+        return Err(CliError::Usage("--recording: only with --only bulk".into()));
+    }
     if args.only == Some(Only::Recorder) {
         return recorder::recorder(args.recorder_events, rounds);
     }
     let pki = Pki::shared().map_err(|e| CliError::Failed(format!("certificates: {e}")))?;
-    let addr =
-        start_sink(&pki).map_err(|e| CliError::Failed(format!("cannot start the sink: {e}")))?;
+    let sink = bulk::start_sink(&pki)
+        .map_err(|e| CliError::Failed(format!("cannot start the sink: {e}")))?;
     if args.only != Some(Only::Handshakes) && hs.server.is_none() {
-        bulk(addr, bytes, rounds)?;
+        bulk::bulk(&sink, bytes, rounds, args.recording)?;
     }
     if args.only != Some(Only::Bulk) {
-        handshakes_per_second(&hs, addr, &pki, rounds)?;
+        handshakes_per_second(&hs, sink.addr, &pki, rounds)?;
     }
     if args.only.is_none() && hs.server.is_none() {
         recorder::recorder(args.recorder_events, rounds)?;
@@ -308,74 +221,6 @@ fn handshakes_per_second(
         "events recorded per handshake (recording on): {:.0}\n",
         events as f64 / f64::from(plan.count)
     ))
-}
-
-/// Bulk upload throughput with recording off and on.
-fn bulk(addr: std::net::SocketAddr, bytes: u64, rounds: u32) -> Result<(), CliError> {
-    let mib = bytes as f64 / (1 << 20) as f64;
-    say(&format!("bulk upload of {mib:.0} MiB to an in-process TLS sink on loopback, {rounds} round(s) per mode\n"))?;
-    let (mut off, mut on): (Vec<Run>, Vec<Run>) = (Vec::new(), Vec::new());
-    for round in 1..=rounds {
-        for record in [false, true] {
-            let run = transfer(addr, bytes, record).map_err(CliError::Failed)?;
-            say(&format!(
-                "  round {round} recording {:<3}: {:>8.1} MiB/s  {:>6.3} s CPU  {:>7} events\n",
-                if record { "on" } else { "off" },
-                mib / run.secs,
-                run.cpu_secs,
-                run.events
-            ))?;
-            if record {
-                on.push(run)
-            } else {
-                off.push(run)
-            }
-        }
-    }
-    let median_secs = |runs: &[Run]| median_of(runs.iter().map(|r| r.secs).collect());
-    let cpu = |runs: &[Run]| median_of(runs.iter().map(|r| r.cpu_secs).collect());
-    let (off_secs, on_secs) = (median_secs(&off), median_secs(&on));
-    let events = on.iter().map(|r| r.events).max().unwrap_or(0);
-    let event_size = std::mem::size_of::<Event>();
-    say(&format!(
-        "recording off: {:.1} MiB/s (median)\n",
-        mib / off_secs
-    ))?;
-    say(&format!(
-        "recording on:  {:.1} MiB/s (median)\n",
-        mib / on_secs
-    ))?;
-    say(&format!(
-        "throughput ratio (on/off, medians): {:.3}\n",
-        off_secs / on_secs
-    ))?;
-    say(&format!(
-        "CPU ratio (CPU per byte off/on, medians, whole process incl. the sink): {:.3}\n",
-        cpu(&off) / cpu(&on)
-    ))?;
-    // Each round's own off/on pair, so the spread of the median above can be seen.
-    let pairs: Vec<f64> = off
-        .iter()
-        .zip(&on)
-        .map(|(a, b)| a.cpu_secs / b.cpu_secs)
-        .collect();
-    let (low, high) = pairs
-        .iter()
-        .fold((f64::INFINITY, 0f64), |(l, h), r| (l.min(*r), h.max(*r)));
-    say(&format!(
-        "CPU ratio of each round's pair: median {:.3}, from {low:.3} to {high:.3}\n",
-        median_of(pairs.clone())
-    ))?;
-    say(&format!(
-        "events recorded per run: {events} ({:.0} events/s)\n",
-        events as f64 / on_secs
-    ))?;
-    say(&format!("bytes per stored event: {event_size} (fixed-size Event; heap only for tls/error/connected events)\n"))?;
-    say(&format!(
-        "bytes recorded per MiB transferred: {:.0}\n",
-        (events * event_size) as f64 / mib
-    ))?;
-    Ok(())
 }
 
 /// The median of `values` (the upper one of an even count; NaN for none).

@@ -2,7 +2,7 @@
 //! kernel buffer levels.
 
 use crate::ffi;
-use crate::trace::{Nanos, Sock, TcpInfo};
+use crate::trace::{Nanos, Op, Sock, TcpInfo};
 use mio::net::TcpStream;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use std::net::SocketAddr;
@@ -60,17 +60,42 @@ pub(super) fn next_wait_sample(since: Nanos, now: Nanos, taken: u32) -> Option<N
 /// that completed without wanting anything.
 const SLOW_LEVELS_MAX_AGE: Nanos = 1_000_000;
 
+/// How long the levels may go unsampled while reads (or writes) keep succeeding one after
+/// another: a bulk transfer's steady state, where a sample after every 64 KiB call (twelve a
+/// millisecond on loopback) costs three system calls each and mostly repeats the last one.
+const STEADY_GAP: Nanos = 1_000_000;
+
 /// Samples a connection's buffer levels. The queue levels and SSL_pending are read at every
 /// sample; SO_SNDBUF, SO_RCVBUF and TCP_INFO (three more system calls, which change only as the
 /// kernel autotunes or an ACK arrives) are re-read on every `full` sample — waits and calls that
-/// returned WANT_* or failed — and otherwise at most every millisecond. That keeps a bulk
-/// transfer's recording cost low without losing a level that explains a stall.
+/// returned WANT_* or failed — and otherwise at most every millisecond. After calls, levels are
+/// sampled every time except inside a run of successful reads (or writes), where they are
+/// sampled at most once per [`STEADY_GAP`]: the first success after anything else, every call
+/// that wanted or failed, and every wait are still sampled, so a stall's levels are all there.
+/// That keeps a bulk transfer's recording cost low without losing a level that explains a stall.
 #[derive(Default)]
 pub(super) struct Sampler {
     slow: Option<(Nanos, u32, u32, Option<TcpInfo>)>,
+    /// When the last sample was taken.
+    last: Option<Nanos>,
+    /// The previous call's op, if it was a read or write that simply succeeded.
+    streak: Option<Op>,
 }
 
 impl Sampler {
+    /// Whether the levels after a call of `op` (that succeeded when `ok`) at `now` may go
+    /// unsampled: it continues a run of successful calls of that op, and the last sample is
+    /// less than [`STEADY_GAP`] old.
+    pub(super) fn steady(&mut self, op: Op, ok: bool, now: Nanos) -> bool {
+        let data_call = ok && matches!(op, Op::Read | Op::Write);
+        let previous = std::mem::replace(&mut self.streak, data_call.then_some(op));
+        data_call
+            && previous == Some(op)
+            && self
+                .last
+                .is_some_and(|t| now.saturating_sub(t) < STEADY_GAP)
+    }
+
     pub(super) fn sample(
         &mut self,
         stream: &TcpStream,
@@ -78,6 +103,7 @@ impl Sampler {
         now: Nanos,
         full: bool,
     ) -> Sock {
+        self.last = Some(now);
         let fd = stream.as_raw_fd();
         let (inq, outq, notsent) = ffi::queue_levels(fd);
         let slow = match self.slow {
@@ -112,6 +138,30 @@ impl Sampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steady_reads_and_writes_are_sampled_at_most_once_per_gap_the_rest_always() {
+        let mut s = Sampler::default();
+        let sample = |s: &mut Sampler, now| s.last = Some(now);
+        // The first successful write after anything else is sampled, the next ones not
+        // until the gap has passed.
+        assert!(!s.steady(Op::Write, true, 0));
+        sample(&mut s, 0);
+        assert!(s.steady(Op::Write, true, 100_000));
+        assert!(s.steady(Op::Write, true, STEADY_GAP - 1));
+        assert!(!s.steady(Op::Write, true, STEADY_GAP));
+        sample(&mut s, STEADY_GAP);
+        assert!(s.steady(Op::Write, true, STEADY_GAP + 1));
+        // A write that wanted, and the success after it, are sampled.
+        assert!(!s.steady(Op::Write, false, STEADY_GAP + 2));
+        assert!(!s.steady(Op::Write, true, STEADY_GAP + 3));
+        // So is a change of op, and any other call, successful or not.
+        assert!(!s.steady(Op::Read, true, STEADY_GAP + 4));
+        assert!(s.steady(Op::Read, true, STEADY_GAP + 5));
+        assert!(!s.steady(Op::Shutdown, true, STEADY_GAP + 6));
+        assert!(!s.steady(Op::Shutdown, true, STEADY_GAP + 7));
+        assert!(!s.steady(Op::DoHandshake, true, STEADY_GAP + 8));
+    }
 
     #[test]
     fn wait_samples_are_dense_first_then_sparse_and_bounded() {

@@ -56,19 +56,22 @@ impl Conn {
             self.immediate_retries = 0;
         }
         record::push_at(t0, self.id, EventKind::Call(call));
-        self.after_call(call.error != SslError::None);
+        self.after_call(call.op, call.error == SslError::None, t0 + call.dur());
     }
 
     /// After every call: handshake-done bookkeeping and the buffer levels (re-reading all of
-    /// them when the call did not simply succeed).
-    fn after_call(&mut self, full_levels: bool) {
+    /// them when the call did not simply succeed; none inside a steady run of successful reads
+    /// or writes less than a millisecond after the last sample, see [`sockstat::Sampler`]).
+    fn after_call(&mut self, op: Op, ok: bool, end: Nanos) {
         let flags = record::take_flags();
         self.hello_since_tls |= flags.hello_sent;
         if flags.handshake_done && self.hello_since_tls {
             self.hello_since_tls = false;
             self.emit_tls();
         }
-        self.sample_sock(full_levels);
+        if self.detail && !self.sampler.steady(op, ok, end) {
+            self.sample_sock(!ok);
+        }
     }
 
     pub(super) fn emit_tls(&mut self) {
