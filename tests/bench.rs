@@ -133,6 +133,14 @@ fn a_handshake_that_fails_fails_the_bench_and_bad_settings_are_refused() {
             &["--only", "handshakes", "--recording", "on"],
             "--recording: only with --only bulk",
         ),
+        (
+            &["--rounds", "0"],
+            "--rounds 0: give a number of runs per mode from 1 to 20",
+        ),
+        (
+            &["--rounds", "21"],
+            "--rounds 21: give a number of runs per mode from 1 to 20",
+        ),
     ] {
         let mut all = vec!["bench"];
         all.extend_from_slice(args);

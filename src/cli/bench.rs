@@ -29,7 +29,12 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "BYTES", default_value = "256M")]
     bytes: String,
     /// Runs per mode (off and on alternate; medians are compared).
-    #[arg(long, default_value_t = 5)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 5,
+        allow_negative_numbers = true
+    )]
     rounds: u32,
     /// Run only the bulk upload, the handshakes or the recorder (default: all three).
     #[arg(long, value_enum)]
@@ -65,7 +70,14 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
         ));
     }
     let hs = HandshakePlan::new(&args)?;
-    let rounds = args.rounds.clamp(1, 20);
+    // Said, not clamped: a silently changed count would make the medians mean something else.
+    if !(1..=20).contains(&args.rounds) {
+        return Err(CliError::Usage(format!(
+            "--rounds {}: give a number of runs per mode from 1 to 20",
+            args.rounds
+        )));
+    }
+    let rounds = args.rounds;
     if !(1000..=100_000_000).contains(&args.recorder_events) {
         return Err(CliError::Usage(
             "--recorder-events: from 1000 to 100000000".into(),
