@@ -148,18 +148,15 @@ fn frame_time_at_scale() {
         let all = Instant::now();
         let mut fed = std::time::Duration::ZERO;
         let mut left = n;
-        let mut batch = Vec::with_capacity(65_536);
         while left > 0 {
-            batch.clear();
-            batch.extend(events.by_ref().take(left.min(65_536)));
+            let batch: Vec<Event> = events.by_ref().take(left.min(65_536)).collect();
             left -= batch.len();
             let start = Instant::now();
-            app.feed(&batch);
+            app.feed_owned(batch);
             fed += start.elapsed();
         }
         let feed_ms = fed.as_secs_f64() * 1e3;
         let all_ms = all.elapsed().as_secs_f64() * 1e3;
-        drop(batch);
         let held = rss().saturating_sub(before);
         let store = parts(&app.model.store, n);
         let mut h = Harness::builder()
@@ -257,18 +254,18 @@ fn load_rate_and_memory() {
     };
     let mut store = Store::default();
     let start = Instant::now();
-    for b in &batches {
-        store.push_batch(b);
+    for b in batches {
+        store.take_batch(b);
     }
     let ingest = m as f64 / start.elapsed().as_secs_f64() / 1e6;
-    drop((store, batches));
+    drop(store);
 
     // The whole load as the app does it.
     let before = rss();
     let mut store = Store::default();
     let start = Instant::now();
     let end = read_parallel(open(), 16 << 20, 2, &no, |b| {
-        store.push_batch(&b);
+        store.take_batch(b);
         true
     });
     let whole = rate(start);

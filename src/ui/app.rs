@@ -100,7 +100,12 @@ impl App {
 
     /// Adds recorded events as if the engine had sent them.
     pub fn feed(&mut self, events: &[Event]) {
-        self.model.store.push_batch(events);
+        self.feed_owned(events.to_vec());
+    }
+
+    /// Feeds events the caller is done with, moved into the store (as the engine's batches are).
+    pub fn feed_owned(&mut self, events: Vec<Event>) {
+        self.model.store.take_batch(events);
         self.model.now = self.model.now.max(self.model.store.last_t);
         self.model.follow_tail();
         self.model.select_cause();
@@ -222,7 +227,7 @@ impl App {
                     Ok(batch) => {
                         taken += batch.len();
                         self.capture.feed(&batch);
-                        self.model.store.push_batch(&batch);
+                        self.model.store.take_batch(batch);
                     }
                     Err(_) => break,
                 }

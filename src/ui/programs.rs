@@ -105,7 +105,7 @@ impl Programs {
                 };
                 taken += batch.len();
                 self.place(i, &mut batch, model);
-                model.store.push_batch(&batch);
+                model.store.take_batch(batch);
             }
             self.tell_end(i, model);
         }

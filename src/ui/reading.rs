@@ -111,7 +111,14 @@ impl Readings {
                     };
                     let first = load.events == 0;
                     load.events += events.len() as u64;
-                    model.store.push_batch(&events);
+                    // The connections of this batch, in runs, before the events move into the store.
+                    let mut touched: Vec<crate::trace::ConnId> = Vec::new();
+                    for e in &events {
+                        if touched.last() != Some(&e.conn) {
+                            touched.push(e.conn);
+                        }
+                    }
+                    model.store.take_batch(events);
                     for &id in &new {
                         *high = (*high).max(id);
                         let number = id.saturating_sub(OPENED_CONN_BASE);
@@ -131,13 +138,9 @@ impl Readings {
                             model.labels.insert(id, trace_file::target_of(c));
                         }
                     }
-                    let mut last = None;
-                    for e in &events {
-                        if last != Some(e.conn) {
-                            last = Some(e.conn);
-                            if let Some(c) = model.store.conn(e.conn) {
-                                model.clocks.insert(e.conn, c.last_t);
-                            }
+                    for id in touched {
+                        if let Some(c) = model.store.conn(id) {
+                            model.clocks.insert(id, c.last_t);
                         }
                     }
                     if let (true, Some(&id)) = (first, new.first()) {

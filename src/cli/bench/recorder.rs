@@ -107,7 +107,7 @@ pub(super) fn recorder(events: u64, rounds: u32) -> Result<(), CliError> {
     for _ in 0..rounds {
         dropped.push(rate(&run_once(calls, drop)?));
         let mut store = Store::new();
-        let run = run_once(calls, |batch| store.push_batch(&batch))?;
+        let run = run_once(calls, |batch| store.take_batch(batch))?;
         stored.push(rate(&run));
         store_bytes = store.memory();
         if store.total_events != run.events {

@@ -10,7 +10,8 @@ use super::timed::{span_end, span_start};
 use crate::trace::event::*;
 
 impl ConnTrace {
-    pub(crate) fn push(&mut self, e: &Event) {
+    /// Adds `e`, moved in: a boxed payload (`sock`, `tls`, …) is kept, not copied.
+    pub(crate) fn push(&mut self, e: Event) {
         let index = self.events.len() as u32;
         self.first_t = self.first_t.min(e.t);
         let mut kept_t = e.t;
@@ -52,13 +53,14 @@ impl ConnTrace {
             | EventKind::Verdict(_)
             | EventKind::Timing(_) => {}
         }
-        self.facts.feed(e);
+        self.facts.feed(&e);
         self.last_t = self.last_t.max(e.t);
+        let closed = matches!(e.kind, EventKind::Close(_));
         self.events.push(Stored {
             t: kept_t,
-            kind: e.kind.clone(),
+            kind: e.kind,
         });
-        if matches!(e.kind, EventKind::Close(_)) {
+        if closed {
             self.shrink();
         }
     }

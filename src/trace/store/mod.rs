@@ -58,14 +58,28 @@ impl Store {
         Store::default()
     }
 
-    /// Adds one batch of events from the engine.
+    /// Adds one batch of events from the engine, copying them (see [`Store::take_batch`]).
     pub fn push_batch(&mut self, batch: &[Event]) {
         for e in batch {
-            self.push(e);
+            self.push_owned(e.clone());
+        }
+    }
+
+    /// Adds one batch the caller is done with: its events are moved in, so the heap payloads
+    /// of the boxed kinds are kept rather than copied and freed (the load of a file, the
+    /// engine's batches).
+    pub fn take_batch(&mut self, batch: Vec<Event>) {
+        for e in batch {
+            self.push_owned(e);
         }
     }
 
     pub fn push(&mut self, e: &Event) {
+        self.push_owned(e.clone());
+    }
+
+    /// Adds one event, moved in.
+    pub fn push_owned(&mut self, e: Event) {
         self.total_events += 1;
         self.last_t = self.last_t.max(e.t);
         if let EventKind::Dropped { count } = e.kind {
