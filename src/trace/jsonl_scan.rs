@@ -10,25 +10,43 @@ use super::jsonl_fast::Raw;
 
 struct Cursor<'a> {
     text: &'a str,
+    bytes: &'a [u8],
     at: usize,
 }
 
 /// What a value was, as far as the fields need to know.
 enum Value<'a> {
-    Int(i128),
+    /// An integer: its sign and magnitude (`-0` is 0, as serde reads it).
+    Int(bool, u64),
     Str(&'a str),
     Bool(bool),
     Null,
     Strs(Vec<&'a str>),
 }
 
+/// Per byte inside a string: 0 plain, 1 the closing quote, 2 what the scanner leaves to serde
+/// (a backslash or a control character). One table load per byte instead of three compares.
+static IN_STRING: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = 2;
+        b += 1;
+    }
+    t[b'"' as usize] = 1;
+    t[b'\\' as usize] = 2;
+    t
+};
+
 impl<'a> Cursor<'a> {
     fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.at).copied()
+        self.bytes.get(self.at).copied()
     }
 
+    /// JSON whitespace but the newline: a line never holds one, and in a block of lines it is
+    /// where the line ends.
     fn skip_space(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r')) {
             self.at += 1;
         }
     }
@@ -41,55 +59,57 @@ impl<'a> Cursor<'a> {
     /// A string without escapes or control characters (what serde can borrow).
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
-        let bytes = self.text.as_bytes();
         let start = self.at;
+        let mut at = start;
         loop {
-            match *bytes.get(self.at)? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.at += 1,
+            match IN_STRING[usize::from(*self.bytes.get(at)?)] {
+                0 => at += 1,
+                1 => break,
+                _ => return None,
             }
         }
-        let s = self.text.get(start..self.at)?;
-        self.at += 1;
-        Some(s)
+        self.at = at + 1;
+        // Both ends are next to an ASCII quote, so on character boundaries.
+        self.text.get(start..at)
     }
 
-    /// An integer without fraction, exponent or leading zeros.
-    fn int(&mut self) -> Option<i128> {
-        let bytes = self.text.as_bytes();
+    /// An integer without fraction, exponent or leading zeros, that fits in 64 bits; its digits
+    /// are summed as they are read.
+    fn int(&mut self) -> Option<Value<'a>> {
         let negative = self.peek() == Some(b'-');
         if negative {
             self.at += 1;
         }
         let start = self.at;
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+        let mut n: u64 = 0;
+        while let Some(d) = self
+            .peek()
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|&d| d < 10)
+        {
+            n = n.checked_mul(10)?.checked_add(u64::from(d))?;
             self.at += 1;
         }
-        let digits = &bytes[start..self.at];
-        let plain =
-            !digits.is_empty() && digits.len() <= 20 && (digits[0] != b'0' || digits.len() == 1);
+        let len = self.at - start;
+        let plain = len != 0 && (len == 1 || self.bytes[start] != b'0');
         if !plain || matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        let n = digits
-            .iter()
-            .fold(0i128, |n, &d| n * 10 + i128::from(d - b'0'));
-        Some(if negative { -n } else { n })
+        Some(Value::Int(negative, n))
     }
 
-    fn word(&mut self, word: &str) -> Option<()> {
+    fn word(&mut self, word: &[u8]) -> Option<()> {
         let end = self.at + word.len();
-        (self.text.get(self.at..end)? == word).then(|| self.at = end)
+        (self.bytes.get(self.at..end)? == word).then(|| self.at = end)
     }
 
     fn value(&mut self) -> Option<Value<'a>> {
         self.skip_space();
         match self.peek()? {
             b'"' => self.string().map(Value::Str),
-            b't' => self.word("true").map(|_| Value::Bool(true)),
-            b'f' => self.word("false").map(|_| Value::Bool(false)),
-            b'n' => self.word("null").map(|_| Value::Null),
+            b't' => self.word(b"true").map(|_| Value::Bool(true)),
+            b'f' => self.word(b"false").map(|_| Value::Bool(false)),
+            b'n' => self.word(b"null").map(|_| Value::Null),
             b'[' => {
                 self.at += 1;
                 let mut items = Vec::new();
@@ -111,7 +131,7 @@ impl<'a> Cursor<'a> {
                     }
                 }
             }
-            _ => self.int().map(Value::Int),
+            _ => self.int(),
         }
     }
 }
@@ -127,14 +147,15 @@ fn set<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
 
 fn unsigned(v: &Value) -> Option<u64> {
     match *v {
-        Value::Int(n) => u64::try_from(n).ok(),
+        Value::Int(false, n) | Value::Int(true, n @ 0) => Some(n),
         _ => None,
     }
 }
 
 fn signed(v: &Value) -> Option<i64> {
     match *v {
-        Value::Int(n) => i64::try_from(n).ok(),
+        Value::Int(false, n) => i64::try_from(n).ok(),
+        Value::Int(true, n) => 0i64.checked_sub_unsigned(n),
         _ => None,
     }
 }
@@ -155,7 +176,18 @@ fn boolean(v: &Value) -> Option<bool> {
 
 /// The fast path's fields of `line`, when it is a flat object this scanner is sure of.
 pub(super) fn scan(line: &str) -> Option<Raw<'_>> {
-    let mut c = Cursor { text: line, at: 0 };
+    scan_at(line, 0).and_then(|(r, end)| (end == line.len()).then_some(r))
+}
+
+/// The fast path's fields of the flat object starting at `at` in `block` (of lines), and
+/// where it ends after the spaces following it: the caller checks that a newline or the end of
+/// the block is there. `None` when the scanner is not sure of it.
+pub(super) fn scan_at(block: &str, at: usize) -> Option<(Raw<'_>, usize)> {
+    let mut c = Cursor {
+        text: block,
+        bytes: block.as_bytes(),
+        at,
+    };
     let mut r = Raw::default();
     // `call` may be null or absent (both: outside any call), so whether it was seen is kept
     // apart from its value.
@@ -233,7 +265,7 @@ pub(super) fn scan(line: &str) -> Option<Raw<'_>> {
         }
     }
     c.skip_space();
-    (c.at == line.len()).then_some(r)
+    Some((r, c.at))
 }
 
 #[cfg(test)]
