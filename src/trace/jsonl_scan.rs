@@ -73,8 +73,33 @@ impl<'a> Cursor<'a> {
         self.text.get(start..at)
     }
 
+    /// A key: the string, and its first 8 bytes as one word (`u64::MAX` for a longer key; no
+    /// UTF-8 string holds a 0xff byte) to match it on without comparing bytes.
+    fn key(&mut self) -> Option<(u64, &'a str)> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let mut at = start;
+        let mut word = 0u64;
+        loop {
+            let b = *self.bytes.get(at)?;
+            match IN_STRING[usize::from(b)] {
+                0 => {
+                    if at - start < 8 {
+                        word |= u64::from(b) << (8 * (at - start));
+                    }
+                    at += 1;
+                }
+                1 => break,
+                _ => return None,
+            }
+        }
+        self.at = at + 1;
+        let word = if at - start > 8 { u64::MAX } else { word };
+        Some((word, self.text.get(start..at)?))
+    }
+
     /// An integer without fraction, exponent or leading zeros, that fits in 64 bits; its digits
-    /// are summed as they are read.
+    /// are summed as they are read (checked for overflow only past 19 of them).
     fn int(&mut self) -> Option<Value<'a>> {
         let negative = self.peek() == Some(b'-');
         if negative {
@@ -87,10 +112,15 @@ impl<'a> Cursor<'a> {
             .map(|b| b.wrapping_sub(b'0'))
             .filter(|&d| d < 10)
         {
-            n = n.checked_mul(10)?.checked_add(u64::from(d))?;
+            n = n.wrapping_mul(10).wrapping_add(u64::from(d));
             self.at += 1;
         }
         let len = self.at - start;
+        if len > 19 {
+            n = self.bytes[start..self.at].iter().try_fold(0u64, |n, &b| {
+                n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+            })?;
+        }
         let plain = len != 0 && (len == 1 || self.bytes[start] != b'0');
         if !plain || matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
             return None;
@@ -136,6 +166,31 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A key of up to 8 bytes as [`Cursor::key`] reads it.
+const fn word(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let mut w = 0;
+    let mut i = 0;
+    while i < b.len() {
+        w |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
+}
+
+macro_rules! keys {
+    ($($name:ident = $key:literal,)*) => { $(const $name: u64 = word($key);)* };
+}
+
+keys! {
+    T = "t", CONN = "conn", KIND = "kind", PHASE = "phase", ID = "id", OP = "op", RET = "ret",
+    ERROR = "error", DUR = "dur", CALL = "call", DIR = "dir", WANT = "want", GOT = "got",
+    OS_ERROR = "os_error", FOR = "for", WOKE = "woke", WHERE = "where", TEXT = "text",
+    CONTENT = "content", TYPE = "type", LEVEL = "level", LEN = "len", INQ = "inq", OUTQ = "outq",
+    NOTSENT = "notsent", SNDBUF = "sndbuf", RCVBUF = "rcvbuf", RTT_US = "rtt_us",
+    SND_CWND = "snd_cwnd", SND_WND = "snd_wnd",
+}
+
 /// Sets a field once (a second time is a duplicate field: serde refuses it, so do we).
 fn set<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
     if slot.is_some() {
@@ -176,19 +231,21 @@ fn boolean(v: &Value) -> Option<bool> {
 
 /// The fast path's fields of `line`, when it is a flat object this scanner is sure of.
 pub(super) fn scan(line: &str) -> Option<Raw<'_>> {
-    scan_at(line, 0).and_then(|(r, end)| (end == line.len()).then_some(r))
+    let mut r = Raw::default();
+    (scan_at(line, 0, &mut r)? == line.len()).then_some(r)
 }
 
-/// The fast path's fields of the flat object starting at `at` in `block` (of lines), and
-/// where it ends after the spaces following it: the caller checks that a newline or the end of
-/// the block is there. `None` when the scanner is not sure of it.
-pub(super) fn scan_at(block: &str, at: usize) -> Option<(Raw<'_>, usize)> {
+/// The fast path's fields of the flat object starting at `at` in `block` (of lines), into `r`
+/// (all unset at first), and where the object ends after the spaces following it: the caller
+/// checks that a newline or the end of the block is there. `None` when the scanner is not sure
+/// of it. (The fields are filled in place: returning them would copy some 500 bytes a line.)
+pub(super) fn scan_at<'a>(block: &'a str, at: usize, r: &mut Raw<'a>) -> Option<usize> {
     let mut c = Cursor {
         text: block,
         bytes: block.as_bytes(),
         at,
     };
-    let mut r = Raw::default();
+    *r = Raw::default();
     // `call` may be null or absent (both: outside any call), so whether it was seen is kept
     // apart from its value.
     let mut call_seen = false;
@@ -198,20 +255,20 @@ pub(super) fn scan_at(block: &str, at: usize) -> Option<(Raw<'_>, usize)> {
         c.at += 1;
     } else {
         loop {
-            let key = c.string()?;
+            let (key, name) = c.key()?;
             c.eat(b':')?;
             let v = c.value()?;
             match key {
-                "t" => set(&mut r.t, unsigned(&v))?,
-                "conn" => set(&mut r.conn, unsigned(&v))?,
-                "kind" => set(&mut r.kind, text(&v))?,
-                "phase" => set(&mut r.phase, text(&v))?,
-                "id" => set(&mut r.id, unsigned(&v))?,
-                "op" => set(&mut r.op, text(&v))?,
-                "ret" => set(&mut r.ret, signed(&v))?,
-                "error" => set(&mut r.error, text(&v))?,
-                "dur" => set(&mut r.dur, unsigned(&v))?,
-                "call" => {
+                T => set(&mut r.t, unsigned(&v))?,
+                CONN => set(&mut r.conn, unsigned(&v))?,
+                KIND => set(&mut r.kind, text(&v))?,
+                PHASE => set(&mut r.phase, text(&v))?,
+                ID => set(&mut r.id, unsigned(&v))?,
+                OP => set(&mut r.op, text(&v))?,
+                RET => set(&mut r.ret, signed(&v))?,
+                ERROR => set(&mut r.error, text(&v))?,
+                DUR => set(&mut r.dur, unsigned(&v))?,
+                CALL => {
                     if std::mem::replace(&mut call_seen, true) {
                         return None;
                     }
@@ -220,38 +277,40 @@ pub(super) fn scan_at(block: &str, at: usize) -> Option<(Raw<'_>, usize)> {
                         _ => Some(unsigned(&v)?),
                     };
                 }
-                "dir" => set(&mut r.dir, text(&v))?,
-                "want" => set(&mut r.want, unsigned(&v))?,
-                "got" => set(&mut r.got, unsigned(&v))?,
-                "would_block" => set(&mut r.would_block, boolean(&v))?,
+                DIR => set(&mut r.dir, text(&v))?,
+                WANT => set(&mut r.want, unsigned(&v))?,
+                GOT => set(&mut r.got, unsigned(&v))?,
                 // The writer says `null` for an operation that did not fail.
-                "os_error" => match v {
+                OS_ERROR => match v {
                     Value::Null => {}
                     _ => set(&mut r.os_error, text(&v))?,
                 },
-                "for" => set(&mut r.interest, text(&v))?,
-                "woke" => set(&mut r.woke, text(&v))?,
-                "where" => match v {
+                FOR => set(&mut r.interest, text(&v))?,
+                WOKE => set(&mut r.woke, text(&v))?,
+                WHERE => match v {
                     Value::Strs(items) => set(&mut r.where_, Some(items))?,
                     _ => return None,
                 },
-                "text" => set(&mut r.text, text(&v))?,
-                "content" => set(&mut r.content, text(&v))?,
-                "type" => set(&mut r.msg_type, text(&v))?,
-                "level" => set(&mut r.level, text(&v))?,
-                "request_update" => set(&mut r.request_update, boolean(&v))?,
-                "len" => set(&mut r.len, unsigned(&v))?,
-                "inq" => set(&mut r.inq, unsigned(&v))?,
-                "outq" => set(&mut r.outq, unsigned(&v))?,
-                "notsent" => set(&mut r.notsent, unsigned(&v))?,
-                "sndbuf" => set(&mut r.sndbuf, unsigned(&v))?,
-                "rcvbuf" => set(&mut r.rcvbuf, unsigned(&v))?,
-                "ssl_pending" => set(&mut r.ssl_pending, unsigned(&v))?,
-                "rtt_us" => set(&mut r.rtt_us, unsigned(&v))?,
-                "snd_cwnd" => set(&mut r.snd_cwnd, unsigned(&v))?,
-                "snd_wnd" => set(&mut r.snd_wnd, unsigned(&v))?,
-                // Another field: ignored, as serde ignores it.
-                _ => {}
+                TEXT => set(&mut r.text, text(&v))?,
+                CONTENT => set(&mut r.content, text(&v))?,
+                TYPE => set(&mut r.msg_type, text(&v))?,
+                LEVEL => set(&mut r.level, text(&v))?,
+                LEN => set(&mut r.len, unsigned(&v))?,
+                INQ => set(&mut r.inq, unsigned(&v))?,
+                OUTQ => set(&mut r.outq, unsigned(&v))?,
+                NOTSENT => set(&mut r.notsent, unsigned(&v))?,
+                SNDBUF => set(&mut r.sndbuf, unsigned(&v))?,
+                RCVBUF => set(&mut r.rcvbuf, unsigned(&v))?,
+                RTT_US => set(&mut r.rtt_us, unsigned(&v))?,
+                SND_CWND => set(&mut r.snd_cwnd, unsigned(&v))?,
+                SND_WND => set(&mut r.snd_wnd, unsigned(&v))?,
+                // A key over 8 bytes, or another field: ignored, as serde ignores it.
+                _ => match name {
+                    "would_block" => set(&mut r.would_block, boolean(&v))?,
+                    "request_update" => set(&mut r.request_update, boolean(&v))?,
+                    "ssl_pending" => set(&mut r.ssl_pending, unsigned(&v))?,
+                    _ => {}
+                },
             }
             c.skip_space();
             match c.peek()? {
@@ -265,7 +324,7 @@ pub(super) fn scan_at(block: &str, at: usize) -> Option<(Raw<'_>, usize)> {
         }
     }
     c.skip_space();
-    Some((r, c.at))
+    Some(c.at)
 }
 
 #[cfg(test)]
@@ -298,6 +357,31 @@ mod tests {
             assert!(scan(line).is_some(), "{line}");
         }
         assert!(scan(lines[8]).is_none());
+    }
+
+    /// Keys are matched on their first 8 bytes and length: a longer key that starts like a
+    /// known one is another field, and ignored.
+    #[test]
+    fn a_key_is_known_only_whole() {
+        let line = r#"{"t":1,"conn":2,"kind":"io","call":3,"dir":"write","want":5,"got":0,"would_block":true,"os_errorx":"ECONNRESET","snd_cwndx":1,"would_blockx":false,"tx":9}"#;
+        let r = scan(line).expect("scanned");
+        assert_eq!(
+            (r.t, r.os_error, r.snd_cwnd, r.would_block),
+            (Some(1), None, None, Some(true))
+        );
+        let fast = fast_line(line).expect("fast");
+        assert_eq!(Ok(fast), from_line(line));
+        assert!(scan(r#"{"t":1,"t":2}"#).is_none());
+        assert!(scan(r#"{"t":123456789012345678901}"#).is_none());
+        assert_eq!(
+            scan(r#"{"t":18446744073709551615}"#).and_then(|r| r.t),
+            Some(u64::MAX)
+        );
+        assert_eq!(
+            scan(r#"{"ret":-9223372036854775808}"#).and_then(|r| r.ret),
+            Some(i64::MIN)
+        );
+        assert!(scan(r#"{"t":18446744073709551616}"#).is_none());
     }
 
     #[test]

@@ -129,11 +129,12 @@ pub fn parse_block(
     };
     let mut line = first_line;
     let mut at = 0;
+    let mut raw = Default::default();
     while at < block.len() {
-        if let Some((raw, end)) = super::jsonl_scan::scan_at(valid, at) {
+        if let Some(end) = super::jsonl_scan::scan_at(valid, at, &mut raw) {
             let ends_line = block.get(end).is_none_or(|&b| b == b'\n');
             if ends_line && end - at <= max_line {
-                if let Some(event) = super::jsonl_fast::event_of(raw) {
+                if let Some(event) = super::jsonl_fast::event_of(&raw) {
                     out.push(event);
                     at = end + 1;
                     line += 1;
