@@ -78,6 +78,23 @@ impl<'a> Cursor<'a> {
     fn key(&mut self) -> Option<(u64, &'a str)> {
         self.eat(b'"')?;
         let start = self.at;
+        // Most keys end within 8 bytes: their quote is found in one word, and the bytes before
+        // it checked for a backslash or a control character the same way.
+        if let Some(chunk) = self.bytes.get(start..start + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(word);
+            let quote = bytes_equal(w, b'"');
+            if quote != 0 {
+                let n = (quote.trailing_zeros() / 8) as usize;
+                let below = (1u64 << (8 * n)).wrapping_sub(1);
+                if (bytes_equal(w, b'\\') | bytes_below_space(w)) & below != 0 {
+                    return None;
+                }
+                self.at = start + n + 1;
+                return Some((w & below, self.text.get(start..start + n)?));
+            }
+        }
         let mut at = start;
         let mut word = 0u64;
         loop {
@@ -164,6 +181,21 @@ impl<'a> Cursor<'a> {
             _ => self.int(),
         }
     }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` that equals `b` (exact up to the lowest one; above it a byte
+/// may be marked wrongly, which the callers never look at).
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(b));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The high bit of each byte of `w` under 0x20 (exact up to the lowest one, as above).
+fn bytes_below_space(w: u64) -> u64 {
+    w.wrapping_sub(ONES * 0x20) & !w & HIGHS
 }
 
 /// A key of up to 8 bytes as [`Cursor::key`] reads it.
@@ -382,6 +414,49 @@ mod tests {
             Some(i64::MIN)
         );
         assert!(scan(r#"{"t":18446744073709551616}"#).is_none());
+    }
+
+    /// The word-at-a-time key reading agrees with the byte loop on every short key, whatever
+    /// follows it.
+    #[test]
+    fn keys_read_a_word_at_a_time_as_byte_by_byte() {
+        let bytes: [&str; 8] = ["a", "\"", "\\", "\t", "\u{1f}", "é", "~", "\u{7f}"];
+        let mut keys = vec![String::new()];
+        for _ in 0..4 {
+            let more: Vec<String> = keys
+                .iter()
+                .flat_map(|k| bytes.iter().map(move |b| format!("{k}{b}")))
+                .collect();
+            keys.extend(more);
+        }
+        for k in keys {
+            for tail in ["", "\"", "\":1", "\"\"\"\"\"\"\"\""] {
+                let text = format!("\"{k}{tail}");
+                let mut fast = Cursor {
+                    text: &text,
+                    bytes: text.as_bytes(),
+                    at: 0,
+                };
+                let mut slow = Cursor {
+                    text: &text,
+                    bytes: text.as_bytes(),
+                    at: 0,
+                };
+                let want = slow.string().map(|s| (word_of(s), s));
+                assert_eq!(fast.key(), want, "{text:?}");
+                if want.is_some() {
+                    assert_eq!(fast.at, slow.at, "{text:?}");
+                }
+            }
+        }
+    }
+
+    fn word_of(s: &str) -> u64 {
+        if s.len() > 8 {
+            u64::MAX
+        } else {
+            word(s)
+        }
     }
 
     #[test]
