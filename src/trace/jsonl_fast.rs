@@ -132,6 +132,11 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
         Some(r) => r,
         None => serde_json::from_str(text).ok()?,
     };
+    event_of(&r)
+}
+
+/// The event the fields of a fast-kind line make; `None` when one is missing or unexpected.
+pub(super) fn event_of(r: &Raw) -> Option<Event> {
     let t = nanos(r.t)?;
     let conn = u32_of(r.conn)?;
     let call = match r.call {
@@ -162,16 +167,19 @@ pub(super) fn fast_line(text: &str) -> Option<Event> {
         }),
         "state" => {
             let where_ = r
-                .where_?
+                .where_
+                .as_ref()?
                 .iter()
                 .filter_map(|f| names::WHERE_FLAGS.iter().find(|(_, n)| n == f))
                 .fold(0, |acc, (bit, _)| acc | bit);
-            EventKind::State(State::new(
-                call,
-                StateText::intern(&capped(r.text?)),
-                where_,
-                0,
-            ))
+            // A text under the cap is interned as it is, without a copy.
+            let text = r.text?;
+            let text = if text.len() <= MAX_TEXT {
+                StateText::intern(text)
+            } else {
+                StateText::intern(&capped(text))
+            };
+            EventKind::State(State::new(call, text, where_, 0))
         }
         "msg" => {
             let content_text = r.content?;

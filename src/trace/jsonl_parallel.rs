@@ -14,19 +14,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Bytes of whole lines per block (a longer line makes a longer block, up to the line cap).
 const BLOCK_BYTES: usize = 1 << 20;
 
-/// One block of whole lines, `first_line` its first line's number (1-based).
+/// One block of whole lines. Its lines are not counted here (that would be one more pass over
+/// the bytes on the one splitting thread): the parser counts them and [`in_order`] numbers them.
 struct Block {
     seq: u64,
-    first_line: u64,
     bytes: Vec<u8>,
     /// The input failed after this block (its lines are still read first).
     read_error: Option<String>,
 }
 
-/// A block's events, and the error that ended it, if one did.
+/// A block's events, its lines, and the error that ended it, if one did (its line numbered
+/// from 1 at the block's first line).
 struct Parsed {
     seq: u64,
     events: Vec<Event>,
+    lines: u64,
     end: Option<ReadError>,
 }
 
@@ -59,7 +61,6 @@ pub fn read_parallel<R: Read + Send>(
 /// Cuts `input` into blocks of whole lines.
 fn split(mut input: impl Read, max_line: usize, cancel: &AtomicBool, out: &Sender<Block>) {
     let mut seq = 0;
-    let mut first_line = 1;
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK_BYTES + (64 << 10));
     // buf[..clean] is known to hold no newline (a long line being read).
     let mut clean = 0;
@@ -87,9 +88,9 @@ fn split(mut input: impl Read, max_line: usize, cancel: &AtomicBool, out: &Sende
         }
         // The block ends after its last newline; the rest starts the next one. A line longer
         // than the cap goes as it is (the parser refuses it), and so does the end of the input.
-        let cut = match buf[clean..].iter().rposition(|&b| b == b'\n') {
-            Some(i) => clean + i + 1,
-            None if at_end || buf.len() > max_line => buf.len(),
+        let (cut, no_newline) = match memchr::memrchr(b'\n', &buf[clean..]) {
+            Some(i) => (clean + i + 1, false),
+            None if at_end || buf.len() > max_line => (buf.len(), true),
             None => {
                 clean = buf.len();
                 continue;
@@ -99,19 +100,16 @@ fn split(mut input: impl Read, max_line: usize, cancel: &AtomicBool, out: &Sende
         let cut = if at_end { buf.len() } else { cut };
         let rest = buf[cut..].to_vec();
         buf.truncate(cut);
-        let lines = buf.iter().filter(|&&b| b == b'\n').count() as u64;
         let block = Block {
             seq,
-            first_line,
             bytes: std::mem::replace(&mut buf, rest),
             read_error: read_error.clone(),
         };
-        let stop = at_end || block.bytes.len() > max_line && lines == 0;
+        let stop = at_end || block.bytes.len() > max_line && no_newline;
         if out.send(block).is_err() || stop {
             return;
         }
         seq += 1;
-        first_line += lines;
     }
 }
 
@@ -122,16 +120,20 @@ fn parse_blocks(rx: &Receiver<Block>, tx: &Sender<Parsed>, max_line: usize, canc
             return;
         }
         let mut events = Vec::with_capacity(block.bytes.len() / 100);
-        let end = match parse_block(&block.bytes, block.first_line, max_line, &mut events) {
-            Err(e) => Some(e),
-            Ok(lines) => block.read_error.map(|reason| ReadError {
-                line: Some(block.first_line + lines),
-                reason,
-            }),
+        let (lines, end) = match parse_block(&block.bytes, 1, max_line, &mut events) {
+            Err(e) => (0, Some(e)),
+            Ok(lines) => (
+                lines,
+                block.read_error.map(|reason| ReadError {
+                    line: Some(lines + 1),
+                    reason,
+                }),
+            ),
         };
         let parsed = Parsed {
             seq: block.seq,
             events,
+            lines,
             end,
         };
         if tx.send(parsed).is_err() {
@@ -148,6 +150,8 @@ fn in_order(
 ) -> Option<Result<(), ReadError>> {
     let mut waiting = BTreeMap::new();
     let mut next = 0;
+    // Lines in the blocks handed over so far.
+    let mut before = 0;
     for parsed in rx {
         if cancel.load(Ordering::Relaxed) {
             return None;
@@ -158,9 +162,11 @@ fn in_order(
             if !p.events.is_empty() && !sink(p.events) {
                 return None;
             }
-            if let Some(e) = p.end {
+            if let Some(mut e) = p.end {
+                e.line = e.line.map(|n| before + n);
                 return Some(Err(e));
             }
+            before += p.lines;
         }
     }
     (!cancel.load(Ordering::Relaxed)).then_some(Ok(()))

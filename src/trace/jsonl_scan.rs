@@ -10,25 +10,43 @@ use super::jsonl_fast::Raw;
 
 struct Cursor<'a> {
     text: &'a str,
+    bytes: &'a [u8],
     at: usize,
 }
 
 /// What a value was, as far as the fields need to know.
 enum Value<'a> {
-    Int(i128),
+    /// An integer: its sign and magnitude (`-0` is 0, as serde reads it).
+    Int(bool, u64),
     Str(&'a str),
     Bool(bool),
     Null,
     Strs(Vec<&'a str>),
 }
 
+/// Per byte inside a string: 0 plain, 1 the closing quote, 2 what the scanner leaves to serde
+/// (a backslash or a control character). One table load per byte instead of three compares.
+static IN_STRING: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = 2;
+        b += 1;
+    }
+    t[b'"' as usize] = 1;
+    t[b'\\' as usize] = 2;
+    t
+};
+
 impl<'a> Cursor<'a> {
     fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.at).copied()
+        self.bytes.get(self.at).copied()
     }
 
+    /// JSON whitespace but the newline: a line never holds one, and in a block of lines it is
+    /// where the line ends.
     fn skip_space(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r')) {
             self.at += 1;
         }
     }
@@ -41,55 +59,104 @@ impl<'a> Cursor<'a> {
     /// A string without escapes or control characters (what serde can borrow).
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
-        let bytes = self.text.as_bytes();
         let start = self.at;
+        let mut at = start;
         loop {
-            match *bytes.get(self.at)? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.at += 1,
+            match IN_STRING[usize::from(*self.bytes.get(at)?)] {
+                0 => at += 1,
+                1 => break,
+                _ => return None,
             }
         }
-        let s = self.text.get(start..self.at)?;
-        self.at += 1;
-        Some(s)
+        self.at = at + 1;
+        // Both ends are next to an ASCII quote, so on character boundaries.
+        self.text.get(start..at)
     }
 
-    /// An integer without fraction, exponent or leading zeros.
-    fn int(&mut self) -> Option<i128> {
-        let bytes = self.text.as_bytes();
+    /// A key: the string, and its first 8 bytes as one word (`u64::MAX` for a longer key; no
+    /// UTF-8 string holds a 0xff byte) to match it on without comparing bytes.
+    fn key(&mut self) -> Option<(u64, &'a str)> {
+        self.eat(b'"')?;
+        let start = self.at;
+        // Most keys end within 8 bytes: their quote is found in one word, and the bytes before
+        // it checked for a backslash or a control character the same way.
+        if let Some(chunk) = self.bytes.get(start..start + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(word);
+            let quote = bytes_equal(w, b'"');
+            if quote != 0 {
+                let n = (quote.trailing_zeros() / 8) as usize;
+                let below = (1u64 << (8 * n)).wrapping_sub(1);
+                if (bytes_equal(w, b'\\') | bytes_below_space(w)) & below != 0 {
+                    return None;
+                }
+                self.at = start + n + 1;
+                return Some((w & below, self.text.get(start..start + n)?));
+            }
+        }
+        let mut at = start;
+        let mut word = 0u64;
+        loop {
+            let b = *self.bytes.get(at)?;
+            match IN_STRING[usize::from(b)] {
+                0 => {
+                    if at - start < 8 {
+                        word |= u64::from(b) << (8 * (at - start));
+                    }
+                    at += 1;
+                }
+                1 => break,
+                _ => return None,
+            }
+        }
+        self.at = at + 1;
+        let word = if at - start > 8 { u64::MAX } else { word };
+        Some((word, self.text.get(start..at)?))
+    }
+
+    /// An integer without fraction, exponent or leading zeros, that fits in 64 bits; its digits
+    /// are summed as they are read (checked for overflow only past 19 of them).
+    fn int(&mut self) -> Option<Value<'a>> {
         let negative = self.peek() == Some(b'-');
         if negative {
             self.at += 1;
         }
         let start = self.at;
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+        let mut n: u64 = 0;
+        while let Some(d) = self
+            .peek()
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|&d| d < 10)
+        {
+            n = n.wrapping_mul(10).wrapping_add(u64::from(d));
             self.at += 1;
         }
-        let digits = &bytes[start..self.at];
-        let plain =
-            !digits.is_empty() && digits.len() <= 20 && (digits[0] != b'0' || digits.len() == 1);
+        let len = self.at - start;
+        if len > 19 {
+            n = self.bytes[start..self.at].iter().try_fold(0u64, |n, &b| {
+                n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+            })?;
+        }
+        let plain = len != 0 && (len == 1 || self.bytes[start] != b'0');
         if !plain || matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        let n = digits
-            .iter()
-            .fold(0i128, |n, &d| n * 10 + i128::from(d - b'0'));
-        Some(if negative { -n } else { n })
+        Some(Value::Int(negative, n))
     }
 
-    fn word(&mut self, word: &str) -> Option<()> {
+    fn word(&mut self, word: &[u8]) -> Option<()> {
         let end = self.at + word.len();
-        (self.text.get(self.at..end)? == word).then(|| self.at = end)
+        (self.bytes.get(self.at..end)? == word).then(|| self.at = end)
     }
 
     fn value(&mut self) -> Option<Value<'a>> {
         self.skip_space();
         match self.peek()? {
             b'"' => self.string().map(Value::Str),
-            b't' => self.word("true").map(|_| Value::Bool(true)),
-            b'f' => self.word("false").map(|_| Value::Bool(false)),
-            b'n' => self.word("null").map(|_| Value::Null),
+            b't' => self.word(b"true").map(|_| Value::Bool(true)),
+            b'f' => self.word(b"false").map(|_| Value::Bool(false)),
+            b'n' => self.word(b"null").map(|_| Value::Null),
             b'[' => {
                 self.at += 1;
                 let mut items = Vec::new();
@@ -111,9 +178,49 @@ impl<'a> Cursor<'a> {
                     }
                 }
             }
-            _ => self.int().map(Value::Int),
+            _ => self.int(),
         }
     }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` that equals `b` (exact up to the lowest one; above it a byte
+/// may be marked wrongly, which the callers never look at).
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(b));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The high bit of each byte of `w` under 0x20 (exact up to the lowest one, as above).
+fn bytes_below_space(w: u64) -> u64 {
+    w.wrapping_sub(ONES * 0x20) & !w & HIGHS
+}
+
+/// A key of up to 8 bytes as [`Cursor::key`] reads it.
+const fn word(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let mut w = 0;
+    let mut i = 0;
+    while i < b.len() {
+        w |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
+}
+
+macro_rules! keys {
+    ($($name:ident = $key:literal,)*) => { $(const $name: u64 = word($key);)* };
+}
+
+keys! {
+    T = "t", CONN = "conn", KIND = "kind", PHASE = "phase", ID = "id", OP = "op", RET = "ret",
+    ERROR = "error", DUR = "dur", CALL = "call", DIR = "dir", WANT = "want", GOT = "got",
+    OS_ERROR = "os_error", FOR = "for", WOKE = "woke", WHERE = "where", TEXT = "text",
+    CONTENT = "content", TYPE = "type", LEVEL = "level", LEN = "len", INQ = "inq", OUTQ = "outq",
+    NOTSENT = "notsent", SNDBUF = "sndbuf", RCVBUF = "rcvbuf", RTT_US = "rtt_us",
+    SND_CWND = "snd_cwnd", SND_WND = "snd_wnd",
 }
 
 /// Sets a field once (a second time is a duplicate field: serde refuses it, so do we).
@@ -127,14 +234,15 @@ fn set<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
 
 fn unsigned(v: &Value) -> Option<u64> {
     match *v {
-        Value::Int(n) => u64::try_from(n).ok(),
+        Value::Int(false, n) | Value::Int(true, n @ 0) => Some(n),
         _ => None,
     }
 }
 
 fn signed(v: &Value) -> Option<i64> {
     match *v {
-        Value::Int(n) => i64::try_from(n).ok(),
+        Value::Int(false, n) => i64::try_from(n).ok(),
+        Value::Int(true, n) => 0i64.checked_sub_unsigned(n),
         _ => None,
     }
 }
@@ -155,8 +263,21 @@ fn boolean(v: &Value) -> Option<bool> {
 
 /// The fast path's fields of `line`, when it is a flat object this scanner is sure of.
 pub(super) fn scan(line: &str) -> Option<Raw<'_>> {
-    let mut c = Cursor { text: line, at: 0 };
     let mut r = Raw::default();
+    (scan_at(line, 0, &mut r)? == line.len()).then_some(r)
+}
+
+/// The fast path's fields of the flat object starting at `at` in `block` (of lines), into `r`
+/// (all unset at first), and where the object ends after the spaces following it: the caller
+/// checks that a newline or the end of the block is there. `None` when the scanner is not sure
+/// of it. (The fields are filled in place: returning them would copy some 500 bytes a line.)
+pub(super) fn scan_at<'a>(block: &'a str, at: usize, r: &mut Raw<'a>) -> Option<usize> {
+    let mut c = Cursor {
+        text: block,
+        bytes: block.as_bytes(),
+        at,
+    };
+    *r = Raw::default();
     // `call` may be null or absent (both: outside any call), so whether it was seen is kept
     // apart from its value.
     let mut call_seen = false;
@@ -166,20 +287,20 @@ pub(super) fn scan(line: &str) -> Option<Raw<'_>> {
         c.at += 1;
     } else {
         loop {
-            let key = c.string()?;
+            let (key, name) = c.key()?;
             c.eat(b':')?;
             let v = c.value()?;
             match key {
-                "t" => set(&mut r.t, unsigned(&v))?,
-                "conn" => set(&mut r.conn, unsigned(&v))?,
-                "kind" => set(&mut r.kind, text(&v))?,
-                "phase" => set(&mut r.phase, text(&v))?,
-                "id" => set(&mut r.id, unsigned(&v))?,
-                "op" => set(&mut r.op, text(&v))?,
-                "ret" => set(&mut r.ret, signed(&v))?,
-                "error" => set(&mut r.error, text(&v))?,
-                "dur" => set(&mut r.dur, unsigned(&v))?,
-                "call" => {
+                T => set(&mut r.t, unsigned(&v))?,
+                CONN => set(&mut r.conn, unsigned(&v))?,
+                KIND => set(&mut r.kind, text(&v))?,
+                PHASE => set(&mut r.phase, text(&v))?,
+                ID => set(&mut r.id, unsigned(&v))?,
+                OP => set(&mut r.op, text(&v))?,
+                RET => set(&mut r.ret, signed(&v))?,
+                ERROR => set(&mut r.error, text(&v))?,
+                DUR => set(&mut r.dur, unsigned(&v))?,
+                CALL => {
                     if std::mem::replace(&mut call_seen, true) {
                         return None;
                     }
@@ -188,38 +309,40 @@ pub(super) fn scan(line: &str) -> Option<Raw<'_>> {
                         _ => Some(unsigned(&v)?),
                     };
                 }
-                "dir" => set(&mut r.dir, text(&v))?,
-                "want" => set(&mut r.want, unsigned(&v))?,
-                "got" => set(&mut r.got, unsigned(&v))?,
-                "would_block" => set(&mut r.would_block, boolean(&v))?,
+                DIR => set(&mut r.dir, text(&v))?,
+                WANT => set(&mut r.want, unsigned(&v))?,
+                GOT => set(&mut r.got, unsigned(&v))?,
                 // The writer says `null` for an operation that did not fail.
-                "os_error" => match v {
+                OS_ERROR => match v {
                     Value::Null => {}
                     _ => set(&mut r.os_error, text(&v))?,
                 },
-                "for" => set(&mut r.interest, text(&v))?,
-                "woke" => set(&mut r.woke, text(&v))?,
-                "where" => match v {
+                FOR => set(&mut r.interest, text(&v))?,
+                WOKE => set(&mut r.woke, text(&v))?,
+                WHERE => match v {
                     Value::Strs(items) => set(&mut r.where_, Some(items))?,
                     _ => return None,
                 },
-                "text" => set(&mut r.text, text(&v))?,
-                "content" => set(&mut r.content, text(&v))?,
-                "type" => set(&mut r.msg_type, text(&v))?,
-                "level" => set(&mut r.level, text(&v))?,
-                "request_update" => set(&mut r.request_update, boolean(&v))?,
-                "len" => set(&mut r.len, unsigned(&v))?,
-                "inq" => set(&mut r.inq, unsigned(&v))?,
-                "outq" => set(&mut r.outq, unsigned(&v))?,
-                "notsent" => set(&mut r.notsent, unsigned(&v))?,
-                "sndbuf" => set(&mut r.sndbuf, unsigned(&v))?,
-                "rcvbuf" => set(&mut r.rcvbuf, unsigned(&v))?,
-                "ssl_pending" => set(&mut r.ssl_pending, unsigned(&v))?,
-                "rtt_us" => set(&mut r.rtt_us, unsigned(&v))?,
-                "snd_cwnd" => set(&mut r.snd_cwnd, unsigned(&v))?,
-                "snd_wnd" => set(&mut r.snd_wnd, unsigned(&v))?,
-                // Another field: ignored, as serde ignores it.
-                _ => {}
+                TEXT => set(&mut r.text, text(&v))?,
+                CONTENT => set(&mut r.content, text(&v))?,
+                TYPE => set(&mut r.msg_type, text(&v))?,
+                LEVEL => set(&mut r.level, text(&v))?,
+                LEN => set(&mut r.len, unsigned(&v))?,
+                INQ => set(&mut r.inq, unsigned(&v))?,
+                OUTQ => set(&mut r.outq, unsigned(&v))?,
+                NOTSENT => set(&mut r.notsent, unsigned(&v))?,
+                SNDBUF => set(&mut r.sndbuf, unsigned(&v))?,
+                RCVBUF => set(&mut r.rcvbuf, unsigned(&v))?,
+                RTT_US => set(&mut r.rtt_us, unsigned(&v))?,
+                SND_CWND => set(&mut r.snd_cwnd, unsigned(&v))?,
+                SND_WND => set(&mut r.snd_wnd, unsigned(&v))?,
+                // A key over 8 bytes, or another field: ignored, as serde ignores it.
+                _ => match name {
+                    "would_block" => set(&mut r.would_block, boolean(&v))?,
+                    "request_update" => set(&mut r.request_update, boolean(&v))?,
+                    "ssl_pending" => set(&mut r.ssl_pending, unsigned(&v))?,
+                    _ => {}
+                },
             }
             c.skip_space();
             match c.peek()? {
@@ -233,7 +356,7 @@ pub(super) fn scan(line: &str) -> Option<Raw<'_>> {
         }
     }
     c.skip_space();
-    (c.at == line.len()).then_some(r)
+    Some(c.at)
 }
 
 #[cfg(test)]
@@ -266,6 +389,74 @@ mod tests {
             assert!(scan(line).is_some(), "{line}");
         }
         assert!(scan(lines[8]).is_none());
+    }
+
+    /// Keys are matched on their first 8 bytes and length: a longer key that starts like a
+    /// known one is another field, and ignored.
+    #[test]
+    fn a_key_is_known_only_whole() {
+        let line = r#"{"t":1,"conn":2,"kind":"io","call":3,"dir":"write","want":5,"got":0,"would_block":true,"os_errorx":"ECONNRESET","snd_cwndx":1,"would_blockx":false,"tx":9}"#;
+        let r = scan(line).expect("scanned");
+        assert_eq!(
+            (r.t, r.os_error, r.snd_cwnd, r.would_block),
+            (Some(1), None, None, Some(true))
+        );
+        let fast = fast_line(line).expect("fast");
+        assert_eq!(Ok(fast), from_line(line));
+        assert!(scan(r#"{"t":1,"t":2}"#).is_none());
+        assert!(scan(r#"{"t":123456789012345678901}"#).is_none());
+        assert_eq!(
+            scan(r#"{"t":18446744073709551615}"#).and_then(|r| r.t),
+            Some(u64::MAX)
+        );
+        assert_eq!(
+            scan(r#"{"ret":-9223372036854775808}"#).and_then(|r| r.ret),
+            Some(i64::MIN)
+        );
+        assert!(scan(r#"{"t":18446744073709551616}"#).is_none());
+    }
+
+    /// The word-at-a-time key reading agrees with the byte loop on every short key, whatever
+    /// follows it.
+    #[test]
+    fn keys_read_a_word_at_a_time_as_byte_by_byte() {
+        let bytes: [&str; 8] = ["a", "\"", "\\", "\t", "\u{1f}", "é", "~", "\u{7f}"];
+        let mut keys = vec![String::new()];
+        for _ in 0..4 {
+            let more: Vec<String> = keys
+                .iter()
+                .flat_map(|k| bytes.iter().map(move |b| format!("{k}{b}")))
+                .collect();
+            keys.extend(more);
+        }
+        for k in keys {
+            for tail in ["", "\"", "\":1", "\"\"\"\"\"\"\"\""] {
+                let text = format!("\"{k}{tail}");
+                let mut fast = Cursor {
+                    text: &text,
+                    bytes: text.as_bytes(),
+                    at: 0,
+                };
+                let mut slow = Cursor {
+                    text: &text,
+                    bytes: text.as_bytes(),
+                    at: 0,
+                };
+                let want = slow.string().map(|s| (word_of(s), s));
+                assert_eq!(fast.key(), want, "{text:?}");
+                if want.is_some() {
+                    assert_eq!(fast.at, slow.at, "{text:?}");
+                }
+            }
+        }
+    }
+
+    fn word_of(s: &str) -> u64 {
+        if s.len() > 8 {
+            u64::MAX
+        } else {
+            word(s)
+        }
     }
 
     #[test]

@@ -112,20 +112,39 @@ fn parse(bytes: &[u8]) -> Result<Option<Event>, String> {
 /// `first_line` of the file, into `out`: the same lines as [`EventReader`] reads them (line
 /// ending, cap, UTF-8, blank lines, the summary line) without copying each line first. Returns
 /// how many lines it read, or the first line that could not be read.
+///
+/// The block is checked to be UTF-8 in one pass, and each line of it is scanned in place
+/// ([`super::jsonl_scan::scan_at`]), the scan finding where the line ends; a line the scanner
+/// is not sure of (or that reaches past the valid UTF-8) is cut at its newline and read the
+/// general way, which gives every error its message.
 pub fn parse_block(
     block: &[u8],
     first_line: u64,
     max_line: usize,
     out: &mut Vec<Event>,
 ) -> Result<u64, ReadError> {
+    let valid = match std::str::from_utf8(block) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&block[..e.valid_up_to()]).unwrap_or_default(),
+    };
     let mut line = first_line;
-    let mut rest = block;
-    while !rest.is_empty() {
-        let (mut bytes, next) = match rest.iter().position(|&b| b == b'\n') {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, &rest[rest.len()..]),
-        };
-        rest = next;
+    let mut at = 0;
+    let mut raw = Default::default();
+    while at < block.len() {
+        if let Some(end) = super::jsonl_scan::scan_at(valid, at, &mut raw) {
+            let ends_line = block.get(end).is_none_or(|&b| b == b'\n');
+            if ends_line && end - at <= max_line {
+                if let Some(event) = super::jsonl_fast::event_of(&raw) {
+                    out.push(event);
+                    at = end + 1;
+                    line += 1;
+                    continue;
+                }
+            }
+        }
+        let end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i);
+        let mut bytes = &block[at..end];
+        at = end + 1;
         if bytes.last() == Some(&b'\r') {
             bytes = &bytes[..bytes.len() - 1];
         }
@@ -251,6 +270,29 @@ mod tests {
             (err.line, err.reason.as_str()),
             (Some(2), "longer than 0 MiB")
         );
+    }
+
+    /// What the in-place scan of a block must not take for a line: an object followed by a bad
+    /// byte or by more text, or cut by a newline; blank lines and `\r\n` between.
+    #[test]
+    fn a_block_scanned_in_place_still_refuses_what_the_line_reader_refuses() {
+        for tail in [&b"\xff"[..], b" x", b"\r", b"\t \r", b""] {
+            let mut block = format!("{PHASE}\r\n\n  \n").into_bytes();
+            block.extend_from_slice(PHASE.as_bytes());
+            block.extend_from_slice(tail);
+            block.extend_from_slice(format!("\n{PHASE}").as_bytes());
+            let mut out = Vec::new();
+            let got = parse_block(&block, 1, MAX_LINE, &mut out).map_err(|e| e.to_string());
+            let (expect, err) = read(&block);
+            assert_eq!(out, expect, "{tail:?}");
+            match err {
+                Some(e) => assert_eq!(got, Err(e.to_string()), "{tail:?}"),
+                None => assert_eq!(got, Ok(5), "{tail:?}"),
+            }
+        }
+        let split = "{\"t\":1,\"conn\":1,\n\"kind\":\"phase\",\"phase\":\"resolve\"}\n";
+        let err = parse_block(split.as_bytes(), 7, MAX_LINE, &mut Vec::new()).expect_err("cut");
+        assert_eq!(err.line, Some(7));
     }
 
     #[test]

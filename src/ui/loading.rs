@@ -40,11 +40,14 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-/// Threads parsing the file while the app adds what they parsed to the store.
-const PARSERS: usize = 2;
+/// Threads parsing the file while the app adds what they parsed to the store: one per core but
+/// the app's (at least two).
+fn parsers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().saturating_sub(1).max(2))
+}
 
 /// Reads `input` to its end (or the first bad line, or until `cancel` is set, or the receiver
-/// is gone), parsing blocks of lines on [`PARSERS`] threads and sending their events in file
+/// is gone), parsing blocks of lines on [`parsers`] threads and sending their events in file
 /// order; `wake` is called after each send.
 pub(crate) fn read_into(
     input: impl Read + Send,
@@ -54,7 +57,7 @@ pub(crate) fn read_into(
     wake: &dyn Fn(),
 ) {
     let counted = Counted { inner: input, read };
-    let end = read_parallel(counted, MAX_APP_LINE, PARSERS, cancel, |events| {
+    let end = read_parallel(counted, MAX_APP_LINE, parsers(), cancel, |events| {
         let sent = out.send(Chunk::Events(events)).is_ok();
         wake();
         sent
