@@ -226,7 +226,10 @@ pub(super) fn bulk(
             "events recorded per run: {events} ({:.0} events/s)\n",
             events as f64 / med(&on, secs)
         ))?;
-        say(&format!("bytes per stored event: {event_size} (fixed-size Event; heap only for tls/error/connected/sock events)\n"))?;
+        say(&format!(
+            "bytes per event: {event_size} as recorded (fixed-size Event; heap only for tls/error/connected/sock events), {} in the app's store (without the connection id)\n",
+            std::mem::size_of::<crate::trace::store::Stored>()
+        ))?;
         say(&format!(
             "bytes recorded per MiB transferred: {:.0}\n",
             (events * event_size) as f64 / mib
