@@ -4,15 +4,14 @@
 //! levels come per pixel bucket (min/max envelopes) from the store; the hover gives the bytes.
 
 use super::axis::{linked_plot, steps, x_range, Visible};
+use super::columns::Columns;
 use super::key;
 use crate::trace::store::ConnTrace;
 use crate::trace::{format, Nanos};
 use crate::ui::model::nanos;
 use crate::ui::style;
 use egui::Color32;
-use egui_plot::{
-    uniform_grid_spacer, AxisHints, HLine, HoverPosition, Line, LineStyle, PlotBounds,
-};
+use egui_plot::{uniform_grid_spacer, AxisHints, HLine, HoverPosition, LineStyle, PlotBounds};
 
 /// The most SSL_pending can hold: the plaintext of one TLS record (2^14 bytes).
 const RECORD: u32 = 16 * 1024;
@@ -249,7 +248,7 @@ pub(super) fn show(
                 .allow_hover(false),
         );
         for ((name, colour), (points, _)) in drawn.into_iter().zip(steps) {
-            pui.line(Line::new(name, points).color(colour).allow_band(false));
+            pui.add(Columns::new(name, points, colour));
         }
     });
     x_range(&response.transform)

@@ -6,6 +6,7 @@
 mod axis;
 mod buffers;
 mod calls;
+mod columns;
 mod handshake;
 mod io;
 mod key;

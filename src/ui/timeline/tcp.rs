@@ -6,13 +6,14 @@
 
 use super::axis::{linked_plot, nice_step, steps, x_range, Visible};
 use super::buffers::{step_index, KEY_ROW};
+use super::columns::Columns;
 use super::key;
 use crate::trace::store::ConnTrace;
 use crate::trace::{format, Nanos};
 use crate::ui::model::nanos;
 use crate::ui::style;
 use egui::{FontId, RichText};
-use egui_plot::{uniform_grid_spacer, AxisHints, HoverPosition, Line, PlotBounds};
+use egui_plot::{uniform_grid_spacer, AxisHints, HoverPosition, PlotBounds};
 
 const RTT: &str = "smoothed rtt";
 const WND: &str = "snd_wnd (peer's window)";
@@ -192,16 +193,8 @@ pub(super) fn show(
         });
     let response = plot.show(ui, |pui| {
         pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.0], [v1, 1.08]));
-        pui.line(
-            Line::new(RTT, rtt_points)
-                .color(style::RTT)
-                .allow_band(false),
-        );
-        pui.line(
-            Line::new(WND, wnd_points)
-                .color(wnd_colour)
-                .allow_band(false),
-        );
+        pui.add(Columns::new(RTT, rtt_points, style::RTT));
+        pui.add(Columns::new(WND, wnd_points, wnd_colour));
     });
     x_range(&response.transform)
 }
