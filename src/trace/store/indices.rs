@@ -1,24 +1,26 @@
 //! A column of event indices, increasing (a column's events arrive in order), in about two
 //! bytes each instead of four: per block of [`BLOCK`] entries the index of its first, and per
-//! entry its distance from that one in a `u16`. The few entries farther than that (a block whose
-//! events are more than 65,534 events apart: a call after a long run of other events) keep
-//! their index whole in a side list.
+//! entry its distance from that one in a `u16`. A block whose events are more than 65,535 events
+//! apart (a sparse column: a wait after a long run of other events) keeps all its entries whole
+//! instead, so every read is O(1): the galloping bucket search reads entries on every probe.
 
 const SHIFT: u32 = 6;
 /// Entries per block: a block costs its 4-byte first index (1/16 byte per entry).
 const BLOCK: usize = 1 << SHIFT;
-/// The distance that marks an entry kept in the side list.
-const FAR: u16 = u16::MAX;
+/// `wide` of a block whose entries are its base plus `near`.
+const NARROW: u32 = u32::MAX;
 
 /// Increasing `u32` indices, about 2 bytes each.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Indices {
     /// The first index of each block.
     base: Vec<u32>,
-    /// Each entry's distance from its block's first index, or [`FAR`].
+    /// Per block, [`NARROW`] or where its entries start in `whole`.
+    wide: Vec<u32>,
+    /// Each entry's distance from its block's first index (0 in a wide block).
     near: Vec<u16>,
-    /// `(entry, index)` of the entries marked [`FAR`], in entry order.
-    far: Vec<(u32, u32)>,
+    /// The entries of the wide blocks, whole, block after block.
+    whole: Vec<u32>,
 }
 
 impl Indices {
@@ -27,19 +29,29 @@ impl Indices {
         let i = self.near.len();
         if i.is_multiple_of(BLOCK) {
             self.base.push(index);
+            self.wide.push(NARROW);
         }
-        let base = self.base.last().copied().unwrap_or(index);
-        let near = index
-            .checked_sub(base)
-            .and_then(|d| u16::try_from(d).ok())
-            .filter(|&d| d != FAR);
-        match near {
-            Some(d) => self.near.push(d),
-            None => {
-                self.near.push(FAR);
-                self.far.push((i as u32, index));
+        let block = self.base.len() - 1;
+        let base = self.base[block];
+        if self.wide[block] == NARROW {
+            match index.checked_sub(base).and_then(|d| u16::try_from(d).ok()) {
+                Some(d) => {
+                    self.near.push(d);
+                    return;
+                }
+                // Too far for this block: it keeps its entries whole from now on.
+                None => {
+                    self.wide[block] = u32::try_from(self.whole.len()).unwrap_or(NARROW - 1);
+                    let first = block * BLOCK;
+                    for j in first..i {
+                        self.whole.push(base + u32::from(self.near[j]));
+                        self.near[j] = 0;
+                    }
+                }
             }
         }
+        self.whole.push(index);
+        self.near.push(0);
     }
 
     pub fn len(&self) -> usize {
@@ -51,16 +63,18 @@ impl Indices {
     }
 
     /// Entry `i`.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<u32> {
         let d = *self.near.get(i)?;
-        if d != FAR {
-            return Some(self.base[i >> SHIFT] + u32::from(d));
+        let block = i >> SHIFT;
+        match self.wide[block] {
+            NARROW => Some(self.base[block] + u32::from(d)),
+            at => self.whole.get(at as usize + (i & (BLOCK - 1))).copied(),
         }
-        let k = self.far.binary_search_by_key(&(i as u32), |f| f.0).ok()?;
-        Some(self.far[k].1)
     }
 
     /// Entry `i`, or `u32::MAX` (no event) past the end.
+    #[inline]
     pub(crate) fn at(&self, i: usize) -> u32 {
         self.get(i).unwrap_or(u32::MAX)
     }
@@ -72,16 +86,16 @@ impl Indices {
     /// Bytes held (the vectors' lengths, not their spare room).
     pub(crate) fn bytes(&self) -> usize {
         use std::mem::size_of;
-        self.base.len() * size_of::<u32>()
+        (self.base.len() + self.wide.len() + self.whole.len()) * size_of::<u32>()
             + self.near.len() * size_of::<u16>()
-            + self.far.len() * size_of::<(u32, u32)>()
     }
 
     /// Gives back the room the vectors grew into.
     pub(crate) fn shrink(&mut self) {
         self.base.shrink_to_fit();
+        self.wide.shrink_to_fit();
         self.near.shrink_to_fit();
-        self.far.shrink_to_fit();
+        self.whole.shrink_to_fit();
     }
 }
 
@@ -111,12 +125,14 @@ mod tests {
         assert_eq!(c.get(want.len()), None);
         assert_eq!(c.at(want.len()), u32::MAX);
         assert_eq!(c.last(), want.last().copied());
-        // A gap puts at most the rest of its block aside: three gaps here, in two blocks.
-        assert!(c.far.len() <= 2 * BLOCK, "{} aside", c.far.len());
+        // A gap makes its block whole: the three gaps here all fall in the fourth block.
+        assert_eq!(c.whole.len(), BLOCK, "{} whole", c.whole.len());
+        assert_eq!(c.wide.iter().filter(|&&w| w != NARROW).count(), 1);
         let mut dense = Indices::default();
         (0..10_000).for_each(|i| dense.push(i * 7));
-        assert!(dense.far.is_empty());
-        assert!(dense.bytes() < 21_000, "{} bytes", dense.bytes());
+        assert!(dense.whole.is_empty());
+        // Two bytes an entry, eight a block (its base and its `wide`).
+        assert!(dense.bytes() < 22_000, "{} bytes", dense.bytes());
         assert_eq!(Indices::default().last(), None);
     }
 }
