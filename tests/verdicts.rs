@@ -282,6 +282,37 @@ fn verify_failed() {
     assert!(said(&v).contains("expired"), "{}", said(&v));
 }
 
+/// Regression: a certificate for `localhost` reached as 127.0.0.1 failed with "IP address
+/// mismatch", and both the error and the verdict's next step said to trust the issuer with --ca,
+/// which was given already and cannot help.
+#[test]
+fn a_name_mismatch_by_ip_address_advises_the_name_not_the_ca() {
+    // The lab's certificate made out for another name (no IP address in it), from its CA.
+    let pki = tlsscope::lab::Pki::shared().expect("lab PKI");
+    let files = cert_files();
+    let cert = files.dir.join("wrong-host.pem");
+    let key = files.dir.join("wrong-host.key");
+    std::fs::write(&cert, pki.wrong_host.chain_pem().expect("chain")).expect("write cert");
+    std::fs::write(&key, pki.wrong_host.key_pem().expect("key")).expect("write key");
+    let server = SServer::start_with(&cert, &key, &["-www"]);
+    let (v, lines) = verdict(&format!("127.0.0.1:{}", server.port), &[]);
+    assert_class(&v, "verify-failed");
+    assert!(said(&v).contains("IP address mismatch"), "{}", said(&v));
+    let next = v["next"]["user"].to_string();
+    assert!(next.contains("name the certificate is for"), "{next}");
+    assert!(!next.contains("--ca"), "{next}");
+    let error = lines
+        .iter()
+        .find(|l| l["kind"] == "error")
+        .map(|l| l.to_string())
+        .unwrap_or_default();
+    assert!(
+        error.contains("a name the certificate is valid for"),
+        "{error}"
+    );
+    assert!(!error.contains("--ca"), "{error}");
+}
+
 #[test]
 fn connect_failed_on_a_closed_port() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -136,6 +136,23 @@ pub(super) fn printable(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// What to do about a failed verification, by its `X509_V_ERR_*` code: trusting another issuer
+/// does not help a certificate made out for another name, or one out of its validity period.
+fn verify_advice(code: i32) -> &'static str {
+    use openssl_sys as ffi;
+    match code {
+        ffi::X509_V_ERR_HOSTNAME_MISMATCH
+        | ffi::X509_V_ERR_IP_ADDRESS_MISMATCH
+        | ffi::X509_V_ERR_EMAIL_MISMATCH => {
+            "connect with a name the certificate is valid for (or check it with --sni NAME), or use --insecure to skip verification"
+        }
+        ffi::X509_V_ERR_CERT_HAS_EXPIRED | ffi::X509_V_ERR_CERT_NOT_YET_VALID => {
+            "the server must renew its certificate (check this machine's clock too), or use --insecure to skip verification"
+        }
+        _ => "use --ca FILE to trust its issuer or --insecure to skip verification",
+    }
+}
+
 /// Why the handshake failed, naming the certificate for verification failures and showing the
 /// first bytes of a peer that is not speaking TLS.
 pub(super) fn handshake_reason(
@@ -145,10 +162,11 @@ pub(super) fn handshake_reason(
 ) -> String {
     if let Some(v) = verify {
         return format!(
-            "certificate verification failed: {} (certificate at depth {}: {}); use --ca FILE to trust its issuer or --insecure to skip verification",
+            "certificate verification failed: {} (certificate at depth {}: {}); {}",
             escape(&v.reason),
             v.depth,
-            escape(&v.subject)
+            escape(&v.subject),
+            verify_advice(v.code)
         );
     }
     // A TLS server's first byte is a handshake (22) or alert (21) record.

@@ -60,12 +60,17 @@ impl SServer {
     /// Starts `openssl s_server` with the lab's server certificate and `extra` arguments.
     pub fn start(extra: &[&str]) -> SServer {
         let files = cert_files();
+        SServer::start_with(&files.cert, &files.key, extra)
+    }
+
+    /// Starts `openssl s_server` with the certificate chain and key in these files.
+    pub fn start_with(cert: &std::path::Path, key: &std::path::Path, extra: &[&str]) -> SServer {
         let mut child = Command::new("openssl")
             .arg("s_server")
             .args(["-accept", "127.0.0.1:0", "-cert"])
-            .arg(&files.cert)
+            .arg(cert)
             .arg("-key")
-            .arg(&files.key)
+            .arg(key)
             .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -118,7 +118,10 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .focus(f.last_call.map(|(_, c)| c.id))
             .user(if missing_intermediate {
                 "The server must send its intermediate certificate(s) after the leaf; --ca FILE with the intermediate works around it here."
-            } else if why.contains("hostname") || why.contains("host name") {
+            } else if why.contains("hostname")
+                || why.contains("host name")
+                || why.contains("IP address mismatch")
+            {
                 "Connect with the name the certificate is for (or --sni NAME); --insecure looks anyway."
             } else if why.contains("expired") || why.contains("not yet valid") {
                 "The server must renew its certificate (check this machine's clock too); --insecure looks anyway."
