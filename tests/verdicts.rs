@@ -323,6 +323,29 @@ fn connect_failed_on_a_closed_port() {
     assert_class(&v, "connect-failed");
 }
 
+/// Regression: our own renegotiation (`--renegotiate`) with a server that asks for a client
+/// certificate in every handshake was called TLS 1.3 post-handshake authentication, and our
+/// own `--key-update` read as if the peer had begun it.
+#[test]
+fn our_own_renegotiation_and_key_update_are_named_as_ours() {
+    // GnuTLS accepts a client's renegotiation, and asks for a certificate in every handshake.
+    let server = GnutlsServ::start(&["--echo", "--priority", "NORMAL:-VERS-TLS1.3"]);
+    let target = format!("localhost:{}", server.port);
+    let (v, _) = verdict(&target, &["--renegotiate", "--read-for", "0.3"]);
+    assert_class(&v, "renegotiation");
+    assert!(said(&v).contains("We renegotiated"), "{}", said(&v));
+    assert!(
+        said(&v).contains("client certificate again"),
+        "{}",
+        said(&v)
+    );
+    let server = SServer::start(&["-www"]);
+    let target = format!("localhost:{}", server.port);
+    let (v, _) = verdict(&target, &["--key-update", "--read-for", "0.3"]);
+    assert_class(&v, "key-update");
+    assert!(said(&v).contains("We updated our keys"), "{}", said(&v));
+}
+
 #[test]
 fn post_handshake_activity_is_named() {
     let (v, _) = verdict("lab:renegotiate", &[]);
@@ -358,37 +381,56 @@ fn an_answer_in_pieces_with_pauses_is_slow() {
     assert!(said(&v).contains("with pauses"), "{}", said(&v));
 }
 
+/// A running `gnutls-serv` with the lab's certificate on a free loopback port; killed on drop.
+struct GnutlsServ {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl GnutlsServ {
+    fn start(extra: &[&str]) -> GnutlsServ {
+        let files = cert_files();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new("gnutls-serv")
+            .args(["-p", &port.to_string()])
+            .args(extra)
+            .arg("--x509certfile")
+            .arg(&files.cert)
+            .arg("--x509keyfile")
+            .arg(&files.key)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnutls-serv (package gnutls-bin)");
+        // Bounded wait for it to listen.
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        GnutlsServ { child, port }
+    }
+}
+
+impl Drop for GnutlsServ {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// GnuTLS answers a version it does not speak with handshake_failure, not protocol_version.
 #[test]
 fn gnutls_version_refusal_is_a_version_mismatch() {
-    let files = cert_files();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let mut server = Command::new("gnutls-serv")
-        .args(["-p", &port.to_string(), "--priority", "NORMAL:-VERS-TLS1.3"])
-        .arg("--x509certfile")
-        .arg(&files.cert)
-        .arg("--x509keyfile")
-        .arg(&files.key)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("gnutls-serv (package gnutls-bin)");
-    // Bounded wait for it to listen.
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let server = GnutlsServ::start(&["--priority", "NORMAL:-VERS-TLS1.3"]);
     let (v, _) = verdict(
-        &format!("localhost:{port}"),
+        &format!("localhost:{}", server.port),
         &["--tls-min", "1.3", "--timeout", "5"],
     );
-    let _ = server.kill();
-    let _ = server.wait();
     assert_class(&v, "version-mismatch");
 }
 
@@ -401,4 +443,15 @@ fn a_record_that_does_not_decrypt_is_rejected_not_healthy() {
     assert_class(&v, "rejected-record");
     assert_eq!(v["severity"], "failure");
     assert!(said(&v).contains("bad_record_mac"), "{}", said(&v));
+}
+
+/// Regression: OpenSSL 3's s_server refuses a client's renegotiation with the warning alert
+/// no_renegotiation; this was called a rejected record ("OpenSSL rejected what the peer sent").
+#[test]
+fn a_refused_renegotiation_is_named() {
+    let server = SServer::start(&["-tls1_2", "-www"]);
+    let target = format!("localhost:{}", server.port);
+    let (v, _) = verdict(&target, &["--renegotiate", "--read-for", "0.3"]);
+    assert_class(&v, "renegotiation-refused");
+    assert!(said(&v).contains("no_renegotiation"), "{}", said(&v));
 }

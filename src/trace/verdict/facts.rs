@@ -66,6 +66,8 @@ pub struct Facts {
     /// CertificateRequest in during the handshake, and in after it (post-handshake auth).
     pub cert_request: Option<Seen>,
     pub post_handshake_cert_request: Option<Seen>,
+    /// CertificateRequest in during a renegotiation (TLS 1.2).
+    pub reneg_cert_request: Option<Seen>,
     /// Our Certificate message answering a request: `Some(true)` when it was empty.
     pub cert_sent_empty: Option<bool>,
     pub alert_in: Option<Alert>,
@@ -393,6 +395,12 @@ impl Facts {
         self.last_t = self.last_t.max(t + w.dur);
     }
 
+    /// A TLS 1.2 renegotiation has begun: the server asked (HelloRequest) or we sent a new
+    /// ClientHello after the handshake.
+    pub fn renegotiating(&self) -> bool {
+        self.first_hello_request.is_some() || self.reneg_hello_out.is_some()
+    }
+
     fn on_msg(&mut self, t: Nanos, m: &Msg) {
         let at = Seen { t, call: m.call() };
         let done = self.handshake_done.is_some();
@@ -459,6 +467,12 @@ impl Facts {
                         self.server_hello.get_or_insert(at);
                     }
                     4 => self.tickets_in += 1,
+                    // After a TLS 1.2 renegotiation began (a HelloRequest in, or our own
+                    // ClientHello out), a CertificateRequest is that new handshake's, not
+                    // TLS 1.3's post-handshake authentication.
+                    13 if done && self.renegotiating() => {
+                        self.reneg_cert_request.get_or_insert(at);
+                    }
                     13 if done => {
                         self.post_handshake_cert_request.get_or_insert(at);
                     }

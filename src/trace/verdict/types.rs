@@ -77,8 +77,8 @@ classes! {
     Healthy => "healthy", Ok, "Finished cleanly.";
     Slow => "slow", Slow, "Finished cleanly, but round trips were long (latency, often a proxy or a distant server).";
     Idle => "idle", Ok, "We asked for nothing and the peer sent nothing: idle by our own choice.";
-    Renegotiation => "renegotiation", Note, "The server renegotiated (TLS 1.2): our SSL_read had to write a ClientHello.";
-    KeyUpdate => "key-update", Note, "A TLS 1.3 KeyUpdate arrived; a requested reply goes out with our next SSL_write.";
+    Renegotiation => "renegotiation", Note, "A TLS 1.2 renegotiation: the server asked for it (our SSL_read had to write a ClientHello) or we did.";
+    KeyUpdate => "key-update", Note, "A TLS 1.3 KeyUpdate, the peer's (a requested reply goes out with our next SSL_write) or ours.";
     PostHandshakeAuth => "post-handshake-auth", Note, "The server asked for a client certificate after the handshake (TLS 1.3); SSL_read answered it.";
     TicketWantRead => "ticket-want-read", Note, "With AUTO_RETRY off, session tickets made SSL_read return WANT_READ with nothing to wait for.";
     CloseNotifyUnanswered => "close-notify-unanswered", Note, "We sent close_notify and the peer did not answer it: harmless and common.";
@@ -97,6 +97,7 @@ classes! {
     Reset => "reset", Failure, "The peer reset the connection.";
     EarlyRejection => "early-rejection", Failure, "The peer answered and reset before we read its answer (e.g. an HTTP 413): the answer was never read.";
     Truncated => "truncated", Failure, "The peer closed TCP without close_notify before the response was complete.";
+    RenegotiationRefused => "renegotiation-refused", Failure, "The server refused our TLS 1.2 renegotiation (alert no_renegotiation) and the connection failed.";
     PeerAlert => "peer-alert", Failure, "The peer sent a fatal alert after the handshake.";
     RejectedRecord => "rejected-record", Failure, "After the handshake, OpenSSL rejected what the peer sent (a record that did not decrypt or parse) and ended the connection with its own fatal alert.";
     SniRejected => "sni-rejected", Failure, "The server did not accept the server name we sent (or that we sent none).";

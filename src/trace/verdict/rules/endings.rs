@@ -2,7 +2,7 @@
 //! close_notify, a fatal alert) or finished — and then what is worth knowing about it
 //! (post-handshake activity, latency, a slow reader) or that it was healthy.
 
-use super::stalls::{framing, retry_without_block, slow_answer};
+use super::stalls::{framing, slow_answer};
 use super::{closed_by, delivery, Draft, STALL_AFTER};
 use crate::trace::event::{CloseReason, Nanos, Op, Phase};
 use crate::trace::format;
@@ -28,6 +28,9 @@ pub(super) fn cut_short(f: &Facts) -> Option<Draft> {
         );
     }
     if reason == CloseReason::Failed {
+        if let Some(d) = super::post_handshake::renegotiation_refused(f) {
+            return Some(d);
+        }
         if let Some(d) = rejected_record(f) {
             return Some(d);
         }
@@ -207,7 +210,7 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     if let Some(d) = super::program_end::abandoned(f) {
         return Some(d);
     }
-    if let Some(d) = post_handshake_note(f) {
+    if let Some(d) = super::post_handshake::note(f) {
         return Some(d);
     }
     if let Some(d) = slow(f) {
@@ -318,77 +321,6 @@ fn http_reason(status: u16) -> &'static str {
         504 => " Gateway Timeout",
         _ => "",
     }
-}
-
-/// Where our renegotiation ClientHello went out: the message callback names the call that
-/// finished writing it; a large one starts going out in an earlier SSL_read.
-fn reneg_hello_calls(f: &Facts) -> String {
-    let op = f.reneg_hello_op.map_or("call", Op::name);
-    match (
-        f.first_read_that_wrote,
-        f.reneg_hello_out.and_then(|s| s.call),
-    ) {
-        (Some((first, _)), Some(last)) if first < last => {
-            format!("inside SSL_read, written from #{first} to {op} #{last}")
-        }
-        (_, Some(last)) => format!("inside {op} #{last}"),
-        _ => "in a later call".into(),
-    }
-}
-
-fn post_handshake_note(f: &Facts) -> Option<Draft> {
-    if let Some(req) = f.first_hello_request {
-        let mut d = Draft::new(
-            Class::Renegotiation,
-            format!(
-                "The server renegotiated (TLS 1.2): a HelloRequest arrived in SSL_read #{}, and our ClientHello went out {}.",
-                req.call.unwrap_or(0),
-                reneg_hello_calls(f)
-            ),
-        )
-        .fact("HelloRequest in", req.call, Some(req.t))
-        .focus(req.call);
-        if f.want_write > 0 {
-            d = d.fact(format!("{} call(s) returned WANT_WRITE while the ClientHello went out: SSL_read had to wait for the socket to become writable", f.want_write), None, None);
-        }
-        return Some(
-            d.user("Nothing to fix unless the wait hurts; a server can be told not to renegotiate.")
-                .code("SSL_read may write (and return WANT_WRITE) during a renegotiation: wait for writable and call SSL_read again."),
-        );
-    }
-    if let Some(req) = f.post_handshake_cert_request {
-        return Some(
-            Draft::new(Class::PostHandshakeAuth, format!("The server asked for a client certificate after the handshake (TLS 1.3 post-handshake authentication); {} answered it.", f.first_read_that_wrote.map_or("SSL_read".into(), |(c, _)| format!("SSL_read #{c}"))))
-                .fact("CertificateRequest in after the handshake", req.call, Some(req.t))
-                .focus(req.call)
-                .user("Nothing to fix.")
-                .code("SSL_read answers a post-handshake CertificateRequest by writing: it can return WANT_WRITE."),
-        );
-    }
-    if let Some((at, requested)) = f.key_update_in {
-        let reply = match f.key_update_out {
-            Some((out, _, op)) => format!("our KeyUpdate went out in {} #{}", op.map_or("a call", Op::name), out.call.unwrap_or(0)),
-            None if requested => "no SSL_write followed, so our reply was never sent (OpenSSL 3 defers it to the next write)".into(),
-            None => "no reply was needed".into(),
-        };
-        return Some(
-            Draft::new(Class::KeyUpdate, format!("The peer updated its keys (TLS 1.3 KeyUpdate, {}); {reply}.", if requested { "update_requested" } else { "update_not_requested" }))
-                .fact("KeyUpdate in", at.call, Some(at.t))
-                .focus(at.call)
-                .user("Nothing to fix.")
-                .code("OpenSSL sends the requested KeyUpdate reply with the next SSL_write, never inside SSL_read."),
-        );
-    }
-    if retry_without_block(f) {
-        return Some(
-            Draft::new(Class::TicketWantRead, format!("With AUTO_RETRY off, {} SSL_read call(s) returned WANT_READ after processing a non-application record ({} session ticket(s)) with nothing to wait for.", f.want_read_without_block, f.tickets_in))
-                .focus(f.first_want_read_without_block)
-                .fact("WANT_READ without a would-block read inside the call", f.first_want_read_without_block, None)
-                .user("Nothing to fix in tlsscope; --no-auto-retry shows this on purpose.")
-                .code("A WANT_READ with no would-block means: call SSL_read again at once; waiting for readable can hang forever."),
-        );
-    }
-    None
 }
 
 fn slow(f: &Facts) -> Option<Draft> {

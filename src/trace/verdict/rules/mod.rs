@@ -4,10 +4,12 @@
 //! - `setup_failures`: resolve, connect, not TLS, the handshake and its alerts.
 //! - `stalls`: waits without progress (read and write), live or ended by a timeout.
 //! - `endings`: resets, EOF, truncation, and how a clean connection went.
+//! - `post_handshake`: the notes on a renegotiation, post-handshake auth, a KeyUpdate.
 //! - `program_end`: a traced program freed the connection, or exited, without a TLS shutdown.
 
 mod alerts;
 mod endings;
+mod post_handshake;
 mod program_end;
 mod setup_failures;
 mod stalls;

@@ -337,3 +337,40 @@ fn a_saved_verdict_on_a_traced_programs_misuse_is_kept_and_others_are_judged_aga
         text(&judged)
     );
 }
+
+/// Our renegotiation ClientHello after the handshake, then `then` on the trace.
+fn our_renegotiation(then: impl FnOnce(&mut Trace)) -> Verdict {
+    let mut tr = Trace::new();
+    tr.handshake().msg(MsgDir::Out, 22, 1, 216);
+    then(&mut tr);
+    tr.call(Op::DoHandshake, SslError::Ssl, 0);
+    tr.close(
+        CloseReason::Failed,
+        Some("renegotiation failed: no renegotiation"),
+    )
+}
+
+#[test]
+fn a_refused_renegotiation_of_ours_is_named_not_a_rejected_record() {
+    let v = our_renegotiation(|tr| {
+        let call = Some(tr.next_call);
+        // The warning (level 1) no_renegotiation, then OpenSSL's own fatal handshake_failure.
+        tr.push(EventKind::Msg(Msg::new(call, MsgDir::In, 21, 100, 1, 0, 2)));
+        tr.msg(MsgDir::Out, 21, 40, 2);
+    });
+    assert_eq!(v.class, Class::RenegotiationRefused, "{}", text(&v));
+    assert!(v.summary.contains("handshake_failure"), "{}", v.summary);
+}
+
+#[test]
+fn a_certificate_request_in_our_renegotiation_is_not_post_handshake_auth() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .msg(MsgDir::Out, 22, 1, 216)
+        .msg(MsgDir::In, 22, 2, 65)
+        .msg(MsgDir::In, 22, 13, 52)
+        .call(Op::DoHandshake, SslError::None, 0);
+    let v = tr.close(CloseReason::Clean, None);
+    assert_eq!(v.class, Class::Renegotiation, "{}", text(&v));
+    assert!(v.summary.starts_with("We renegotiated"), "{}", v.summary);
+}
