@@ -311,6 +311,34 @@ impl Summary {
         ))
     }
 
+    /// When most connections were slow or stalled while several ran at once, our own load may
+    /// be the cause: a server that serves one connection at a time (or this machine) makes each
+    /// wait for the others, and every verdict alone reads "slow".
+    fn load_note(&self) -> Option<String> {
+        if self.parallel < 2 || self.closed == 0 {
+            return None;
+        }
+        let (slow, stalled) =
+            self.classes
+                .iter()
+                .fold((0, 0), |(slow, stalled), c| match c.class.severity() {
+                    Severity::Slow => (slow + c.count, stalled),
+                    Severity::Stall => (slow, stalled + c.count),
+                    _ => (slow, stalled),
+                });
+        if (slow + stalled) * 2 <= self.closed {
+            return None;
+        }
+        Some(format!(
+            "note: {} of {} were slow or stalled with up to {} connections at once: the server \
+             (or this machine) may not keep up with this load; --parallel 1 shows each \
+             connection alone",
+            slow + stalled,
+            self.closed,
+            self.parallel
+        ))
+    }
+
     /// The text trace's closing `summary:` section (without its title; indent it).
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -360,6 +388,9 @@ impl Summary {
                 odd.class.name(),
                 odd.example
             ));
+        }
+        if let Some(note) = self.load_note() {
+            out.push(note);
         }
         for (name, p) in [
             ("handshake: ", &self.handshake),

@@ -273,3 +273,37 @@ fn the_json_line_is_a_summary_readers_can_recognise() {
     assert_eq!(events.len(), 1);
     assert!(crate::trace::jsonl_read::from_line(&line).is_err());
 }
+
+/// Mostly stalled with many at once: the summary says our own load may be the cause (seen with
+/// 100 connections at once against a single-threaded `openssl s_server`); the same stalls one at
+/// a time, or one stall in fifty, get no such note.
+#[test]
+fn mostly_slow_with_many_at_once_says_the_load_may_be_the_cause() {
+    let summary = |stalled: &dyn Fn(u32) -> bool, parallel: u64| {
+        let mut events = Vec::new();
+        for conn in 1..=10u32 {
+            let start = Nanos::from(conn) * MS;
+            events.extend(conn_events(
+                conn,
+                start,
+                2 * MS,
+                5 * MS,
+                8 * MS,
+                stalled(conn),
+            ));
+        }
+        events.sort_by_key(|e| e.t);
+        let mut tally = Tally::new();
+        for e in &events {
+            tally.feed(e);
+        }
+        tally.summary(10, parallel).lines().join("\n")
+    };
+    let text = summary(&|conn| conn > 2, 10);
+    assert!(
+        text.contains("note: 8 of 10 were slow or stalled with up to 10 connections at once"),
+        "{text}"
+    );
+    assert!(!summary(&|conn| conn > 2, 1).contains("note:"));
+    assert!(!summary(&|conn| conn == 7, 10).contains("note:"));
+}
