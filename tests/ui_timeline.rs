@@ -186,3 +186,53 @@ fn following_a_stall_keeps_its_start_in_view() {
     assert!(v1 >= model.now as f64 / 1e9);
     assert!(h.query_by_label_contains("following live").is_some());
 }
+
+/// Regression: with the help overlay open over the timeline, hovering the plots under it still
+/// showed the timeline's tooltip on top of the help, and the wheel there zoomed the timeline.
+#[test]
+fn the_help_overlay_covers_the_timelines_hover_and_wheel() {
+    let events = record("lab:ok", ConnectOptions::default());
+    let mut h = harness(app_with("lab:ok", &events));
+    h.run();
+    h.key_press(egui::Key::F);
+    h.run();
+    let lanes = h.state().model.lanes.expect("the lanes were drawn");
+    let frame = lanes.frame();
+    // Every point along the middle of the plots; some is under a mark with a tooltip.
+    let points: Vec<egui::Pos2> = (1..40)
+        .map(|k| {
+            egui::pos2(
+                frame.left() + frame.width() * k as f32 / 40.0,
+                frame.center().y,
+            )
+        })
+        .collect();
+    let tooltip_somewhere = |h: &mut Harness<'static, App>| {
+        points.iter().any(|&p| {
+            h.hover_at(p);
+            h.run();
+            h.query_by_label_contains("from the start").is_some()
+        })
+    };
+    assert!(
+        tooltip_somewhere(&mut h),
+        "without the help, a mark has a tooltip"
+    );
+    h.key_press(egui::Key::F1);
+    h.run();
+    assert!(h.query_by_label("Keys and mouse").is_some());
+    assert!(
+        !tooltip_somewhere(&mut h),
+        "the help covers the timeline's tooltips"
+    );
+    let view = h.state().model.view;
+    for _ in 0..8 {
+        wheel(&h, frame.center(), egui::vec2(0.0, 6.0));
+        h.run();
+    }
+    assert_eq!(
+        h.state().model.view,
+        view,
+        "the wheel over the help zooms nothing"
+    );
+}

@@ -182,7 +182,8 @@ fn strip(
         });
     let b = response.transform.bounds();
     let range = (b.min()[0], b.max()[0]);
-    let hit = response.inner.and_then(|p| {
+    let uncovered = crate::ui::timeline::pointer_over(ui, response.response.rect).is_some();
+    let hit = response.inner.filter(|_| uncovered).and_then(|p| {
         let lane = if p.y > 0.5 { Lane::Calls } else { Lane::Waits };
         c.hit(lane, first + nanos(p.x), w.tol)
     });

@@ -51,8 +51,10 @@ pub(super) fn show(
         io::draw(pui, c, vis);
         pui.pointer_coordinate()
     });
+    let uncovered = super::zoom::pointer_over(ui, response.response.rect).is_some();
     let hit = response
         .inner
+        .filter(|_| uncovered)
         .and_then(|p| c.hit(lane_at(p.y)?, nanos(p.x), vis.tol));
     let mut clicked = None;
     if let Some(hit) = hit {

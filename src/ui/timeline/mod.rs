@@ -16,6 +16,7 @@ mod notes;
 mod tcp;
 mod waits;
 mod zoom;
+pub(crate) use zoom::pointer_over;
 
 pub use marks::CALLS;
 

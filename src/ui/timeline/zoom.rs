@@ -22,11 +22,18 @@ pub(super) struct Gesture {
     pub(super) double_click: bool,
 }
 
+/// Where the pointer is, when it is over `area` with nothing covering it there: a wheel turn or a
+/// hover over the help overlay or a window above the plots is theirs, not the timeline's.
+pub(crate) fn pointer_over(ui: &egui::Ui, area: egui::Rect) -> Option<egui::Pos2> {
+    let pos = ui.input(|i| i.pointer.hover_pos())?;
+    (area.contains(pos) && ui.ctx().layer_id_at(pos) == Some(ui.layer_id())).then_some(pos)
+}
+
 impl Gesture {
     /// Reads the gesture from this frame's input for the plots covering `area`.
     pub(super) fn read(ui: &egui::Ui, area: egui::Rect) -> Gesture {
+        let over = pointer_over(ui, area);
         ui.input(|i| {
-            let over = i.pointer.hover_pos().filter(|p| area.contains(*p));
             let dragging = i.pointer.primary_down()
                 && i.pointer.is_decidedly_dragging()
                 && i.pointer.press_origin().is_some_and(|p| area.contains(p));
