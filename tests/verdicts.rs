@@ -455,3 +455,16 @@ fn a_refused_renegotiation_is_named() {
     assert_class(&v, "renegotiation-refused");
     assert!(said(&v).contains("no_renegotiation"), "{}", said(&v));
 }
+
+/// A server that wants a key share for a group we did not send one for answers with a
+/// HelloRetryRequest: the verdict says why the handshake took a second round trip.
+#[test]
+fn a_hello_retry_request_is_named_as_the_extra_round_trip() {
+    let server = SServer::start(&["-groups", "P-384", "-www"]);
+    let (v, _) = verdict(&format!("localhost:{}", server.port), &["--http-get", "/"]);
+    assert!(said(&v).contains("HelloRetryRequest"), "{}", said(&v));
+    assert_eq!(v["breakdown"]["handshake_round_trips"], 2, "{v}");
+    let server = SServer::start(&["-www"]);
+    let (v, _) = verdict(&format!("localhost:{}", server.port), &["--http-get", "/"]);
+    assert!(!said(&v).contains("HelloRetryRequest"), "{}", said(&v));
+}

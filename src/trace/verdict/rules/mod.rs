@@ -144,6 +144,13 @@ fn with_common_evidence(mut d: Draft, f: &Facts) -> Draft {
             None,
         );
     }
+    if let Some(retry) = f.hello_retry {
+        d = d.fact(
+            "the server answered our ClientHello with a HelloRetryRequest (it wants a key share for another group, or a cookie): our second ClientHello cost the handshake one more round trip",
+            retry.call,
+            Some(retry.t),
+        );
+    }
     // The alert OpenSSL writes after an EOF is said on its own line below.
     let only_the_eof_alert = f.reads_that_wrote == 1 && f.alert_after_eof.is_some();
     let explained = matches!(d.class, Class::Renegotiation | Class::PostHandshakeAuth);
