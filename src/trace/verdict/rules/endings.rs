@@ -339,12 +339,39 @@ fn slow(f: &Facts) -> Option<Draft> {
             "measured to whoever terminates TCP",
         )
     };
-    if f.longest_round_trip >= 100_000_000 && f.longest_round_trip >= rtt.saturating_mul(5) {
+    let slow_handshake =
+        f.longest_round_trip >= 100_000_000 && f.longest_round_trip >= rtt.saturating_mul(5);
+    // Waiting for the answer for long, in pieces: the peer trickles (a wait we chose is idle
+    // time and not counted here).
+    let trickle =
+        f.wait_read >= STALL_AFTER && f.app_in > 0 && (f.reads_with_data >= 3 || f.want_read >= 10);
+    let handshake = f
+        .handshake_done
+        .unwrap_or(0)
+        .saturating_sub(f.phase_began(Phase::Handshake).unwrap_or(0));
+    let round_trips = format!(
+        "{} handshake round trip(s), the longest {}",
+        f.round_trips,
+        format::duration(f.longest_round_trip)
+    );
+    // Both slow: the verdict names where more of the time went, the evidence the other.
+    if slow_handshake && !(trickle && f.wait_read > handshake) {
+        let mut d = Draft::new(Class::Slow, format!("Slow but healthy: handshake round trips took up to {} while the TCP round trip {hop}is {}, so the delay is {beyond}.", format::duration(f.longest_round_trip), format::duration(rtt)))
+            .fact(round_trips, None, None)
+            .fact(format!("smoothed TCP rtt {} ({measured})", format::duration(rtt)), None, None);
+        if trickle {
+            d = d.fact(
+                format!(
+                    "then the data came slowly too: {} while we waited {} to read",
+                    format::bytes(f.app_in),
+                    format::duration(f.wait_read)
+                ),
+                None,
+                f.last_app_in,
+            );
+        }
         return Some(
-            Draft::new(Class::Slow, format!("Slow but healthy: handshake round trips took up to {} while the TCP round trip {hop}is {}, so the delay is {beyond}.", format::duration(f.longest_round_trip), format::duration(rtt)))
-                .fact(format!("{} handshake round trip(s), the longest {}", f.round_trips, format::duration(f.longest_round_trip)), None, None)
-                .fact(format!("smoothed TCP rtt {} ({measured})", format::duration(rtt)), None, None)
-                .user("Nothing is stuck. Compare with a direct path to the server to find where the time goes.")
+            d.user("Nothing is stuck. Compare with a direct path to the server to find where the time goes.")
                 .code("Nothing to fix in the client."),
         );
     }
@@ -356,13 +383,21 @@ fn slow(f: &Facts) -> Option<Draft> {
                 .code("After WANT_WRITE, wait for writable and retry SSL_write with the same buffer and length."),
         );
     }
-    // Waiting for the answer for long, in pieces: the peer trickles (a wait we chose is idle
-    // time and not counted here).
-    if f.wait_read >= STALL_AFTER && f.app_in > 0 && (f.reads_with_data >= 3 || f.want_read >= 10) {
+    if trickle {
+        let mut d = Draft::new(Class::Slow, format!("Slow but healthy: the peer sends its data slowly, with pauses: {} arrived while we waited {} in all to read ({} SSL_read calls returned WANT_READ, {} returned data).", format::bytes(f.app_in), format::duration(f.wait_read), f.want_read, f.reads_with_data))
+            .fact(format!("{} received at {} on average", format::bytes(f.app_in), format::rate(f.app_in, f.wait_read)), None, f.last_app_in);
+        if slow_handshake {
+            d = d.fact(
+                format!(
+                    "the handshake was slow too: {round_trips} (TCP rtt {})",
+                    format::duration(rtt)
+                ),
+                None,
+                None,
+            );
+        }
         return Some(
-            Draft::new(Class::Slow, format!("Slow but healthy: the peer sends its data slowly, with pauses: {} arrived while we waited {} in all to read ({} SSL_read calls returned WANT_READ, {} returned data).", format::bytes(f.app_in), format::duration(f.wait_read), f.want_read, f.reads_with_data))
-                .fact(format!("{} received at {} on average", format::bytes(f.app_in), format::rate(f.app_in, f.wait_read)), None, f.last_app_in)
-                .user("Nothing is stuck: the server (or a proxy) sends in small pieces with pauses.")
+            d.user("Nothing is stuck: the server (or a proxy) sends in small pieces with pauses.")
                 .code("Each WANT_READ means: wait for readable, call SSL_read again; a record that arrives in pieces is returned only once it is whole."),
         );
     }

@@ -374,3 +374,55 @@ fn a_certificate_request_in_our_renegotiation_is_not_post_handshake_auth() {
     assert_eq!(v.class, Class::Renegotiation, "{}", text(&v));
     assert!(v.summary.starts_with("We renegotiated"), "{}", v.summary);
 }
+
+/// A handshake whose server flight took `flight_ms`, then a request and an answer that came in
+/// twelve pieces, `piece_ms` apart.
+fn slow_handshake_then_trickle(flight_ms: u64, piece_ms: u64) -> Verdict {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Write, 305, false)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .sock(0, 0, 65535)
+        .wait(Interest::Read, flight_ms, Woke::Readable)
+        .msg(MsgDir::In, 22, 2, 90)
+        .msg(MsgDir::In, 22, 20, 36)
+        .msg(MsgDir::Out, 22, 20, 36)
+        .call(Op::DoHandshake, SslError::None, 0);
+    tr.push(EventKind::Tls(Box::new(TlsInfo {
+        version: "TLSv1.3".into(),
+        verify: "ok".into(),
+        ..TlsInfo::default()
+    })));
+    tr.push(EventKind::Phase(Phase::Workload));
+    tr.call(Op::Write, SslError::None, 80);
+    for _ in 0..12 {
+        tr.io(Dir::Read, 0, true)
+            .call(Op::Read, SslError::WantRead, 0)
+            .wait(Interest::Read, piece_ms, Woke::Readable)
+            .call(Op::Read, SslError::None, 400);
+    }
+    tr.close(CloseReason::Clean, None)
+}
+
+/// Regression: with a slow handshake and an answer that trickled for longer, the verdict was
+/// about the handshake alone; it names where more of the time went, and the other as evidence.
+#[test]
+fn slow_twice_names_where_more_of_the_time_went() {
+    let v = slow_handshake_then_trickle(300, 200);
+    assert_eq!(v.class, Class::Slow, "{}", text(&v));
+    assert!(v.summary.contains("sends its data slowly"), "{}", text(&v));
+    assert!(
+        text(&v).contains("the handshake was slow too"),
+        "{}",
+        text(&v)
+    );
+    let v = slow_handshake_then_trickle(3000, 100);
+    assert_eq!(v.class, Class::Slow, "{}", text(&v));
+    assert!(v.summary.contains("handshake round trips"), "{}", text(&v));
+    assert!(
+        text(&v).contains("the data came slowly too"),
+        "{}",
+        text(&v)
+    );
+}
