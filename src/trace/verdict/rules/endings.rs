@@ -339,7 +339,7 @@ fn slow(f: &Facts) -> Option<Draft> {
             "measured to whoever terminates TCP",
         )
     };
-    let slow_handshake =
+    let slow_round_trip =
         f.longest_round_trip >= 100_000_000 && f.longest_round_trip >= rtt.saturating_mul(5);
     // Waiting for the answer for long, in pieces: the peer trickles (a wait we chose is idle
     // time and not counted here).
@@ -349,6 +349,12 @@ fn slow(f: &Facts) -> Option<Draft> {
         .handshake_done
         .unwrap_or(0)
         .saturating_sub(f.phase_began(Phase::Handshake).unwrap_or(0));
+    // The server's flight can also come slowly after a quick first message (in pieces): the
+    // handshake's time beyond our own CPU, against what its round trips should take.
+    let handshake_waiting = handshake.saturating_sub(f.in_openssl.min(handshake));
+    let slow_flight = handshake_waiting >= 200_000_000
+        && handshake_waiting >= rtt.saturating_mul(5 * u64::from(f.round_trips.max(1)));
+    let slow_handshake = slow_round_trip || slow_flight;
     let round_trips = format!(
         "{} handshake round trip(s), the longest {}",
         f.round_trips,
@@ -356,9 +362,18 @@ fn slow(f: &Facts) -> Option<Draft> {
     );
     // Both slow: the verdict names where more of the time went, the evidence the other.
     if slow_handshake && !(trickle && f.wait_read > handshake) {
-        let mut d = Draft::new(Class::Slow, format!("Slow but healthy: handshake round trips took up to {} while the TCP round trip {hop}is {}, so the delay is {beyond}.", format::duration(f.longest_round_trip), format::duration(rtt)))
-            .fact(round_trips, None, None)
-            .fact(format!("smoothed TCP rtt {} ({measured})", format::duration(rtt)), None, None);
+        let summary = if slow_round_trip {
+            format!("Slow but healthy: handshake round trips took up to {} while the TCP round trip {hop}is {}, so the delay is {beyond}.", format::duration(f.longest_round_trip), format::duration(rtt))
+        } else {
+            format!("Slow but healthy: the handshake took {} for {} round trip(s) while the TCP round trip {hop}is {}: the server's handshake messages came slowly, so the delay is {beyond}.", format::duration(handshake), f.round_trips, format::duration(rtt))
+        };
+        let mut d = Draft::new(Class::Slow, summary)
+            .fact(round_trips.clone(), None, None)
+            .fact(
+                format!("smoothed TCP rtt {} ({measured})", format::duration(rtt)),
+                None,
+                None,
+            );
         if trickle {
             d = d.fact(
                 format!(
@@ -389,7 +404,8 @@ fn slow(f: &Facts) -> Option<Draft> {
         if slow_handshake {
             d = d.fact(
                 format!(
-                    "the handshake was slow too: {round_trips} (TCP rtt {})",
+                    "the handshake was slow too: it took {}, {round_trips} (TCP rtt {})",
+                    format::duration(handshake),
                     format::duration(rtt)
                 ),
                 None,

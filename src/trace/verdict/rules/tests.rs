@@ -426,3 +426,42 @@ fn slow_twice_names_where_more_of_the_time_went() {
         text(&v)
     );
 }
+
+/// Regression: a server whose handshake flight came in pieces (its first message at once, the
+/// rest over 600 ms) was "healthy": round trips, measured to the first message, looked short.
+#[test]
+fn a_handshake_flight_in_pieces_is_slow() {
+    let mut tr = Trace::new();
+    tr.msg(MsgDir::Out, 22, 1, 300)
+        .io(Dir::Write, 305, false)
+        .io(Dir::Read, 0, true)
+        .call(Op::DoHandshake, SslError::WantRead, 0)
+        .sock(0, 0, 65535)
+        .wait(Interest::Read, 2, Woke::Readable)
+        .msg(MsgDir::In, 22, 2, 90);
+    for _ in 0..3 {
+        tr.io(Dir::Read, 0, true)
+            .call(Op::DoHandshake, SslError::WantRead, 0)
+            .wait(Interest::Read, 200, Woke::Readable);
+    }
+    tr.msg(MsgDir::In, 22, 20, 36)
+        .msg(MsgDir::Out, 22, 20, 36)
+        .call(Op::DoHandshake, SslError::None, 0);
+    tr.push(EventKind::Tls(Box::new(TlsInfo {
+        version: "TLSv1.3".into(),
+        verify: "ok".into(),
+        ..TlsInfo::default()
+    })));
+    tr.call(Op::Write, SslError::None, 80)
+        .io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0)
+        .wait(Interest::Read, 3, Woke::Readable)
+        .call(Op::Read, SslError::None, 200);
+    let v = tr.close(CloseReason::Clean, None);
+    assert_eq!(v.class, Class::Slow, "{}", text(&v));
+    assert!(
+        v.summary.contains("handshake messages came slowly"),
+        "{}",
+        text(&v)
+    );
+}
