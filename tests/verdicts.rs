@@ -223,6 +223,28 @@ fn truncated_before_content_length() {
     assert!(said(&v).contains("Content-Length"), "{}", said(&v));
 }
 
+/// Regression: a chunked response ended by a clean close_notify before its last chunk was
+/// "healthy" with exit status 0; the response is cut short all the same.
+#[test]
+fn truncated_by_a_clean_close_before_the_last_chunk() {
+    let peer = tls_peer("truncate-clean");
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(["trace", &peer.target(), "--http-get", "/", "--timeout", "5"])
+        .args(["--ca", &cert_files().ca.to_string_lossy()])
+        .output()
+        .expect("run tlsscope");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let peer = tls_peer("truncate-clean");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
+    assert_class(&v, "truncated");
+    assert!(said(&v).contains("before its last chunk"), "{}", said(&v));
+}
+
 #[test]
 fn sni_rejected() {
     let peer = tls_peer("sni-required");

@@ -76,6 +76,12 @@ impl HttpTracker {
         }
     }
 
+    /// The body began but is not complete as the head framed it (Content-Length not reached, a
+    /// chunked body without its last chunk): a close now cuts the response short.
+    pub(super) fn mid_body(&self) -> bool {
+        matches!(self.state, State::Length(_) | State::Chunk(_))
+    }
+
     /// Takes the next bytes of the stream. Returns the event to record, if this feed parsed the
     /// final head (with `complete` set if the response is already complete) or completed it.
     pub(super) fn feed(&mut self, data: &[u8]) -> Option<HttpResponse> {

@@ -133,3 +133,24 @@ fn request_lines() {
     assert!(!is_request(b"get / HTTP/1.1\r\n"));
     assert!(!is_request(b""));
 }
+
+#[test]
+fn mid_body_until_the_framing_is_complete() {
+    let mut h = HttpTracker::new();
+    assert!(!h.mid_body(), "no head yet");
+    h.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel");
+    assert!(h.mid_body());
+    h.feed(b"lo");
+    assert!(!h.mid_body(), "complete");
+    let mut chunked = HttpTracker::new();
+    chunked.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    assert!(chunked.mid_body());
+    chunked.feed(b"0\r\n\r\n");
+    assert!(!chunked.mid_body());
+    let mut until_close = HttpTracker::new();
+    until_close.feed(b"HTTP/1.0 200 OK\r\n\r\nbody");
+    assert!(
+        !until_close.mid_body(),
+        "a body until the close is never cut short by it"
+    );
+}

@@ -46,6 +46,12 @@ def serve(mode, conn):
         time.sleep(0.2)
         # Close TCP without close_notify.
         socket.socket(fileno=conn.detach()).close()
+    elif mode == "truncate-clean":
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+        time.sleep(0.2)
+        # A clean TLS close (close_notify) before the last chunk.
+        conn.unwrap().close()
     elif mode == "reject413":
         read_head(conn)
         conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")

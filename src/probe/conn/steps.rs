@@ -415,9 +415,11 @@ impl Conn {
         let tap = self.tls.as_ref().map(|t| t.tap());
         let eof = tap.is_some_and(|t| t.eof());
         let os_error = tap.and_then(|t| t.os_error());
+        // A close ends the workload unless it cut the HTTP response short of its framing.
+        let mid_body = self.http.as_ref().is_some_and(|h| h.mid_body());
         if code == ErrorCode::ZERO_RETURN {
             self.notify_received = true;
-            if self.step == Step::Reading {
+            if self.step == Step::Reading && !mid_body {
                 self.workload_done = true;
             }
             return self.begin_shutdown();
@@ -433,7 +435,7 @@ impl Conn {
             );
         }
         if errors::is_unexpected_eof(&e, eof) {
-            if self.step == Step::Reading && self.read_phase == ReadPhase::UntilClose {
+            if self.step == Step::Reading && self.read_phase == ReadPhase::UntilClose && !mid_body {
                 self.workload_done = true;
             }
             let detail = if during == "handshake" {

@@ -96,7 +96,7 @@ classes! {
     NotTls => "not-tls", Failure, "The peer answered with something that is not TLS.";
     Reset => "reset", Failure, "The peer reset the connection.";
     EarlyRejection => "early-rejection", Failure, "The peer answered and reset before we read its answer (e.g. an HTTP 413): the answer was never read.";
-    Truncated => "truncated", Failure, "The peer closed TCP without close_notify before the response was complete.";
+    Truncated => "truncated", Failure, "The peer closed before the response was complete: TCP without close_notify, or a close_notify before the end its HTTP framing announced.";
     RenegotiationRefused => "renegotiation-refused", Failure, "The server refused our TLS 1.2 renegotiation (alert no_renegotiation) and the connection failed.";
     PeerAlert => "peer-alert", Failure, "The peer sent a fatal alert after the handshake.";
     RejectedRecord => "rejected-record", Failure, "After the handshake, OpenSSL rejected what the peer sent (a record that did not decrypt or parse) and ended the connection with its own fatal alert.";

@@ -4,7 +4,7 @@
 
 use super::stalls::{framing, slow_answer};
 use super::{closed_by, delivery, Draft, STALL_AFTER};
-use crate::trace::event::{CloseReason, Nanos, Op, Phase};
+use crate::trace::event::{Close, CloseReason, Nanos, Op, Phase};
 use crate::trace::format;
 use crate::trace::names::{alert_name, errno_name};
 use crate::trace::verdict::facts::Facts;
@@ -197,6 +197,40 @@ fn eof_verdict(f: &Facts) -> Draft {
     .code("With OpenSSL 3, EOF without close_notify is SSL_ERROR_SSL \"unexpected eof while reading\".")
 }
 
+/// The peer's close_notify came before the HTTP response its head framed was complete: a clean
+/// TLS end, but the response is cut short all the same (Content-Length not reached, or a chunked
+/// body without its last chunk).
+fn ended_mid_response(f: &Facts, close_t: Nanos, close: &Close) -> Option<Draft> {
+    let (_, h) = f.http_head?;
+    if !close.notify_received
+        || f.http_complete.is_some()
+        || (h.content_length.is_none() && !h.chunked)
+    {
+        return None;
+    }
+    let received = f.app_in;
+    let (summary, missing) = match h.content_length {
+        Some(len) => {
+            let expected = u64::from(h.head_bytes) + len;
+            (
+                format!("The response was cut short: the peer closed the connection (cleanly, with close_notify) after {} of the {} its Content-Length announced.", format::bytes(received), format::bytes(expected)),
+                format!("HTTP {} with Content-Length {len} (+{} B of head): {} received, {} missing", h.status, h.head_bytes, format::bytes(received), format::bytes(expected.saturating_sub(received))),
+            )
+        }
+        None => (
+            format!("The response was cut short: the peer closed the connection (cleanly, with close_notify) in the middle of a chunked body, before its last chunk, after {}.", format::bytes(received)),
+            format!("HTTP {}, chunked: {} received, no last (zero-length) chunk", h.status, format::bytes(received)),
+        ),
+    };
+    Some(
+        Draft::new(Class::Truncated, summary)
+            .fact(missing, None, f.last_app_in)
+            .fact("the peer's close_notify came before the end of the response", None, Some(close_t))
+            .user("The server (or a proxy in front of it) ended the response early: check its logs; a clean TLS close does not make the response whole.")
+            .code("SSL_read returning 0 (SSL_ERROR_ZERO_RETURN) ends the TLS stream, not the HTTP message: check the framing before using the body."),
+    )
+}
+
 /// A finished (or live, progressing) connection: notes, slowness, or healthy.
 pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     f.handshake_done?;
@@ -275,6 +309,9 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .user("The server refused the request without saying why: check that it expects this protocol (--alpn, --send) and its logs.")
             .code("SSL_read returning 0 with SSL_ERROR_ZERO_RETURN is the peer's orderly close."),
         );
+    }
+    if let Some(d) = ended_mid_response(f, close_t, &close) {
+        return Some(d);
     }
     let total = f.first_t.map_or(0, |t| now.saturating_sub(t));
     let mut d = Draft::new(
