@@ -27,7 +27,7 @@ pub(super) fn unzig(v: u64) -> i64 {
 
 /// Reads a varint at `*at`, moving past it; `None` when the bytes end inside it or it is longer
 /// than a `u64` holds.
-#[inline]
+#[inline(always)]
 pub(super) fn get(bytes: &[u8], at: &mut usize) -> Option<u64> {
     let first = *bytes.get(*at)?;
     if first < 0x80 {
