@@ -281,6 +281,13 @@ fn load_rate_and_memory() {
     );
 }
 
+/// CPU time of the whole process (all threads), nanoseconds: on a machine shared with other
+/// work the wall-clock rate is noisy, the CPU spent per event is not.
+fn cpu_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
 /// Loading a binary trace (`.tlsscope`) into the store as the app does (blocks read on one
 /// thread, decoded on two, added to the store in file order on this one), file on disk to
 /// store, at 2·10^6 and 10^7 events (`TLSSCOPE_BINARY_LOAD_EVENTS=N,M` for others); and decoding
@@ -319,6 +326,7 @@ fn binary_load_rate() {
         let no = AtomicBool::new(false);
 
         // Decoding alone, two threads.
+        let cpu = cpu_ns();
         let start = Instant::now();
         let mut count = 0;
         let end = read_parallel(open(), 2, &no, |b| {
@@ -326,6 +334,7 @@ fn binary_load_rate() {
             true
         });
         let decode = rate(start);
+        let decode_cpu = (cpu_ns() - cpu) as f64 / n as f64;
         assert_eq!((count, end), (n, Some(Ok(()))));
 
         // Decoding alone, one thread; and adding decoded events to the store alone.
@@ -338,33 +347,43 @@ fn binary_load_rate() {
         let decode1 = rate(start);
         assert_eq!(end, Some(Ok(())));
         let mut store = Store::default();
+        let cpu = cpu_ns();
         let start = Instant::now();
         for b in batches {
             store.take_batch(b);
         }
         let ingest = rate(start);
+        let ingest_cpu = (cpu_ns() - cpu) as f64 / n as f64;
         drop(store);
 
         // The whole load: file on disk to the store, with the app's decoder threads.
         let before = rss();
         let mut store = Store::default();
+        let cpu = cpu_ns();
         let start = Instant::now();
         let end = read_parallel(open(), decoders, &no, |b| {
             store.take_batch(b);
             true
         });
         let whole = rate(start);
+        let whole_cpu = (cpu_ns() - cpu) as f64 / n as f64;
         assert_eq!(end, Some(Ok(())));
         assert_eq!(store.total_events, n as u64);
         let after = rss();
         println!(
             "binary: {n} events, {:.1} MB file ({:.2} B/event): loaded {whole:.2} M events/s \
-             end to end (decode alone on 2 threads {decode:.1} M/s, 1 thread {decode1:.1} M/s; store \
-             alone {ingest:.1} M/s; written at {write:.1} M/s); \
-             RSS +{:.0} B/event",
+             end to end with {decoders} decoder threads ({whole_cpu:.0} ns CPU/event); decode \
+             alone on 2 threads {decode:.1} M/s ({decode_cpu:.0} ns CPU/event), 1 thread \
+             {decode1:.1} M/s; store alone {ingest:.1} M/s ({ingest_cpu:.0} ns CPU/event); \
+             written at {write:.1} M/s; RSS +{:.0} B/event; load average {}",
             size as f64 / 1e6,
             size as f64 / n as f64,
             after.saturating_sub(before) as f64 / n as f64,
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .split_whitespace()
+                .next()
+                .unwrap_or("?"),
         );
         drop(store);
         let _ = std::fs::remove_file(&path);
