@@ -140,3 +140,31 @@ fn damaged_binary_traces_are_refused_with_the_byte() {
     write(&empty);
     assert!(refused(&bad).ends_with("no events (an empty trace)"));
 }
+
+/// On a terminal (a pseudo-terminal made by util-linux's `script`), `--format binary` without
+/// `--out` is refused before anything runs, with a one-line reason (exit 2); `show` likewise.
+#[test]
+fn binary_is_refused_on_a_terminal() {
+    let bin = env!("CARGO_BIN_EXE_tlsscope");
+    for (args, how) in [
+        (
+            "trace lab:ok --format binary",
+            "give --out FILE or redirect standard output",
+        ),
+        ("show /dev/null --format binary", "redirect standard output"),
+    ] {
+        let out = std::process::Command::new("script")
+            .args(["-qec", &format!("{bin} {args}"), "/dev/null"])
+            .output()
+            .expect("util-linux's script");
+        let said = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{args}: {said}");
+        let line = said.trim_end();
+        assert!(!line.contains('\n'), "one line: {said:?}");
+        assert!(
+            line.starts_with("tlsscope: --format binary writes a binary file, not to a terminal: ")
+                && line.contains(how),
+            "{args}: {said:?}"
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! `tlsscope show TRACE.jsonl`: a saved trace printed as `tlsscope trace` printed it live, with
 //! the verdict recomputed from the events and the closing diagnosis. Streams the file (memory
 //! does not grow with its length), so it is also the headless check of a trace file: exit
-//! status 0 when every line reads, 2 with `FILE:LINE: reason` at the first that does not.
+//! status 0 when every line reads, 2 with `FILE:LINE: reason` at the first that does not. A
+//! binary trace is read too (`FILE: at byte N: reason`), and `--format jsonl|binary` converts.
 
 use super::printer::Printer;
 use super::trace::Format;
