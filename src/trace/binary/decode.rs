@@ -120,21 +120,21 @@ struct Cursor<'a> {
 const CUT: &str = "the block ends inside an event";
 
 impl Cursor<'_> {
-    #[inline]
+    #[inline(always)]
     fn v(&mut self) -> Result<u64, String> {
         get(self.bytes, &mut self.pos).ok_or_else(|| CUT.to_string())
     }
-    #[inline]
+    #[inline(always)]
     fn u32(&mut self, what: &str) -> Result<u32, String> {
         let v = self.v()?;
         u32::try_from(v).map_err(|_| format!("{what} {v} is out of range"))
     }
-    #[inline]
+    #[inline(always)]
     fn i32(&mut self, what: &str) -> Result<i32, String> {
         let v = unzig(self.v()?);
         i32::try_from(v).map_err(|_| format!("{what} {v} is out of range"))
     }
-    #[inline]
+    #[inline(always)]
     fn nanos(&mut self, what: &str) -> Result<u64, String> {
         let v = self.v()?;
         if v > MAX_NANOS {
@@ -144,7 +144,7 @@ impl Cursor<'_> {
         }
         Ok(v)
     }
-    #[inline]
+    #[inline(always)]
     fn byte(&mut self) -> Result<u8, String> {
         let b = *self.bytes.get(self.pos).ok_or_else(|| CUT.to_string())?;
         self.pos += 1;
@@ -160,12 +160,14 @@ impl Cursor<'_> {
         self.pos = end;
         Ok(&self.bytes[start..end])
     }
+    #[inline(always)]
     fn call_id(&mut self, delta: u64) -> Result<u32, String> {
         let id = i64::from(self.last_call) + unzig(delta);
         let id = u32::try_from(id).map_err(|_| format!("call id {id} is out of range"))?;
         self.last_call = id;
         Ok(id)
     }
+    #[inline(always)]
     fn call_ref(&mut self) -> Result<Option<u32>, String> {
         match self.v()? {
             0 => Ok(None),
