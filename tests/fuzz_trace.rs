@@ -1,5 +1,7 @@
 //! A fuzzer that runs on stable, in CI, for a bounded time: real traces from `fuzz/corpus/trace/`
-//! (recorded from the lab), mutated with a seeded generator, through the trace reader, the
+//! (recorded from the lab; JSONL, and two as binary traces, `*.tlsscope`), mutated with a
+//! seeded generator (binary ones byte by byte, most often with their blocks' checksums made
+//! right again so the decoder's own checks are reached), through the trace reader, the
 //! verdict, the text writer and the app's store (`tlsscope::trace::fuzzing::exercise`, the same
 //! function the cargo-fuzz targets in `fuzz/` call).
 //!
@@ -100,7 +102,81 @@ fn value_spans(line: &[u8]) -> Vec<(usize, usize)> {
     spans
 }
 
+/// (payload start, payload length) of each whole block of a binary trace.
+fn blocks(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut at = 12;
+    while at + 12 <= bytes.len() {
+        let len = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        let (start, len) = (at + 12, len as usize);
+        if len == 0 || start + len > bytes.len() {
+            break;
+        }
+        spans.push((start, len));
+        at = start + len;
+    }
+    spans
+}
+
+/// Bytes a varint or a tag breaks on.
+const NASTY_BYTES: &[u8] = &[0x00, 0x01, 0x1f, 0x20, 0x3f, 0x40, 0x7f, 0x80, 0xbf, 0xff];
+
+fn mutate_binary(input: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut bytes = input.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let spans = blocks(&bytes);
+        let in_block = |rng: &mut Rng| {
+            let (start, len) = spans[rng.below(spans.len())];
+            start + rng.below(len)
+        };
+        match rng.below(7) {
+            // Inside an event: a bit flipped, a nasty byte, a byte inserted or removed.
+            0 | 1 if !spans.is_empty() => {
+                let at = in_block(rng);
+                bytes[at] ^= 1 << rng.below(8);
+            }
+            2 if !spans.is_empty() => {
+                let at = in_block(rng);
+                bytes[at] = NASTY_BYTES[rng.below(NASTY_BYTES.len())];
+            }
+            3 if !spans.is_empty() => {
+                let at = in_block(rng);
+                bytes.insert(at, rng.next() as u8);
+            }
+            4 if !spans.is_empty() => {
+                let at = in_block(rng);
+                bytes.remove(at);
+            }
+            // Anywhere, headers included.
+            5 => {
+                let at = rng.below(bytes.len());
+                bytes[at] ^= 1 << rng.below(8);
+            }
+            _ => bytes.truncate(rng.below(bytes.len() + 1)),
+        }
+    }
+    // Mostly, the lengths and checksums made right again (a writer's bug, not a damaged
+    // file), so the events themselves are decoded.
+    if rng.below(4) != 0 {
+        let mut at = 12;
+        for _ in 0..blocks(input).len() {
+            let Some(head) = bytes.get(at..at + 12) else {
+                break;
+            };
+            let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+            let end = (at + 12 + len).min(bytes.len());
+            let crc = crc32fast::hash(&bytes[at + 12..end]);
+            bytes[at + 8..at + 12].copy_from_slice(&crc.to_le_bytes());
+            at = end;
+        }
+    }
+    bytes
+}
+
 fn mutate(input: &[u8], rng: &mut Rng) -> Vec<u8> {
+    if tlsscope::trace::binary::is_binary(input.first().copied()) && rng.below(8) != 0 {
+        return mutate_binary(input, rng);
+    }
     let mut lines: Vec<Vec<u8>> = input.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
     // Mostly a window of the trace (cheap, and a trace that starts or ends anywhere), sometimes
     // all of it (whole connections, verdicts and closes).

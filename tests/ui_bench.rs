@@ -1,7 +1,7 @@
 //! Headless frame-time benchmark of the whole window at 10^4, 10^5 and 10^6 recorded events
 //! (10^7 and 10^8 with `TLSSCOPE_BENCH_MAX=100000000`, or one size with `TLSSCOPE_BENCH_ONLY`),
 //! with the resident memory per event and what the store holds per event by part; and the rate
-//! of loading a JSONL file into the store (parse + push).
+//! of loading a JSONL file into the store (parse + push), and a binary one (decode + push).
 //! Run: `cargo test --release --test ui_bench -- --ignored --nocapture --test-threads 1`.
 
 use egui_kittest::Harness;
@@ -279,4 +279,116 @@ fn load_rate_and_memory() {
         after.saturating_sub(before) as f64 / n as f64,
         parts(&store, n),
     );
+}
+
+/// CPU time of the whole process (all threads), nanoseconds: on a machine shared with other
+/// work the wall-clock rate is noisy, the CPU spent per event is not.
+fn cpu_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
+/// Loading a binary trace (`.tlsscope`) into the store as the app does (blocks read on one
+/// thread, decoded on two, added to the store in file order on this one), file on disk to
+/// store, at 2·10^6 and 10^7 events (`TLSSCOPE_BINARY_LOAD_EVENTS=N,M` for others); and decoding
+/// alone. Prints events/s and the file's bytes per event.
+#[test]
+#[ignore]
+fn binary_load_rate() {
+    use std::sync::atomic::AtomicBool;
+    use tlsscope::trace::binary::{encode::Encoder, parallel::read_parallel};
+    use tlsscope::trace::store::Store;
+    let sizes: Vec<usize> = std::env::var("TLSSCOPE_BINARY_LOAD_EVENTS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![2_000_000, 10_000_000]);
+    let decoders: usize = std::env::var("TLSSCOPE_DECODERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    let dir = tempfile::tempdir().expect("temp dir");
+    for n in sizes {
+        let path = dir.path().join(format!("big-{n}.tlsscope"));
+        let start = Instant::now();
+        {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("file"));
+            let mut enc = Encoder::new();
+            for e in synthetic_events().take(n) {
+                enc.push(&e, &mut out).expect("write");
+            }
+            enc.finish(&mut out).expect("write");
+            std::io::Write::flush(&mut out).expect("flush");
+        }
+        let write = n as f64 / start.elapsed().as_secs_f64() / 1e6;
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let open = || std::fs::File::open(&path).expect("open");
+        let rate = |start: Instant| n as f64 / start.elapsed().as_secs_f64() / 1e6;
+        let no = AtomicBool::new(false);
+
+        // Decoding alone, two threads.
+        let cpu = cpu_ns();
+        let start = Instant::now();
+        let mut count = 0;
+        let end = read_parallel(open(), 2, &no, |b| {
+            count += b.len();
+            true
+        });
+        let decode = rate(start);
+        let decode_cpu = (cpu_ns() - cpu) as f64 / n as f64;
+        assert_eq!((count, end), (n, Some(Ok(()))));
+
+        // Decoding alone, one thread; and adding decoded events to the store alone (up to
+        // 10^7 events: all of them are held at once).
+        let (mut decode1, mut ingest, mut ingest_cpu) = (f64::NAN, f64::NAN, f64::NAN);
+        if n <= 10_000_000 {
+            let start = Instant::now();
+            let mut batches = Vec::new();
+            let end = read_parallel(open(), 1, &no, |b| {
+                batches.push(b);
+                true
+            });
+            decode1 = rate(start);
+            assert_eq!(end, Some(Ok(())));
+            let mut store = Store::default();
+            let cpu = cpu_ns();
+            let start = Instant::now();
+            for b in batches {
+                store.take_batch(b);
+            }
+            ingest = rate(start);
+            ingest_cpu = (cpu_ns() - cpu) as f64 / n as f64;
+        }
+
+        // The whole load: file on disk to the store, with the app's decoder threads.
+        let before = rss();
+        let mut store = Store::default();
+        let cpu = cpu_ns();
+        let start = Instant::now();
+        let end = read_parallel(open(), decoders, &no, |b| {
+            store.take_batch(b);
+            true
+        });
+        let whole = rate(start);
+        let whole_cpu = (cpu_ns() - cpu) as f64 / n as f64;
+        assert_eq!(end, Some(Ok(())));
+        assert_eq!(store.total_events, n as u64);
+        let after = rss();
+        println!(
+            "binary: {n} events, {:.1} MB file ({:.2} B/event): loaded {whole:.2} M events/s \
+             end to end with {decoders} decoder threads ({whole_cpu:.0} ns CPU/event); decode \
+             alone on 2 threads {decode:.1} M/s ({decode_cpu:.0} ns CPU/event), 1 thread \
+             {decode1:.1} M/s; store alone {ingest:.1} M/s ({ingest_cpu:.0} ns CPU/event); \
+             written at {write:.1} M/s; RSS +{:.0} B/event; load average {}",
+            size as f64 / 1e6,
+            size as f64 / n as f64,
+            after.saturating_sub(before) as f64 / n as f64,
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .split_whitespace()
+                .next()
+                .unwrap_or("?"),
+        );
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+    }
 }

@@ -389,3 +389,71 @@ fn the_app_exports_a_decrypted_capture_and_the_report_of_a_live_connection() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Saved under a `.tlsscope` name, a connection is written as a binary trace; dropped on the
+/// window, it opens (told by its first byte) with every event and the same verdict; a copy cut
+/// short opens what it holds and says at which byte it stopped.
+#[test]
+fn saved_as_tlsscope_is_binary_and_opens_again() {
+    let events = slow_reader();
+    let original = events[0].conn;
+    let mut h = harness(app_with("lab:slow-reader", &events));
+    h.run();
+    let class = {
+        let m = &h.state().model;
+        let c = m.store.conn(original).expect("the connection");
+        c.verdict(m.now_of(original)).class
+    };
+    let dir = folder("binary");
+    let path = dir.join("stalled.tlsscope");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    h.get_by_label("File name").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("File name")
+        .type_text(&path.display().to_string());
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+    let saved = format!("saved 1 connection, {} events to", events.len() + 2);
+    assert!(h.query_by_label_contains(&saved).is_some(), "{saved}");
+    let bytes = std::fs::read(&path).expect("the file was written");
+    assert!(bytes.starts_with(&tlsscope::trace::binary::MAGIC));
+
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path.clone())));
+    settle(&mut h);
+    let m = &h.state().model;
+    assert_eq!(
+        m.store.conns.len(),
+        2,
+        "the opened trace is beside the live one"
+    );
+    let opened = m.store.conns[1].id;
+    let c = m.store.conn(opened).expect("the opened connection");
+    assert_eq!(not_verdicts(c.events.iter().map(|e| &e.kind)), events.len());
+    assert_eq!(c.verdict(m.now_of(opened)).class, class);
+    assert!(h
+        .query_by_label_contains("opened stalled.tlsscope: 1 connection")
+        .is_some());
+
+    // Cut short: refused at its byte, in one line.
+    let cut = dir.join("cut.tlsscope");
+    std::fs::write(&cut, &bytes[..bytes.len() - 20]).expect("written");
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(cut.clone())));
+    settle(&mut h);
+    let notice = h.state().model.notice.clone().expect("a notice");
+    assert!(notice.error, "{}", notice.text);
+    assert!(
+        notice
+            .text
+            .starts_with(&format!("{}: at byte 12: ", cut.display())),
+        "{}",
+        notice.text
+    );
+    assert!(!notice.text.contains('\n'), "one line");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,14 +4,30 @@
 //! for both, so a saved trace shows exactly what the live run printed.
 
 use super::trace::Format;
+use super::CliError;
+use crate::trace::binary::encode::Encoder;
 use crate::trace::{diagnosis::Diagnoser, jsonl, text::TextWriter, Event, EventKind};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+
+/// A binary trace goes to a file or a pipe: on a terminal it would be noise (and could leave
+/// the terminal in a strange state), so it is refused before anything runs.
+/// `how` says where it can go instead ("give --out FILE or redirect standard output").
+pub(crate) fn refuse_terminal(format: Format, to_file: bool, how: &str) -> Result<(), CliError> {
+    if format == Format::Binary && !to_file && io::stdout().is_terminal() {
+        return Err(CliError::Usage(format!(
+            "--format binary writes a binary file, not to a terminal: {how}"
+        )));
+    }
+    Ok(())
+}
 
 pub(crate) struct Printer {
     format: Format,
     text: TextWriter,
     /// The verdict and the closing diagnosis, from bounded per-connection facts.
     diagnoser: Diagnoser,
+    /// The block being filled, for `--format binary`.
+    binary: Encoder,
 }
 
 impl Printer {
@@ -20,6 +36,7 @@ impl Printer {
             format,
             text: TextWriter::new(),
             diagnoser: Diagnoser::new(),
+            binary: Encoder::new(),
         }
     }
 
@@ -45,6 +62,8 @@ impl Printer {
                         writeln!(out, "{line}")?;
                     }
                 }
+                // Secrets and raw bytes are skipped by the encoder too.
+                Format::Binary => self.binary.push(e, out)?,
             }
         }
         Ok(())
@@ -52,7 +71,11 @@ impl Printer {
 
     /// After the last event: the `diagnosis:` section of each connection (text only; the JSONL
     /// trace carries the verdict events instead).
-    pub(crate) fn finish(&self, out: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.format == Format::Binary {
+            // The last block and the end mark.
+            return self.binary.finish(out);
+        }
         if self.format != Format::Text {
             return Ok(());
         }

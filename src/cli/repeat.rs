@@ -67,6 +67,8 @@ struct Sink<'a> {
     exports: ExportFiles,
     /// `--reconnect`: how the connections' resumptions went.
     resumed: super::resumed::Resumed,
+    /// The block being filled, for `--format binary`.
+    binary: crate::trace::binary::encode::Encoder,
 }
 
 fn exported(e: ExportError) -> CliError {
@@ -98,6 +100,7 @@ impl Sink<'_> {
                     Some(line) => writeln!(self.out, "{line}"),
                     None => Ok(()),
                 },
+                Format::Binary => self.binary.push(e, self.out),
             }
             .map_err(failed)?;
         }
@@ -138,6 +141,7 @@ pub(crate) fn run(
         tally: Tally::new(),
         exports,
         resumed: Default::default(),
+        binary: Default::default(),
     };
     // `--reconnect`: the engine starts each follow-up connection when the one before closed;
     // the run waits for them (they are adopted when their first event arrives).
@@ -227,6 +231,7 @@ pub(crate) fn run(
         tally,
         exports,
         resumed,
+        mut binary,
         ..
     } = sink;
     let requested = u64::from(plan.repeat) * (1 + u64::from(spec.session.reconnect));
@@ -243,6 +248,14 @@ pub(crate) fn run(
             text
         }
         Format::Jsonl => format!("{}\n", resumed.add_to(summary.to_line())),
+        // The binary trace holds events only: its file ends, the summary goes to stderr.
+        Format::Binary => {
+            binary.finish(out).map_err(failed)?;
+            for line in summary.lines().into_iter().chain(resumed.line()) {
+                let _ = writeln!(std::io::stderr(), "tlsscope: {line}");
+            }
+            String::new()
+        }
     };
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub(crate) struct ReportArgs {
-    /// A trace saved with `tlsscope trace --format jsonl --out FILE`.
+    /// A trace saved with `tlsscope trace --format jsonl --out FILE` (or `--format binary`).
     file: PathBuf,
     /// Where to write the report (default: the trace's name with `.html`). An existing file
     /// is replaced.

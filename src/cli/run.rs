@@ -43,6 +43,7 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
     let program: &OsStr = &args.command[0];
     let what = "the trace";
     let failed = |error| CliError::Output { what, error };
+    super::printer::refuse_terminal(args.format, args.out.is_some(), super::trace::OUT_OR_PIPE)?;
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)

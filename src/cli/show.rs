@@ -1,7 +1,8 @@
 //! `tlsscope show TRACE.jsonl`: a saved trace printed as `tlsscope trace` printed it live, with
 //! the verdict recomputed from the events and the closing diagnosis. Streams the file (memory
 //! does not grow with its length), so it is also the headless check of a trace file: exit
-//! status 0 when every line reads, 2 with `FILE:LINE: reason` at the first that does not.
+//! status 0 when every line reads, 2 with `FILE:LINE: reason` at the first that does not. A
+//! binary trace is read too (`FILE: at byte N: reason`), and `--format jsonl|binary` converts.
 
 use super::printer::Printer;
 use super::trace::Format;
@@ -12,14 +13,21 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub(crate) struct ShowArgs {
-    /// A trace saved with `tlsscope trace --format jsonl --out FILE`.
+    /// A trace saved with `tlsscope trace --format jsonl --out FILE` (or `--format binary`: the
+    /// format is told by the file's first bytes, not its name).
     file: PathBuf,
-    /// Output format (jsonl: the events again, with today's verdict in place of the saved one).
+    /// Output format (jsonl: the events again, with today's verdict in place of the saved one;
+    /// binary: the same as a binary trace, to a file or a pipe: how to convert one to the other).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
 
 pub(crate) fn run(args: ShowArgs) -> Result<(), CliError> {
+    super::printer::refuse_terminal(
+        args.format,
+        false,
+        "redirect standard output (tlsscope show IN --format binary > OUT.tlsscope)",
+    )?;
     let events = trace_file::open(&args.file)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let failed = CliError::output;

@@ -16,7 +16,13 @@ pub(crate) enum Format {
     #[default]
     Text,
     Jsonl,
+    /// The compact binary trace (`.tlsscope`, see `trace::binary`): to a file or a pipe, never
+    /// a terminal.
+    Binary,
 }
+
+/// Where a binary trace can go instead of a terminal.
+pub(crate) const OUT_OR_PIPE: &str = "give --out FILE or redirect standard output";
 
 #[derive(Args, Debug)]
 pub(crate) struct TraceArgs {
@@ -82,6 +88,7 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
         error: e.error,
     };
     let what = "the trace";
+    super::printer::refuse_terminal(args.format, args.out.is_some(), OUT_OR_PIPE)?;
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)

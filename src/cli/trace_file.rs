@@ -1,12 +1,13 @@
 //! Opening a saved trace for `show` and `report`: only a regular file (a FIFO, a device or a
-//! directory is refused before anything is read from it), read line by line with
-//! [`EventReader`]; every refusal is a usage error `FILE:LINE: reason` (exit status 2).
+//! directory is refused before anything is read from it), read as a binary trace when its first
+//! byte is the binary trace's ([`crate::trace::binary`], whatever its name), else line by line
+//! with [`EventReader`]; every refusal is a usage error `FILE:LINE: reason` or `FILE: at byte
+//! N: reason` (exit status 2).
 
 use super::CliError;
 use crate::trace::jsonl_stream::{EventReader, ReadError};
 use crate::trace::Event;
-use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
@@ -28,9 +29,12 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     }
 }
 
+/// The events of an opened trace, in file order; after the first error the iterator ends.
+pub(crate) type Events = Box<dyn Iterator<Item = Result<Event, ReadError>>>;
+
 /// Opens `path` as a trace. Opened non-blocking, so that a FIFO without a writer cannot hang
 /// the open; then the descriptor itself is checked (no race with a file swapped in between).
-pub(crate) fn open(path: &Path) -> Result<EventReader<BufReader<File>>, CliError> {
+pub(crate) fn open(path: &Path) -> Result<Events, CliError> {
     let fail = |reason: String| CliError::Usage(format!("{}: {reason}", path.display()));
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -42,11 +46,20 @@ pub(crate) fn open(path: &Path) -> Result<EventReader<BufReader<File>>, CliError
         .map_err(|e| fail(format!("cannot read: {e}")))?;
     if !meta.is_file() {
         return Err(fail(format!(
-            "{}, not a trace file (a trace is a regular file of JSON lines)",
+            "{}, not a trace file (a trace is a regular file of JSON lines or a binary trace)",
             kind_of(&meta)
         )));
     }
-    Ok(EventReader::new(BufReader::new(file)))
+    let mut input = BufReader::with_capacity(64 << 10, file);
+    let first = input
+        .fill_buf()
+        .map_err(|e| fail(format!("cannot read: {e}")))?
+        .first()
+        .copied();
+    if crate::trace::binary::is_binary(first) {
+        return Ok(Box::new(crate::trace::binary::decode::Reader::new(input)));
+    }
+    Ok(Box::new(EventReader::new(input)))
 }
 
 /// The usage error for a bad line of the trace at `path`: `FILE:LINE: reason`.

@@ -4,7 +4,12 @@
 //! (`tests/fuzz_trace.rs`) and the cargo-fuzz targets (`fuzz/`), so both hit the same code.
 //!
 //! Panics are the findings: nothing here may panic on any input. One property is checked too:
-//! an event the reader accepted writes back to a line that reads as the same event.
+//! an event the reader accepted writes back to a line that reads as the same event, and
+//! through the binary trace to the same event.
+//!
+//! An input whose first byte is the binary trace's ([`super::binary::is_binary`]) is read as
+//! one instead, by the serial and the parallel reader (which must agree), and what they
+//! accept must encode and decode back to the same events.
 
 use super::diagnosis::Diagnoser;
 use super::event::Event;
@@ -19,8 +24,62 @@ const MAX_LINES: usize = 4096;
 /// Runs one input. Panics (a finding) when a reader or analysis panics, or when an accepted
 /// event does not survive a write/read round trip.
 pub fn exercise(data: &[u8]) {
-    let events = read_lines(data);
+    let events = if super::binary::is_binary(data.first().copied()) {
+        read_binary(data)
+    } else {
+        read_lines(data)
+    };
+    assert_binary_round_trip(&events);
     analyse(&events);
+}
+
+/// The events of a binary trace up to its first error; the parallel reader must hand over the
+/// same events and end with the same error.
+fn read_binary(data: &[u8]) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut end = None;
+    for item in super::binary::decode::Reader::new(data) {
+        match item {
+            Ok(e) => events.push(e),
+            Err(e) => end = Some(e),
+        }
+    }
+    let mut parallel = Vec::new();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let pend = super::binary::parallel::read_parallel(data, 2, &cancel, |b| {
+        parallel.extend(b);
+        true
+    });
+    assert!(
+        parallel == events && pend == Some(end.map_or(Ok(()), Err)),
+        "the parallel binary reader disagrees with the serial one"
+    );
+    events.truncate(MAX_LINES);
+    events
+}
+
+/// Accepted events written as a binary trace read back the same.
+fn assert_binary_round_trip(events: &[Event]) {
+    let mut bytes = Vec::new();
+    let mut enc = super::binary::encode::Encoder::new();
+    for e in events {
+        // Writing to memory cannot fail, but for an event too large for a block.
+        if enc.push(e, &mut bytes).is_err() {
+            return;
+        }
+    }
+    if enc.finish(&mut bytes).is_err() {
+        return;
+    }
+    let back: Result<Vec<Event>, _> = super::binary::decode::Reader::new(&bytes[..]).collect();
+    let kept: Vec<&Event> = events.iter().filter(|e| !e.kind.is_export_only()).collect();
+    match back {
+        Ok(back) => assert!(
+            back.iter().eq(kept.iter().copied()),
+            "accepted events did not read back the same through the binary trace"
+        ),
+        Err(e) => panic!("accepted events written as a binary trace were refused: {e}"),
+    }
 }
 
 /// The events the reader accepts, one line at a time; lines that are not UTF-8 or not an event

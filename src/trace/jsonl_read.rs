@@ -338,4 +338,4 @@ pub fn from_text(text: &str) -> Result<Vec<Event>, String> {
 
 #[cfg(test)]
 #[path = "jsonl_read_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -15,6 +15,12 @@ fn round_trip(kind: EventKind) {
 
 #[test]
 fn every_kind_round_trips() {
+    all_kinds(round_trip);
+}
+
+/// One event of every kind (several of some), each handed to `round_trip`; the binary trace's
+/// tests take the same list.
+pub(crate) fn all_kinds(mut round_trip: impl FnMut(EventKind)) {
     round_trip(EventKind::Phase(Phase::Workload));
     round_trip(EventKind::Call(Call::new(
         3,

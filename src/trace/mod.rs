@@ -1,6 +1,7 @@
 //! The trace: what tlsscope records about a TLS connection, independent of how it was recorded
 //! (the probe) or shown (command line, GUI). Pure data, formatting and queries; no OpenSSL, no I/O.
 
+pub mod binary;
 pub mod cert_time;
 pub mod chain;
 mod chain_json;

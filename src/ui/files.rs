@@ -1,5 +1,5 @@
-//! The files the app reads and writes: traces saved as JSONL (opened with `--open`) and the
-//! window's PNG (`--screenshot`).
+//! The files the app reads and writes: traces saved as JSONL or as binary traces (opened with
+//! `--open`, told apart by their first byte) and the window's PNG (`--screenshot`).
 
 /// Connection ids of opened traces start here, so they never collide with live connections.
 pub(super) const OPENED_CONN_BASE: crate::trace::ConnId = 1_000_000;
@@ -8,14 +8,28 @@ pub(super) const OPENED_CONN_BASE: crate::trace::ConnId = 1_000_000;
 /// on the command line (the whole file is then streamed into the window).
 const PRECHECK_LINES: usize = 1000;
 
-/// Opens the trace `--open` names: a regular file whose first lines read as events; a one-line
-/// reason naming the file (and line) when not. Returns the file, rewound, and its size.
+/// Opens the trace `--open` names: a regular file whose first lines (or a binary trace's first
+/// events) read as events; a one-line reason naming the file (and line, or byte) when not.
+/// Returns the file, rewound, and its size. No cap on the size: the file is streamed into the
+/// store in bounded blocks (a binary trace of 10^8 events, about 0.9 GB, opens).
 pub(super) fn open_trace(path: &std::path::Path) -> Result<(std::fs::File, u64), String> {
     use crate::trace::jsonl_stream::EventReader;
-    use std::io::{BufReader, Seek};
+    use std::io::{BufRead, BufReader, Seek};
     let (mut file, meta) = crate::options::files::open_regular(path, "trace file")?;
-    let reader =
-        EventReader::with_max_line(BufReader::new(&mut file), super::loading::MAX_APP_LINE);
+    let mut input = BufReader::new(&mut file);
+    let first = input
+        .fill_buf()
+        .map_err(|e| format!("cannot read trace file {}: {e}", path.display()))?
+        .first()
+        .copied();
+    let reader: Box<dyn Iterator<Item = _>> = if crate::trace::binary::is_binary(first) {
+        Box::new(crate::trace::binary::decode::Reader::new(input))
+    } else {
+        Box::new(EventReader::with_max_line(
+            input,
+            super::loading::MAX_APP_LINE,
+        ))
+    };
     let mut events = 0;
     for item in reader.take(PRECHECK_LINES) {
         item.map_err(|e| super::loading::refusal(&path.display().to_string(), &e, 0))?;

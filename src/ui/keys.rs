@@ -81,11 +81,11 @@ pub const HELP: [(&str, &str); 19] = [
     ("Enter (in Target)", "connect"),
     (
         "Ctrl+O",
-        "open a saved trace (or drop a .jsonl file on the window)",
+        "open a saved trace (or drop a .jsonl or .tlsscope file on the window)",
     ),
     (
         "Ctrl+S",
-        "save the ticked connections, else the one shown, as JSONL",
+        "save the ticked connections, else the one shown, as JSONL (binary if named .tlsscope)",
     ),
     (
         "Ctrl+C",

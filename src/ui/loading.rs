@@ -1,5 +1,6 @@
 //! Opening a trace file as a stream: a thread reads it in blocks of lines parsed on other
-//! threads ([`read_parallel`], memory bounded per line) and sends the events in file order over a
+//! threads ([`read_parallel`], memory bounded per line), or in the blocks of a binary trace
+//! decoded on other threads (told by its first byte: [`crate::trace::binary::parallel`]), and sends the events in file order over a
 //! bounded channel, with how many bytes it has read; the app adds each batch to the store as it arrives, so the first
 //! connection shows while the rest loads. Also the pure parts: giving the file's connections
 //! ids no other connection has ([`Placing`]), the progress figures and the messages.
@@ -46,9 +47,9 @@ fn parsers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().saturating_sub(1).max(2))
 }
 
-/// Reads `input` to its end (or the first bad line, or until `cancel` is set, or the receiver
-/// is gone), parsing blocks of lines on [`parsers`] threads and sending their events in file
-/// order; `wake` is called after each send.
+/// Reads `input` to its end (or the first bad line or block, or until `cancel` is set, or the
+/// receiver is gone), parsing blocks of lines (or decoding a binary trace's blocks) on
+/// [`parsers`] threads and sending their events in file order; `wake` is called after each send.
 pub(crate) fn read_into(
     input: impl Read + Send,
     read: Arc<AtomicU64>,
@@ -56,12 +57,21 @@ pub(crate) fn read_into(
     out: &SyncSender<Chunk>,
     wake: &dyn Fn(),
 ) {
-    let counted = Counted { inner: input, read };
-    let end = read_parallel(counted, MAX_APP_LINE, parsers(), cancel, |events| {
+    let mut counted = std::io::BufReader::with_capacity(64 << 10, Counted { inner: input, read });
+    // The format is told by the first byte, not by the file's name.
+    let first = std::io::BufRead::fill_buf(&mut counted)
+        .ok()
+        .and_then(|b| b.first().copied());
+    let sink = |events| {
         let sent = out.send(Chunk::Events(events)).is_ok();
         wake();
         sent
-    });
+    };
+    let end = if crate::trace::binary::is_binary(first) {
+        crate::trace::binary::parallel::read_parallel(counted, parsers(), cancel, sink)
+    } else {
+        read_parallel(counted, MAX_APP_LINE, parsers(), cancel, sink)
+    };
     if let Some(end) = end {
         let _ = out.send(Chunk::End(end));
         wake();

@@ -57,7 +57,8 @@ pub struct GuiArgs {
     /// Wait until the connection ended or the trace settled, save a PNG of the window, exit.
     #[arg(long, value_name = "FILE.png")]
     pub screenshot: Option<PathBuf>,
-    /// Open a trace saved with `tlsscope trace --format jsonl --out FILE` instead of connecting.
+    /// Open a trace saved with `tlsscope trace --format jsonl --out FILE` (or `--format binary`)
+    /// instead of connecting.
     #[arg(long, value_name = "FILE.jsonl", conflicts_with = "target")]
     pub open: Option<PathBuf>,
     /// The window's inner size in points, e.g. 1280x800 [default: fit the screen].

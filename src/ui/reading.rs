@@ -232,7 +232,7 @@ pub(crate) fn drop_hint(ctx: &egui::Context) {
     painter.text(
         rect.center(),
         egui::Align2::CENTER_CENTER,
-        "Drop a JSONL trace to open it",
+        "Drop a trace (JSONL or .tlsscope) to open it",
         egui::FontId::proportional(24.0),
         egui::Color32::WHITE,
     );

@@ -250,9 +250,9 @@ impl Share {
             many => format!("{} ticked connections", many.len()),
         };
         let (title, name) = match want {
-            Want::Open => ("Open a trace (JSONL)".to_string(), None),
+            Want::Open => ("Open a trace (JSONL or .tlsscope)".to_string(), None),
             Want::Save => (
-                format!("Save {what} as JSONL"),
+                format!("Save {what} as JSONL (or binary: name it .tlsscope)"),
                 Some(format!("{base}.jsonl")),
             ),
             Want::WindowPng => (

@@ -46,7 +46,7 @@ pub fn ui(
 fn file_menu(ui: &mut egui::Ui, model: &Model, share: &Share, compare: &[ConnId]) -> Option<Act> {
     let mut act = None;
     let open_hint = "Open a trace saved by tlsscope (File > Save, or tlsscope trace --format \
-                     jsonl --out FILE); dropping the file on the window does the same";
+                     jsonl or binary --out FILE); dropping the file on the window does the same";
     if entry(ui, true, "Open trace…", "Ctrl+O", open_hint) {
         act = Some(Act::Dialog(Want::Open));
     }
@@ -56,7 +56,8 @@ fn file_menu(ui: &mut egui::Ui, model: &Model, share: &Share, compare: &[ConnId]
         [_] => "Save this connection…".to_string(),
         many => format!("Save the {} ticked connections…", many.len()),
     };
-    let save_hint = "Write its events as JSONL (the ticked connections, else the one shown)";
+    let save_hint = "Write its events as JSONL, or as a binary trace if the name ends .tlsscope \
+                     (the ticked connections, else the one shown)";
     if entry(ui, !conns.is_empty(), &what, "Ctrl+S", save_hint) {
         act = Some(Act::Dialog(Want::Save));
     }

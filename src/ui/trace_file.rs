@@ -1,4 +1,5 @@
-//! Traces saved from the app and opened into it: writing picked connections as JSONL (renumbered
+//! Traces saved from the app and opened into it: writing picked connections as JSONL, or as a
+//! binary trace when the file's name ends `.tlsscope` (renumbered
 //! from 1, with the timing and verdict before each close as `tlsscope trace` writes them), giving an opened
 //! file's connections ids no other connection has, naming a trace's target, and cutting the
 //! timeline out of a window image.
@@ -10,7 +11,15 @@ use crate::trace::{jsonl, ConnId, Event, EventKind};
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `conns` to `path` as JSONL, connection after connection, numbered 1, 2, … in the
+/// Whether a trace saved at `path` is written as a binary trace (its name ends `.tlsscope`;
+/// any other name is JSONL).
+pub(crate) fn saves_binary(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(crate::trace::binary::EXTENSION))
+}
+
+/// Writes `conns` to `path` as JSONL (a binary trace if [`saves_binary`]), connection after
+/// connection, numbered 1, 2, … in the
 /// order given (a saved trace never depends on this session's ids). A connection with no
 /// verdict event (one traced by the app) gets one before its close, as the command line writes
 /// it. Writes to a temporary file first, so a failure leaves no half-written file behind.
@@ -28,6 +37,7 @@ pub(crate) fn save(conns: &[&ConnTrace], path: &Path) -> Result<String, String> 
     let file = std::fs::File::create(&part).map_err(|e| fail(&e))?;
     let mut out = std::io::BufWriter::new(file);
     let mut events = 0usize;
+    let mut binary = saves_binary(path).then(crate::trace::binary::encode::Encoder::new);
     let written = (|| -> std::io::Result<()> {
         for (n, c) in conns.iter().enumerate() {
             let conn = ConnId::try_from(n + 1).unwrap_or(ConnId::MAX);
@@ -43,13 +53,20 @@ pub(crate) fn save(conns: &[&ConnTrace], path: &Path) -> Result<String, String> 
                     _ => !has_timing,
                 });
                 for e in before.iter().chain(std::iter::once(&e)) {
-                    // Raw bytes and secrets are never saved in a trace file.
-                    if let Some(line) = jsonl::to_line(e) {
+                    // Raw bytes and secrets are never saved in a trace file (the binary
+                    // encoder skips them too).
+                    if let Some(enc) = &mut binary {
+                        enc.push(e, &mut out)?;
+                    } else if let Some(line) = jsonl::to_line(e) {
                         writeln!(out, "{line}")?;
                         events += 1;
                     }
                 }
             }
+        }
+        if let Some(enc) = &mut binary {
+            enc.finish(&mut out)?;
+            events = enc.written() as usize;
         }
         out.flush()
     })();

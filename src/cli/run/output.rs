@@ -20,6 +20,8 @@ pub(super) struct RunPrinter {
     judged: HashMap<ConnId, (usize, Verdict)>,
     /// Verdict classes written, in order (for the exit report and tests).
     pub(super) classes: Vec<(ConnId, &'static str)>,
+    /// The block being filled, for `--format binary`.
+    binary: crate::trace::binary::encode::Encoder,
 }
 
 impl RunPrinter {
@@ -30,6 +32,7 @@ impl RunPrinter {
             diagnoser: Diagnoser::new(),
             judged: HashMap::new(),
             classes: Vec::new(),
+            binary: Default::default(),
         }
     }
 
@@ -40,6 +43,7 @@ impl RunPrinter {
                 Some(line) => writeln!(out, "{line}"),
                 None => Ok(()),
             },
+            Format::Binary => self.binary.push(e, out),
         }
     }
 
@@ -83,7 +87,12 @@ impl RunPrinter {
     }
 
     /// The `diagnosis:` section of each connection (text only).
-    pub(super) fn finish(&self, out: &mut dyn Write) -> io::Result<()> {
+    pub(super) fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.format == Format::Binary {
+            // The last block and the end mark.
+            self.binary.finish(out)?;
+            return out.flush();
+        }
         if self.format != Format::Text {
             return Ok(());
         }
