@@ -141,6 +141,10 @@ fn a_handshake_that_fails_fails_the_bench_and_bad_settings_are_refused() {
             &["--rounds", "21"],
             "--rounds 21: give a number of runs per mode from 1 to 20",
         ),
+        (
+            &["--only", "bulk", "--rounds", "201"],
+            "--rounds 201: give a number of off/on pairs from 1 to 200",
+        ),
     ] {
         let mut all = vec!["bench"];
         all.extend_from_slice(args);
@@ -152,6 +156,26 @@ fn a_handshake_that_fails_fails_the_bench_and_bad_settings_are_refused() {
             "{args:?}: {err}"
         );
     }
+}
+
+/// The median and 90 % interval on the summary line of the pairs' ratios that starts `label`,
+/// e.g. `  I/O thread alone:  median 0.987, 90% interval [0.975, 0.995], IQR [...]`.
+fn pair_summary(text: &str, label: &str) -> (f64, f64, f64) {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no line {label:?} in\n{text}"));
+    let numbers: Vec<f64> = line[label.len()..]
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    // median, 90 (of "90%"), low, high, q1, q3
+    assert_eq!(numbers.len(), 6, "{line}");
+    assert!(
+        line.contains("median") && line.contains("90% interval ["),
+        "{line}"
+    );
+    (numbers[0], numbers[2], numbers[3])
 }
 
 /// The numbers at the end of each round's line: MiB/s, CPU s, engine s, sink s, events.
@@ -186,6 +210,18 @@ fn bulk_reports_the_engine_cpu_apart_from_the_sink_and_can_run_one_mode() {
     ] {
         assert!(figure(&text, label) > 0.0, "{text}");
     }
+    // Each pair's ratio, summarised: a median inside its 90 % interval, for the engine (the
+    // I/O thread and the consumer), the I/O thread alone and the whole process.
+    for label in [
+        "  engine (I/O thread + consumer):",
+        "  I/O thread alone:",
+        "  whole process incl. the sink:",
+    ] {
+        let (median, low, high) = pair_summary(&text, label);
+        assert!(low > 0.0 && low <= median && median <= high, "{text}");
+    }
+    assert!(text.contains("(2 pairs;"), "{text}");
+    assert!(text.contains("load average "), "{text}");
 
     let out = tlsscope(&[
         "bench",

@@ -11,8 +11,16 @@ use clap::{Args, ValueEnum};
 use std::time::Duration;
 
 mod bulk;
+mod cpu;
 mod handshakes;
 mod recorder;
+mod report;
+mod stats;
+
+/// Off/on pairs of the bulk upload alone, by default and at most: many short pairs make a
+/// steadier median than a few long ones on a machine whose speed drifts.
+const BULK_PAIRS: u32 = 40;
+const MAX_BULK_PAIRS: u32 = 200;
 
 /// Which measurements to run.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,16 +34,12 @@ enum Only {
 #[derive(Args, Debug)]
 pub(crate) struct BenchArgs {
     /// Bytes to upload per run (e.g. 256M).
-    #[arg(long, value_name = "BYTES", default_value = "256M")]
+    #[arg(long, value_name = "BYTES", default_value = "64M")]
     bytes: String,
-    /// Runs per mode (off and on alternate; medians are compared).
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 5,
-        allow_negative_numbers = true
-    )]
-    rounds: u32,
+    /// Runs per mode (off and on alternate; medians are compared). Default 5; the bulk upload
+    /// alone (`--only bulk`) runs off/on pairs, default 40, up to 200.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    rounds: Option<i64>,
     /// Run only the bulk upload, the handshakes or the recorder (default: all three).
     #[arg(long, value_enum)]
     only: Option<Only>,
@@ -71,13 +75,26 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
     }
     let hs = HandshakePlan::new(&args)?;
     // Said, not clamped: a silently changed count would make the medians mean something else.
-    if !(1..=20).contains(&args.rounds) {
-        return Err(CliError::Usage(format!(
-            "--rounds {}: give a number of runs per mode from 1 to 20",
-            args.rounds
-        )));
-    }
-    let rounds = args.rounds;
+    let rounds = match (args.rounds, args.only) {
+        (None, Some(Only::Bulk)) => BULK_PAIRS,
+        (None, _) => 5,
+        (Some(n), Some(Only::Bulk)) => u32::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_BULK_PAIRS).contains(n))
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--rounds {n}: give a number of off/on pairs from 1 to {MAX_BULK_PAIRS}"
+                ))
+            })?,
+        (Some(n), _) => u32::try_from(n)
+            .ok()
+            .filter(|n| (1..=20).contains(n))
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--rounds {n}: give a number of runs per mode from 1 to 20"
+                ))
+            })?,
+    };
     if !(1000..=100_000_000).contains(&args.recorder_events) {
         return Err(CliError::Usage(
             "--recorder-events: from 1000 to 100000000".into(),

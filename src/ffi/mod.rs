@@ -17,6 +17,8 @@ pub use session::{
     offer_session, session_from_pem, session_has_ticket, session_hostname, session_resumable,
     session_to_pem,
 };
-pub use sock::{peer_sent_fin, process_cpu_time, queue_levels, tcp_info, thread_cpu_time};
+pub use sock::{
+    buffer_sizes, peer_sent_fin, process_cpu_time, queue_levels, tcp_info, thread_cpu_time,
+};
 pub use ssl::*;
 pub use x509::{key_usage, ocsp_produced_at, ocsp_responder};

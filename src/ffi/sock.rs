@@ -20,6 +20,32 @@ pub fn queue_levels(fd: RawFd) -> (u32, u32, u32) {
     (inq.max(0) as u32, outq.max(0) as u32, notsent.max(0) as u32)
 }
 
+/// The socket's send and receive buffer sizes (as SO_SNDBUF and SO_RCVBUF report them), read
+/// with one SO_MEMINFO call instead of two; None where the kernel lacks it.
+pub fn buffer_sizes(fd: RawFd) -> Option<(u32, u32)> {
+    // SK_MEMINFO_VARS (9) u32s; the libc crate names the offsets but not the count.
+    let mut info = [0u32; 9];
+    let mut len = std::mem::size_of_val(&info) as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes (the array's size) into `info`, a live
+    // local, and stores the length it wrote in `len`.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_MEMINFO,
+            info.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    let needed = (libc::SK_MEMINFO_SNDBUF.max(libc::SK_MEMINFO_RCVBUF) as usize + 1) * 4;
+    (rc == 0 && len as usize >= needed).then(|| {
+        (
+            info[libc::SK_MEMINFO_SNDBUF as usize],
+            info[libc::SK_MEMINFO_RCVBUF as usize],
+        )
+    })
+}
+
 /// TCP_INFO round-trip time, congestion window and the peer's advertised window.
 ///
 /// Read from the kernel's `struct tcp_info` by byte offset: the libc crate declares only its

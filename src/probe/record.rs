@@ -33,9 +33,17 @@ pub(crate) struct CallFlags {
     pub hello_sent: bool,
 }
 
-/// Room reserved for each batch: a full one (see [`flush_due`]) and what one more loop
+/// Room reserved for the first batch: a full one (see [`flush_due`]) and what one more loop
 /// iteration may add.
 const BATCH_CAPACITY: usize = 4096;
+
+/// Room reserved for a batch after one of `last` events was taken: what the last one needed
+/// (rounded up), so that a batch rarely grows, but a small one does not take 128 KiB from the
+/// allocator that the consumer's thread then frees (in glibc, freeing a chunk that large makes
+/// the arena consolidate).
+fn next_capacity(last: usize) -> usize {
+    last.next_power_of_two().clamp(256, BATCH_CAPACITY)
+}
 
 thread_local! {
     static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
@@ -190,7 +198,8 @@ pub(crate) fn take_batch() -> Vec<Event> {
         Some(rec) if !rec.batch.is_empty() => {
             rec.pending_since = None;
             rec.urgent = false;
-            std::mem::replace(&mut rec.batch, Vec::with_capacity(BATCH_CAPACITY))
+            let room = next_capacity(rec.batch.len());
+            std::mem::replace(&mut rec.batch, Vec::with_capacity(room))
         }
         _ => Vec::new(),
     })
@@ -242,6 +251,14 @@ mod tests {
         assert_eq!(flush_due(1000, 3), Some(0), "a phase goes at once");
         assert_eq!(take_batch().len(), 2);
         assert_eq!(flush_due(1000, 3), None);
+    }
+
+    #[test]
+    fn a_batch_reserves_what_the_last_one_needed_within_bounds() {
+        assert_eq!(next_capacity(0), 256);
+        assert_eq!(next_capacity(300), 512);
+        assert_eq!(next_capacity(4096), BATCH_CAPACITY);
+        assert_eq!(next_capacity(100_000), BATCH_CAPACITY);
     }
 
     #[test]

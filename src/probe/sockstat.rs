@@ -57,22 +57,27 @@ pub(super) fn next_wait_sample(since: Nanos, now: Nanos, taken: u32) -> Option<N
 }
 
 /// How long the slowly changing levels (buffer sizes, TCP_INFO) may be reused between calls
-/// that completed without wanting anything.
-const SLOW_LEVELS_MAX_AGE: Nanos = 1_000_000;
+/// that completed without wanting anything. Longer than [`STEADY_GAP`], so that a run of
+/// successful calls, sampled once per gap, reads the three queue levels every time but pays
+/// the two calls for these only every fifth sample.
+const SLOW_LEVELS_MAX_AGE: Nanos = 10_000_000;
 
 /// How long the levels may go unsampled while reads (or writes) keep succeeding one after
 /// another: a bulk transfer's steady state, where a sample after every 64 KiB call (twelve a
 /// millisecond on loopback) costs three system calls each and mostly repeats the last one.
-const STEADY_GAP: Nanos = 1_000_000;
+/// At 1 ms these ioctls still took about 0.45 % of a bulk upload's I/O thread (`perf record`);
+/// 2 ms halves that and still draws the levels of a steady transfer 500 times a second.
+const STEADY_GAP: Nanos = 2_000_000;
 
-/// Samples a connection's buffer levels. The queue levels and SSL_pending are read at every
-/// sample; SO_SNDBUF, SO_RCVBUF and TCP_INFO (three more system calls, which change only as the
-/// kernel autotunes or an ACK arrives) are re-read on every `full` sample — waits and calls that
-/// returned WANT_* or failed — and otherwise at most every millisecond. After calls, levels are
-/// sampled every time except inside a run of successful reads (or writes), where they are
-/// sampled at most once per [`STEADY_GAP`]: the first success after anything else, every call
-/// that wanted or failed, and every wait are still sampled, so a stall's levels are all there.
-/// That keeps a bulk transfer's recording cost low without losing a level that explains a stall.
+/// Samples a connection's buffer levels. The queue levels (three ioctls) and SSL_pending are
+/// read at every sample; SO_SNDBUF, SO_RCVBUF (one SO_MEMINFO call) and TCP_INFO, which change
+/// only as the kernel autotunes or an ACK arrives, are re-read on every `full` sample — waits
+/// and calls that returned WANT_* or failed — and otherwise at most every 10 ms. After calls,
+/// levels are sampled every time except inside a run of successful reads (or writes), where
+/// they are sampled at most once per [`STEADY_GAP`]: the first success after anything else,
+/// every call that wanted or failed, and every wait are still sampled, so a stall's levels are
+/// all there. That keeps a bulk transfer's recording cost low without losing a level that
+/// explains a stall.
 #[derive(Default)]
 pub(super) struct Sampler {
     slow: Option<(Nanos, u32, u32, Option<TcpInfo>)>,
@@ -113,12 +118,15 @@ impl Sampler {
                 (sndbuf, rcvbuf, tcp)
             }
             _ => {
-                let sock = SockRef::from(stream);
-                let fresh = (
-                    sock.send_buffer_size().unwrap_or(0) as u32,
-                    sock.recv_buffer_size().unwrap_or(0) as u32,
-                    ffi::tcp_info(fd),
-                );
+                // One SO_MEMINFO call for both sizes; the two plain getsockopts where it fails.
+                let (sndbuf, rcvbuf) = ffi::buffer_sizes(fd).unwrap_or_else(|| {
+                    let sock = SockRef::from(stream);
+                    (
+                        sock.send_buffer_size().unwrap_or(0) as u32,
+                        sock.recv_buffer_size().unwrap_or(0) as u32,
+                    )
+                });
+                let fresh = (sndbuf, rcvbuf, ffi::tcp_info(fd));
                 self.slow = Some((now, fresh.0, fresh.1, fresh.2));
                 fresh
             }
@@ -161,6 +169,21 @@ mod tests {
         assert!(!s.steady(Op::Shutdown, true, STEADY_GAP + 6));
         assert!(!s.steady(Op::Shutdown, true, STEADY_GAP + 7));
         assert!(!s.steady(Op::DoHandshake, true, STEADY_GAP + 8));
+    }
+
+    #[test]
+    fn one_so_meminfo_call_reads_the_buffer_sizes_getsockopt_reports() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let sock = SockRef::from(&client);
+        sock.set_send_buffer_size(96 * 1024).unwrap();
+        sock.set_recv_buffer_size(48 * 1024).unwrap();
+        let (sndbuf, rcvbuf) = ffi::buffer_sizes(client.as_raw_fd()).unwrap();
+        assert_eq!(sndbuf as usize, sock.send_buffer_size().unwrap());
+        assert_eq!(rcvbuf as usize, sock.recv_buffer_size().unwrap());
+        // The kernel doubles what was set (room for its bookkeeping).
+        assert_eq!(sndbuf, 2 * 96 * 1024);
+        assert_eq!(ffi::buffer_sizes(-1), None);
     }
 
     #[test]
