@@ -388,14 +388,9 @@ fn slow_handshake_then_trickle(flight_ms: u64, piece_ms: u64) -> Verdict {
         .msg(MsgDir::In, 22, 2, 90)
         .msg(MsgDir::In, 22, 20, 36)
         .msg(MsgDir::Out, 22, 20, 36)
-        .call(Op::DoHandshake, SslError::None, 0);
-    tr.push(EventKind::Tls(Box::new(TlsInfo {
-        version: "TLSv1.3".into(),
-        verify: "ok".into(),
-        ..TlsInfo::default()
-    })));
-    tr.push(EventKind::Phase(Phase::Workload));
-    tr.call(Op::Write, SslError::None, 80);
+        .call(Op::DoHandshake, SslError::None, 0)
+        .tls_done()
+        .call(Op::Write, SslError::None, 80);
     for _ in 0..12 {
         tr.io(Dir::Read, 0, true)
             .call(Op::Read, SslError::WantRead, 0)
@@ -446,13 +441,9 @@ fn a_handshake_flight_in_pieces_is_slow() {
     }
     tr.msg(MsgDir::In, 22, 20, 36)
         .msg(MsgDir::Out, 22, 20, 36)
-        .call(Op::DoHandshake, SslError::None, 0);
-    tr.push(EventKind::Tls(Box::new(TlsInfo {
-        version: "TLSv1.3".into(),
-        verify: "ok".into(),
-        ..TlsInfo::default()
-    })));
-    tr.call(Op::Write, SslError::None, 80)
+        .call(Op::DoHandshake, SslError::None, 0)
+        .tls_done()
+        .call(Op::Write, SslError::None, 80)
         .io(Dir::Read, 0, true)
         .call(Op::Read, SslError::WantRead, 0)
         .wait(Interest::Read, 3, Woke::Readable)

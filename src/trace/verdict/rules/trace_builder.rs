@@ -137,6 +137,11 @@ impl Trace {
             .msg(MsgDir::In, 22, 20, 36)
             .msg(MsgDir::Out, 22, 20, 36)
             .call(Op::DoHandshake, SslError::None, 0);
+        self.tls_done()
+    }
+
+    /// The handshake's end: the negotiated parameters (TLS 1.3), then the workload begins.
+    pub(super) fn tls_done(&mut self) -> &mut Trace {
         self.push(EventKind::Tls(Box::new(TlsInfo {
             version: "TLSv1.3".into(),
             verify: "ok".into(),
