@@ -4,6 +4,7 @@
 //! `trace::store`); each lane and plot has its own file.
 
 mod axis;
+mod backdrop;
 mod buffers;
 mod calls;
 mod columns;
@@ -17,6 +18,7 @@ mod tcp;
 mod waits;
 mod zoom;
 
+pub(crate) use backdrop::reserve_backdrops;
 pub use marks::CALLS;
 
 use super::model::Model;
