@@ -10,6 +10,7 @@ mod calls;
 mod columns;
 mod handshake;
 mod io;
+mod io_marks;
 mod key;
 mod lanes;
 mod marks;
