@@ -102,3 +102,64 @@ fn the_level_plots_cost_per_pixel_column_not_per_sample() {
         "TCP plot: {tcp_plot} triangles"
     );
 }
+
+/// The largest triangle of the frame whose clip rectangle overlaps `r`, in square points.
+fn largest_triangle_at(prims: &[egui::ClippedPrimitive], r: Rect) -> f32 {
+    let mut largest = 0.0f32;
+    for p in prims {
+        let Primitive::Mesh(m) = &p.primitive else {
+            continue;
+        };
+        if !p.clip_rect.intersects(r) {
+            continue;
+        }
+        for t in m.indices.chunks(3) {
+            let [a, b, c] = [t[0], t[1], t[2]].map(|k| m.vertices[k as usize].pos);
+            let area = ((b - a).x * (c - a).y - (b - a).y * (c - a).x).abs() / 2.0;
+            largest = largest.max(area);
+        }
+    }
+    largest
+}
+
+#[test]
+fn the_plots_backgrounds_are_cleared_and_the_socket_lane_is_a_few_triangles() {
+    let events = dense(60_000);
+    let mut h = harness(app_with("dense", &events));
+    h.run();
+    let buffers = h.get_by_label("buffers, % full:").rect();
+    let out = h.output();
+    let prims = h.ctx.tessellate(out.shapes.clone(), out.pixels_per_point);
+    // The three plots' backgrounds are GL clears (paint callbacks), not filled triangles.
+    let backdrops: Vec<Rect> = prims
+        .iter()
+        .filter_map(|p| match &p.primitive {
+            Primitive::Callback(c) => Some(c.rect),
+            Primitive::Mesh(_) => None,
+        })
+        .collect();
+    assert_eq!(backdrops.len(), 3, "backdrops: {backdrops:?}");
+    for r in &backdrops {
+        assert!(
+            r.width() > 600.0 && r.height() > 20.0,
+            "a backdrop of {r:?}"
+        );
+        // Filled, a plot's frame was two triangles of half its area each.
+        let largest = largest_triangle_at(&prims, *r) / r.area();
+        assert!(
+            largest < 0.2,
+            "a triangle of {largest:.2} of the plot at {r:?}"
+        );
+    }
+    // The lanes plot (above the buffers' key): the socket lane's 60,000 writes, one triangle
+    // marker per 2-pixel bucket, were ~440 feathered polygons (4,937 triangles in all); now
+    // one trapezoid (1,740: the calls' and waits' bars, the grid, the axis labels).
+    let lanes: usize = triangles_by_clip(&h)
+        .iter()
+        .filter(|(r, _)| r.bottom() <= buffers.top() && r.width() > 600.0)
+        .map(|(_, n)| n)
+        .sum();
+    eprintln!("lanes plot: {lanes} triangles");
+    assert!(lanes > 20, "nothing drawn? {lanes}");
+    assert!(lanes < 2_500, "lanes plot: {lanes} triangles");
+}

@@ -7,12 +7,14 @@
 //! sound in a `// SAFETY:` comment.
 
 mod bio;
+mod gl;
 mod session;
 mod sock;
 mod ssl;
 mod x509;
 
 pub use bio::SocketTls;
+pub(crate) use gl::clear_rect;
 pub use session::{
     offer_session, session_from_pem, session_has_ticket, session_hostname, session_resumable,
     session_to_pem,

@@ -285,6 +285,8 @@ impl App {
         self.rate.update(self.model.store.total_events);
 
         self.update_title(ui.ctx());
+        // First in the paint list: the plots' backgrounds, cleared by GL before anything is drawn.
+        super::timeline::reserve_backdrops(ui);
         self.layout(ui);
     }
 

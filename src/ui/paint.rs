@@ -24,5 +24,10 @@ pub(crate) fn clear_colour(visuals: &Visuals) -> [f32; 4] {
     } else {
         Visuals::light()
     };
-    theme.panel_fill.to_opaque().to_normalized_gamma_f32()
+    opaque_gamma(theme.panel_fill)
+}
+
+/// `colour` made opaque, as GL's clear takes it.
+pub(crate) fn opaque_gamma(colour: Color32) -> [f32; 4] {
+    colour.to_opaque().to_normalized_gamma_f32()
 }

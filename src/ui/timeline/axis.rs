@@ -86,6 +86,8 @@ pub(super) fn linked_plot<'a>(id: &str, link: egui::Id, height: f32, vis: &Visib
             .map_or(String::new(), |(_, l)| l.clone())
     };
     Plot::new(id)
+        // Painted under it by a GL clear instead (`backdrop.rs`).
+        .show_background(false)
         .height(height)
         .link_cursor(link, [true, false])
         .allow_zoom(false)

@@ -239,7 +239,7 @@ pub(super) fn show(
             }
             HoverPosition::Elsewhere { .. } => None,
         });
-    let response = plot.show(ui, |pui| {
+    let response = super::backdrop::show(ui, plot, |pui| {
         pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.0], [v1, ytop]));
         pui.hline(
             HLine::new("full", 1.0)

@@ -2,24 +2,28 @@
 //! shaped by direction and coloured by how it went.
 
 use super::axis::Visible;
+use super::io_marks::{IoMarks, Mark};
 use super::marks::y;
 use crate::trace::store::{aggregate, ConnTrace, IoClass, IoOutcome, Lane, SpanClass};
 use crate::trace::Dir;
 use crate::ui::model::secs;
 use crate::ui::style;
-use egui_plot::{MarkerShape, PlotUi, Points};
+use egui_plot::PlotUi;
 
 /// The name and marker of a class of socket operation.
-fn marker(class: IoClass) -> (&'static str, MarkerShape) {
+fn marker(class: IoClass) -> (&'static str, Mark) {
     match (class.outcome, class.dir) {
-        (IoOutcome::Done, Dir::Read) => ("socket read", MarkerShape::Up),
-        (IoOutcome::Done, Dir::Write) => ("socket write", MarkerShape::Down),
-        (IoOutcome::WouldBlock, Dir::Read) => ("would block (read)", MarkerShape::Cross),
-        (IoOutcome::WouldBlock, Dir::Write) => ("would block (write)", MarkerShape::Cross),
-        (IoOutcome::EofOrError, Dir::Read) => ("EOF / error (read)", MarkerShape::Asterisk),
-        (IoOutcome::EofOrError, Dir::Write) => ("EOF / error (write)", MarkerShape::Asterisk),
+        (IoOutcome::Done, Dir::Read) => ("socket read", Mark::Up),
+        (IoOutcome::Done, Dir::Write) => ("socket write", Mark::Down),
+        (IoOutcome::WouldBlock, Dir::Read) => ("would block (read)", Mark::Cross),
+        (IoOutcome::WouldBlock, Dir::Write) => ("would block (write)", Mark::Cross),
+        (IoOutcome::EofOrError, Dir::Read) => ("EOF / error (read)", Mark::Asterisk),
+        (IoOutcome::EofOrError, Dir::Write) => ("EOF / error (write)", Mark::Asterisk),
     }
 }
+
+/// The markers' radius, in points.
+const RADIUS: f32 = 4.0;
 
 pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
     let lane = y(Lane::Io);
@@ -34,14 +38,8 @@ pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
         points[m.class.index()].push([secs(m.start), lane + dy]);
     }
     for (class, pts) in IoClass::ALL.into_iter().zip(points) {
-        let (name, shape) = marker(class);
-        pui.points(
-            Points::new(name, pts)
-                .shape(shape)
-                .color(style::io(class.outcome))
-                .radius(4.0)
-                .filled(true)
-                .allow_hover(false),
-        );
+        let (name, mark) = marker(class);
+        let colour = style::io(class.outcome);
+        pui.add(IoMarks::new(name, pts, mark, RADIUS, colour));
     }
 }

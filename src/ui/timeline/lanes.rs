@@ -37,7 +37,7 @@ pub(super) fn show(
                 .map_or(String::new(), |l| l.name().to_string())
         });
     let stalled = c.stalled_since(now);
-    let response = plot.show(ui, |pui| {
+    let response = super::backdrop::show(ui, plot, |pui| {
         pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.2], [v1, 4.6]));
         if let Some((since, error)) = stalled {
             waits::stall_band(pui, since, error, now);

@@ -4,11 +4,13 @@
 //! `trace::store`); each lane and plot has its own file.
 
 mod axis;
+mod backdrop;
 mod buffers;
 mod calls;
 mod columns;
 mod handshake;
 mod io;
+mod io_marks;
 mod key;
 mod lanes;
 mod marks;
@@ -18,6 +20,7 @@ mod waits;
 mod zoom;
 pub(crate) use zoom::pointer_over;
 
+pub(crate) use backdrop::reserve_backdrops;
 pub use marks::CALLS;
 
 use super::model::Model;

@@ -191,7 +191,7 @@ pub(super) fn show(
                 format::since(nanos(position.x), origin)
             ))
         });
-    let response = plot.show(ui, |pui| {
+    let response = super::backdrop::show(ui, plot, |pui| {
         pui.set_plot_bounds(PlotBounds::from_min_max([v0, 0.0], [v1, 1.08]));
         pui.add(Columns::new(RTT, rtt_points, style::RTT));
         pui.add(Columns::new(WND, wnd_points, wnd_colour));
