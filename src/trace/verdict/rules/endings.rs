@@ -333,8 +333,18 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
         ),
     );
     if close.notify_sent && !close.notify_received {
+        // OpenSSL 3 fails SSL_shutdown when data arrives after our close_notify: the peer was
+        // still sending (an echo of what we sent, say), not ignoring our close.
+        let data_after = f
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("application data after close notify"));
         d = d.fact(
-            "the peer did not answer our close_notify (harmless and common)",
+            if data_after {
+                "the peer was still sending when our close_notify went out: its data arrived after it, unread, and SSL_shutdown failed on it (harmless here; read until the peer is done, e.g. --read-for, to get it)"
+            } else {
+                "the peer did not answer our close_notify (harmless and common)"
+            },
             None,
             None,
         );

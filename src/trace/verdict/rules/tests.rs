@@ -456,3 +456,24 @@ fn a_handshake_flight_in_pieces_is_slow() {
         text(&v)
     );
 }
+
+/// Regression: data arriving after our close_notify (an echo we did not wait for) made
+/// SSL_shutdown fail, and the verdict said the peer "did not answer our close_notify".
+#[test]
+fn data_after_our_close_notify_is_named_as_such() {
+    let mut tr = Trace::new();
+    tr.handshake().call(Op::Write, SslError::None, 6);
+    tr.push(EventKind::Error(
+        "after our close_notify, SSL_shutdown failed: application data after close notify".into(),
+    ));
+    tr.push(EventKind::Close(Close {
+        reason: CloseReason::Clean,
+        notify_sent: true,
+        notify_received: false,
+        workload_done: true,
+    }));
+    let v = judge(&tr.events, 1);
+    assert_eq!(v.class, Class::Healthy, "{}", text(&v));
+    assert!(text(&v).contains("still sending"), "{}", text(&v));
+    assert!(!text(&v).contains("did not answer"), "{}", text(&v));
+}
