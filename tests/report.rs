@@ -169,7 +169,13 @@ fn an_unwritable_report_destination_is_a_usage_error_and_leaves_nothing() {
     );
     assert!(!err.contains(".tlsscope-report"), "{err}");
 
-    let here = temp("").to_string_lossy().into_owned();
+    // A directory as the destination, in a folder of this test's own: the other tests of this
+    // file write their reports beside their traces at the same time, each staged under a
+    // `.tlsscope-report` name, so the shared folder cannot be counted.
+    let own = temp("unwritable-destination");
+    let _ = std::fs::remove_dir_all(&own);
+    std::fs::create_dir_all(own.join("a-directory")).expect("make the test's folder");
+    let here = own.join("a-directory").to_string_lossy().into_owned();
     let out = tlsscope(&["report", &t, "-o", &here]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -177,7 +183,7 @@ fn an_unwritable_report_destination_is_a_usage_error_and_leaves_nothing() {
         "{}",
         text(&out.stderr)
     );
-    let leftovers = std::fs::read_dir(temp(""))
+    let leftovers = std::fs::read_dir(&own)
         .map(|d| {
             d.flatten()
                 .filter(|e| {
