@@ -4,6 +4,7 @@
 //! - `setup_failures`: resolve, connect, not TLS, the handshake and its alerts.
 //! - `stalls`: waits without progress (read and write), live or ended by a timeout.
 //! - `endings`: resets, EOF, truncation, and how a clean connection went.
+//! - `slow`: a connection that worked, slowly (handshake, reader, answer).
 //! - `post_handshake`: the notes on a renegotiation, post-handshake auth, a KeyUpdate.
 //! - `program_end`: a traced program freed the connection, or exited, without a TLS shutdown.
 
@@ -12,6 +13,7 @@ mod endings;
 mod post_handshake;
 mod program_end;
 mod setup_failures;
+mod slow;
 mod stalls;
 
 use super::facts::Facts;
