@@ -163,3 +163,47 @@ fn the_plots_backgrounds_are_cleared_and_the_socket_lane_is_a_few_triangles() {
     assert!(lanes > 20, "nothing drawn? {lanes}");
     assert!(lanes < 2_500, "lanes plot: {lanes} triangles");
 }
+
+/// Every shape of the frame, with the clip rectangle it is drawn under, nested ones flattened.
+fn shapes(h: &egui_kittest::Harness<'static, tlsscope::ui::App>) -> Vec<(Rect, egui::Shape)> {
+    fn flatten(s: &egui::Shape, clip: Rect, out: &mut Vec<(Rect, egui::Shape)>) {
+        match s {
+            egui::Shape::Vec(v) => v.iter().for_each(|s| flatten(s, clip, out)),
+            s => out.push((clip, s.clone())),
+        }
+    }
+    let mut out = Vec::new();
+    for c in &h.output().shapes {
+        flatten(&c.shape, c.clip_rect, &mut out);
+    }
+    out
+}
+
+#[test]
+fn the_plots_grid_lines_are_drawn_without_feathering() {
+    // A feathered line is six thin triangles, each a column of blocks llvmpipe shades; the
+    // grid's lines are on pixel boundaries and lose nothing as two (src/ui/crisp.rs).
+    let events = slow_reader();
+    let mut h = harness(app_with("lab:slow-reader", &events));
+    h.run();
+    let lanes = *h.state().model.lanes.expect("the lanes were drawn").frame();
+    // The plots clip to their frames, which start where the lanes' frame does.
+    let in_plots: Vec<egui::Shape> = shapes(&h)
+        .into_iter()
+        .filter(|(clip, _)| clip.width() > 600.0 && clip.left() >= lanes.left() - 0.5)
+        .map(|(_, s)| s)
+        .collect();
+    let axis_lines = in_plots
+        .iter()
+        .filter(|s| match s {
+            egui::Shape::LineSegment { points: [a, b], .. } => a.x == b.x || a.y == b.y,
+            _ => false,
+        })
+        .count();
+    assert_eq!(axis_lines, 0, "axis-aligned lines left to feather");
+    let meshes = in_plots
+        .iter()
+        .filter(|s| matches!(s, egui::Shape::Mesh(_)))
+        .count();
+    assert!(meshes > 0, "no grid drawn: {in_plots:?}");
+}

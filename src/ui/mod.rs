@@ -7,6 +7,7 @@ pub mod compare;
 pub mod connect_bar;
 pub mod connections;
 pub mod copy;
+mod crisp;
 pub mod details;
 pub mod events_table;
 mod export;

@@ -51,6 +51,8 @@ pub(super) fn show<'a, R>(
     let fill = early.unwrap_or_else(|| (painter.layer_id(), painter.add(Shape::Noop)));
     let outline = ui.painter().add(Shape::Noop);
     let response = plot.show(ui, build);
+    // The grid and the square bars need no feathering (`crisp.rs`).
+    crate::ui::crisp::sharpen(ui.ctx(), ui.layer_id(), outline);
     paint(ui, *response.transform.frame(), fill, outline);
     response
 }
