@@ -483,10 +483,21 @@ fn a_refused_renegotiation_is_named() {
 #[test]
 fn a_hello_retry_request_is_named_as_the_extra_round_trip() {
     let server = SServer::start(&["-groups", "P-384", "-www"]);
-    let (v, _) = verdict(&format!("localhost:{}", server.port), &["--http-get", "/"]);
+    let (v, lines) = verdict(&format!("localhost:{}", server.port), &["--http-get", "/"]);
     assert!(said(&v).contains("HelloRetryRequest"), "{}", said(&v));
     assert_eq!(v["breakdown"]["handshake_round_trips"], 2, "{v}");
+    // The message itself is named too: it has the ServerHello's type, told apart by its random.
+    let messages = |lines: &[Value], name: &str| {
+        lines
+            .iter()
+            .filter(|l| l["kind"] == "msg" && l["dir"] == "in" && l["type"] == name)
+            .count()
+    };
+    assert_eq!(messages(&lines, "HelloRetryRequest"), 1);
+    assert_eq!(messages(&lines, "ServerHello"), 1);
     let server = SServer::start(&["-www"]);
-    let (v, _) = verdict(&format!("localhost:{}", server.port), &["--http-get", "/"]);
+    let (v, lines) = verdict(&format!("localhost:{}", server.port), &["--http-get", "/"]);
     assert!(!said(&v).contains("HelloRetryRequest"), "{}", said(&v));
+    assert_eq!(messages(&lines, "HelloRetryRequest"), 0);
+    assert_eq!(messages(&lines, "ServerHello"), 1);
 }

@@ -197,22 +197,14 @@ unsafe extern "C" fn msg_callback(
     if dir == MsgDir::Out && content == 22 && msg_type == 1 {
         record::note_hello_sent();
     }
-    // KeyUpdate: type(1) length(3) request_update(1).
-    let request_update = if content == 22 && msg_type == 24 {
-        bytes.get(4).copied().unwrap_or(0)
-    } else {
-        0
+    // KeyUpdate: type(1) length(3) request_update(1). A ServerHello may be a HelloRetryRequest.
+    let flag = match (content, msg_type) {
+        (22, 24) => bytes.get(4).copied().unwrap_or(0),
+        (22, 2) => u8::from(crate::trace::is_hello_retry_random(bytes)),
+        _ => 0,
     };
     let len = u32::try_from(len).unwrap_or(u32::MAX);
     record::in_call(|call| {
-        EventKind::Msg(Msg::new(
-            call,
-            dir,
-            content,
-            msg_type,
-            level,
-            request_update,
-            len,
-        ))
+        EventKind::Msg(Msg::new(call, dir, content, msg_type, level, flag, len))
     });
 }

@@ -246,6 +246,22 @@ impl MsgDir {
     }
 }
 
+/// The name a HelloRetryRequest is shown and saved under.
+const HELLO_RETRY_REQUEST: &str = "HelloRetryRequest";
+
+/// RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello whose random is SHA-256 of
+/// "HelloRetryRequest".
+const HELLO_RETRY_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// Whether the handshake message `bytes` (its 4-byte header included) is a ServerHello whose
+/// random marks it as a HelloRetryRequest: type(1) length(3) legacy_version(2) random(32).
+pub fn is_hello_retry_random(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&2) && bytes.get(6..38) == Some(&HELLO_RETRY_RANDOM[..])
+}
+
 /// A TLS protocol message. Packed (13 bytes) like [`Call`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C, packed)]
@@ -258,21 +274,23 @@ pub struct Msg {
     pub msg_type: u8,
     /// Alert level (1 warning, 2 fatal) for alerts, else 0.
     pub level: u8,
-    /// For a KeyUpdate: its request_update byte (1: update_requested, the peer must answer with
-    /// its own KeyUpdate). 0 otherwise.
-    pub request_update: u8,
+    /// What the type alone does not say: for a KeyUpdate its request_update byte (1:
+    /// update_requested, the peer must answer with its own KeyUpdate); for a ServerHello 1 if it
+    /// is a TLS 1.3 HelloRetryRequest (which has the ServerHello's type, told apart by its random,
+    /// see [`is_hello_retry_random`]). 0 otherwise.
+    pub flag: u8,
     pub len: u32,
 }
 
 impl Msg {
-    /// A message of `len` bytes; `level` and `request_update` are 0 where they do not apply.
+    /// A message of `len` bytes; `level` and `flag` are 0 where they do not apply.
     pub fn new(
         call: Option<CallId>,
         dir: MsgDir,
         content: u8,
         msg_type: u8,
         level: u8,
-        request_update: u8,
+        flag: u8,
         len: u32,
     ) -> Msg {
         Msg {
@@ -281,7 +299,7 @@ impl Msg {
             content,
             msg_type,
             level,
-            request_update,
+            flag,
             len,
         }
     }
@@ -296,6 +314,38 @@ impl Msg {
         self.content == 22 && self.msg_type == msg_type
     }
 
+    /// A KeyUpdate that asks the peer to update its keys too.
+    pub fn requests_update(&self) -> bool {
+        self.is_handshake(24) && self.flag == 1
+    }
+
+    /// A TLS 1.3 HelloRetryRequest: the server's answer asking for another ClientHello.
+    pub fn is_hello_retry(&self) -> bool {
+        self.is_handshake(2) && self.flag == 1
+    }
+
+    /// The message's name as people read it: the handshake type (a HelloRetryRequest by its own
+    /// name), the alert, or the content type.
+    pub fn type_name(&self) -> &'static str {
+        if self.is_hello_retry() {
+            HELLO_RETRY_REQUEST
+        } else {
+            crate::trace::names::msg_type_name(self.content, self.msg_type)
+        }
+    }
+
+    /// The type and flag of the message named `name` under `content` (what [`Msg::type_name`]
+    /// gave); type 0 for a name it never gives.
+    pub fn type_from_name(content: u8, name: &str) -> (u8, u8) {
+        if content == 22 && name == HELLO_RETRY_REQUEST {
+            return (2, 1);
+        }
+        let ty = (0..=255u8)
+            .find(|t| crate::trace::names::msg_type_name(content, *t) == name)
+            .unwrap_or(0);
+        (ty, 0)
+    }
+
     /// A fatal alert, in or out.
     pub fn is_fatal_alert(&self) -> bool {
         self.content == 21 && self.level == 2
@@ -305,5 +355,49 @@ impl Msg {
     /// certificate): 4-byte header + 3-byte list length in TLS 1.2, + 1-byte context in TLS 1.3.
     pub fn is_empty_certificate(&self) -> bool {
         self.is_handshake(11) && self.len <= 8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ServerHello's first 38 bytes: header, legacy_version, then `random`.
+    fn server_hello(random: [u8; 32]) -> Vec<u8> {
+        let mut m = vec![2, 0, 0, 86, 3, 3];
+        m.extend_from_slice(&random);
+        m.extend_from_slice(&[32; 10]);
+        m
+    }
+
+    #[test]
+    fn a_hello_retry_request_is_told_by_its_random() {
+        assert!(is_hello_retry_random(&server_hello(HELLO_RETRY_RANDOM)));
+        let mut other = HELLO_RETRY_RANDOM;
+        other[31] ^= 1;
+        assert!(!is_hello_retry_random(&server_hello(other)));
+        // Cut short, or another message type with the same bytes after its header.
+        assert!(!is_hello_retry_random(
+            &server_hello(HELLO_RETRY_RANDOM)[..37]
+        ));
+        let mut client_hello = server_hello(HELLO_RETRY_RANDOM);
+        client_hello[0] = 1;
+        assert!(!is_hello_retry_random(&client_hello));
+    }
+
+    #[test]
+    fn names_tell_a_hello_retry_request_from_a_server_hello() {
+        let hrr = Msg::new(None, MsgDir::In, 22, 2, 0, 1, 88);
+        let hello = Msg::new(None, MsgDir::In, 22, 2, 0, 0, 90);
+        assert_eq!(hrr.type_name(), "HelloRetryRequest");
+        assert_eq!(hello.type_name(), "ServerHello");
+        assert_eq!(Msg::type_from_name(22, "HelloRetryRequest"), (2, 1));
+        assert_eq!(Msg::type_from_name(22, "ServerHello"), (2, 0));
+        assert_eq!(Msg::type_from_name(22, "KeyUpdate"), (24, 0));
+        assert_eq!(Msg::type_from_name(22, "no such message"), (0, 0));
+        // The flag of a KeyUpdate is its request, not a retry.
+        let update = Msg::new(None, MsgDir::In, 22, 24, 0, 1, 5);
+        assert!(update.requests_update() && !update.is_hello_retry());
+        assert_eq!(update.type_name(), "KeyUpdate");
     }
 }

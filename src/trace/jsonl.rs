@@ -41,13 +41,13 @@ pub fn to_json(event: &Event) -> Option<Value> {
             let len = m.len;
             let mut v = json!({
                 "call": m.call(), "dir": m.dir.name(), "content": names::content_name(m.content),
-                "type": names::msg_type_name(m.content, m.msg_type), "len": len,
+                "type": m.type_name(), "len": len,
             });
             if m.content == 21 {
                 v["level"] = json!(if m.level == 2 { "fatal" } else { "warning" });
             }
             if m.is_handshake(24) {
-                v["request_update"] = json!(m.request_update == 1);
+                v["request_update"] = json!(m.requests_update());
             }
             v
         }

@@ -185,9 +185,7 @@ pub(super) fn event_of(r: &Raw) -> Option<Event> {
             let content_text = r.content?;
             let content = (0..=255u8).find(|c| names::content_name(*c) == content_text)?;
             let type_text = r.msg_type?;
-            let msg_type = (0..=255u8)
-                .find(|t| names::msg_type_name(content, *t) == type_text)
-                .unwrap_or(0);
+            let (msg_type, hello_retry) = Msg::type_from_name(content, type_text);
             let level = match r.level {
                 Some("fatal") => 2,
                 Some("warning") => 1,
@@ -200,7 +198,7 @@ pub(super) fn event_of(r: &Raw) -> Option<Event> {
                 content,
                 msg_type,
                 level,
-                u8::from(r.request_update == Some(true)),
+                hello_retry | u8::from(r.request_update == Some(true)),
                 u32_of(r.len)?,
             ))
         }

@@ -153,9 +153,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 .find(|c| names::content_name(*c) == content_text)
                 .ok_or_else(|| format!("unknown content {content_text:?}"))?;
             let type_text = line.str("type")?;
-            let msg_type = (0..=255u8)
-                .find(|t| names::msg_type_name(content, *t) == type_text)
-                .unwrap_or(0);
+            let (msg_type, hello_retry) = Msg::type_from_name(content, type_text);
             let level = match line.opt_str("level").as_deref() {
                 Some("fatal") => 2,
                 Some("warning") => 1,
@@ -171,7 +169,7 @@ pub fn from_line(text: &str) -> Result<Event, String> {
                 level,
                 match value.get("request_update").and_then(Value::as_bool) {
                     Some(true) => 1,
-                    _ => 0,
+                    _ => hello_retry,
                 },
                 line.u32("len")?,
             ))

@@ -66,6 +66,25 @@ pub(crate) fn all_kinds(mut round_trip: impl FnMut(EventKind)) {
         5,
     )));
     round_trip(EventKind::Msg(Msg::new(None, MsgDir::Out, 21, 0, 1, 0, 2)));
+    // A HelloRetryRequest and a ServerHello: the same type, told apart by the flag.
+    round_trip(EventKind::Msg(Msg::new(
+        Some(1),
+        MsgDir::In,
+        22,
+        2,
+        0,
+        1,
+        88,
+    )));
+    round_trip(EventKind::Msg(Msg::new(
+        Some(1),
+        MsgDir::In,
+        22,
+        2,
+        0,
+        0,
+        90,
+    )));
     round_trip(EventKind::Sock(Box::new(Sock {
         inq: 1,
         outq: 2,

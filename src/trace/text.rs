@@ -127,14 +127,14 @@ pub fn describe_kind(kind: &EventKind) -> String {
                 s,
                 "msg   {arrow} {} {} ({} B)",
                 names::content_name(m.content),
-                names::msg_type_name(m.content, m.msg_type),
+                m.type_name(),
                 { m.len }
             );
             if m.content == 21 && m.level == 2 {
                 s.push_str(" fatal");
             }
             if m.is_handshake(24) {
-                s.push_str(if m.request_update == 1 {
+                s.push_str(if m.requests_update() {
                     " update_requested"
                 } else {
                     " update_not_requested"

@@ -252,7 +252,7 @@ impl Encoder {
                 self.call_ref(m.call());
                 let dir = u8::from(m.dir == crate::trace::MsgDir::Out);
                 let (content, ty, level, update, len) =
-                    (m.content, m.msg_type, m.level, m.request_update, m.len);
+                    (m.content, m.msg_type, m.level, m.flag, m.len);
                 self.buf
                     .extend_from_slice(&[dir, content, ty, level, update]);
                 put(&mut self.buf, u64::from(len));

@@ -102,7 +102,7 @@ impl Hit {
                     "TLS message {} {} {} ({} B)",
                     if m.dir == MsgDir::In { "in" } else { "out" },
                     names::content_name(m.content),
-                    names::msg_type_name(m.content, m.msg_type),
+                    m.type_name(),
                     { m.len }
                 )
             }

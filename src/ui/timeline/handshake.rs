@@ -4,7 +4,7 @@
 use super::axis::Visible;
 use super::marks::{bar, bars, y};
 use crate::trace::store::{ConnTrace, Lane};
-use crate::trace::{names, MsgDir};
+use crate::trace::MsgDir;
 use crate::ui::model::secs;
 use crate::ui::style;
 use egui::RichText;
@@ -101,7 +101,7 @@ fn messages(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
         if m.content == APPLICATION_DATA {
             continue;
         }
-        let name = names::msg_type_name(m.content, m.msg_type);
+        let name = m.type_name();
         let width = vis.px * (name.len() as f64 * CHAR_PX);
         let start = label_start(x, width, vis.view.1);
         let Some(row) = (0..rows.len()).find(|&r| row_free[r] <= start) else {

@@ -5,7 +5,7 @@
 use super::{escape, hex, Bars, Frame, LEFT, PLOT, TOP};
 use crate::trace::store::{aggregate, CallClass, ConnTrace, IoClass, IoOutcome, SpanClass, Timed};
 use crate::trace::verdict::{Severity, Verdict};
-use crate::trace::{names, Dir, MsgDir};
+use crate::trace::{Dir, MsgDir};
 use crate::ui::style;
 use std::fmt::Write as _;
 
@@ -232,7 +232,7 @@ fn messages(out: &mut String, c: &ConnTrace, f: &Frame, y: f64) {
         if m.content == APPLICATION_DATA {
             continue;
         }
-        let name = names::msg_type_name(m.content, m.msg_type);
+        let name = m.type_name();
         let width = name.chars().count() as f64 * SMALL_CHAR_PX;
         let start = (x - 3.0).min(LEFT + PLOT - width).max(LEFT);
         let Some(row) = (0..2).find(|&r| row_free[r] <= start) else {

@@ -58,7 +58,7 @@ impl Facts {
                     self.cert_sent_empty = Some(m.is_empty_certificate());
                 }
                 if m.msg_type == 24 {
-                    self.key_update_out = Some((at, m.request_update == 1, None));
+                    self.key_update_out = Some((at, m.requests_update(), None));
                 }
                 if !done {
                     self.awaiting_answer_since.get_or_insert(t);
@@ -93,7 +93,7 @@ impl Facts {
                     13 => {
                         self.cert_request.get_or_insert(at);
                     }
-                    24 => self.key_update_in = Some((at, m.request_update == 1)),
+                    24 => self.key_update_in = Some((at, m.requests_update())),
                     _ => {}
                 }
             }
