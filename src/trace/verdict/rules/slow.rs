@@ -42,11 +42,14 @@ pub(super) fn slow(f: &Facts) -> Option<Draft> {
     let slow_flight = handshake_waiting >= 200_000_000
         && handshake_waiting >= rtt.saturating_mul(5 * u64::from(f.round_trips.max(1)));
     let slow_handshake = slow_round_trip || slow_flight;
-    let round_trips = format!(
-        "{} handshake round trip(s), the longest {}",
-        f.round_trips,
-        format::duration(f.longest_round_trip)
-    );
+    // Built only when a verdict says it (the app asks for the verdict every frame).
+    let round_trips = || {
+        format!(
+            "{} handshake round trip(s), the longest {}",
+            f.round_trips,
+            format::duration(f.longest_round_trip)
+        )
+    };
     // Both slow: the verdict names where more of the time went, the evidence the other.
     if slow_handshake && !(trickle && f.wait_read > handshake) {
         let summary = if slow_round_trip {
@@ -55,7 +58,7 @@ pub(super) fn slow(f: &Facts) -> Option<Draft> {
             format!("Slow but healthy: the handshake took {} for {} round trip(s) while the TCP round trip {hop}is {}: the server's handshake messages came slowly, so the delay is {beyond}.", format::duration(handshake), f.round_trips, format::duration(rtt))
         };
         let mut d = Draft::new(Class::Slow, summary)
-            .fact(round_trips.clone(), None, None)
+            .fact(round_trips(), None, None)
             .fact(
                 format!("smoothed TCP rtt {} ({measured})", format::duration(rtt)),
                 None,
@@ -91,8 +94,9 @@ pub(super) fn slow(f: &Facts) -> Option<Draft> {
         if slow_handshake {
             d = d.fact(
                 format!(
-                    "the handshake was slow too: it took {}, {round_trips} (TCP rtt {})",
+                    "the handshake was slow too: it took {}, {} (TCP rtt {})",
                     format::duration(handshake),
+                    round_trips(),
                     format::duration(rtt)
                 ),
                 None,
