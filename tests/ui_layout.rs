@@ -97,6 +97,19 @@ fn painted_screens(h: &egui_kittest::Harness<'static, tlsscope::ui::App>) -> f32
     area / h.ctx.content_rect().area()
 }
 
+/// Triangles a frame hands to GL.
+fn triangles(h: &egui_kittest::Harness<'static, tlsscope::ui::App>) -> usize {
+    let out = h.output();
+    let prims = h.ctx.tessellate(out.shapes.clone(), out.pixels_per_point);
+    prims
+        .iter()
+        .map(|p| match &p.primitive {
+            egui::epaint::Primitive::Mesh(m) => m.indices.len() / 3,
+            egui::epaint::Primitive::Callback(_) => 0,
+        })
+        .sum()
+}
+
 #[test]
 fn a_frame_paints_the_window_about_once_not_panel_fills_over_the_clear() {
     // The panels tile the window; filled, they alone cost a screen of triangles per frame on
@@ -111,6 +124,23 @@ fn a_frame_paints_the_window_about_once_not_panel_fills_over_the_clear() {
         "a frame shades {screens:.2} screens of triangles"
     );
     assert!(screens > 0.1, "nothing painted? {screens:.2} screens");
+    // Each triangle costs llvmpipe about a microsecond whatever its size: rounded corners are
+    // kept within 5 points (5 vertices a corner instead of 9), grid lines unfeathered.
+    let visuals = h.ctx.global_style().visuals.clone();
+    let w = &visuals.widgets;
+    for r in [
+        w.noninteractive.corner_radius,
+        w.inactive.corner_radius,
+        w.hovered.corner_radius,
+        w.active.corner_radius,
+        visuals.window_corner_radius,
+        visuals.menu_corner_radius,
+    ] {
+        assert!(r.nw <= 5 && r.ne <= 5 && r.sw <= 5 && r.se <= 5, "{r:?}");
+    }
+    let triangles = triangles(&h);
+    // 12,300 with egui's corners and feathered grid, about 8,600 now.
+    assert!(triangles < 10_000, "a frame hands GL {triangles} triangles");
     let panel_fill = h.ctx.global_style().visuals.panel_fill;
     assert_eq!(panel_fill, egui::Color32::TRANSPARENT);
     for theme in [egui::Visuals::dark(), egui::Visuals::light()] {
