@@ -290,7 +290,7 @@ fn cpu_ns() -> u64 {
 
 /// Loading a binary trace (`.tlsscope`) into the store as the app does (blocks read on one
 /// thread, decoded on two, added to the store in file order on this one), file on disk to
-/// store, at 2·10^6 and 10^7 events (`TLSSCOPE_BINARY_LOAD_EVENTS=N,M` for others); and decoding
+/// store, at 2·10^6 and 10^7 events (`TLSSCOPE_BINARY_LOAD_EVENTS=N,M` for others; `TLSSCOPE_BINARY_KEEP_DIR=DIR` keeps the files); and decoding
 /// alone. Prints events/s and the file's bytes per event.
 #[test]
 #[ignore]
@@ -307,8 +307,11 @@ fn binary_load_rate() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
     let dir = tempfile::tempdir().expect("temp dir");
+    // TLSSCOPE_BINARY_KEEP_DIR keeps the traces there, to open them in the app.
+    let keep = std::env::var_os("TLSSCOPE_BINARY_KEEP_DIR").map(std::path::PathBuf::from);
     for n in sizes {
-        let path = dir.path().join(format!("big-{n}.tlsscope"));
+        let folder = keep.as_deref().unwrap_or(dir.path());
+        let path = folder.join(format!("big-{n}.tlsscope"));
         let start = Instant::now();
         {
             let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("file"));
@@ -389,6 +392,8 @@ fn binary_load_rate() {
                 .unwrap_or("?"),
         );
         drop(store);
-        let _ = std::fs::remove_file(&path);
+        if keep.is_none() {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }
