@@ -9,10 +9,12 @@
 //! min/max pyramid answer "what happened in this bucket" without walking the events in it: the
 //! cost of a frame depends on its width in pixels, not on how many events were recorded.
 
+mod buckets;
 mod classes;
 mod conn;
 mod filter;
 mod gallop;
+mod heads;
 mod hit;
 mod indices;
 mod ingest;

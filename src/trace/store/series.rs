@@ -2,11 +2,12 @@
 //! min/max envelope for a visible range. A sample's time is its event's (read from the
 //! connection's events, passed to each query), its value is kept here for the min/max pyramid.
 
-use super::gallop::first_from;
+use super::buckets::bounds;
+use super::heads::Heads;
 use super::indices::Indices;
 use super::minmax::MinMax;
 use super::stored::Stored;
-use super::timed::{first, span_start};
+use super::timed::span_start;
 use crate::trace::event::Nanos;
 
 /// One level series, sorted by time.
@@ -16,10 +17,15 @@ pub struct Series {
     pub event: Indices,
     pub v: Vec<u32>,
     minmax: MinMax,
+    /// Every 64th sample's time, for the searches by time.
+    heads: Heads,
 }
 
 impl Series {
-    pub(crate) fn push(&mut self, event: u32, v: u32) {
+    /// Appends the value `v` of event `event`, at time `t` (its event's time as kept: times
+    /// never decrease).
+    pub(crate) fn push(&mut self, event: u32, v: u32, t: Nanos) {
+        self.heads.push(self.v.len(), t);
         self.event.push(event);
         self.v.push(v);
         self.minmax.push(v);
@@ -40,14 +46,9 @@ impl Series {
 
     /// How many samples are before `t` (`strict`) or at or before it.
     pub fn before(&self, events: &[Stored], t: Nanos, strict: bool) -> usize {
-        first(self.len(), |i| {
-            let at = self.time(events, i);
-            if strict {
-                at >= t
-            } else {
-                at > t
-            }
-        })
+        let past = |at: Nanos| if strict { at >= t } else { at > t };
+        self.heads
+            .first_past(0, self.len(), |i| self.time(events, i), past)
     }
 
     /// Points to draw for `t0..=t1`: every sample when few, else per bucket its min and max
@@ -72,17 +73,14 @@ impl Series {
         }
         let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
         let mut out = Vec::with_capacity(buckets * 2 + 2);
-        let mut i = a;
-        while i < b {
-            let start = t(i);
-            let bucket_end = t0 + (start.saturating_sub(t0) / width + 1) * width;
-            let j = first_from(i, b, |k| t(k) >= bucket_end).max(i + 1);
+        for w in bounds(Some(&self.heads), (a, b), t0, width, t).windows(2) {
+            let (i, j) = (w[0], w[1]);
             if let Some((lo, hi)) = self.minmax.range(&self.v, i, j) {
+                let start = t(i);
                 let mid = start + t(j - 1).saturating_sub(start) / 2;
                 out.push((start, lo));
                 out.push((mid, hi));
             }
-            i = j;
         }
         out
     }
@@ -92,6 +90,13 @@ impl Series {
         self.event.shrink();
         self.v.shrink_to_fit();
         self.minmax.shrink();
+        self.heads.shrink();
+    }
+
+    /// Bytes held: the indices, the values, the min/max pyramid (about a byte per value) and
+    /// the heads.
+    pub(crate) fn bytes(&self) -> usize {
+        self.event.bytes() + self.len() * (std::mem::size_of::<u32>() + 1) + self.heads.bytes()
     }
 
     /// The last value at or before `t`.
@@ -111,7 +116,7 @@ mod tests {
         let mut events = Vec::new();
         let mut s = Series::default();
         for (t, v) in samples {
-            s.push(events.len() as u32, v);
+            s.push(events.len() as u32, v, t);
             let kind = EventKind::Dropped { count: 0 };
             events.push(Stored { t, kind });
         }
