@@ -178,7 +178,11 @@ fn frame_time_at_scale() {
         let first_ms = first.elapsed().as_secs_f64() * 1e3;
         // With the window's own state (the events table's rows) on top of the store.
         let shown = rss().saturating_sub(before);
-        let frames: u32 = 30;
+        // More with `TLSSCOPE_BENCH_FRAMES` (for a profile of the frames alone).
+        let frames: u32 = std::env::var("TLSSCOPE_BENCH_FRAMES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30);
         let start = Instant::now();
         let cpu = thread_cpu_ns();
         for i in 0..frames {

@@ -1,8 +1,8 @@
 //! Where a sorted column splits into pixel buckets: for the spans (or samples) `a..b` and buckets
 //! of `width` from `t0`, the first index of each non-empty bucket. Every bucket's end is its own
 //! search for a time, independent of the others, so the searches run side by side: first each
-//! one's block from the column's [`Heads`] (a small array, in cache), then one step of every
-//! bisection after another. The events the steps read are far apart in memory (a cache miss
+//! one's block from the column's [`Heads`] (a small array, in cache), then one probe of every
+//! search after another, the first where a line through the block's two heads crosses. The events the steps read are far apart in memory (a cache miss
 //! each); searched one bucket after another each miss waits for the previous one, side by side
 //! the processor has many in flight at once.
 
@@ -45,8 +45,11 @@ pub(crate) fn bounds(
     let all = (time(b - 1).saturating_sub(t0) / width) as usize;
     let last = all.min(SIDE_BY_SIDE);
     let limit = |k: usize| t0.saturating_add((k as u64 + 1).saturating_mul(width));
-    // Per bucket end, the entries it may be: from a head not past it to the next head.
-    let (mut base, mut len) = (Vec::with_capacity(last), Vec::with_capacity(last));
+    // Per bucket end, the entries it may be (from a head not past it to the next head), and
+    // where between them a straight line through the two heads crosses the limit.
+    let mut base = Vec::with_capacity(last);
+    let mut len = Vec::with_capacity(last);
+    let mut guess = Vec::with_capacity(last);
     let heads = heads.times();
     let nk = b.div_ceil(BLOCK).min(heads.len());
     let mut h = a / BLOCK + 1;
@@ -69,11 +72,23 @@ pub(crate) fn bounds(
         h = h.min(hi) + heads[h.min(hi)..hi].partition_point(|&t| t < l);
         let lo = a.max((h - 1) * BLOCK);
         let hi = if h < nk { h * BLOCK } else { b };
+        let n = hi.saturating_sub(lo);
+        let line = match (heads.get(h - 1), heads.get(h).filter(|_| h < nk)) {
+            (Some(&t_lo), Some(&t_hi)) if t_hi > t_lo => {
+                let d = (l.saturating_sub(t_lo)).saturating_mul(BLOCK as u64);
+                (h - 1) * BLOCK + d.div_ceil(t_hi - t_lo) as usize
+            }
+            _ => lo + n / 2,
+        };
         base.push(lo);
-        len.push(hi.saturating_sub(lo));
+        len.push(n);
+        guess.push(line.clamp(lo, (lo + n).saturating_sub(1)));
     }
-    // One step of every bisection per round: the reads of a round do not wait for each other.
-    loop {
+    // One probe of every search per round, so the reads of a round do not wait for each other:
+    // first where the line crossed, then its neighbour on the side the answer is (times that
+    // grow evenly end there), then halving what is left.
+    let mut right = vec![false; last];
+    for round in 0.. {
         let mut open = false;
         for k in 0..last {
             let n = len[k];
@@ -81,13 +96,18 @@ pub(crate) fn bounds(
                 continue;
             }
             open = true;
-            let half = n / 2;
-            let mid = base[k] + half;
-            if time(mid) < limit(k) {
+            let mid = match round {
+                0 => guess[k],
+                1 if right[k] => base[k],
+                1 => base[k] + n - 1,
+                _ => base[k] + n / 2,
+            };
+            right[k] = time(mid) < limit(k);
+            if right[k] {
+                len[k] = base[k] + n - mid - 1;
                 base[k] = mid + 1;
-                len[k] = n - half - 1;
             } else {
-                len[k] = half;
+                len[k] = mid - base[k];
             }
         }
         if !open {

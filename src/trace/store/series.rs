@@ -61,28 +61,55 @@ impl Series {
         t1: Nanos,
         buckets: usize,
     ) -> Vec<(Nanos, u32)> {
-        let t = |i: usize| self.time(events, i);
-        let a = self.before(events, t0, true).saturating_sub(1);
-        let b = (self.before(events, t1, false) + 1).min(self.len());
-        let buckets = buckets.max(1);
-        if b <= a {
-            return Vec::new();
-        }
-        if b - a <= buckets * 2 {
-            return (a..b).map(|i| (t(i), self.v[i])).collect();
-        }
-        let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
-        let mut out = Vec::with_capacity(buckets * 2 + 2);
-        for w in bounds(Some(&self.heads), (a, b), t0, width, t).windows(2) {
-            let (i, j) = (w[0], w[1]);
-            if let Some((lo, hi)) = self.minmax.range(&self.v, i, j) {
-                let start = t(i);
-                let mid = start + t(j - 1).saturating_sub(start) / 2;
-                out.push((start, lo));
-                out.push((mid, hi));
-            }
-        }
+        let [out] = Series::envelopes([self], events, t0, t1, buckets);
         out
+    }
+
+    /// [`Series::envelope`] of series sampled together (the three buffer levels: a value of
+    /// each per `sock` event), the buckets found once, from the first one's times. A series
+    /// sampled otherwise (another length) gets its own.
+    pub fn envelopes<const N: usize>(
+        series: [&Series; N],
+        events: &[Stored],
+        t0: Nanos,
+        t1: Nanos,
+        buckets: usize,
+    ) -> [Vec<(Nanos, u32)>; N] {
+        let Some(first) = series.first() else {
+            return series.map(|_| Vec::new());
+        };
+        let t = |i: usize| first.time(events, i);
+        let a = first.before(events, t0, true).saturating_sub(1);
+        let b = (first.before(events, t1, false) + 1).min(first.len());
+        let buckets = buckets.max(1);
+        let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
+        let bounds = if b > a + buckets * 2 {
+            bounds(Some(&first.heads), (a, b), t0, width, t)
+        } else {
+            Vec::new()
+        };
+        series.map(|s| {
+            if s.len() != first.len() || s.event.last() != first.event.last() {
+                return s.envelope(events, t0, t1, buckets);
+            }
+            if b <= a {
+                return Vec::new();
+            }
+            if b - a <= buckets * 2 {
+                return (a..b).map(|i| (t(i), s.v[i])).collect();
+            }
+            let mut out = Vec::with_capacity(bounds.len() * 2);
+            for w in bounds.windows(2) {
+                let (i, j) = (w[0], w[1]);
+                if let Some((lo, hi)) = s.minmax.range(&s.v, i, j) {
+                    let start = t(i);
+                    let mid = start + t(j - 1).saturating_sub(start) / 2;
+                    out.push((start, lo));
+                    out.push((mid, hi));
+                }
+            }
+            out
+        })
     }
 
     /// Gives back the room the vectors grew into.
@@ -130,6 +157,26 @@ mod tests {
         assert!(pts.len() <= 404, "{}", pts.len());
         assert!(pts.iter().any(|p| p.1 == 999));
         assert_eq!(s.at(&ev, 50_000), Some(999));
+    }
+
+    #[test]
+    fn series_sampled_together_give_their_own_envelopes() {
+        let (ev, a) = series((0..50_000u64).map(|i| (i * 3, (i * 7919 % 1013) as u32)));
+        let mut b = Series::default();
+        let mut odd = Series::default();
+        for i in 0..50_000usize {
+            b.push(i as u32, a.v[i] / 3 + (i % 17) as u32, a.time(&ev, i));
+            if i % 2 == 0 {
+                odd.push(i as u32, a.v[i], a.time(&ev, i));
+            }
+        }
+        for (t0, t1, n) in [(0, 150_000, 300), (1_000, 20_000, 64), (7, 9, 10)] {
+            let [ea, eb, eo] = Series::envelopes([&a, &b, &odd], &ev, t0, t1, n);
+            assert_eq!(ea, a.envelope(&ev, t0, t1, n));
+            assert_eq!(eb, b.envelope(&ev, t0, t1, n));
+            assert_eq!(eo, odd.envelope(&ev, t0, t1, n));
+            assert_ne!(ea, eb);
+        }
     }
 
     #[test]

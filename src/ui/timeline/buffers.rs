@@ -6,7 +6,7 @@
 use super::axis::{linked_plot, steps, x_range, Visible};
 use super::columns::Columns;
 use super::key;
-use crate::trace::store::ConnTrace;
+use crate::trace::store::{ConnTrace, Series};
 use crate::trace::{format, Nanos};
 use crate::ui::model::nanos;
 use crate::ui::style;
@@ -181,26 +181,29 @@ pub(super) fn show(
 ) -> (f64, f64) {
     let (v0, v1) = vis.view;
     let (t0, t1, n) = (vis.t0, vis.t1, vis.buckets);
+    // Sampled together: the buckets are found once for the three.
+    let [inq, outq, pending] =
+        Series::envelopes([&c.inq, &c.outq, &c.pending], &c.events, t0, t1, n);
     let queues = [
         Queue::new(
             "receive queue (unread)",
             "SO_RCVBUF",
             style::RECV_QUEUE,
-            c.inq.envelope(&c.events, t0, t1, n),
+            inq,
             c.rcvbuf.unwrap_or(0),
         ),
         Queue::new(
             "send queue (unacked)",
             "SO_SNDBUF",
             style::SEND_QUEUE,
-            c.outq.envelope(&c.events, t0, t1, n),
+            outq,
             c.sndbuf.unwrap_or(0),
         ),
         Queue::new(
             "SSL_pending",
             "TLS record",
             style::SSL_PENDING,
-            c.pending.envelope(&c.events, t0, t1, n),
+            pending,
             RECORD,
         ),
     ];
