@@ -6,7 +6,7 @@
 use super::axis::{linked_plot, steps, x_range, Visible};
 use super::columns::Columns;
 use super::key;
-use crate::trace::store::{ConnTrace, Series};
+use crate::trace::store::ConnTrace;
 use crate::trace::{format, Nanos};
 use crate::ui::model::nanos;
 use crate::ui::style;
@@ -175,15 +175,13 @@ pub(super) fn show(
     ui: &mut egui::Ui,
     c: &ConnTrace,
     vis: &Visible,
+    levels: &[Vec<(Nanos, u32)>; 3],
     end_t: Nanos,
     link: egui::Id,
     height: f32,
 ) -> (f64, f64) {
     let (v0, v1) = vis.view;
-    let (t0, t1, n) = (vis.t0, vis.t1, vis.buckets);
-    // Sampled together: the buckets are found once for the three.
-    let [inq, outq, pending] =
-        Series::envelopes([&c.inq, &c.outq, &c.pending], &c.events, t0, t1, n);
+    let [inq, outq, pending] = levels.clone();
     let queues = [
         Queue::new(
             "receive queue (unread)",
