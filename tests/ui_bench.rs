@@ -116,6 +116,15 @@ fn status_bytes(field: &str) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// CPU time this thread has run, in nanoseconds (Linux schedstat; 0 where there is none): on a
+/// machine shared with other work the frames' CPU time is steadier than their wall time.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 fn rss() -> u64 {
     status_bytes("VmRSS:")
 }
@@ -169,8 +178,13 @@ fn frame_time_at_scale() {
         let first_ms = first.elapsed().as_secs_f64() * 1e3;
         // With the window's own state (the events table's rows) on top of the store.
         let shown = rss().saturating_sub(before);
-        let frames: u32 = 30;
+        // More with `TLSSCOPE_BENCH_FRAMES` (for a profile of the frames alone).
+        let frames: u32 = std::env::var("TLSSCOPE_BENCH_FRAMES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30);
         let start = Instant::now();
+        let cpu = thread_cpu_ns();
         for i in 0..frames {
             // Pan a little each frame so every query runs again on a new range.
             let (a, b) = h.state().model.view;
@@ -180,8 +194,9 @@ fn frame_time_at_scale() {
             h.step();
         }
         let per_frame = start.elapsed().as_secs_f64() * 1e3 / frames as f64;
+        let cpu_frame = thread_cpu_ns().saturating_sub(cpu) as f64 / 1e6 / frames as f64;
         println!(
-            "{n:>9} events: {per_frame:7.2} ms per frame (whole trace visible; first two {first_ms:.0} ms), \
+            "{n:>9} events: {per_frame:7.2} ms per frame ({cpu_frame:.2} ms CPU; whole trace visible; first two {first_ms:.0} ms), \
              ingest {feed_ms:.0} ms ({:.1} M/s; {:.1} M/s with making the events), RSS +{:.0} B/event, +{:.0} once shown (peak {} MB); \
              store B/event: {store}",
             n as f64 / feed_ms / 1e3,

@@ -2,6 +2,7 @@
 //! of indices into them (the times are read from the events, not copied).
 
 use super::classes::{CallClass, IoClass, WaitClass};
+use super::heads::Heads;
 use super::runs::RunView;
 use super::series::Series;
 use super::spans::{SpanView, Spans};
@@ -24,6 +25,8 @@ pub struct ConnTrace {
     /// how many attempts it has so far (two or more).
     pub retry_first: Vec<u32>,
     pub retry_attempts: Vec<u32>,
+    /// Every 64th run's start, for finding where a pixel bucket of runs ends.
+    pub(super) retry_heads: Heads,
     /// Readiness waits.
     pub wait_spans: Spans<WaitClass>,
     /// The longest readiness wait so far (index into the waits).
@@ -89,6 +92,7 @@ impl ConnTrace {
             calls: self.calls(),
             first: &self.retry_first,
             attempts: &self.retry_attempts,
+            heads: &self.retry_heads,
         }
     }
 
@@ -133,8 +137,7 @@ impl ConnTrace {
     /// [`ConnTrace::memory`] by part, for the benchmark's account of what an event costs.
     pub fn memory_parts(&self) -> [(&'static str, usize); 6] {
         use std::mem::size_of;
-        // A level's min/max pyramid costs about a byte per value.
-        let series = |s: &Series| s.event.bytes() + s.len() * (size_of::<u32>() + 1);
+        let series = Series::bytes;
         [
             (
                 "events",
@@ -142,7 +145,7 @@ impl ConnTrace {
             ),
             (
                 "calls",
-                self.call_spans.bytes() + self.retry_first.len() * 8,
+                self.call_spans.bytes() + self.retry_first.len() * 8 + self.retry_heads.bytes(),
             ),
             ("io", self.io_spans.bytes()),
             ("waits", self.wait_spans.bytes()),
@@ -174,6 +177,7 @@ impl ConnTrace {
         self.call_spans.shrink();
         self.retry_first.shrink_to_fit();
         self.retry_attempts.shrink_to_fit();
+        self.retry_heads.shrink();
         self.wait_spans.shrink();
         self.io_spans.shrink();
         self.states.shrink_to_fit();

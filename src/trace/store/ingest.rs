@@ -6,7 +6,7 @@
 use super::classes::{CallClass, IoClass, WaitClass};
 use super::conn::ConnTrace;
 use super::stored::Stored;
-use super::timed::{span_end, span_start};
+use super::timed::{span_end, span_start, Timed};
 use crate::trace::event::*;
 
 impl ConnTrace {
@@ -21,7 +21,7 @@ impl ConnTrace {
             EventKind::Io(io) => {
                 let last = self.io_spans.event.last();
                 kept_t = e.t.max(last.map_or(0, |i| span_start(&self.events, i)));
-                self.io_spans.push(index, IoClass::of(io));
+                self.io_spans.push(index, IoClass::of(io), kept_t);
             }
             EventKind::Wait(w) => kept_t = self.push_wait(e.t, w, index),
             EventKind::State(s) => {
@@ -76,9 +76,11 @@ impl ConnTrace {
         self.last_attempt = attempt;
         let last_end = self.call_spans.event.last();
         let start = t.max(last_end.map_or(0, |i| span_end(&self.events, i)));
-        self.call_spans.push(index, CallClass::of(c.error));
+        self.call_spans.push(index, CallClass::of(c.error), start);
         // Runs are kept while recording so the timeline can query the visible ones.
         if attempt == 2 {
+            let first_start = self.calls().start(calls - 1);
+            self.retry_heads.push(self.retry_first.len(), first_start);
             self.retry_first
                 .push(u32::try_from(calls - 1).unwrap_or(u32::MAX));
             self.retry_attempts.push(2);
@@ -95,7 +97,8 @@ impl ConnTrace {
     fn push_wait(&mut self, t: Nanos, w: &Wait, index: u32) -> Nanos {
         let last_end = self.wait_spans.event.last();
         let start = t.max(last_end.map_or(0, |i| span_end(&self.events, i)));
-        self.wait_spans.push(index, WaitClass::of(w.interest));
+        self.wait_spans
+            .push(index, WaitClass::of(w.interest), start);
         let i = self.wait_spans.len() - 1;
         let longer = |j: usize| self.wait(j).is_none_or(|l| w.dur > l.dur);
         if self.longest_wait.is_none_or(longer) {
@@ -109,17 +112,17 @@ impl ConnTrace {
     fn push_sock(&mut self, t: Nanos, s: &Sock, index: u32) -> Nanos {
         let last = self.inq.event.last();
         let t = t.max(last.map_or(0, |i| span_start(&self.events, i)));
-        self.inq.push(index, s.inq);
-        self.outq.push(index, s.outq);
-        self.pending.push(index, s.ssl_pending);
+        self.inq.push(index, s.inq, t);
+        self.outq.push(index, s.outq, t);
+        self.pending.push(index, s.ssl_pending, t);
         self.sndbuf = Some(s.sndbuf);
         self.rcvbuf = Some(s.rcvbuf);
         if let Some(tcp) = s.tcp {
             // The kernel reports 0 until it has measured a round trip: unknown, not 0.
             if tcp.rtt_us > 0 {
-                self.rtt_us.push(index, tcp.rtt_us);
+                self.rtt_us.push(index, tcp.rtt_us, t);
             }
-            self.snd_wnd.push(index, tcp.snd_wnd);
+            self.snd_wnd.push(index, tcp.snd_wnd, t);
         }
         t
     }

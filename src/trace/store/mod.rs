@@ -9,13 +9,16 @@
 //! min/max pyramid answer "what happened in this bucket" without walking the events in it: the
 //! cost of a frame depends on its width in pixels, not on how many events were recorded.
 
+mod buckets;
 mod classes;
 mod conn;
 mod filter;
 mod gallop;
+mod heads;
 mod hit;
 mod indices;
 mod ingest;
+mod memo;
 mod minmax;
 mod queries;
 mod runs;
@@ -30,6 +33,7 @@ pub use conn::ConnTrace;
 pub use filter::EventFilter;
 pub use hit::{Hit, Lane};
 pub use indices::Indices;
+pub use memo::{Memo, ViewKey};
 pub use runs::RunView;
 pub use series::Series;
 pub use spans::{aggregate, Mark, SpanView, Spans};

@@ -1,7 +1,9 @@
 //! Runs of retries read from the calls: a run is its first call and how many attempts it has,
-//! and its span goes from that call's start to the last attempt's end (no times kept).
+//! and its span goes from that call's start to the last attempt's end (no times kept but
+//! every 64th run's start, for the bucket searches).
 
 use super::classes::CallClass;
+use super::heads::Heads;
 use super::spans::SpanView;
 use super::timed::Timed;
 use crate::trace::event::Nanos;
@@ -13,6 +15,8 @@ pub struct RunView<'a> {
     /// Per run: index of its first call, and how many attempts it has so far.
     pub(super) first: &'a [u32],
     pub(super) attempts: &'a [u32],
+    /// Every 64th run's start (the start of its first call).
+    pub(super) heads: &'a Heads,
 }
 
 impl Timed for RunView<'_> {
@@ -34,4 +38,8 @@ impl Timed for RunView<'_> {
     fn class(&self, _: usize) {}
 
     fn worst(&self, _: usize, _: usize) {}
+
+    fn heads(&self) -> Option<&Heads> {
+        Some(self.heads)
+    }
 }

@@ -2,11 +2,12 @@
 //! min/max envelope for a visible range. A sample's time is its event's (read from the
 //! connection's events, passed to each query), its value is kept here for the min/max pyramid.
 
-use super::gallop::first_from;
+use super::buckets::bounds;
+use super::heads::Heads;
 use super::indices::Indices;
 use super::minmax::MinMax;
 use super::stored::Stored;
-use super::timed::{first, span_start};
+use super::timed::span_start;
 use crate::trace::event::Nanos;
 
 /// One level series, sorted by time.
@@ -16,10 +17,15 @@ pub struct Series {
     pub event: Indices,
     pub v: Vec<u32>,
     minmax: MinMax,
+    /// Every 64th sample's time, for the searches by time.
+    heads: Heads,
 }
 
 impl Series {
-    pub(crate) fn push(&mut self, event: u32, v: u32) {
+    /// Appends the value `v` of event `event`, at time `t` (its event's time as kept: times
+    /// never decrease).
+    pub(crate) fn push(&mut self, event: u32, v: u32, t: Nanos) {
+        self.heads.push(self.v.len(), t);
         self.event.push(event);
         self.v.push(v);
         self.minmax.push(v);
@@ -40,14 +46,9 @@ impl Series {
 
     /// How many samples are before `t` (`strict`) or at or before it.
     pub fn before(&self, events: &[Stored], t: Nanos, strict: bool) -> usize {
-        first(self.len(), |i| {
-            let at = self.time(events, i);
-            if strict {
-                at >= t
-            } else {
-                at > t
-            }
-        })
+        let past = |at: Nanos| if strict { at >= t } else { at > t };
+        self.heads
+            .first_past(0, self.len(), |i| self.time(events, i), past)
     }
 
     /// Points to draw for `t0..=t1`: every sample when few, else per bucket its min and max
@@ -60,31 +61,55 @@ impl Series {
         t1: Nanos,
         buckets: usize,
     ) -> Vec<(Nanos, u32)> {
-        let t = |i: usize| self.time(events, i);
-        let a = self.before(events, t0, true).saturating_sub(1);
-        let b = (self.before(events, t1, false) + 1).min(self.len());
-        let buckets = buckets.max(1);
-        if b <= a {
-            return Vec::new();
-        }
-        if b - a <= buckets * 2 {
-            return (a..b).map(|i| (t(i), self.v[i])).collect();
-        }
-        let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
-        let mut out = Vec::with_capacity(buckets * 2 + 2);
-        let mut i = a;
-        while i < b {
-            let start = t(i);
-            let bucket_end = t0 + (start.saturating_sub(t0) / width + 1) * width;
-            let j = first_from(i, b, |k| t(k) >= bucket_end).max(i + 1);
-            if let Some((lo, hi)) = self.minmax.range(&self.v, i, j) {
-                let mid = start + t(j - 1).saturating_sub(start) / 2;
-                out.push((start, lo));
-                out.push((mid, hi));
-            }
-            i = j;
-        }
+        let [out] = Series::envelopes([self], events, t0, t1, buckets);
         out
+    }
+
+    /// [`Series::envelope`] of series sampled together (the three buffer levels: a value of
+    /// each per `sock` event), the buckets found once, from the first one's times. A series
+    /// sampled otherwise (another length) gets its own.
+    pub fn envelopes<const N: usize>(
+        series: [&Series; N],
+        events: &[Stored],
+        t0: Nanos,
+        t1: Nanos,
+        buckets: usize,
+    ) -> [Vec<(Nanos, u32)>; N] {
+        let Some(first) = series.first() else {
+            return series.map(|_| Vec::new());
+        };
+        let t = |i: usize| first.time(events, i);
+        let a = first.before(events, t0, true).saturating_sub(1);
+        let b = (first.before(events, t1, false) + 1).min(first.len());
+        let buckets = buckets.max(1);
+        let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
+        let bounds = if b > a + buckets * 2 {
+            bounds(Some(&first.heads), (a, b), t0, width, t)
+        } else {
+            Vec::new()
+        };
+        series.map(|s| {
+            if s.len() != first.len() || s.event.last() != first.event.last() {
+                return s.envelope(events, t0, t1, buckets);
+            }
+            if b <= a {
+                return Vec::new();
+            }
+            if b - a <= buckets * 2 {
+                return (a..b).map(|i| (t(i), s.v[i])).collect();
+            }
+            let mut out = Vec::with_capacity(bounds.len() * 2);
+            for w in bounds.windows(2) {
+                let (i, j) = (w[0], w[1]);
+                if let Some((lo, hi)) = s.minmax.range(&s.v, i, j) {
+                    let start = t(i);
+                    let mid = start + t(j - 1).saturating_sub(start) / 2;
+                    out.push((start, lo));
+                    out.push((mid, hi));
+                }
+            }
+            out
+        })
     }
 
     /// Gives back the room the vectors grew into.
@@ -92,6 +117,13 @@ impl Series {
         self.event.shrink();
         self.v.shrink_to_fit();
         self.minmax.shrink();
+        self.heads.shrink();
+    }
+
+    /// Bytes held: the indices, the values, the min/max pyramid (about a byte per value) and
+    /// the heads.
+    pub(crate) fn bytes(&self) -> usize {
+        self.event.bytes() + self.len() * (std::mem::size_of::<u32>() + 1) + self.heads.bytes()
     }
 
     /// The last value at or before `t`.
@@ -111,7 +143,7 @@ mod tests {
         let mut events = Vec::new();
         let mut s = Series::default();
         for (t, v) in samples {
-            s.push(events.len() as u32, v);
+            s.push(events.len() as u32, v, t);
             let kind = EventKind::Dropped { count: 0 };
             events.push(Stored { t, kind });
         }
@@ -125,6 +157,26 @@ mod tests {
         assert!(pts.len() <= 404, "{}", pts.len());
         assert!(pts.iter().any(|p| p.1 == 999));
         assert_eq!(s.at(&ev, 50_000), Some(999));
+    }
+
+    #[test]
+    fn series_sampled_together_give_their_own_envelopes() {
+        let (ev, a) = series((0..50_000u64).map(|i| (i * 3, (i * 7919 % 1013) as u32)));
+        let mut b = Series::default();
+        let mut odd = Series::default();
+        for i in 0..50_000usize {
+            b.push(i as u32, a.v[i] / 3 + (i % 17) as u32, a.time(&ev, i));
+            if i % 2 == 0 {
+                odd.push(i as u32, a.v[i], a.time(&ev, i));
+            }
+        }
+        for (t0, t1, n) in [(0, 150_000, 300), (1_000, 20_000, 64), (7, 9, 10)] {
+            let [ea, eb, eo] = Series::envelopes([&a, &b, &odd], &ev, t0, t1, n);
+            assert_eq!(ea, a.envelope(&ev, t0, t1, n));
+            assert_eq!(eb, b.envelope(&ev, t0, t1, n));
+            assert_eq!(eo, odd.envelope(&ev, t0, t1, n));
+            assert_ne!(ea, eb);
+        }
     }
 
     #[test]

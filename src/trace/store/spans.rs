@@ -1,8 +1,9 @@
 //! Sorted spans with a typed class each, per-class prefix counts, and their aggregation into at
 //! most a few marks per pixel bucket.
 
+use super::buckets::bounds;
 use super::classes::SpanClass;
-use super::gallop::first_from;
+use super::heads::Heads;
 use super::indices::Indices;
 use super::stored::Stored;
 use super::timed::{span_end, span_start, Timed};
@@ -29,6 +30,8 @@ pub struct Spans<C: SpanClass> {
     checkpoints: Vec<u32>,
     /// Spans of each class so far.
     totals: [u32; MAX_CLASSES],
+    /// Every 64th span's start, for finding where a pixel bucket ends.
+    heads: Heads,
 }
 
 impl<C: SpanClass> Default for Spans<C> {
@@ -40,12 +43,16 @@ impl<C: SpanClass> Default for Spans<C> {
             _class: std::marker::PhantomData,
             checkpoints: vec![0; C::ALL.len()],
             totals: [0; MAX_CLASSES],
+            heads: Heads::default(),
         }
     }
 }
 
 impl<C: SpanClass> Spans<C> {
-    pub(crate) fn push(&mut self, event: u32, class: C) {
+    /// Appends the span of event `event`, which starts at `start` (its event's time as kept:
+    /// starts never decrease).
+    pub(crate) fn push(&mut self, event: u32, class: C, start: Nanos) {
+        self.heads.push(self.event.len(), start);
         self.event.push(event);
         self.class.push(class.index() as u8);
         self.totals[class.index()] += 1;
@@ -107,11 +114,15 @@ impl<C: SpanClass> Spans<C> {
         self.event.shrink();
         self.class.shrink_to_fit();
         self.checkpoints.shrink_to_fit();
+        self.heads.shrink();
     }
 
     /// Bytes held, counting what the vectors hold (not their spare room).
     pub(crate) fn bytes(&self) -> usize {
-        self.event.bytes() + self.class.len() + self.checkpoints.len() * std::mem::size_of::<u32>()
+        self.event.bytes()
+            + self.class.len()
+            + self.checkpoints.len() * std::mem::size_of::<u32>()
+            + self.heads.bytes()
     }
 
     /// The column read with the events its times come from.
@@ -148,6 +159,10 @@ impl<C: SpanClass> Timed for SpanView<'_, C> {
 
     fn worst(&self, a: usize, b: usize) -> C {
         self.col.worst(a, b)
+    }
+
+    fn heads(&self) -> Option<&Heads> {
+        Some(&self.col.heads)
     }
 }
 
@@ -187,23 +202,21 @@ pub fn aggregate<S: Timed>(spans: &S, t0: Nanos, t1: Nanos, buckets: usize) -> V
             .collect();
     }
     let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
-    let mut marks = Vec::with_capacity(buckets + 2);
-    let mut i = a;
-    while i < b {
-        // Everything starting before the end of the bucket that holds span i joins its mark.
-        let start = spans.start(i);
-        let bucket_end = t0 + (start.saturating_sub(t0) / width + 1) * width;
-        let j = first_from(i, b, |k| spans.start(k) >= bucket_end).max(i + 1);
-        marks.push(Mark {
-            start,
-            end: spans.end(j - 1).max(start),
-            first: i,
-            count: j - i,
-            class: spans.worst(i, j),
-        });
-        i = j;
-    }
-    marks
+    // Each bucket's spans join into one mark.
+    bounds(spans.heads(), (a, b), t0, width, |k| spans.start(k))
+        .windows(2)
+        .map(|w| {
+            let (i, j) = (w[0], w[1]);
+            let start = spans.start(i);
+            Mark {
+                start,
+                end: spans.end(j - 1).max(start),
+                first: i,
+                count: j - i,
+                class: spans.worst(i, j),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -217,7 +230,7 @@ mod tests {
         let mut events = Vec::new();
         let mut s = Spans::default();
         for &(start, end, class) in times {
-            s.push(events.len() as u32, class);
+            s.push(events.len() as u32, class, start);
             let wait = Wait {
                 interest: Interest::Read,
                 dur: end - start,

@@ -55,6 +55,12 @@ pub trait Timed {
         self.len() == 0
     }
 
+    /// Every 64th span's start, when the column keeps them: the bucket searches
+    /// ([`super::buckets`]) then walk those and run side by side.
+    fn heads(&self) -> Option<&super::heads::Heads> {
+        None
+    }
+
     /// Start and end of span `i`, if there is one.
     fn get(&self, i: usize) -> Option<(Nanos, Nanos)> {
         (i < self.len()).then(|| (self.start(i), self.end(i)))

@@ -175,32 +175,33 @@ pub(super) fn show(
     ui: &mut egui::Ui,
     c: &ConnTrace,
     vis: &Visible,
+    levels: &[Vec<(Nanos, u32)>; 3],
     end_t: Nanos,
     link: egui::Id,
     height: f32,
 ) -> (f64, f64) {
     let (v0, v1) = vis.view;
-    let (t0, t1, n) = (vis.t0, vis.t1, vis.buckets);
+    let [inq, outq, pending] = levels.clone();
     let queues = [
         Queue::new(
             "receive queue (unread)",
             "SO_RCVBUF",
             style::RECV_QUEUE,
-            c.inq.envelope(&c.events, t0, t1, n),
+            inq,
             c.rcvbuf.unwrap_or(0),
         ),
         Queue::new(
             "send queue (unacked)",
             "SO_SNDBUF",
             style::SEND_QUEUE,
-            c.outq.envelope(&c.events, t0, t1, n),
+            outq,
             c.sndbuf.unwrap_or(0),
         ),
         Queue::new(
             "SSL_pending",
             "TLS record",
             style::SSL_PENDING,
-            c.pending.envelope(&c.events, t0, t1, n),
+            pending,
             RECORD,
         ),
     ];

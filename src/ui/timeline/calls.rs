@@ -3,13 +3,15 @@
 
 use super::axis::Visible;
 use super::marks::{bar, bars, CALLS};
-use crate::trace::store::{aggregate, CallClass, ConnTrace, Timed};
+use super::queries::LaneMarks;
+use crate::trace::store::{CallClass, ConnTrace, Timed};
 use crate::ui::model::secs;
 use crate::ui::style;
 use egui_plot::{PlotUi, Polygon};
 
-pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
-    let runs = aggregate(&c.retries(), vis.t0, vis.t1, vis.buckets)
+pub(super) fn draw(pui: &mut PlotUi, marks: &LaneMarks, vis: &Visible) {
+    let runs = marks
+        .runs
         .iter()
         .map(|m| {
             bar(CALLS, m.start, m.end, vis.min_len, style::RETRY_BAND)
@@ -28,7 +30,7 @@ pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
         vis.px,
     ));
     // One chart per result class, so each class keeps its name and colour.
-    let marks = aggregate(&c.calls(), vis.t0, vis.t1, vis.buckets);
+    let marks = &marks.calls;
     for class in CallClass::ALL {
         let colour = style::call(class);
         let b = marks

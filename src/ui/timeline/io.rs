@@ -1,10 +1,9 @@
 //! The socket I/O lane: one marker per socket read or write (or per pixel bucket of them),
 //! shaped by direction and coloured by how it went.
 
-use super::axis::Visible;
 use super::io_marks::{IoMarks, Mark};
 use super::marks::y;
-use crate::trace::store::{aggregate, ConnTrace, IoClass, IoOutcome, Lane, SpanClass};
+use crate::trace::store::{IoClass, IoOutcome, Lane, Mark as Bucket, SpanClass};
 use crate::trace::Dir;
 use crate::ui::model::secs;
 use crate::ui::style;
@@ -25,10 +24,10 @@ fn marker(class: IoClass) -> (&'static str, Mark) {
 /// The markers' radius, in points.
 const RADIUS: f32 = 4.0;
 
-pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible) {
+pub(super) fn draw(pui: &mut PlotUi, marks: &[Bucket<IoClass>]) {
     let lane = y(Lane::Io);
     let mut points: [Vec<[f64; 2]>; IoClass::ALL.len()] = Default::default();
-    for m in aggregate(&c.io(), vis.t0, vis.t1, vis.buckets) {
+    for m in marks {
         // Reads above the lane's centre, writes below.
         let dy = if m.class.dir == Dir::Write {
             -0.15

@@ -3,6 +3,7 @@
 
 use super::axis::{linked_plot, Visible};
 use super::marks::{lane_at, y};
+use super::queries::LaneMarks;
 use super::{calls, handshake, io, waits};
 use crate::trace::store::{ConnTrace, Lane};
 use crate::trace::{format, Nanos};
@@ -24,6 +25,7 @@ pub(super) fn show(
     link: egui::Id,
     selected: Option<usize>,
     now: Nanos,
+    marks: &LaneMarks,
 ) -> LanesResponse {
     let (v0, v1) = vis.view;
     let height = (ui.available_height() * 0.4).max(160.0);
@@ -45,10 +47,10 @@ pub(super) fn show(
         if let Some(i) = selected {
             calls::outline(pui, c, i, vis);
         }
-        calls::draw(pui, c, vis);
-        waits::draw(pui, c, vis, now);
+        calls::draw(pui, marks, vis);
+        waits::draw(pui, c, &marks.waits, vis, now);
         handshake::draw(pui, c, vis);
-        io::draw(pui, c, vis);
+        io::draw(pui, &marks.io);
         pui.pointer_coordinate()
     });
     let uncovered = super::zoom::pointer_over(ui, response.response.rect).is_some();

@@ -15,6 +15,7 @@ mod key;
 mod lanes;
 mod marks;
 mod notes;
+mod queries;
 mod tcp;
 mod waits;
 mod zoom;
@@ -27,7 +28,7 @@ use super::model::Model;
 use super::style;
 use axis::Visible;
 use egui::RichText;
-use tcp::TcpView;
+use queries::Queries;
 
 /// Draws the notes, the key, the lanes and the plots for the current connection.
 pub fn ui(ui: &mut egui::Ui, model: &mut Model) {
@@ -53,21 +54,27 @@ pub fn ui_with(
     let link = egui::Id::unique("timeline-x");
     let selected = model.selection.filter(|s| s.conn == c.id).map(|s| s.call);
     let top = ui.cursor().top();
-    let lanes = lanes::show(ui, c, &vis, link, selected, now);
+    let shared = Queries::shared(ui.ctx());
+    let mut queries = Queries::lock(&shared);
+    let key = Queries::key(c, model.store.total_events, &vis);
+    let marks = queries.lanes(key, c, &vis);
+    let lanes = lanes::show(ui, c, &vis, link, selected, now, marks);
     if c.inq.is_empty() {
         let note = "No buffer levels recorded (no socket was connected).";
         ui.label(RichText::new(note).color(style::MUTED));
     } else {
         let end_t = c.end_at(now);
-        let tcp = TcpView::query(c, vis.t0, vis.t1, vis.buckets);
+        let tcp = queries.tcp(key, c, &vis);
         let (buf_height, tcp_height) = buffers::plot_heights(ui.available_height(), tcp.is_some());
         // The x range is the app's (their own zoom and drag are off), so the range they
         // return is the one they were given.
-        buffers::show(ui, c, &vis, end_t, link, buf_height);
+        let levels = queries.buffers(key, c, &vis);
+        buffers::show(ui, c, &vis, levels, end_t, link, buf_height);
         if let Some(data) = tcp {
             tcp::show(ui, data, &vis, end_t, link, tcp_height);
         }
     }
+    drop(queries);
     let conn = c.id;
     model.lanes = Some(lanes.transform);
     model.axis_labels = vis.labels.borrow().iter().map(|(_, l)| l.clone()).collect();

@@ -20,6 +20,7 @@ const WND: &str = "snd_wnd (peer's window)";
 
 /// The visible part of the TCP series, each aggregated to the pixel buckets like the buffer
 /// levels (so the cost does not grow with the trace). None when the kernel gave no TCP_INFO.
+#[derive(Clone)]
 pub(super) struct TcpView {
     /// Microseconds.
     rtt: Vec<(Nanos, u32)>,

@@ -3,7 +3,7 @@
 
 use super::axis::Visible;
 use super::marks::{bar, bars, y};
-use crate::trace::store::{aggregate, ConnTrace, Lane, Status, WaitClass};
+use crate::trace::store::{ConnTrace, Lane, Mark as Bucket, Status, WaitClass};
 use crate::trace::{Nanos, SslError};
 use crate::ui::model::secs;
 use crate::ui::style;
@@ -17,9 +17,14 @@ fn name(class: WaitClass) -> &'static str {
     }
 }
 
-pub(super) fn draw(pui: &mut PlotUi, c: &ConnTrace, vis: &Visible, now: Nanos) {
+pub(super) fn draw(
+    pui: &mut PlotUi,
+    c: &ConnTrace,
+    marks: &[Bucket<WaitClass>],
+    vis: &Visible,
+    now: Nanos,
+) {
     let lane = y(Lane::Waits);
-    let marks = aggregate(&c.waits(), vis.t0, vis.t1, vis.buckets);
     for class in WaitClass::ALL {
         let colour = style::wait(class);
         let b = marks
