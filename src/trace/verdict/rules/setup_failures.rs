@@ -208,20 +208,44 @@ fn closed_in_handshake(f: &Facts, error: &str) -> Draft {
         .user("Give a client certificate and key with --cert FILE --key FILE.")
         .code("Load one with SSL_use_certificate / SSL_use_PrivateKey before the handshake.");
     }
-    let how = if f.os_error.is_some() {
-        "reset"
+    // The first sign is what the peer did: a reset seen before any EOF, or an EOF (OpenSSL's own
+    // alert written after it may then fail with EPIPE or ECONNRESET: that is not the peer's act).
+    let reset_first = f
+        .os_error
+        .is_some_and(|(s, _, _)| f.eof.is_none_or(|e| s.t < e.t));
+    let how = if reset_first { "reset" } else { "closed" };
+    let at = if reset_first {
+        f.os_error.map(|(s, _, _)| s)
     } else {
-        "closed"
+        f.eof.or(f.os_error.map(|(s, _, _)| s))
     };
-    let when = if f.server_answered() {
-        "in the middle of the handshake"
-    } else {
-        "right after our ClientHello, without answering it"
-    };
-    let at = f.eof.or(f.os_error.map(|(s, _, _)| s));
+    if f.server_answered() {
+        // The server took our ClientHello (it began to answer): the SNI and the versions we
+        // offered are not why it stopped.
+        let (when, advice) = if f.server_hello.is_some() {
+            (
+                "in the middle of the handshake, after its ServerHello",
+                "The server accepted our ClientHello and then gave up: it (or a proxy or load balancer before it) crashed, timed out or dropped the connection mid-handshake: check its logs.",
+            )
+        } else {
+            (
+                "in the middle of its first answer, before a whole handshake message",
+                "The server's answer was cut short (by the server, or by a proxy or middlebox in the path): check its logs, and try from another network.",
+            )
+        };
+        return Draft::new(
+            Class::HandshakeClosed,
+            format!("The peer {how} the connection {when}, without a TLS alert."),
+        )
+        .fact(error.to_string(), at.and_then(|s| s.call), at.map(|s| s.t))
+        .fact(answer_so_far(f), f.first_bytes_in.and_then(|s| s.call), f.first_bytes_in.map(|s| s.t))
+        .focus(at.and_then(|s| s.call))
+        .user(advice)
+        .code("EOF during the handshake: SSL_get_error says SYSCALL (or SSL \"unexpected eof\").");
+    }
     Draft::new(
         Class::HandshakeClosed,
-        format!("The peer {how} the connection {when}, without a TLS alert."),
+        format!("The peer {how} the connection right after our ClientHello, without answering it, without a TLS alert."),
     )
     .fact(error.to_string(), at.and_then(|s| s.call), at.map(|s| s.t))
     .fact(sni_sent(f), None, f.hello_out.map(|s| s.t))
@@ -229,6 +253,21 @@ fn closed_in_handshake(f: &Facts, error: &str) -> Draft {
     .focus(at.and_then(|s| s.call))
     .user("Servers that refuse an SNI or a version silently do this, and so do proxies with no backend: try --sni NAME, --tls-max 1.2, or check the server's log.")
     .code("EOF during the handshake: SSL_get_error says SYSCALL (or SSL \"unexpected eof\").")
+}
+
+/// How much of the server's handshake answer came: its first message, or only bytes of one.
+fn answer_so_far(f: &Facts) -> String {
+    let bytes = format::bytes(f.sock_in);
+    match f.first_in {
+        Some(first) => format!(
+            "the server's answer began at {} ({bytes} received)",
+            format::duration(first.t)
+        ),
+        None => format!(
+            "{bytes} of the server's answer arrived (from {}), not one whole handshake message",
+            format::duration(f.first_bytes_in.map_or(0, |s| s.t))
+        ),
+    }
 }
 
 fn handshake_stall(f: &Facts, now: Nanos) -> Draft {
@@ -265,9 +304,9 @@ fn handshake_stall(f: &Facts, now: Nanos) -> Draft {
         ),
     )
     .fact(
-        format!("the server's first message came at {}", format::duration(f.first_in.map_or(0, |s| s.t))),
-        f.first_in.and_then(|s| s.call),
-        f.first_in.map(|s| s.t),
+        answer_so_far(f),
+        f.first_bytes_in.and_then(|s| s.call),
+        f.first_bytes_in.map(|s| s.t),
     )
     .fact(delivery_text, None, f.last_sock.map(|(t, _)| t))
     .focus(focus)
