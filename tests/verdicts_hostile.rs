@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::bounded::PyPeer;
+use common::bounded::{last_line, text, PyPeer};
 use common::*;
 use serde_json::Value;
 use std::process::{Command, Output};
@@ -56,14 +56,53 @@ fn a_handshake_answer_cut_short_is_not_an_unanswered_hello() {
     let peer = PyPeer::start("plain_peer.py", &["partial-stall"]);
     let (v, out) = verdict(&peer.target(), &["--timeout", "2"]);
     assert_class(&v, "handshake-stalled");
-    assert!(said(&v).contains("8 B of the server's answer"), "{}", said(&v));
+    assert!(
+        said(&v).contains("8 B of the server's answer"),
+        "{}",
+        said(&v)
+    );
     assert!(!said(&v).contains("nothing came back"), "{}", said(&v));
     assert_eq!(out.status.code(), Some(1));
 
     let peer = PyPeer::start("plain_peer.py", &["partial-close"]);
     let (v, out) = verdict(&peer.target(), &["--timeout", "5"]);
     assert_class(&v, "handshake-closed");
-    assert!(said(&v).contains("in the middle of its first answer"), "{}", said(&v));
-    assert!(!said(&v).contains("--sni"), "the server took our ClientHello: {}", said(&v));
+    assert!(
+        said(&v).contains("in the middle of its first answer"),
+        "{}",
+        said(&v)
+    );
+    assert!(
+        !said(&v).contains("--sni"),
+        "the server took our ClientHello: {}",
+        said(&v)
+    );
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn an_upload_left_in_our_send_queue_at_the_close_is_not_healthy() {
+    // A send buffer large enough for the whole upload: every SSL_write returns at once, and
+    // the bytes sit in our send queue while the peer, which stopped reading, never takes them.
+    let peer = tls_peer("stop-reading");
+    let (v, out) = verdict(
+        &peer.target(),
+        &["--upload", "2M", "--sndbuf", "4M", "--timeout", "10"],
+    );
+    assert_class(&v, "peer-not-reading");
+    assert!(said(&v).contains("never delivered"), "{}", said(&v));
+    assert_eq!(out.status.code(), Some(1), "a stall is not a clean run");
+    assert!(
+        last_line(&out.stderr).contains("peer-not-reading"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_clean_close_without_an_answer_is_a_failed_run() {
+    let peer = tls_peer("close-no-answer");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
+    assert_class(&v, "closed-without-answer");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
 }

@@ -298,7 +298,18 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .code("Nothing to change in the TLS code."),
         );
     }
-    if f.app_out > 0 && f.app_in == 0 && close.notify_received && f.idle_reading == 0 {
+    // A bulk upload (--upload alone) asks for no answer: a peer's close_notify during it is a
+    // TLS half-close, and the peer may read on.
+    let asked_for_answer = f
+        .setup
+        .as_ref()
+        .is_none_or(|s| s.http_get.is_some() || s.send_bytes > 0);
+    if f.app_out > 0
+        && f.app_in == 0
+        && close.notify_received
+        && f.idle_reading == 0
+        && asked_for_answer
+    {
         return Some(
             Draft::new(
                 Class::ClosedWithoutAnswer,

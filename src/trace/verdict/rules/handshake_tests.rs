@@ -115,10 +115,15 @@ fn partial_answer(answer: u32) -> Trace {
 #[test]
 fn bytes_of_an_answer_without_a_whole_message_are_a_stalled_handshake_not_an_unanswered_hello() {
     let mut tr = partial_answer(5);
-    tr.sock(0, 0, 65535).wait(Interest::Read, 3000, Woke::Timeout);
+    tr.sock(0, 0, 65535)
+        .wait(Interest::Read, 3000, Woke::Timeout);
     let v = tr.close(CloseReason::Timeout, Some("timed out"));
     assert_eq!(v.class, Class::HandshakeStalled, "{}", text(&v));
-    assert!(text(&v).contains("5 B of the server's answer"), "{}", text(&v));
+    assert!(
+        text(&v).contains("5 B of the server's answer"),
+        "{}",
+        text(&v)
+    );
     assert!(!text(&v).contains("nothing came back"), "{}", text(&v));
 }
 
@@ -128,9 +133,16 @@ fn a_close_in_the_middle_of_the_answer_is_not_blamed_on_the_sni_or_the_version()
     tr.wait(Interest::Read, 2, Woke::Readable)
         .io(Dir::Read, 0, false)
         .call(Op::DoHandshake, SslError::Ssl, 0);
-    let v = tr.close(CloseReason::Eof, Some("peer closed after sending 100 bytes"));
+    let v = tr.close(
+        CloseReason::Eof,
+        Some("peer closed after sending 100 bytes"),
+    );
     assert_eq!(v.class, Class::HandshakeClosed, "{}", text(&v));
-    assert!(v.summary.contains("in the middle of its first answer"), "{}", v.summary);
+    assert!(
+        v.summary.contains("in the middle of its first answer"),
+        "{}",
+        v.summary
+    );
     assert!(!v.next_user.concat().contains("--sni"), "{:?}", v.next_user);
     // After a ServerHello: the server accepted the ClientHello.
     let mut tr = Trace::new();
@@ -164,4 +176,29 @@ fn our_own_alert_failing_after_the_peers_eof_does_not_make_it_a_reset() {
         .call(Op::DoHandshake, SslError::Syscall, 0);
     let v = tr.close(CloseReason::Reset, Some("reset"));
     assert!(v.summary.starts_with("The peer reset"), "{}", v.summary);
+}
+
+#[test]
+fn a_certificate_not_yet_valid_is_not_told_to_be_renewed() {
+    let failed = |why: &str| {
+        let mut tr = Trace::new();
+        tr.msg(MsgDir::Out, 22, 1, 300)
+            .io(Dir::Write, 305, false)
+            .io(Dir::Read, 0, true)
+            .call(Op::DoHandshake, SslError::WantRead, 0)
+            .msg(MsgDir::In, 22, 2, 90)
+            .msg(MsgDir::Out, 21, 42, 2)
+            .call(Op::DoHandshake, SslError::Ssl, 0);
+        let error = format!(
+            "certificate verification failed: {why} (certificate at depth 0: CN=x); advice"
+        );
+        tr.close(CloseReason::Failed, Some(&error))
+    };
+    let v = failed("certificate is not yet valid");
+    assert_eq!(v.class, Class::VerifyFailed, "{}", text(&v));
+    let advice = v.next_user.concat();
+    assert!(advice.contains("clock"), "{advice}");
+    assert!(!advice.contains("renew"), "{advice}");
+    let v = failed("certificate has expired");
+    assert!(v.next_user.concat().contains("renew"), "{:?}", v.next_user);
 }

@@ -123,7 +123,9 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
                 || why.contains("IP address mismatch")
             {
                 "Connect with the name the certificate is for (or --sni NAME); --insecure looks anyway."
-            } else if why.contains("expired") || why.contains("not yet valid") {
+            } else if why.contains("not yet valid") {
+                "The certificate's validity has not begun: check this machine's clock (is it behind?), or the server installed a certificate dated in the future; --insecure looks anyway."
+            } else if why.contains("expired") {
                 "The server must renew its certificate (check this machine's clock too); --insecure looks anyway."
             } else {
                 "Trust the issuer with --ca FILE (the server may also be missing an intermediate certificate); --insecure looks anyway."
@@ -238,7 +240,11 @@ fn closed_in_handshake(f: &Facts, error: &str) -> Draft {
             format!("The peer {how} the connection {when}, without a TLS alert."),
         )
         .fact(error.to_string(), at.and_then(|s| s.call), at.map(|s| s.t))
-        .fact(answer_so_far(f), f.first_bytes_in.and_then(|s| s.call), f.first_bytes_in.map(|s| s.t))
+        .fact(
+            answer_so_far(f),
+            f.first_bytes_in.and_then(|s| s.call),
+            f.first_bytes_in.map(|s| s.t),
+        )
         .focus(at.and_then(|s| s.call))
         .user(advice)
         .code("EOF during the handshake: SSL_get_error says SYSCALL (or SSL \"unexpected eof\").");
