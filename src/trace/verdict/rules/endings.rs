@@ -35,9 +35,12 @@ pub(super) fn cut_short(f: &Facts) -> Option<Draft> {
             return Some(d);
         }
     }
+    // An error on the socket after the peer's EOF is OpenSSL's own alert failing to go out
+    // (EPIPE, or the reset our write provoked): the peer's act was the close, not a reset.
     let reset = reason == CloseReason::Reset
-        || f.os_error
-            .is_some_and(|(_, e, _)| e == libc_econnreset() || e == libc_epipe());
+        || f.os_error.is_some_and(|(s, e, _)| {
+            (e == libc_econnreset() || e == libc_epipe()) && f.eof.is_none_or(|eof| s.t < eof.t)
+        });
     if reset {
         return Some(reset_verdict(f));
     }
@@ -139,7 +142,13 @@ fn reset_verdict(f: &Facts) -> Draft {
     }
     Draft::new(
         Class::Reset,
-        format!("The peer reset the connection ({errno}) mid-transfer, after {} received and {} sent.", format::bytes(f.app_in), format::bytes(f.app_out)),
+        if f.app_in == 0 && f.app_out == 0 {
+            format!("The peer reset the connection ({errno}) right after the handshake, before any data either way.")
+        } else if f.app_in == 0 {
+            format!("The peer reset the connection ({errno}) before any answer: {} sent, nothing received.", format::bytes(f.app_out))
+        } else {
+            format!("The peer reset the connection ({errno}) mid-transfer, after {} received and {} sent.", format::bytes(f.app_in), format::bytes(f.app_out))
+        },
     )
     .fact(format!("the socket reported {errno}"), at.and_then(|s| s.call), at.map(|s| s.t))
     .fact(delivery(f).1, None, f.last_sock.map(|(t, _)| t))
@@ -186,6 +195,18 @@ fn eof_verdict(f: &Facts) -> Draft {
             .user("Nothing tlsscope can check: the response has no length.")
             .code("Without close_notify and without a length, a truncation attack cannot be detected.");
         }
+    }
+    if f.app_in == 0 && f.app_out > 0 && asked_for_answer(f) {
+        // Nothing came back, so nothing was cut short: the peer hung up on the request.
+        return Draft::new(
+            Class::ClosedWithoutAnswer,
+            format!("The peer closed TCP (without close_notify) without answering our {} request.", format::bytes(f.app_out)),
+        )
+        .fact(format!("we sent {}", format::bytes(f.app_out)), None, f.last_app_out)
+        .fact("EOF without close_notify, and no byte of an answer before it", focus, at.map(|s| s.t))
+        .focus(focus)
+        .user("The server (or a proxy before it) hung up on the request: check that it expects this protocol (--alpn, --send) and its logs.")
+        .code("With OpenSSL 3, EOF without close_notify is SSL_ERROR_SSL \"unexpected eof while reading\".");
     }
     Draft::new(
         Class::Truncated,
@@ -298,17 +319,11 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .code("Nothing to change in the TLS code."),
         );
     }
-    // A bulk upload (--upload alone) asks for no answer: a peer's close_notify during it is a
-    // TLS half-close, and the peer may read on.
-    let asked_for_answer = f
-        .setup
-        .as_ref()
-        .is_none_or(|s| s.http_get.is_some() || s.send_bytes > 0);
     if f.app_out > 0
         && f.app_in == 0
         && close.notify_received
         && f.idle_reading == 0
-        && asked_for_answer
+        && asked_for_answer(f)
     {
         return Some(
             Draft::new(
@@ -361,6 +376,14 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
         );
     }
     Some(d)
+}
+
+/// We sent a request that wants an answer. A bulk upload (--upload alone) asks for none: a
+/// peer's close_notify during it is a TLS half-close, and the peer may read on.
+fn asked_for_answer(f: &Facts) -> bool {
+    f.setup
+        .as_ref()
+        .is_none_or(|s| s.http_get.is_some() || s.send_bytes > 0)
 }
 
 /// The reason phrase of common HTTP error statuses (the response's own phrase is not recorded).

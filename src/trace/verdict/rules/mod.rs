@@ -272,6 +272,8 @@ pub(super) fn closed_by(f: &Facts) -> Option<CloseReason> {
 }
 
 #[cfg(test)]
+mod ending_tests;
+#[cfg(test)]
 mod handshake_tests;
 #[cfg(test)]
 mod tests;

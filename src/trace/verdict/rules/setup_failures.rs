@@ -59,8 +59,14 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
                     Class::ConnectFailed,
                     format!("The TCP connection failed before TLS began: {error}"),
                 )
-                .fact(error, None, f.close.map(|(t, _)| t))
-                .user("Check the port (connection refused: nothing listens there) and the route.")
+                .fact(error.clone(), None, f.close.map(|(t, _)| t))
+                .user(if error.contains("ECONNRESET") {
+                    "Something accepted the TCP connection and reset it at once: a server refusing this client (an allow-list, a connection limit), a firewall or a load balancer without a backend: check their logs."
+                } else if error.contains("ECONNREFUSED") {
+                    "Check the port: connection refused means nothing listens there (or a firewall rejects it)."
+                } else {
+                    "Check the address and the route (the host or its network is unreachable from here)."
+                })
                 .code("connect() failed: no TLS was involved."),
             ),
             None => None,

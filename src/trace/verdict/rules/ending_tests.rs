@@ -1,0 +1,63 @@
+//! How a connection past its handshake ended, on hand-built traces: a hang-up with no answer,
+//! OpenSSL's own alert failing after the peer's EOF, a reset before any data.
+
+use super::trace_builder::{text, Trace};
+use crate::trace::event::*;
+use crate::trace::verdict::Class;
+
+/// Handshake, our request out, then the peer's EOF, and OpenSSL's alert failing with `errno`.
+fn request_then_eof(errno: Option<i32>) -> crate::trace::verdict::Verdict {
+    let mut tr = Trace::new();
+    // The request wants an answer (--http-get).
+    if let EventKind::Setup(setup) = &mut tr.events[0].kind {
+        setup.http_get = Some("/".into());
+    }
+    tr.handshake()
+        .call(Op::Write, SslError::None, 95)
+        .io(Dir::Read, 0, false);
+    if let Some(e) = errno {
+        tr.io_error(e);
+    }
+    tr.call(Op::Read, SslError::Ssl, 0);
+    tr.close(CloseReason::Eof, Some("unexpected eof while reading"))
+}
+
+#[test]
+fn an_eof_before_any_answer_is_a_hang_up_not_a_truncation() {
+    let v = request_then_eof(None);
+    assert_eq!(v.class, Class::ClosedWithoutAnswer, "{}", text(&v));
+    assert!(v.summary.contains("95 B request"), "{}", v.summary);
+}
+
+#[test]
+fn our_alert_failing_after_the_peers_eof_is_not_a_reset() {
+    let v = request_then_eof(Some(32));
+    assert_eq!(v.class, Class::ClosedWithoutAnswer, "{}", text(&v));
+}
+
+#[test]
+fn a_reset_before_any_data_says_so() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .io_error(104)
+        .call(Op::Write, SslError::Syscall, 0);
+    let v = tr.close(CloseReason::Reset, Some("connection reset by peer"));
+    assert_eq!(v.class, Class::Reset, "{}", text(&v));
+    assert!(v.summary.contains("before any data"), "{}", v.summary);
+}
+
+#[test]
+fn a_connect_reset_is_not_called_refused() {
+    let mut tr = Trace::new();
+    // A connect that failed: no handshake phase.
+    tr.events
+        .retain(|e| !matches!(e.kind, EventKind::Phase(Phase::Handshake)));
+    let v = tr.close(
+        CloseReason::Failed,
+        Some("TCP connect to h:1 failed: connection reset by peer (ECONNRESET)"),
+    );
+    assert_eq!(v.class, Class::ConnectFailed, "{}", text(&v));
+    let advice = v.next_user.concat();
+    assert!(advice.contains("accepted the TCP connection"), "{advice}");
+    assert!(!advice.contains("nothing listens"), "{advice}");
+}
