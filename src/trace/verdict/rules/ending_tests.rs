@@ -61,3 +61,45 @@ fn a_connect_reset_is_not_called_refused() {
     assert!(advice.contains("accepted the TCP connection"), "{advice}");
     assert!(!advice.contains("nothing listens"), "{advice}");
 }
+
+#[test]
+fn a_response_without_a_body_by_its_status_is_not_read_until_close() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 95)
+        .call(Op::Read, SslError::None, 27);
+    tr.push(EventKind::Http(Box::new(HttpResponse {
+        status: 204,
+        head_bytes: 27,
+        content_length: None,
+        chunked: false,
+        close: false,
+        received: 27,
+        complete: true,
+    })));
+    tr.io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0)
+        .wait(Interest::Read, 3000, Woke::Timeout);
+    let v = tr.close(CloseReason::Timeout, Some("timed out"));
+    assert_eq!(v.class, Class::ResponseCompleteKeptOpen, "{}", text(&v));
+    assert!(v.summary.contains("no body by its status"), "{}", v.summary);
+    assert!(!v.summary.contains("body until close"), "{}", v.summary);
+}
+
+#[test]
+fn an_answer_to_a_get_that_is_not_http_is_said_in_a_healthy_verdict() {
+    let mut tr = Trace::new();
+    if let EventKind::Setup(setup) = &mut tr.events[0].kind {
+        setup.http_get = Some("/".into());
+    }
+    tr.handshake()
+        .call(Op::Write, SslError::None, 95)
+        .call(Op::Read, SslError::None, 23);
+    let v = tr.close(CloseReason::Clean, None);
+    assert_eq!(v.class, Class::Healthy, "{}", text(&v));
+    assert!(
+        text(&v).contains("did not parse as an HTTP response"),
+        "{}",
+        text(&v)
+    );
+}

@@ -358,6 +358,14 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             format::duration(total)
         ),
     );
+    let asked_http = f.setup.as_ref().is_some_and(|s| s.http_get.is_some());
+    if asked_http && f.http_head.is_none() && f.app_in > 0 {
+        d = d.fact(
+            format!("we asked for HTTP (--http-get), but the {} that came back did not parse as an HTTP response (not HTTP, a malformed status line or header, or a head over 64 KiB): TLS is healthy, the answer is not", format::bytes(f.app_in)),
+            None,
+            f.first_app_in,
+        );
+    }
     if close.notify_sent && !close.notify_received {
         // OpenSSL 3 fails SSL_shutdown when data arrives after our close_notify: the peer was
         // still sending (an echo of what we sent, say), not ignoring our close.

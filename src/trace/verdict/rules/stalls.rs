@@ -280,6 +280,10 @@ fn arrived_before(f: &Facts) -> String {
 }
 
 pub(super) fn framing(h: &crate::trace::event::HttpResponse) -> String {
+    // These statuses never have a body, whatever the headers say (RFC 9110, 6.4.1).
+    if h.status == 204 || h.status == 304 || (100..200).contains(&h.status) {
+        return "no body by its status".into();
+    }
     match (h.content_length, h.chunked) {
         (Some(n), _) => format!("Content-Length {n}"),
         (None, true) => "chunked, last chunk received".into(),
