@@ -315,6 +315,11 @@ impl Facts {
             SslError::WantWrite => self.want_write += 1,
             _ => {}
         }
+        if io.read > 0 {
+            // Whatever call read from the socket (SSL_shutdown reading session tickets, a
+            // handshake call) took what was waiting: it is no longer unread.
+            self.max_unread = 0;
+        }
         // Messages arrive before the call they happened in: name their call's operation now.
         let alerts = [
             &mut self.alert_in,

@@ -103,3 +103,23 @@ fn an_answer_to_a_get_that_is_not_http_is_said_in_a_healthy_verdict() {
         text(&v)
     );
 }
+
+#[test]
+fn bytes_our_shutdown_read_are_not_an_unread_answer() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 65536)
+        .sock(784, 500_000, 65535);
+    tr.push(EventKind::Phase(Phase::Shutdown));
+    // SSL_shutdown reads the session tickets that were waiting, then the peer resets.
+    tr.io(Dir::Read, 784, false)
+        .io(Dir::Read, 0, true)
+        .call(Op::Shutdown, SslError::WantRead, 0)
+        .sock(0, 500_000, 0)
+        .wait(Interest::Read, 100, Woke::Readable)
+        .io_error(104)
+        .call(Op::Shutdown, SslError::Syscall, 0);
+    let v = tr.close(CloseReason::Reset, Some("connection reset by peer"));
+    assert_eq!(v.class, Class::Reset, "{}", text(&v));
+    assert!(v.summary.contains("never delivered"), "{}", v.summary);
+}
