@@ -202,3 +202,34 @@ fn a_certificate_not_yet_valid_is_not_told_to_be_renewed() {
     let v = failed("certificate has expired");
     assert!(v.next_user.concat().contains("renew"), "{:?}", v.next_user);
 }
+
+#[test]
+fn a_plaintext_greeting_names_its_protocol_and_the_starttls_option() {
+    let not_tls = |first: &str| {
+        let mut tr = Trace::new();
+        tr.msg(MsgDir::Out, 22, 1, 300)
+            .io(Dir::Write, 305, false)
+            .io(Dir::Read, 5, false)
+            .call(Op::DoHandshake, SslError::Ssl, 0);
+        let error = format!("the peer is not speaking TLS: its first bytes were \"{first}\"");
+        tr.close(CloseReason::Failed, Some(&error))
+    };
+    let v = not_tls("220 mx.example ESMTP Postfix\\r\\n");
+    assert_eq!(v.class, Class::NotTls, "{}", text(&v));
+    assert!(v.summary.contains("SMTP server"), "{}", v.summary);
+    assert!(
+        v.next_user.concat().contains("--starttls smtp"),
+        "{:?}",
+        v.next_user
+    );
+    let v = not_tls("* OK [CAPABILITY IMAP4rev1] ready\\r\\n");
+    assert!(
+        v.next_user.concat().contains("--starttls imap"),
+        "{:?}",
+        v.next_user
+    );
+    let v = not_tls("SSH-2.0-OpenSSH_9.2\\r\\n");
+    assert!(v.summary.contains("SSH server"), "{}", v.summary);
+    let v = not_tls("\\x00\\x01garbage");
+    assert!(v.summary.contains("another protocol"), "{}", v.summary);
+}

@@ -73,13 +73,14 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
         };
     }
     if error.contains("not speaking TLS") {
+        let (who, advice) = what_listens(&error);
         return Some(
             Draft::new(
                 Class::NotTls,
-                "The peer answered our ClientHello with something that is not TLS: another protocol listens on this port.",
+                format!("The peer answered our ClientHello with something that is not TLS: {who} listens on this port."),
             )
             .fact(error, None, f.first_in.map(|s| s.t))
-            .user("Check the port; for a protocol that upgrades to TLS (SMTP, IMAP, …) connect to its TLS port instead.")
+            .user(advice)
             .code("The first byte of a TLS record is 20–23; anything else is another protocol."),
         );
     }
@@ -265,6 +266,46 @@ fn closed_in_handshake(f: &Facts, error: &str) -> Draft {
     .focus(at.and_then(|s| s.call))
     .user("Servers that refuse an SNI or a version silently do this, and so do proxies with no backend: try --sni NAME, --tls-max 1.2, or check the server's log.")
     .code("EOF during the handshake: SSL_get_error says SYSCALL (or SSL \"unexpected eof\").")
+}
+
+/// Who answered in plain text, from its first bytes as the engine quoted them (escaped, after
+/// `its first bytes were "`), and what to do: a protocol that upgrades to TLS is reached with
+/// `--starttls`.
+fn what_listens(error: &str) -> (&'static str, &'static str) {
+    let first = error.split("first bytes were \"").nth(1).unwrap_or("");
+    let starts = |p: &str| first.starts_with(p);
+    if starts("SSH-") {
+        (
+            "an SSH server",
+            "This port speaks SSH, not TLS: check the port.",
+        )
+    } else if starts("HTTP/") {
+        ("a plain HTTP server", "This port speaks plain HTTP: use the server's HTTPS port (usually 443), or http:// without TLS.")
+    } else if starts("220")
+        && (first.contains("SMTP") || first.contains("ESMTP") || first.contains("mail"))
+    {
+        (
+            "an SMTP server",
+            "SMTP upgrades to TLS: try --starttls smtp on this port, or the TLS port 465.",
+        )
+    } else if starts("220") {
+        (
+            "an FTP or SMTP server (its greeting is 220)",
+            "Try --starttls ftp or --starttls smtp on this port, or the protocol's TLS port.",
+        )
+    } else if starts("* OK") {
+        (
+            "an IMAP server",
+            "IMAP upgrades to TLS: try --starttls imap on this port, or the TLS port 993.",
+        )
+    } else if starts("+OK") {
+        (
+            "a POP3 server",
+            "POP3 upgrades to TLS: try --starttls pop3 on this port, or the TLS port 995.",
+        )
+    } else {
+        ("another protocol", "Check the port; for a protocol that upgrades to TLS (SMTP, IMAP, …) use --starttls PROTO, or connect to its TLS port instead.")
+    }
 }
 
 /// How much of the server's handshake answer came: its first message, or only bytes of one.
