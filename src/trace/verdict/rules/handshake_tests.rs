@@ -233,3 +233,20 @@ fn a_plaintext_greeting_names_its_protocol_and_the_starttls_option() {
     let v = not_tls("\\x00\\x01garbage");
     assert!(v.summary.contains("another protocol"), "{}", v.summary);
 }
+
+#[test]
+fn a_trace_of_only_a_close_is_not_a_resolve_failure() {
+    let close = Event {
+        t: 5,
+        conn: 1,
+        kind: EventKind::Close(Close {
+            reason: CloseReason::Clean,
+            notify_sent: true,
+            notify_received: true,
+            workload_done: true,
+        }),
+    };
+    let v = crate::trace::verdict::judge(&[close], 1);
+    assert_ne!(v.class, Class::ResolveFailed, "{}", text(&v));
+    assert!(v.summary.contains("only the end"), "{}", v.summary);
+}

@@ -19,6 +19,9 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     }
     let reason = closed_by(f);
     let error = f.error.clone().unwrap_or_default();
+    if let Some(d) = only_the_end(f) {
+        return Some(d);
+    }
     if f.phase_began(Phase::Connect).is_none() && reason.is_some() {
         // The engine says which name failed: the target's or the proxy's (`--proxy`).
         let (whose, advice) = if error.starts_with("cannot resolve proxy") {
@@ -177,6 +180,36 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .filter(|(since, _)| now.saturating_sub(*since) >= STALL_AFTER)
             .map(|_| handshake_stall(f, now)),
     }
+}
+
+/// A trace that holds a connection's close but nothing before it (a cropped or partial file):
+/// no rule can say what failed, so the verdict says what is there instead of guessing (an empty
+/// resolve or connect failure, say).
+fn only_the_end(f: &Facts) -> Option<Draft> {
+    let (t, close) = f.close?;
+    let began = f.setup.is_some() || f.phase_start.iter().any(Option::is_some);
+    // A traced program's connection (`tlsscope run`) may end freed or exited with no call:
+    // its own rules judge that.
+    let program_end = matches!(close.reason, CloseReason::Freed | CloseReason::Exited);
+    if began || program_end || f.calls > 0 || f.error.is_some() || f.connected_at.is_some() {
+        return None;
+    }
+    let class = if close.reason == CloseReason::Clean {
+        Class::Healthy
+    } else {
+        Class::Failed
+    };
+    Some(
+        Draft::new(
+            class,
+            format!(
+                "This trace holds only the end of the connection (closed {}): nothing before it was recorded here, so there is nothing more to judge.",
+                close.reason.name()
+            ),
+        )
+        .fact("no setup, phase or OpenSSL call of this connection in the trace", None, Some(t))
+        .user("Trace it again, or open the whole trace rather than a cropped part."),
+    )
 }
 
 /// A stapled OCSP response said the server's certificate is revoked. OpenSSL completes the
