@@ -106,3 +106,14 @@ fn a_clean_close_without_an_answer_is_a_failed_run() {
     assert_class(&v, "closed-without-answer");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_deadline_that_cuts_a_stream_with_pauses_is_not_a_stall() {
+    // A chunk every 0.4 s: the deadline falls into a pause, well under a second after data.
+    let peer = tls_peer("chunks-with-pauses");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "1.2"]);
+    assert_class(&v, "in-progress");
+    assert!(said(&v).contains("still flowing"), "{}", said(&v));
+    assert!(!said(&v).contains("stopped sending"), "{}", said(&v));
+    assert_eq!(out.status.code(), Some(1), "a deadline that passed");
+}

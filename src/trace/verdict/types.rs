@@ -73,7 +73,7 @@ macro_rules! classes {
 }
 
 classes! {
-    InProgress => "in-progress", Ok, "Still running and making progress; nothing is wrong so far.";
+    InProgress => "in-progress", Ok, "Still running and making progress (or was, when our own --timeout ended it); nothing is wrong so far.";
     Healthy => "healthy", Ok, "Finished cleanly.";
     Slow => "slow", Slow, "Finished cleanly, but round trips were long (latency, often a proxy or a distant server).";
     Idle => "idle", Ok, "We asked for nothing and the peer sent nothing: idle by our own choice.";

@@ -123,3 +123,32 @@ fn bytes_our_shutdown_read_are_not_an_unread_answer() {
     assert_eq!(v.class, Class::Reset, "{}", text(&v));
     assert!(v.summary.contains("never delivered"), "{}", v.summary);
 }
+
+/// A response arriving in pieces, then the deadline `wait_ms` into a wait for the next piece.
+fn cut_by_the_deadline(wait_ms: u64) -> crate::trace::verdict::Verdict {
+    let mut tr = Trace::new();
+    tr.handshake().call(Op::Write, SslError::None, 95);
+    for _ in 0..3 {
+        tr.io(Dir::Read, 0, true)
+            .call(Op::Read, SslError::WantRead, 0)
+            .wait(Interest::Read, 400, Woke::Readable)
+            .call(Op::Read, SslError::None, 10);
+    }
+    tr.io(Dir::Read, 0, true)
+        .call(Op::Read, SslError::WantRead, 0)
+        .wait(Interest::Read, wait_ms, Woke::Timeout);
+    tr.close(
+        CloseReason::Timeout,
+        Some("timed out after 1.5 s (--timeout)"),
+    )
+}
+
+#[test]
+fn a_deadline_that_cuts_a_moving_stream_is_not_a_stall_nor_healthy() {
+    let v = cut_by_the_deadline(300);
+    assert_eq!(v.class, Class::InProgress, "{}", text(&v));
+    assert!(v.summary.contains("still flowing"), "{}", v.summary);
+    // Nothing for longer than a stall: the peer did stop.
+    let v = cut_by_the_deadline(3000);
+    assert_eq!(v.class, Class::PeerSilent, "{}", text(&v));
+}

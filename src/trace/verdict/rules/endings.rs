@@ -283,6 +283,38 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     if let Some(d) = super::program_end::abandoned(f) {
         return Some(d);
     }
+    // A deadline is never "healthy" or merely slow: say what it cut.
+    if let (Some(CloseReason::Timeout), Some((close_t, _))) = (reason, f.close) {
+        let doing = f.error.clone().unwrap_or_else(|| "timed out".into());
+        let flowing = |last: Option<Nanos>| last.is_some_and(|t| close_t < t + super::STALL_AFTER);
+        if f.http_complete.is_none() && (flowing(f.last_app_in) || flowing(f.last_app_out)) {
+            // Our own deadline cut a connection that was moving: not a stall.
+            let total = close_t.saturating_sub(f.handshake_done.unwrap_or(close_t));
+            return Some(
+                Draft::new(
+                    Class::InProgress,
+                    format!(
+                        "Our deadline (--timeout) ended the connection while data was still flowing: {} received and {} sent, the last {} before the end{}; not a stall.",
+                        format::bytes(f.app_in),
+                        format::bytes(f.app_out),
+                        format::duration(close_t.saturating_sub(f.last_app_in.max(f.last_app_out).unwrap_or(close_t))),
+                        f.http_head.map_or(String::new(), |(_, h)| format!(", and the HTTP {} response ({}) had not ended", h.status, if h.chunked { "chunked, no last chunk yet".to_string() } else { framing(&h) })),
+                    ),
+                )
+                .fact(doing, f.last_call.map(|(_, c)| c.id), Some(close_t))
+                .fact(format!("{} received in {} after the handshake ({})", format::bytes(f.app_in), format::duration(total), format::rate(f.app_in, total)), None, f.last_app_in)
+                .focus(f.last_call.map(|(_, c)| c.id))
+                .user("Raise --timeout (0 = no limit) if the transfer should finish, or use --read-for S to read for a while and close politely; a stream that never ends (events, a feed) needs --read-for.")
+                .code("Nothing is wrong with the connection: the deadline was ours."),
+            );
+        }
+        return Some(
+            Draft::new(Class::Stalled, format!("No progress until the deadline: {doing}."))
+                .fact(doing, f.last_call.map(|(_, c)| c.id), Some(close_t))
+                .focus(f.last_call.map(|(_, c)| c.id))
+                .user("Raise --timeout if the peer is just slow; otherwise see what the last call waited for."),
+        );
+    }
     if let Some(d) = super::post_handshake::note(f) {
         return Some(d);
     }
@@ -291,15 +323,6 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     }
     reason?;
     let (close_t, close) = f.close?;
-    if reason == Some(CloseReason::Timeout) {
-        let doing = f.error.clone().unwrap_or_else(|| "timed out".into());
-        return Some(
-            Draft::new(Class::Stalled, format!("No progress until the deadline: {doing}."))
-                .fact(doing, f.last_call.map(|(_, c)| c.id), Some(close_t))
-                .focus(f.last_call.map(|(_, c)| c.id))
-                .user("Raise --timeout if the peer is just slow; otherwise see what the last call waited for."),
-        );
-    }
     if reason == Some(CloseReason::Clean)
         && f.app_out > 0
         && f.app_in_since_write == 0
