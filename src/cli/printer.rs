@@ -6,6 +6,7 @@
 use super::trace::Format;
 use super::CliError;
 use crate::trace::binary::encode::Encoder;
+use crate::trace::verdict::Class;
 use crate::trace::{diagnosis::Diagnoser, jsonl, text::TextWriter, Event, EventKind};
 use std::io::{self, IsTerminal, Write};
 
@@ -28,6 +29,8 @@ pub(crate) struct Printer {
     diagnoser: Diagnoser,
     /// The block being filled, for `--format binary`.
     binary: Encoder,
+    /// The class and summary of the last verdict written (for the exit status).
+    last_verdict: Option<(Class, String)>,
 }
 
 impl Printer {
@@ -37,7 +40,13 @@ impl Printer {
             text: TextWriter::new(),
             diagnoser: Diagnoser::new(),
             binary: Encoder::new(),
+            last_verdict: None,
         }
+    }
+
+    /// The class and summary of the last verdict written.
+    pub(crate) fn last_verdict(&self) -> Option<&(Class, String)> {
+        self.last_verdict.as_ref()
     }
 
     /// Prints one event, preceded by its connection's timing and verdict when it is the close.
@@ -52,6 +61,11 @@ impl Printer {
             return Ok(());
         }
         let verdict = self.diagnoser.feed(event);
+        for e in &verdict {
+            if let EventKind::Verdict(v) = &e.kind {
+                self.last_verdict = Some((v.class, v.summary.clone()));
+            }
+        }
         for e in verdict.iter().chain(std::iter::once(event)) {
             match self.format {
                 Format::Text => self.text.write_event(e, out)?,

@@ -5,6 +5,7 @@ use crate::export::{ExportError, ExportFiles};
 use crate::options;
 use crate::options::ConnectOptions;
 use crate::probe::EngineOptions;
+use crate::trace::verdict::Severity;
 use crate::trace::{CloseReason, Event, EventKind};
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -142,13 +143,19 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
         let _ = writeln!(std::io::stderr(), "tlsscope: {line}");
     }
     printer.finish(&mut out).map_err(failed)?;
+    // A verdict that says the connection stalled or failed, although it closed cleanly (the
+    // peer closed without answering, what we wrote never left our send queue): exit status 1.
+    let bad_verdict = printer
+        .last_verdict()
+        .filter(|(class, _)| class.severity() >= Severity::Stall)
+        .map(|(class, summary)| format!("verdict {}: {summary}", class.name()));
     // The lab's server (if any) served until here.
     drop(prepared.lab);
     match close {
         // The connection went well but its session could not be saved: that is what was asked.
         Some(c) if c.reason == CloseReason::Clean && c.workload_done => match last_error {
             Some(e) if e.starts_with("--sess-out") => Err(CliError::Failed(e)),
-            _ => Ok(()),
+            _ => bad_verdict.map_or(Ok(()), |v| Err(CliError::Failed(v))),
         },
         Some(c) => {
             Err(CliError::Failed(last_error.unwrap_or_else(|| {

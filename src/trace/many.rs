@@ -178,8 +178,12 @@ impl Tally {
                 example,
             }),
         }
-        // The same rule as a single trace's exit status.
-        if close.reason == CloseReason::Clean && close.workload_done {
+        // The same rule as a single trace's exit status: a clean close whose verdict is still a
+        // stall or a failure (no answer, nothing delivered) did not end cleanly.
+        if close.reason == CloseReason::Clean
+            && close.workload_done
+            && class.severity() < Severity::Stall
+        {
             self.clean += 1;
             return;
         }

@@ -1,5 +1,7 @@
 """A plain TCP peer (no TLS) for tlsscope's verdict tests: reads the ClientHello, then either
-closes (MODE close) or stays silent (MODE silent). usage: plain_peer.py MODE -- prints its port."""
+closes (MODE close) or stays silent (MODE silent); MODE partial-stall / partial-close answer with
+the first bytes of a TLS handshake record (its header, then a few bytes of its body) and then
+stay silent / close. usage: plain_peer.py MODE -- prints its port."""
 import os
 import socket
 import sys
@@ -21,6 +23,11 @@ def main():
     try:
         conn, _ = listener.accept()
         conn.recv(4096)
+        if mode.startswith("partial"):
+            # A handshake record announcing 64 bytes, of which only 3 come: an answer cut short.
+            conn.sendall(b"\x16\x03\x03\x00\x40\x02\x00\x00")
+            if mode == "partial-stall":
+                time.sleep(LIFETIME)
         if mode == "silent":
             time.sleep(LIFETIME)
         conn.close()

@@ -135,6 +135,20 @@ def serve(mode, conn):
                 pass
         except (OSError, ssl.SSLError, ValueError):
             pass
+    elif mode == "stop-reading":
+        # Reads the first 64 KiB of an upload, then nothing more (its small receive buffer
+        # fills, its window closes) until the client gives up.
+        conn.settimeout(LIFETIME)
+        got = 0
+        try:
+            while got < 65536:
+                data = conn.recv(16384)
+                if not data:
+                    return
+                got += len(data)
+        except (OSError, ssl.SSLError):
+            return
+        time.sleep(LIFETIME)
     elif mode == "slow-answer":
         read_head(conn)
         time.sleep(2.4)
@@ -154,7 +168,7 @@ def main():
         ctx.sni_callback = on_sni
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if mode in ("echo", "slow-read"):
+    if mode in ("echo", "slow-read", "stop-reading"):
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
     listener.bind(("127.0.0.1", 0))

@@ -116,6 +116,10 @@ pub struct Facts {
     pub reads_with_data: u32,
     /// Bytes OpenSSL wrote to the socket (records, handshake included).
     pub sock_out: u64,
+    /// Bytes OpenSSL read from the socket (records, handshake included), and the first read
+    /// that got any: a peer can answer with bytes that never make a whole message.
+    pub sock_in: u64,
+    pub first_bytes_in: Option<Seen>,
     pub app_out: u64,
     pub first_app_in: Option<Nanos>,
     pub last_app_in: Option<Nanos>,
@@ -281,10 +285,15 @@ impl Facts {
                 Dir::Write => self.current_io.wrote += u64::from(io.got),
             }
         }
-        if io.dir == Dir::Write {
-            self.sock_out += u64::from(io.got);
-        }
         let at = Seen { t, call: io.call() };
+        match io.dir {
+            Dir::Write => self.sock_out += u64::from(io.got),
+            Dir::Read if io.got > 0 => {
+                self.sock_in += u64::from(io.got);
+                self.first_bytes_in.get_or_insert(at);
+            }
+            Dir::Read => {}
+        }
         if io.is_eof() {
             self.eof.get_or_insert(at);
         }
@@ -305,6 +314,11 @@ impl Facts {
             SslError::WantRead => self.want_read += 1,
             SslError::WantWrite => self.want_write += 1,
             _ => {}
+        }
+        if io.read > 0 {
+            // Whatever call read from the socket (SSL_shutdown reading session tickets, a
+            // handshake call) took what was waiting: it is no longer unread.
+            self.max_unread = 0;
         }
         // Messages arrive before the call they happened in: name their call's operation now.
         let alerts = [

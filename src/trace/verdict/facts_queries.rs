@@ -33,8 +33,9 @@ impl Facts {
         self.phase_start[phase_index(p)]
     }
 
-    /// The server answered something in the handshake.
+    /// The server answered something in the handshake: a message, or bytes of one (a record
+    /// cut short, a header without its body, what a proxy let through).
     pub fn server_answered(&self) -> bool {
-        self.first_in.is_some()
+        self.first_in.is_some() || self.sock_in > 0
     }
 }

@@ -73,7 +73,7 @@ macro_rules! classes {
 }
 
 classes! {
-    InProgress => "in-progress", Ok, "Still running and making progress; nothing is wrong so far.";
+    InProgress => "in-progress", Ok, "Still running and making progress (or was, when our own --timeout ended it); nothing is wrong so far.";
     Healthy => "healthy", Ok, "Finished cleanly.";
     Slow => "slow", Slow, "Finished cleanly, but round trips were long (latency, often a proxy or a distant server).";
     Idle => "idle", Ok, "We asked for nothing and the peer sent nothing: idle by our own choice.";
@@ -85,7 +85,7 @@ classes! {
     NoCloseNotify => "eof-after-complete-response", Note, "The peer closed TCP without close_notify after a complete response: harmless for HTTP with a length.";
     ResponseCompleteKeptOpen => "response-complete-kept-open", Note, "The HTTP response was complete; the server keeps the connection open (keep-alive) and we waited for a close that never comes.";
     HttpError => "http-error", Note, "TLS worked; the HTTP server answered with an error status (4xx/5xx).";
-    ClosedWithoutAnswer => "closed-without-answer", Failure, "The peer closed the connection (cleanly) without answering our request.";
+    ClosedWithoutAnswer => "closed-without-answer", Failure, "The peer closed the connection without answering our request (with close_notify, or TCP alone).";
     HelloUnanswered => "hello-unanswered", Stall, "The peer acknowledged our ClientHello but never answered: not TLS on this port, or a stuck server.";
     HandshakeStalled => "handshake-stalled", Stall, "The server's handshake flight began but never completed.";
     NoResponse => "no-response", Stall, "Our request was sent (and acknowledged, or not) but no answer came back.";

@@ -35,9 +35,12 @@ pub(super) fn cut_short(f: &Facts) -> Option<Draft> {
             return Some(d);
         }
     }
+    // An error on the socket after the peer's EOF is OpenSSL's own alert failing to go out
+    // (EPIPE, or the reset our write provoked): the peer's act was the close, not a reset.
     let reset = reason == CloseReason::Reset
-        || f.os_error
-            .is_some_and(|(_, e, _)| e == libc_econnreset() || e == libc_epipe());
+        || f.os_error.is_some_and(|(s, e, _)| {
+            (e == libc_econnreset() || e == libc_epipe()) && f.eof.is_none_or(|eof| s.t < eof.t)
+        });
     if reset {
         return Some(reset_verdict(f));
     }
@@ -122,13 +125,25 @@ fn reset_verdict(f: &Facts) -> Draft {
         && unread <= 560
         && answer.is_none();
     if (unread > 0 && !only_tickets) || (answer.is_some_and(|s| s >= 400) && f.app_out > 0) {
+        // Ticket sizes vary with the server (about 390 B each from `openssl s_server`): a
+        // little more than two of the lab's may still be tickets alone. Unread, the bytes
+        // cannot be told apart, so the verdict says so instead of claiming an answer.
+        let maybe_tickets = f.version.as_deref() == Some("TLSv1.3")
+            && f.tickets_in == 0
+            && unread <= 2048
+            && answer.is_none();
         let what = match answer {
             Some(status) => format!("its answer (HTTP {status})"),
+            None if maybe_tickets => format!("{} it had sent (an early answer, or only the TLS 1.3 session tickets every server sends after the handshake: unread, they cannot be told apart)", format::bytes(u64::from(unread))),
             None => format!("{} it had sent", format::bytes(u64::from(unread))),
         };
         return Draft::new(
             Class::EarlyRejection,
-            format!("The peer answered while we were still sending, then reset the connection: we never read {what}, and the reset ({errno}) is what our write saw."),
+            if maybe_tickets {
+                format!("The peer reset the connection while we were still sending: we never read {what}, and the reset ({errno}) is what our write saw.")
+            } else {
+                format!("The peer answered while we were still sending, then reset the connection: we never read {what}, and the reset ({errno}) is what our write saw.")
+            },
         )
         .fact(format!("{} were waiting unread in our receive queue (we had not called SSL_read since they came)", format::bytes(u64::from(unread))), None, f.last_sock.map(|(t, _)| t))
         .fact(format!("{} sent before the reset", format::bytes(f.app_out)), None, f.last_app_out)
@@ -139,7 +154,19 @@ fn reset_verdict(f: &Facts) -> Draft {
     }
     Draft::new(
         Class::Reset,
-        format!("The peer reset the connection ({errno}) mid-transfer, after {} received and {} sent.", format::bytes(f.app_in), format::bytes(f.app_out)),
+        if f.app_in == 0 && f.app_out == 0 {
+            format!("The peer reset the connection ({errno}) right after the handshake, before any data either way.")
+        } else if f.app_in == 0 {
+            let stuck = f.last_sock.map_or(0, |(_, s)| s.outq);
+            let stuck = if stuck > 1024 {
+                format!(" ({} of it still in our send queue, never delivered)", format::bytes(u64::from(stuck)))
+            } else {
+                String::new()
+            };
+            format!("The peer reset the connection ({errno}) before any answer: {} written{stuck}, nothing received.", format::bytes(f.app_out))
+        } else {
+            format!("The peer reset the connection ({errno}) mid-transfer, after {} received and {} sent.", format::bytes(f.app_in), format::bytes(f.app_out))
+        },
     )
     .fact(format!("the socket reported {errno}"), at.and_then(|s| s.call), at.map(|s| s.t))
     .fact(delivery(f).1, None, f.last_sock.map(|(t, _)| t))
@@ -186,6 +213,18 @@ fn eof_verdict(f: &Facts) -> Draft {
             .user("Nothing tlsscope can check: the response has no length.")
             .code("Without close_notify and without a length, a truncation attack cannot be detected.");
         }
+    }
+    if f.app_in == 0 && f.app_out > 0 && asked_for_answer(f) {
+        // Nothing came back, so nothing was cut short: the peer hung up on the request.
+        return Draft::new(
+            Class::ClosedWithoutAnswer,
+            format!("The peer closed TCP (without close_notify) without answering our {} request.", format::bytes(f.app_out)),
+        )
+        .fact(format!("we sent {}", format::bytes(f.app_out)), None, f.last_app_out)
+        .fact("EOF without close_notify, and no byte of an answer before it", focus, at.map(|s| s.t))
+        .focus(focus)
+        .user("The server (or a proxy before it) hung up on the request: check that it expects this protocol (--alpn, --send) and its logs.")
+        .code("With OpenSSL 3, EOF without close_notify is SSL_ERROR_SSL \"unexpected eof while reading\".");
     }
     Draft::new(
         Class::Truncated,
@@ -244,6 +283,38 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     if let Some(d) = super::program_end::abandoned(f) {
         return Some(d);
     }
+    // A deadline is never "healthy" or merely slow: say what it cut.
+    if let (Some(CloseReason::Timeout), Some((close_t, _))) = (reason, f.close) {
+        let doing = f.error.clone().unwrap_or_else(|| "timed out".into());
+        let flowing = |last: Option<Nanos>| last.is_some_and(|t| close_t < t + super::STALL_AFTER);
+        if f.http_complete.is_none() && (flowing(f.last_app_in) || flowing(f.last_app_out)) {
+            // Our own deadline cut a connection that was moving: not a stall.
+            let total = close_t.saturating_sub(f.handshake_done.unwrap_or(close_t));
+            return Some(
+                Draft::new(
+                    Class::InProgress,
+                    format!(
+                        "Our deadline (--timeout) ended the connection while data was still flowing: {} received and {} sent, the last {} before the end{}; not a stall.",
+                        format::bytes(f.app_in),
+                        format::bytes(f.app_out),
+                        format::duration(close_t.saturating_sub(f.last_app_in.max(f.last_app_out).unwrap_or(close_t))),
+                        f.http_head.map_or(String::new(), |(_, h)| format!(", and the HTTP {} response ({}) had not ended", h.status, if h.chunked { "chunked, no last chunk yet".to_string() } else { framing(&h) })),
+                    ),
+                )
+                .fact(doing, f.last_call.map(|(_, c)| c.id), Some(close_t))
+                .fact(format!("{} received in {} after the handshake ({})", format::bytes(f.app_in), format::duration(total), format::rate(f.app_in, total)), None, f.last_app_in)
+                .focus(f.last_call.map(|(_, c)| c.id))
+                .user("Raise --timeout (0 = no limit) if the transfer should finish, or use --read-for S to read for a while and close politely; a stream that never ends (events, a feed) needs --read-for.")
+                .code("Nothing is wrong with the connection: the deadline was ours."),
+            );
+        }
+        return Some(
+            Draft::new(Class::Stalled, format!("No progress until the deadline: {doing}."))
+                .fact(doing, f.last_call.map(|(_, c)| c.id), Some(close_t))
+                .focus(f.last_call.map(|(_, c)| c.id))
+                .user("Raise --timeout if the peer is just slow; otherwise see what the last call waited for."),
+        );
+    }
     if let Some(d) = super::post_handshake::note(f) {
         return Some(d);
     }
@@ -252,15 +323,6 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     }
     reason?;
     let (close_t, close) = f.close?;
-    if reason == Some(CloseReason::Timeout) {
-        let doing = f.error.clone().unwrap_or_else(|| "timed out".into());
-        return Some(
-            Draft::new(Class::Stalled, format!("No progress until the deadline: {doing}."))
-                .fact(doing, f.last_call.map(|(_, c)| c.id), Some(close_t))
-                .focus(f.last_call.map(|(_, c)| c.id))
-                .user("Raise --timeout if the peer is just slow; otherwise see what the last call waited for."),
-        );
-    }
     if reason == Some(CloseReason::Clean)
         && f.app_out > 0
         && f.app_in_since_write == 0
@@ -298,7 +360,12 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .code("Nothing to change in the TLS code."),
         );
     }
-    if f.app_out > 0 && f.app_in == 0 && close.notify_received && f.idle_reading == 0 {
+    if f.app_out > 0
+        && f.app_in == 0
+        && close.notify_received
+        && f.idle_reading == 0
+        && asked_for_answer(f)
+    {
         return Some(
             Draft::new(
                 Class::ClosedWithoutAnswer,
@@ -332,6 +399,14 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             format::duration(total)
         ),
     );
+    let asked_http = f.setup.as_ref().is_some_and(|s| s.http_get.is_some());
+    if asked_http && f.http_head.is_none() && f.app_in > 0 {
+        d = d.fact(
+            format!("we asked for HTTP (--http-get), but the {} that came back did not parse as an HTTP response (not HTTP, a malformed status line or header, or a head over 64 KiB): TLS is healthy, the answer is not", format::bytes(f.app_in)),
+            None,
+            f.first_app_in,
+        );
+    }
     if close.notify_sent && !close.notify_received {
         // OpenSSL 3 fails SSL_shutdown when data arrives after our close_notify: the peer was
         // still sending (an echo of what we sent, say), not ignoring our close.
@@ -350,6 +425,14 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
         );
     }
     Some(d)
+}
+
+/// We sent a request that wants an answer. A bulk upload (--upload alone) asks for none: a
+/// peer's close_notify during it is a TLS half-close, and the peer may read on.
+fn asked_for_answer(f: &Facts) -> bool {
+    f.setup
+        .as_ref()
+        .is_none_or(|s| s.http_get.is_some() || s.send_bytes > 0)
 }
 
 /// The reason phrase of common HTTP error statuses (the response's own phrase is not recorded).

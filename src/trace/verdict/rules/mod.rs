@@ -6,6 +6,7 @@
 //! - `endings`: resets, EOF, truncation, and how a clean connection went.
 //! - `slow`: a connection that worked, slowly (handshake, reader, answer).
 //! - `post_handshake`: the notes on a renegotiation, post-handshake auth, a KeyUpdate.
+//! - `undelivered`: a clean close with what we wrote still in our send queue.
 //! - `program_end`: a traced program freed the connection, or exited, without a TLS shutdown.
 
 mod alerts;
@@ -15,6 +16,7 @@ mod program_end;
 mod setup_failures;
 mod slow;
 mod stalls;
+mod undelivered;
 
 use super::facts::Facts;
 use super::types::{Breakdown, Class, Evidence, Verdict};
@@ -94,6 +96,7 @@ pub fn verdict(f: &Facts, now: Nanos) -> Verdict {
         .or_else(|| setup_failures::revoked(f))
         .or_else(|| endings::cut_short(f))
         .or_else(|| stalls::judge(f, now))
+        .or_else(|| undelivered::judge(f))
         .or_else(|| setup_failures::injection(f))
         .or_else(|| endings::judge(f, now))
         .unwrap_or_else(|| in_progress(f, now));
@@ -268,6 +271,8 @@ pub(super) fn closed_by(f: &Facts) -> Option<CloseReason> {
     f.close.map(|(_, c)| c.reason)
 }
 
+#[cfg(test)]
+mod ending_tests;
 #[cfg(test)]
 mod handshake_tests;
 #[cfg(test)]

@@ -19,6 +19,9 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     }
     let reason = closed_by(f);
     let error = f.error.clone().unwrap_or_default();
+    if let Some(d) = only_the_end(f) {
+        return Some(d);
+    }
     if f.phase_began(Phase::Connect).is_none() && reason.is_some() {
         // The engine says which name failed: the target's or the proxy's (`--proxy`).
         let (whose, advice) = if error.starts_with("cannot resolve proxy") {
@@ -59,21 +62,28 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
                     Class::ConnectFailed,
                     format!("The TCP connection failed before TLS began: {error}"),
                 )
-                .fact(error, None, f.close.map(|(t, _)| t))
-                .user("Check the port (connection refused: nothing listens there) and the route.")
+                .fact(error.clone(), None, f.close.map(|(t, _)| t))
+                .user(if error.contains("ECONNRESET") {
+                    "Something accepted the TCP connection and reset it at once: a server refusing this client (an allow-list, a connection limit), a firewall or a load balancer without a backend: check their logs."
+                } else if error.contains("ECONNREFUSED") {
+                    "Check the port: connection refused means nothing listens there (or a firewall rejects it)."
+                } else {
+                    "Check the address and the route (the host or its network is unreachable from here)."
+                })
                 .code("connect() failed: no TLS was involved."),
             ),
             None => None,
         };
     }
     if error.contains("not speaking TLS") {
+        let (who, advice) = what_listens(&error);
         return Some(
             Draft::new(
                 Class::NotTls,
-                "The peer answered our ClientHello with something that is not TLS: another protocol listens on this port.",
+                format!("The peer answered our ClientHello with something that is not TLS: {who} listens on this port."),
             )
             .fact(error, None, f.first_in.map(|s| s.t))
-            .user("Check the port; for a protocol that upgrades to TLS (SMTP, IMAP, …) connect to its TLS port instead.")
+            .user(advice)
             .code("The first byte of a TLS record is 20–23; anything else is another protocol."),
         );
     }
@@ -123,7 +133,9 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
                 || why.contains("IP address mismatch")
             {
                 "Connect with the name the certificate is for (or --sni NAME); --insecure looks anyway."
-            } else if why.contains("expired") || why.contains("not yet valid") {
+            } else if why.contains("not yet valid") {
+                "The certificate's validity has not begun: check this machine's clock (is it behind?), or the server installed a certificate dated in the future; --insecure looks anyway."
+            } else if why.contains("expired") {
                 "The server must renew its certificate (check this machine's clock too); --insecure looks anyway."
             } else {
                 "Trust the issuer with --ca FILE (the server may also be missing an intermediate certificate); --insecure looks anyway."
@@ -170,6 +182,36 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     }
 }
 
+/// A trace that holds a connection's close but nothing before it (a cropped or partial file):
+/// no rule can say what failed, so the verdict says what is there instead of guessing (an empty
+/// resolve or connect failure, say).
+fn only_the_end(f: &Facts) -> Option<Draft> {
+    let (t, close) = f.close?;
+    let began = f.setup.is_some() || f.phase_start.iter().any(Option::is_some);
+    // A traced program's connection (`tlsscope run`) may end freed or exited with no call:
+    // its own rules judge that.
+    let program_end = matches!(close.reason, CloseReason::Freed | CloseReason::Exited);
+    if began || program_end || f.calls > 0 || f.error.is_some() || f.connected_at.is_some() {
+        return None;
+    }
+    let class = if close.reason == CloseReason::Clean {
+        Class::Healthy
+    } else {
+        Class::Failed
+    };
+    Some(
+        Draft::new(
+            class,
+            format!(
+                "This trace holds only the end of the connection (closed {}): nothing before it was recorded here, so there is nothing more to judge.",
+                close.reason.name()
+            ),
+        )
+        .fact("no setup, phase or OpenSSL call of this connection in the trace", None, Some(t))
+        .user("Trace it again, or open the whole trace rather than a cropped part."),
+    )
+}
+
 /// A stapled OCSP response said the server's certificate is revoked. OpenSSL completes the
 /// handshake anyway (it does not act on a staple), so the connection looks healthy: this rule
 /// makes it a failure, because a revoked certificate means the server must not be trusted.
@@ -208,20 +250,48 @@ fn closed_in_handshake(f: &Facts, error: &str) -> Draft {
         .user("Give a client certificate and key with --cert FILE --key FILE.")
         .code("Load one with SSL_use_certificate / SSL_use_PrivateKey before the handshake.");
     }
-    let how = if f.os_error.is_some() {
-        "reset"
+    // The first sign is what the peer did: a reset seen before any EOF, or an EOF (OpenSSL's own
+    // alert written after it may then fail with EPIPE or ECONNRESET: that is not the peer's act).
+    let reset_first = f
+        .os_error
+        .is_some_and(|(s, _, _)| f.eof.is_none_or(|e| s.t < e.t));
+    let how = if reset_first { "reset" } else { "closed" };
+    let at = if reset_first {
+        f.os_error.map(|(s, _, _)| s)
     } else {
-        "closed"
+        f.eof.or(f.os_error.map(|(s, _, _)| s))
     };
-    let when = if f.server_answered() {
-        "in the middle of the handshake"
-    } else {
-        "right after our ClientHello, without answering it"
-    };
-    let at = f.eof.or(f.os_error.map(|(s, _, _)| s));
+    if f.server_answered() {
+        // The server took our ClientHello (it began to answer): the SNI and the versions we
+        // offered are not why it stopped.
+        let (when, advice) = if f.server_hello.is_some() {
+            (
+                "in the middle of the handshake, after its ServerHello",
+                "The server accepted our ClientHello and then gave up: it (or a proxy or load balancer before it) crashed, timed out or dropped the connection mid-handshake: check its logs.",
+            )
+        } else {
+            (
+                "in the middle of its first answer, before a whole handshake message",
+                "The server's answer was cut short (by the server, or by a proxy or middlebox in the path): check its logs, and try from another network.",
+            )
+        };
+        return Draft::new(
+            Class::HandshakeClosed,
+            format!("The peer {how} the connection {when}, without a TLS alert."),
+        )
+        .fact(error.to_string(), at.and_then(|s| s.call), at.map(|s| s.t))
+        .fact(
+            answer_so_far(f),
+            f.first_bytes_in.and_then(|s| s.call),
+            f.first_bytes_in.map(|s| s.t),
+        )
+        .focus(at.and_then(|s| s.call))
+        .user(advice)
+        .code("EOF during the handshake: SSL_get_error says SYSCALL (or SSL \"unexpected eof\").");
+    }
     Draft::new(
         Class::HandshakeClosed,
-        format!("The peer {how} the connection {when}, without a TLS alert."),
+        format!("The peer {how} the connection right after our ClientHello, without answering it, without a TLS alert."),
     )
     .fact(error.to_string(), at.and_then(|s| s.call), at.map(|s| s.t))
     .fact(sni_sent(f), None, f.hello_out.map(|s| s.t))
@@ -229,6 +299,61 @@ fn closed_in_handshake(f: &Facts, error: &str) -> Draft {
     .focus(at.and_then(|s| s.call))
     .user("Servers that refuse an SNI or a version silently do this, and so do proxies with no backend: try --sni NAME, --tls-max 1.2, or check the server's log.")
     .code("EOF during the handshake: SSL_get_error says SYSCALL (or SSL \"unexpected eof\").")
+}
+
+/// Who answered in plain text, from its first bytes as the engine quoted them (escaped, after
+/// `its first bytes were "`), and what to do: a protocol that upgrades to TLS is reached with
+/// `--starttls`.
+fn what_listens(error: &str) -> (&'static str, &'static str) {
+    let first = error.split("first bytes were \"").nth(1).unwrap_or("");
+    let starts = |p: &str| first.starts_with(p);
+    if starts("SSH-") {
+        (
+            "an SSH server",
+            "This port speaks SSH, not TLS: check the port.",
+        )
+    } else if starts("HTTP/") {
+        ("a plain HTTP server", "This port speaks plain HTTP: use the server's HTTPS port (usually 443), or http:// without TLS.")
+    } else if starts("220")
+        && (first.contains("SMTP") || first.contains("ESMTP") || first.contains("mail"))
+    {
+        (
+            "an SMTP server",
+            "SMTP upgrades to TLS: try --starttls smtp on this port, or the TLS port 465.",
+        )
+    } else if starts("220") {
+        (
+            "an FTP or SMTP server (its greeting is 220)",
+            "Try --starttls ftp or --starttls smtp on this port, or the protocol's TLS port.",
+        )
+    } else if starts("* OK") {
+        (
+            "an IMAP server",
+            "IMAP upgrades to TLS: try --starttls imap on this port, or the TLS port 993.",
+        )
+    } else if starts("+OK") {
+        (
+            "a POP3 server",
+            "POP3 upgrades to TLS: try --starttls pop3 on this port, or the TLS port 995.",
+        )
+    } else {
+        ("another protocol", "Check the port; for a protocol that upgrades to TLS (SMTP, IMAP, …) use --starttls PROTO, or connect to its TLS port instead.")
+    }
+}
+
+/// How much of the server's handshake answer came: its first message, or only bytes of one.
+fn answer_so_far(f: &Facts) -> String {
+    let bytes = format::bytes(f.sock_in);
+    match f.first_in {
+        Some(first) => format!(
+            "the server's answer began at {} ({bytes} received)",
+            format::duration(first.t)
+        ),
+        None => format!(
+            "{bytes} of the server's answer arrived (from {}), not one whole handshake message",
+            format::duration(f.first_bytes_in.map_or(0, |s| s.t))
+        ),
+    }
 }
 
 fn handshake_stall(f: &Facts, now: Nanos) -> Draft {
@@ -265,9 +390,9 @@ fn handshake_stall(f: &Facts, now: Nanos) -> Draft {
         ),
     )
     .fact(
-        format!("the server's first message came at {}", format::duration(f.first_in.map_or(0, |s| s.t))),
-        f.first_in.and_then(|s| s.call),
-        f.first_in.map(|s| s.t),
+        answer_so_far(f),
+        f.first_bytes_in.and_then(|s| s.call),
+        f.first_bytes_in.map(|s| s.t),
     )
     .fact(delivery_text, None, f.last_sock.map(|(t, _)| t))
     .focus(focus)

@@ -34,7 +34,16 @@ fn stalled_wait(f: &Facts, now: Nanos) -> Option<Stalled> {
             let ended_it = matches!(w.woke, Woke::Timeout | Woke::Command);
             // The user's deadline passed during this wait: no progress until the end, however
             // short the deadline. A user's stop is a stall only after a real wait.
-            let long_enough = reason == CloseReason::Timeout || w.dur >= STALL_AFTER;
+            // Unless data was still coming shortly before (a stream with pauses shorter than
+            // a stall): then the deadline cut a moving connection, not a stalled one.
+            let end = t + w.dur;
+            // (A complete HTTP response expects nothing more: waiting on is the kept-open case.)
+            let moving = f.http_complete.is_none()
+                && [f.last_app_in, f.last_app_out]
+                    .into_iter()
+                    .flatten()
+                    .any(|last| end < last + STALL_AFTER);
+            let long_enough = (reason == CloseReason::Timeout && !moving) || w.dur >= STALL_AFTER;
             (ended_it && long_enough).then_some(Stalled {
                 since: t,
                 dur: w.dur,
@@ -280,6 +289,10 @@ fn arrived_before(f: &Facts) -> String {
 }
 
 pub(super) fn framing(h: &crate::trace::event::HttpResponse) -> String {
+    // These statuses never have a body, whatever the headers say (RFC 9110, 6.4.1).
+    if h.status == 204 || h.status == 304 || (100..200).contains(&h.status) {
+        return "no body by its status".into();
+    }
     match (h.content_length, h.chunked) {
         (Some(n), _) => format!("Content-Length {n}"),
         (None, true) => "chunked, last chunk received".into(),

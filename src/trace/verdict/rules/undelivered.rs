@@ -1,0 +1,99 @@
+//! A connection that closed cleanly on our side while what we wrote still sat in our send queue:
+//! every `SSL_write` returned (the kernel took the bytes, its send buffer being large enough for
+//! all of them), but the peer never took them, so "sent" was never "delivered".
+
+use super::Draft;
+use crate::trace::event::CloseReason;
+use crate::trace::format;
+use crate::trace::verdict::facts::Facts;
+use crate::trace::verdict::types::Class;
+
+/// More than our close_notify record (and a stray ack) still unacknowledged at the end.
+const UNDELIVERED_MIN: u32 = 1024;
+
+pub(super) fn judge(f: &Facts) -> Option<Draft> {
+    f.handshake_done?;
+    let (close_t, close) = f.close?;
+    if close.reason != CloseReason::Clean || close.notify_received || f.app_out == 0 {
+        return None;
+    }
+    let (at, sock) = f.last_sock?;
+    if sock.outq <= UNDELIVERED_MIN || at < f.last_app_out.unwrap_or(0) {
+        return None;
+    }
+    let window = match sock.tcp {
+        Some(tcp) if tcp.snd_wnd == 0 => "the peer's receive window was 0".to_string(),
+        Some(tcp) => format!(
+            "the peer's receive window was {}",
+            format::bytes(u64::from(tcp.snd_wnd))
+        ),
+        None => "the peer's window was not sampled".to_string(),
+    };
+    Some(
+        Draft::new(
+            Class::PeerNotReading,
+            format!(
+                "The peer did not take what we sent: every SSL_write returned, but {} of the {} we wrote were still in our send queue, unacknowledged, when we closed, never delivered; {window}.",
+                format::bytes(u64::from(sock.outq)),
+                format::bytes(f.app_out)
+            ),
+        )
+        .fact(
+            format!(
+                "our send queue held {} ({} of it never sent) of {} (SO_SNDBUF); {window}",
+                format::bytes(u64::from(sock.outq)),
+                format::bytes(u64::from(sock.notsent)),
+                format::bytes(u64::from(sock.sndbuf))
+            ),
+            None,
+            Some(at),
+        )
+        .fact(
+            format!("{} written, the last SSL_write returned at {}", format::bytes(f.app_out), format::duration(f.last_app_out.unwrap_or(0))),
+            None,
+            f.last_app_out,
+        )
+        .fact("the peer did not answer our close_notify", None, Some(close_t))
+        .user("The peer stopped reading (or reads far slower than we write): check the server; --read-for S waits for its answer before closing.")
+        .code("SSL_write returning means the kernel took the bytes, not that the peer got them: wait for the peer's answer or its close_notify before treating an upload as delivered."),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::trace_builder::{text, Trace};
+    use crate::trace::event::*;
+    use crate::trace::verdict::Class;
+
+    /// An upload whose writes all returned, then our close_notify, the shutdown grace and a
+    /// clean close without the peer's close_notify; `outq` left in our send queue at the end.
+    fn upload_then_close(outq: u32) -> crate::trace::verdict::Verdict {
+        let mut tr = Trace::new();
+        tr.handshake().call(Op::Write, SslError::None, 65536).call(
+            Op::Write,
+            SslError::None,
+            65536,
+        );
+        tr.push(EventKind::Phase(Phase::Shutdown));
+        tr.call(Op::Shutdown, SslError::None, 0)
+            .sock(0, outq, if outq > 0 { 0 } else { 65536 })
+            .wait(Interest::Read, 2000, Woke::Elapsed);
+        tr.push(EventKind::Close(Close {
+            reason: CloseReason::Clean,
+            notify_sent: true,
+            notify_received: false,
+            workload_done: true,
+        }));
+        crate::trace::verdict::judge(&tr.events, 1)
+    }
+
+    #[test]
+    fn what_never_left_our_send_queue_was_not_delivered() {
+        let v = upload_then_close(120_000);
+        assert_eq!(v.class, Class::PeerNotReading, "{}", text(&v));
+        assert!(v.summary.contains("never delivered"), "{}", v.summary);
+        // Delivered (acknowledged) and only the close_notify unanswered: healthy.
+        assert_eq!(upload_then_close(0).class, Class::Healthy);
+        assert_eq!(upload_then_close(24).class, Class::Healthy);
+    }
+}

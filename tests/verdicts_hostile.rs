@@ -1,0 +1,119 @@
+//! Verdicts on peers that misbehave in ways the lab was not tuned to: an answer cut short in the
+//! handshake, a peer that takes nothing of an upload, a clean close with no answer. Each runs
+//! `tlsscope trace … --format jsonl` as a user would and checks the verdict and the exit status.
+
+mod common;
+
+use common::bounded::{last_line, text, PyPeer};
+use common::*;
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn tls_peer(mode: &str) -> PyPeer {
+    let files = cert_files();
+    PyPeer::tls(mode, &files.cert, &files.key)
+}
+
+/// Runs `tlsscope trace TARGET ARGS --format jsonl` (trusting the lab CA): the verdict event
+/// and the run's output.
+fn verdict(target: &str, args: &[&str]) -> (Value, Output) {
+    let files = cert_files();
+    let ca = files.ca.to_string_lossy().into_owned();
+    let mut all = vec!["trace", target, "--format", "jsonl", "--ca", &ca];
+    all.extend_from_slice(args);
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(&all)
+        .output()
+        .expect("run tlsscope");
+    let v = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["kind"] == "verdict")
+        .unwrap_or_else(|| panic!("no verdict in {}", String::from_utf8_lossy(&out.stdout)));
+    (v, out)
+}
+
+/// Summary, evidence and advice as one text, for `contains` checks.
+fn said(v: &Value) -> String {
+    let mut text = v["summary"].as_str().unwrap_or("").to_string();
+    for e in v["evidence"].as_array().into_iter().flatten() {
+        text.push('\n');
+        text.push_str(e["text"].as_str().unwrap_or(""));
+    }
+    for n in v["next"]["user"].as_array().into_iter().flatten() {
+        text.push('\n');
+        text.push_str(n.as_str().unwrap_or(""));
+    }
+    text
+}
+
+fn assert_class(v: &Value, expected: &str) {
+    assert_eq!(v["class"].as_str().unwrap_or(""), expected, "{v:#}");
+}
+
+#[test]
+fn a_handshake_answer_cut_short_is_not_an_unanswered_hello() {
+    let peer = PyPeer::start("plain_peer.py", &["partial-stall"]);
+    let (v, out) = verdict(&peer.target(), &["--timeout", "2"]);
+    assert_class(&v, "handshake-stalled");
+    assert!(
+        said(&v).contains("8 B of the server's answer"),
+        "{}",
+        said(&v)
+    );
+    assert!(!said(&v).contains("nothing came back"), "{}", said(&v));
+    assert_eq!(out.status.code(), Some(1));
+
+    let peer = PyPeer::start("plain_peer.py", &["partial-close"]);
+    let (v, out) = verdict(&peer.target(), &["--timeout", "5"]);
+    assert_class(&v, "handshake-closed");
+    assert!(
+        said(&v).contains("in the middle of its first answer"),
+        "{}",
+        said(&v)
+    );
+    assert!(
+        !said(&v).contains("--sni"),
+        "the server took our ClientHello: {}",
+        said(&v)
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn an_upload_left_in_our_send_queue_at_the_close_is_not_healthy() {
+    // A send buffer large enough for the whole upload: every SSL_write returns at once, and
+    // the bytes sit in our send queue while the peer, which stopped reading, never takes them.
+    let peer = tls_peer("stop-reading");
+    let (v, out) = verdict(
+        &peer.target(),
+        &["--upload", "2M", "--sndbuf", "4M", "--timeout", "10"],
+    );
+    assert_class(&v, "peer-not-reading");
+    assert!(said(&v).contains("never delivered"), "{}", said(&v));
+    assert_eq!(out.status.code(), Some(1), "a stall is not a clean run");
+    assert!(
+        last_line(&out.stderr).contains("peer-not-reading"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_clean_close_without_an_answer_is_a_failed_run() {
+    let peer = tls_peer("close-no-answer");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
+    assert_class(&v, "closed-without-answer");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_deadline_that_cuts_a_stream_with_pauses_is_not_a_stall() {
+    // A chunk every 0.4 s: the deadline falls into a pause, well under a second after data.
+    let peer = tls_peer("chunks-with-pauses");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "1.2"]);
+    assert_class(&v, "in-progress");
+    assert!(said(&v).contains("still flowing"), "{}", said(&v));
+    assert!(!said(&v).contains("stopped sending"), "{}", said(&v));
+    assert_eq!(out.status.code(), Some(1), "a deadline that passed");
+}
