@@ -431,6 +431,9 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let began = std::time::Instant::now();
+        if let Some(step) = self.frame_log.as_ref().and_then(|log| log.pan_step()) {
+            self.model.pan(step);
+        }
         self.show(ui);
         if let Some(log) = &mut self.frame_log {
             log.frame(

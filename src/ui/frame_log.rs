@@ -4,13 +4,16 @@
 //! once, so that interval is the whole cost of a frame. Each line also carries the CPU time the
 //! whole process has used so far (every thread, Mesa's llvmpipe rasterisers included, from
 //! `/proc/self/stat`): on a machine shared with other work the wall-clock interval is noisy, the
-//! CPU spent between two frames is not. For measuring, not for users.
+//! CPU spent between two frames is not. `TLSSCOPE_FRAME_LOG=pan` is `busy` with the view moved
+//! by a thousandth of its width every frame, back and forth, so that no frame reuses the last
+//! one's queries (as when a person pans or zooms). For measuring, not for users.
 
 use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 pub(crate) struct FrameLog {
     busy: bool,
+    pan: bool,
     frames: u64,
     last: Option<Instant>,
 }
@@ -20,10 +23,21 @@ impl FrameLog {
     pub(crate) fn from_env() -> Option<FrameLog> {
         let v = std::env::var("TLSSCOPE_FRAME_LOG").ok()?;
         (!v.is_empty() && v != "0").then(|| FrameLog {
-            busy: v == "busy",
+            busy: v == "busy" || v == "pan",
+            pan: v == "pan",
             frames: 0,
             last: None,
         })
+    }
+
+    /// How far to pan the view before this frame (a fraction of its width), in `pan` mode.
+    pub(crate) fn pan_step(&self) -> Option<f64> {
+        let sign = if self.frames.is_multiple_of(2) {
+            1.0
+        } else {
+            -1.0
+        };
+        self.pan.then_some(0.001 * sign)
     }
 
     /// Logs the frame that began at `began` and took `built` to build.
@@ -67,6 +81,25 @@ fn process_cpu_ms() -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    use super::FrameLog;
+
+    #[test]
+    fn pan_mode_moves_the_view_back_and_forth_and_the_others_never() {
+        let mut log = FrameLog {
+            busy: true,
+            pan: true,
+            frames: 0,
+            last: None,
+        };
+        let first = log.pan_step();
+        log.frames += 1;
+        let second = log.pan_step();
+        assert_eq!(first, Some(0.001));
+        assert_eq!(second, Some(-0.001));
+        log.pan = false;
+        assert_eq!(log.pan_step(), None);
+    }
+
     #[test]
     fn process_cpu_grows_with_work() {
         let before = super::process_cpu_ms();
