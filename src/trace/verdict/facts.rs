@@ -79,6 +79,8 @@ pub struct Facts {
     /// The alert OpenSSL 3 sends by itself after an EOF without close_notify (decode_error):
     /// its reaction to the truncation, not our side refusing the peer.
     pub alert_after_eof: Option<Alert>,
+    /// The peer's close_notify, when it came.
+    pub notify_in: Option<Seen>,
 
     // ----- after the handshake -----
     pub hello_requests: u32,
