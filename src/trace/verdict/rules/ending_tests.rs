@@ -176,3 +176,18 @@ fn a_peer_that_stopped_reading_after_answering_is_said_to_have_sent_something() 
     let v = blocked_writer(510);
     assert!(!v.summary.contains("we have not read"), "{}", v.summary);
 }
+
+#[test]
+fn a_hang_up_right_after_the_handshake_does_not_speak_of_cut_data() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .io(Dir::Read, 0, false)
+        .call(Op::Read, SslError::Ssl, 0);
+    let v = tr.close(CloseReason::Eof, Some("unexpected eof while reading"));
+    assert!(
+        v.summary.contains("before any data either way"),
+        "{}",
+        v.summary
+    );
+    assert!(!v.summary.contains("cut short"), "{}", v.summary);
+}

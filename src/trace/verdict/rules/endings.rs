@@ -228,7 +228,11 @@ fn eof_verdict(f: &Facts) -> Draft {
     }
     Draft::new(
         Class::Truncated,
-        format!("The peer closed TCP without close_notify after {} received and {} sent: the data may be cut short.", format::bytes(f.app_in), format::bytes(f.app_out)),
+        if f.app_in == 0 && f.app_out == 0 {
+            "The peer closed TCP without close_notify right after the handshake, before any data either way: it hung up on us (a server that refuses something in our handshake only after it finished, in TLS 1.3, does this).".to_string()
+        } else {
+            format!("The peer closed TCP without close_notify after {} received and {} sent: the data may be cut short.", format::bytes(f.app_in), format::bytes(f.app_out))
+        },
     )
     .fact("EOF without close_notify", focus, at.map(|s| s.t))
     .focus(focus)
