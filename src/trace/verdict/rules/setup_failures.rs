@@ -388,7 +388,7 @@ fn handshake_stall(f: &Facts, now: Nanos) -> Draft {
             .map(|s| format!("our ClientHello went out at {}", format::duration(s.t)))
             .unwrap_or_else(|| "our ClientHello was not seen going out".into());
         let summary = if delivered {
-            format!("We wait for the server's answer to our ClientHello; it was delivered (acknowledged by the peer's TCP) but nothing came back for {}: this port is not speaking TLS first, or the server is stuck.", format::duration(waited))
+            format!("We wait for the server's answer to our ClientHello; it was delivered (acknowledged by the peer's TCP) but nothing came back for {}: this port is not speaking TLS first, the server is stuck, or something between (a proxy, a TLS-inspecting firewall) holds our ClientHello.", format::duration(waited))
         } else {
             format!("We wait for the server's answer to our ClientHello, which the peer has not even acknowledged after {}: the path drops our packets.", format::duration(waited))
         };
