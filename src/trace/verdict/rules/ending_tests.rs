@@ -191,3 +191,17 @@ fn a_hang_up_right_after_the_handshake_does_not_speak_of_cut_data() {
     );
     assert!(!v.summary.contains("cut short"), "{}", v.summary);
 }
+
+#[test]
+fn a_reset_with_a_few_unread_bytes_does_not_claim_nothing_came() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 65536)
+        .sock(205, 2_000_000, 0)
+        .io_error(104)
+        .call(Op::Write, SslError::Syscall, 0);
+    let v = tr.close(CloseReason::Reset, Some("connection reset by peer"));
+    assert_eq!(v.class, Class::Reset, "{}", text(&v));
+    assert!(!v.summary.contains("before any answer"), "{}", v.summary);
+    assert!(text(&v).contains("205 B lay unread"), "{}", text(&v));
+}
