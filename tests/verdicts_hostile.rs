@@ -90,7 +90,7 @@ fn an_upload_left_in_our_send_queue_at_the_close_is_not_healthy() {
         &["--upload", "2M", "--sndbuf", "4M", "--timeout", "10"],
     );
     assert_class(&v, "peer-not-reading");
-    assert!(said(&v).contains("never delivered"), "{}", said(&v));
+    assert!(said(&v).contains("not delivered"), "{}", said(&v));
     assert_eq!(out.status.code(), Some(1), "a stall is not a clean run");
     assert!(
         last_line(&out.stderr).contains("peer-not-reading"),
@@ -116,4 +116,16 @@ fn a_deadline_that_cuts_a_stream_with_pauses_is_not_a_stall() {
     assert!(said(&v).contains("still flowing"), "{}", said(&v));
     assert!(!said(&v).contains("stopped sending"), "{}", said(&v));
     assert_eq!(out.status.code(), Some(1), "a deadline that passed");
+}
+
+#[test]
+fn a_close_notify_in_answer_to_the_clienthello_is_named() {
+    let peer = PyPeer::start("plain_peer.py", &["notify"]);
+    let (v, out) = verdict(&peer.target(), &["--timeout", "5"]);
+    assert_class(&v, "handshake-closed");
+    assert!(said(&v).contains("close_notify"), "{}", said(&v));
+    let last = last_line(&out.stderr);
+    assert!(last.contains("close_notify during the handshake"), "{last}");
+    assert!(!last.contains("shutdown while in init"), "{last}");
+    assert_eq!(out.status.code(), Some(1));
 }

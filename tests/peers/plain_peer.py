@@ -1,7 +1,8 @@
 """A plain TCP peer (no TLS) for tlsscope's verdict tests: reads the ClientHello, then either
 closes (MODE close) or stays silent (MODE silent); MODE partial-stall / partial-close answer with
 the first bytes of a TLS handshake record (its header, then a few bytes of its body) and then
-stay silent / close. usage: plain_peer.py MODE -- prints its port."""
+stay silent / close; MODE notify answers with a close_notify alert record (in the clear, as a
+server refusing before any key exchange would). usage: plain_peer.py MODE -- prints its port."""
 import os
 import socket
 import sys
@@ -28,6 +29,9 @@ def main():
             conn.sendall(b"\x16\x03\x03\x00\x40\x02\x00\x00")
             if mode == "partial-stall":
                 time.sleep(LIFETIME)
+        if mode == "notify":
+            conn.sendall(b"\x15\x03\x03\x00\x02\x01\x00")
+            time.sleep(LIFETIME)
         if mode == "silent":
             time.sleep(LIFETIME)
         conn.close()

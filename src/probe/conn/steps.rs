@@ -419,6 +419,17 @@ impl Conn {
         let mid_body = self.http.as_ref().is_some_and(|h| h.mid_body());
         if code == ErrorCode::ZERO_RETURN {
             self.notify_received = true;
+            if during == "handshake" {
+                // SSL_shutdown cannot run before a handshake finished ("shutdown while in init"):
+                // the peer's close_notify ended it.
+                return Next::Close(
+                    CloseReason::Failed,
+                    Some(
+                        "the peer sent close_notify during the handshake: it ended TLS without negotiating and without an alert saying why"
+                            .to_string(),
+                    ),
+                );
+            }
             if self.step == Step::Reading && !mid_body {
                 self.workload_done = true;
             }

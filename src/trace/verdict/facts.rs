@@ -79,6 +79,8 @@ pub struct Facts {
     /// The alert OpenSSL 3 sends by itself after an EOF without close_notify (decode_error):
     /// its reaction to the truncation, not our side refusing the peer.
     pub alert_after_eof: Option<Alert>,
+    /// The peer's close_notify, when it came.
+    pub notify_in: Option<Seen>,
 
     // ----- after the handshake -----
     pub hello_requests: u32,
@@ -150,6 +152,13 @@ pub struct Facts {
     pub zero_window_since: Option<Nanos>,
     /// The largest receive-queue fill while we were blocked writing.
     pub max_inq_while_write_blocked: u32,
+    /// The send queue at the first sample after our last write that made progress: what the
+    /// peer had yet to take when we stopped writing (compared with the last sample, whether it
+    /// was still taking it).
+    pub outq_after_writes: Option<(Nanos, u32)>,
+    /// Since then, the peer's window closed (0) and opened again: its application read.
+    pub window_closed_after_writes: bool,
+    pub window_reopened_after_writes: bool,
     /// The largest receive-queue fill since our last SSL_read: data the peer sent that we had
     /// not read (a reset discards it, so the last sample may show 0).
     pub max_unread: u32,
@@ -428,6 +437,20 @@ impl Facts {
         }
         if self.write_blocked() {
             self.max_inq_while_write_blocked = self.max_inq_while_write_blocked.max(s.inq);
+        }
+        if let Some(w) = self.last_app_out.filter(|w| t >= *w) {
+            if self.outq_after_writes.is_none_or(|(at, _)| at < w) {
+                self.outq_after_writes = Some((t, s.outq));
+                self.window_closed_after_writes = false;
+                self.window_reopened_after_writes = false;
+            }
+            match s.tcp.map(|tcp| tcp.snd_wnd) {
+                Some(0) => self.window_closed_after_writes = true,
+                Some(_) if self.window_closed_after_writes => {
+                    self.window_reopened_after_writes = true;
+                }
+                _ => {}
+            }
         }
         self.last_sock = Some((t, *s));
     }

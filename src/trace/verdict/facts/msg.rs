@@ -22,6 +22,9 @@ impl Facts {
                 after_handshake: done,
                 op: None,
             };
+            if m.msg_type == 0 && m.dir == MsgDir::In {
+                self.notify_in.get_or_insert(at);
+            }
             // close_notify is the orderly end, not a failure.
             if m.msg_type != 0 {
                 match m.dir {

@@ -152,3 +152,56 @@ fn a_deadline_that_cuts_a_moving_stream_is_not_a_stall_nor_healthy() {
     let v = cut_by_the_deadline(3000);
     assert_eq!(v.class, Class::PeerSilent, "{}", text(&v));
 }
+
+#[test]
+fn a_peer_that_stopped_reading_after_answering_is_said_to_have_sent_something() {
+    let blocked_writer = |unread: u32| {
+        let mut tr = Trace::new();
+        tr.handshake()
+            .call(Op::Write, SslError::None, 65536)
+            .sock(unread, 130_000, 0)
+            .io(Dir::Write, 0, true)
+            .call(Op::Write, SslError::WantWrite, 0)
+            .wait(Interest::Write, 3000, Woke::Timeout);
+        tr.close(CloseReason::Timeout, Some("timed out"))
+    };
+    let v = blocked_writer(615);
+    assert_eq!(v.class, Class::PeerNotReading, "{}", text(&v));
+    assert!(
+        v.summary.contains("615 B we have not read"),
+        "{}",
+        v.summary
+    );
+    // Two session tickets alone are not worth a word.
+    let v = blocked_writer(510);
+    assert!(!v.summary.contains("we have not read"), "{}", v.summary);
+}
+
+#[test]
+fn a_hang_up_right_after_the_handshake_does_not_speak_of_cut_data() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .io(Dir::Read, 0, false)
+        .call(Op::Read, SslError::Ssl, 0);
+    let v = tr.close(CloseReason::Eof, Some("unexpected eof while reading"));
+    assert!(
+        v.summary.contains("before any data either way"),
+        "{}",
+        v.summary
+    );
+    assert!(!v.summary.contains("cut short"), "{}", v.summary);
+}
+
+#[test]
+fn a_reset_with_a_few_unread_bytes_does_not_claim_nothing_came() {
+    let mut tr = Trace::new();
+    tr.handshake()
+        .call(Op::Write, SslError::None, 65536)
+        .sock(205, 2_000_000, 0)
+        .io_error(104)
+        .call(Op::Write, SslError::Syscall, 0);
+    let v = tr.close(CloseReason::Reset, Some("connection reset by peer"));
+    assert_eq!(v.class, Class::Reset, "{}", text(&v));
+    assert!(!v.summary.contains("before any answer"), "{}", v.summary);
+    assert!(text(&v).contains("205 B lay unread"), "{}", text(&v));
+}

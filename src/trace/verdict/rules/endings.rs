@@ -152,9 +152,12 @@ fn reset_verdict(f: &Facts) -> Draft {
         .user("Read the server's answer: it rejected the request early (e.g. 413 Payload Too Large, 401); the bytes are in the answer, not in the reset.")
         .code("Read while you write: SSL_read would still have returned the answer that arrived before the reset; call it when the socket is readable, even mid-upload.");
     }
-    Draft::new(
+    let mut d = Draft::new(
         Class::Reset,
-        if f.app_in == 0 && f.app_out == 0 {
+        if unread > 0 && f.app_in == 0 {
+            // Bytes the peer sent lay unread: we cannot say it sent nothing.
+            format!("The peer reset the connection ({errno}) after {} sent; we had read nothing of what it sent.", format::bytes(f.app_out))
+        } else if f.app_in == 0 && f.app_out == 0 {
             format!("The peer reset the connection ({errno}) right after the handshake, before any data either way.")
         } else if f.app_in == 0 {
             let stuck = f.last_sock.map_or(0, |(_, s)| s.outq);
@@ -172,7 +175,11 @@ fn reset_verdict(f: &Facts) -> Draft {
     .fact(delivery(f).1, None, f.last_sock.map(|(t, _)| t))
     .focus(at.and_then(|s| s.call))
     .user("The server, a proxy or a firewall aborted the connection: check their logs around this time.")
-    .code("A reset makes SSL_read/SSL_write fail with SSL_ERROR_SYSCALL (errno ECONNRESET / EPIPE).")
+    .code("A reset makes SSL_read/SSL_write fail with SSL_ERROR_SYSCALL (errno ECONNRESET / EPIPE).");
+    if unread > 0 {
+        d = d.fact(format!("{} lay unread in our receive queue when the reset came: TLS 1.3 session tickets (most servers send two after the handshake), or a short early answer (an HTTP 413, say): unread, they look the same; a client that reads while it writes would see which", format::bytes(u64::from(unread))), None, f.last_sock.map(|(t, _)| t));
+    }
+    d
 }
 
 fn eof_verdict(f: &Facts) -> Draft {
@@ -228,7 +235,11 @@ fn eof_verdict(f: &Facts) -> Draft {
     }
     Draft::new(
         Class::Truncated,
-        format!("The peer closed TCP without close_notify after {} received and {} sent: the data may be cut short.", format::bytes(f.app_in), format::bytes(f.app_out)),
+        if f.app_in == 0 && f.app_out == 0 {
+            "The peer closed TCP without close_notify right after the handshake, before any data either way: it hung up on us (a server that refuses something in our handshake only after it finished, in TLS 1.3, does this).".to_string()
+        } else {
+            format!("The peer closed TCP without close_notify after {} received and {} sent: the data may be cut short.", format::bytes(f.app_in), format::bytes(f.app_out))
+        },
     )
     .fact("EOF without close_notify", focus, at.map(|s| s.t))
     .focus(focus)

@@ -90,6 +90,24 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
     if let Some(alert) = f.alert_in.filter(|a| a.fatal) {
         return Some(alert_verdict(f, alert));
     }
+    if let Some(notify) = f.notify_in {
+        let when = if f.server_hello.is_some() {
+            "in the middle of the handshake"
+        } else {
+            "in answer to our ClientHello"
+        };
+        return Some(
+            Draft::new(
+                Class::HandshakeClosed,
+                format!("The peer sent close_notify {when}: it ended TLS before negotiating, without an alert saying why."),
+            )
+            .fact("close_notify from the peer during the handshake", notify.call, Some(notify.t))
+            .fact(sni_sent(f), None, f.hello_out.map(|s| s.t))
+            .focus(notify.call)
+            .user("Servers do this when they will not serve the name asked for (SNI), refuse this client, or are shutting down: try --sni NAME and check the server's log.")
+            .code("SSL_do_handshake returns 0 with SSL_ERROR_ZERO_RETURN: the handshake cannot go on; do not call SSL_shutdown before a handshake finished."),
+        );
+    }
     if error.starts_with("certificate verification failed") || is_verify_failure(f) {
         let ours = f
             .alert_out
@@ -370,7 +388,7 @@ fn handshake_stall(f: &Facts, now: Nanos) -> Draft {
             .map(|s| format!("our ClientHello went out at {}", format::duration(s.t)))
             .unwrap_or_else(|| "our ClientHello was not seen going out".into());
         let summary = if delivered {
-            format!("We wait for the server's answer to our ClientHello; it was delivered (acknowledged by the peer's TCP) but nothing came back for {}: this port is not speaking TLS first, or the server is stuck.", format::duration(waited))
+            format!("We wait for the server's answer to our ClientHello; it was delivered (acknowledged by the peer's TCP) but nothing came back for {}: this port is not speaking TLS first, the server is stuck, or something between (a proxy, a TLS-inspecting firewall) holds our ClientHello.", format::duration(waited))
         } else {
             format!("We wait for the server's answer to our ClientHello, which the peer has not even acknowledged after {}: the path drops our packets.", format::duration(waited))
         };

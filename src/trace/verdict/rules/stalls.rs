@@ -167,10 +167,21 @@ fn write_stall(f: &Facts, stall: &Stalled) -> Draft {
             "After WANT_WRITE, wait for writable and retry SSL_write with the same buffer; also read if the peer may be waiting for us to.",
         )
     };
+    // What the peer sent that we never read: beyond the TLS 1.3 session tickets (about 510 B
+    // from OpenSSL-based servers), likely an answer it gave before it stopped reading (an
+    // early HTTP status), which only reading shows.
+    let unread = f.max_unread.max(sock.inq);
+    let tickets_only =
+        f.version.as_deref() == Some("TLSv1.3") && f.tickets_in == 0 && unread <= 560;
+    let answered = if unread > 0 && !tickets_only {
+        format!(" The peer sent {} we have not read (session tickets, or more: it may have answered, with an early HTTP status say, and stopped reading; a client sees that only if it reads while it writes).", format::bytes(u64::from(unread)))
+    } else {
+        String::new()
+    };
     Draft::new(
         Class::PeerNotReading,
         format!(
-            "We have waited {} to write and the peer does not read: our send queue is full and its receive window is closed ({what}).",
+            "We have waited {} to write and the peer does not read: our send queue is full and its receive window is closed ({what}).{answered}",
             format::duration(stall.dur)
         ),
     )

@@ -29,15 +29,34 @@ pub(super) fn judge(f: &Facts) -> Option<Draft> {
         ),
         None => "the peer's window was not sampled".to_string(),
     };
-    Some(
-        Draft::new(
+    let queued = format::bytes(u64::from(sock.outq));
+    // The queue shrank after our last write and the peer's window opened again after closing
+    // (its application read, not only its kernel's buffer filling): it was taking it, slowly.
+    let drained = f
+        .outq_after_writes
+        .filter(|(t0, q0)| *t0 < at && *q0 > sock.outq && f.window_reopened_after_writes)
+        .map(|(t0, q0)| (u64::from(q0 - sock.outq), at - t0));
+    let draft = match drained {
+        Some((bytes, span)) => Draft::new(
+            Class::SlowReader,
+            format!(
+                "The peer reads slowly: every SSL_write returned, but when we closed {queued} of the {} we wrote were still in our send queue, not yet delivered; it took {} in the last {} ({}).",
+                format::bytes(f.app_out),
+                format::bytes(bytes),
+                format::duration(span),
+                format::rate(bytes, span)
+            ),
+        ),
+        None => Draft::new(
             Class::PeerNotReading,
             format!(
-                "The peer did not take what we sent: every SSL_write returned, but {} of the {} we wrote were still in our send queue, unacknowledged, when we closed, never delivered; {window}.",
-                format::bytes(u64::from(sock.outq)),
+                "The peer did not take what we sent: every SSL_write returned, but {queued} of the {} we wrote were still in our send queue, unacknowledged, when we closed, not delivered; {window}.",
                 format::bytes(f.app_out)
             ),
-        )
+        ),
+    };
+    Some(
+        draft
         .fact(
             format!(
                 "our send queue held {} ({} of it never sent) of {} (SO_SNDBUF); {window}",
@@ -54,7 +73,7 @@ pub(super) fn judge(f: &Facts) -> Option<Draft> {
             f.last_app_out,
         )
         .fact("the peer did not answer our close_notify", None, Some(close_t))
-        .user("The peer stopped reading (or reads far slower than we write): check the server; --read-for S waits for its answer before closing.")
+        .user("The peer stopped reading (or reads far slower than we write): check the server; --read-for S waits for its answer before closing (the kernel goes on sending a closed socket's queue only while the peer takes it).")
         .code("SSL_write returning means the kernel took the bytes, not that the peer got them: wait for the peer's answer or its close_notify before treating an upload as delivered."),
     )
 }
@@ -91,9 +110,32 @@ mod tests {
     fn what_never_left_our_send_queue_was_not_delivered() {
         let v = upload_then_close(120_000);
         assert_eq!(v.class, Class::PeerNotReading, "{}", text(&v));
-        assert!(v.summary.contains("never delivered"), "{}", v.summary);
+        assert!(v.summary.contains("not delivered"), "{}", v.summary);
         // Delivered (acknowledged) and only the close_notify unanswered: healthy.
         assert_eq!(upload_then_close(0).class, Class::Healthy);
         assert_eq!(upload_then_close(24).class, Class::Healthy);
+    }
+
+    #[test]
+    fn a_queue_the_peer_was_still_draining_is_a_slow_reader() {
+        let mut tr = Trace::new();
+        tr.handshake()
+            .call(Op::Write, SslError::None, 65536)
+            .sock(0, 300_000, 0);
+        tr.push(EventKind::Phase(Phase::Shutdown));
+        tr.call(Op::Shutdown, SslError::None, 0)
+            .wait(Interest::Read, 1000, Woke::Readable)
+            .sock(0, 250_000, 65536)
+            .wait(Interest::Read, 1000, Woke::Elapsed)
+            .sock(0, 200_000, 0);
+        tr.push(EventKind::Close(Close {
+            reason: CloseReason::Clean,
+            notify_sent: true,
+            notify_received: false,
+            workload_done: true,
+        }));
+        let v = crate::trace::verdict::judge(&tr.events, 1);
+        assert_eq!(v.class, Class::SlowReader, "{}", text(&v));
+        assert!(v.summary.contains("not yet delivered"), "{}", v.summary);
     }
 }
