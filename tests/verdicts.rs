@@ -478,26 +478,23 @@ fn a_refused_renegotiation_is_named() {
     assert!(said(&v).contains("no_renegotiation"), "{}", said(&v));
 }
 
-/// A server that wants a key share for a group we did not send one for answers with a
-/// HelloRetryRequest: the verdict says why the handshake took a second round trip.
+/// A server that wants a key share for a group we did not send answers with a HelloRetryRequest:
+/// the verdict says why the handshake took a second round trip; the message is named as such.
 #[test]
 fn a_hello_retry_request_is_named_as_the_extra_round_trip() {
     let server = SServer::start(&["-groups", "P-384", "-www"]);
     let (v, lines) = verdict(&format!("localhost:{}", server.port), &["--http-get", "/"]);
     assert!(said(&v).contains("HelloRetryRequest"), "{}", said(&v));
     assert_eq!(v["breakdown"]["handshake_round_trips"], 2, "{v}");
-    // The message itself is named too: it has the ServerHello's type, told apart by its random.
-    let messages = |lines: &[Value], name: &str| {
-        lines
+    let names = |lines: &[Value]| -> Vec<Value> {
+        let ins = lines
             .iter()
-            .filter(|l| l["kind"] == "msg" && l["dir"] == "in" && l["type"] == name)
-            .count()
+            .filter(|l| l["kind"] == "msg" && l["dir"] == "in");
+        ins.map(|l| l["type"].clone()).take(2).collect()
     };
-    assert_eq!(messages(&lines, "HelloRetryRequest"), 1);
-    assert_eq!(messages(&lines, "ServerHello"), 1);
+    assert_eq!(names(&lines), ["HelloRetryRequest", "ServerHello"]);
     let server = SServer::start(&["-www"]);
     let (v, lines) = verdict(&format!("localhost:{}", server.port), &["--http-get", "/"]);
-    assert!(!said(&v).contains("HelloRetryRequest"), "{}", said(&v));
-    assert_eq!(messages(&lines, "HelloRetryRequest"), 0);
-    assert_eq!(messages(&lines, "ServerHello"), 1);
+    let plain = !said(&v).contains("HelloRetryRequest") && names(&lines)[0] == "ServerHello";
+    assert!(plain, "{}", said(&v));
 }

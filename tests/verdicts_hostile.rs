@@ -129,3 +129,21 @@ fn a_close_notify_in_answer_to_the_clienthello_is_named() {
     assert!(!last.contains("shutdown while in init"), "{last}");
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// The lab's early-reject answers 413 with an error page and resets mid-upload: what lies unread
+/// is more than TLS 1.3 tickets could be, so the verdict names the early answer, not a bare reset
+/// (regression: once the handshake's own bytes no longer counted as unread, it said "reset").
+#[test]
+fn the_labs_early_reject_is_an_early_rejection() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(["trace", "lab:early-reject", "--format", "jsonl"])
+        .output()
+        .expect("run tlsscope");
+    let v = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["kind"] == "verdict")
+        .unwrap_or_else(|| panic!("no verdict: {}", text(&out.stdout)));
+    assert_eq!(v["class"], "early-rejection", "{}", said(&v));
+    assert_eq!(out.status.code(), Some(1));
+}

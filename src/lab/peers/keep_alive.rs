@@ -59,7 +59,18 @@ pub(in crate::lab) fn no_response(peer: &Peer, s: &mut Stream) -> Step<()> {
 
 pub(in crate::lab) fn early_reject(peer: &Peer, s: &mut Stream) -> Step<()> {
     peer.read_request(s)?;
-    let body = "upload refused before it was read (tlsscope lab early-reject)\n";
+    // An error page as web servers send one (Apache's, about 600 B in all): more than the
+    // TLS 1.3 session tickets alone could be, so the unread answer is told from them.
+    let body = concat!(
+        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n",
+        "<html><head>\n<title>413 Request Entity Too Large</title>\n</head><body>\n",
+        "<h1>Request Entity Too Large</h1>\n",
+        "The requested resource does not allow request data with POST requests, or the amount ",
+        "of data provided in the request exceeds the capacity limit.\n",
+        "<p>The upload was refused before it was read: send less, or ask first ",
+        "(Expect: 100-continue).</p>\n",
+        "<hr>\n<address>tlsscope lab early-reject</address>\n</body></html>\n",
+    );
     peer.write_all(s, &http_response("413 Payload Too Large", body, true))?;
     peer.note(format!(
         "answered 413; not reading, resetting in {REJECT_PAUSE:?}"
