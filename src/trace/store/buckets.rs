@@ -40,10 +40,12 @@ pub(crate) fn bounds(
         return out;
     };
     // Bucket k ends where the first entry at or after t0 + (k + 1)·width is; the last entry
-    // is in bucket `all` (far away when the range ends with a sample long after the view:
-    // the buckets side by side stop at [`SIDE_BY_SIDE`]).
-    let all = (time(b - 1).saturating_sub(t0) / width) as usize;
-    let last = all.min(SIDE_BY_SIDE);
+    // is in bucket `all`. A level's range ends with the sample after the view, which may be
+    // long after it: the buckets side by side stop at the one before last's bucket (and at
+    // [`SIDE_BY_SIDE`]), the rest are found one by one.
+    let bucket = |i: usize| (time(i).saturating_sub(t0) / width) as usize;
+    let all = bucket(b - 1);
+    let last = bucket((b - 1).saturating_sub(1).max(a)).min(SIDE_BY_SIDE);
     let limit = |k: usize| t0.saturating_add((k as u64 + 1).saturating_mul(width));
     // Per bucket end, the entries it may be (from a head not past it to the next head), and
     // where between them a straight line through the two heads crosses the limit.

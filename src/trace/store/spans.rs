@@ -75,6 +75,16 @@ impl<C: SpanClass> Spans<C> {
         let n = C::ALL.len();
         let k = i / BLOCK;
         let mut out = [0; MAX_CLASSES];
+        // From the nearer checkpoint: the one after `i`, less what lies between, when `i` is
+        // in the second half of a complete block.
+        let next = (k + 1) * n;
+        if i % BLOCK > BLOCK / 2 && next + n <= self.checkpoints.len() {
+            out[..n].copy_from_slice(&self.checkpoints[next..next + n]);
+            for &c in &self.class[i..(k + 1) * BLOCK] {
+                out[c as usize] -= 1;
+            }
+            return out;
+        }
         out[..n].copy_from_slice(&self.checkpoints[k * n..k * n + n]);
         for &c in &self.class[k * BLOCK..i] {
             out[c as usize] += 1;
@@ -102,6 +112,27 @@ impl<C: SpanClass> Spans<C> {
             .rev()
             .find(|&k| hi[k] > lo[k])
             .map_or(none, |k| C::ALL[k])
+    }
+
+    /// [`Spans::worst`] of each range `bounds[k]..bounds[k + 1]` (a view's buckets): the counts
+    /// at a bound are read once for the two buckets that share it.
+    fn worsts(&self, bounds: &[usize]) -> Vec<C> {
+        let mut out = Vec::with_capacity(bounds.len().saturating_sub(1));
+        let mut shared: Option<[u32; MAX_CLASSES]> = None;
+        for w in bounds.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if b <= a + 2 * BLOCK {
+                out.push(self.worst(a, b));
+                shared = None;
+                continue;
+            }
+            let lo = shared.take().unwrap_or_else(|| self.counts_before(a));
+            let hi = self.counts_before(b);
+            let worst = (0..C::ALL.len()).rev().find(|&k| hi[k] > lo[k]);
+            out.push(worst.map_or(C::ALL[0], |k| C::ALL[k]));
+            shared = Some(hi);
+        }
+        out
     }
 
     /// The class of span `i` (`i < len()`).
@@ -161,6 +192,10 @@ impl<C: SpanClass> Timed for SpanView<'_, C> {
         self.col.worst(a, b)
     }
 
+    fn worsts(&self, bounds: &[usize]) -> Vec<C> {
+        self.col.worsts(bounds)
+    }
+
     fn heads(&self) -> Option<&Heads> {
         Some(&self.col.heads)
     }
@@ -203,9 +238,11 @@ pub fn aggregate<S: Timed>(spans: &S, t0: Nanos, t1: Nanos, buckets: usize) -> V
     }
     let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
     // Each bucket's spans join into one mark.
-    bounds(spans.heads(), (a, b), t0, width, |k| spans.start(k))
+    let bounds = bounds(spans.heads(), (a, b), t0, width, |k| spans.start(k));
+    bounds
         .windows(2)
-        .map(|w| {
+        .zip(spans.worsts(&bounds))
+        .map(|(w, class)| {
             let (i, j) = (w[0], w[1]);
             let start = spans.start(i);
             Mark {
@@ -213,7 +250,7 @@ pub fn aggregate<S: Timed>(spans: &S, t0: Nanos, t1: Nanos, buckets: usize) -> V
                 end: spans.end(j - 1).max(start),
                 first: i,
                 count: j - i,
-                class: spans.worst(i, j),
+                class,
             }
         })
         .collect()
@@ -273,6 +310,17 @@ mod tests {
             .map(|i| (i as u64, i as u64, class(i)))
             .collect();
         let (_, s) = waits(&times);
+        // Counted from either checkpoint of a block (or the last, incomplete one).
+        for i in 0..=1000 {
+            for c in WaitClass::ALL {
+                let plain = (0..i).filter(|&j| class(j) == c).count() as u32;
+                assert_eq!(s.counts_before(i)[c.index()], plain, "{c:?} before {i}");
+            }
+        }
+        // Buckets side by side, small and large, from one read of each bound.
+        let bounds = [0, 5, 140, 141, 300, 301, 700, 999, 1000];
+        let each: Vec<_> = bounds.windows(2).map(|w| s.worst(w[0], w[1])).collect();
+        assert_eq!(s.worsts(&bounds), each);
         for (a, b) in [
             (0, 1000),
             (3, 64),

@@ -51,6 +51,11 @@ pub trait Timed {
     /// The most notable class among the spans `a..b`.
     fn worst(&self, a: usize, b: usize) -> Self::Class;
 
+    /// [`Timed::worst`] of each range `bounds[k]..bounds[k + 1]` (a view's buckets).
+    fn worsts(&self, bounds: &[usize]) -> Vec<Self::Class> {
+        bounds.windows(2).map(|w| self.worst(w[0], w[1])).collect()
+    }
+
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
