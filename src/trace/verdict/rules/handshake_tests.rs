@@ -5,13 +5,19 @@ use super::trace_builder::{text, Trace};
 use crate::trace::event::*;
 use crate::trace::verdict::{Class, Verdict};
 
-fn failed_with_alert(desc: u8) -> Verdict {
+/// Our ClientHello written and OpenSSL waiting for the answer.
+fn hello_sent() -> Trace {
     let mut tr = Trace::new();
     tr.msg(MsgDir::Out, 22, 1, 300)
         .io(Dir::Write, 305, false)
         .io(Dir::Read, 0, true)
-        .call(Op::DoHandshake, SslError::WantRead, 0)
-        .wait(Interest::Read, 2, Woke::Readable)
+        .call(Op::DoHandshake, SslError::WantRead, 0);
+    tr
+}
+
+fn failed_with_alert(desc: u8) -> Verdict {
+    let mut tr = hello_sent();
+    tr.wait(Interest::Read, 2, Woke::Readable)
         .msg(MsgDir::In, 21, desc, 2)
         .call(Op::DoHandshake, SslError::Ssl, 0);
     tr.close(CloseReason::Failed, Some("TLS handshake failed: alert"))
@@ -75,12 +81,8 @@ fn tls13_client_certificate_refusal_surfaces_in_the_first_read() {
 
 #[test]
 fn a_clienthello_nobody_answers() {
-    let mut tr = Trace::new();
-    tr.msg(MsgDir::Out, 22, 1, 300)
-        .io(Dir::Write, 305, false)
-        .io(Dir::Read, 0, true)
-        .call(Op::DoHandshake, SslError::WantRead, 0)
-        .sock(0, 0, 65535)
+    let mut tr = hello_sent();
+    tr.sock(0, 0, 65535)
         .wait(Interest::Read, 3000, Woke::Timeout);
     let v = tr.close(CloseReason::Timeout, Some("timed out"));
     assert_eq!(v.class, Class::HelloUnanswered, "{}", text(&v));
@@ -100,12 +102,8 @@ fn an_eof_right_after_the_clienthello_is_a_closed_handshake() {
 
 /// ClientHello out; the server's answer is `answer` bytes that make no whole message.
 fn partial_answer(answer: u32) -> Trace {
-    let mut tr = Trace::new();
-    tr.msg(MsgDir::Out, 22, 1, 300)
-        .io(Dir::Write, 305, false)
-        .io(Dir::Read, 0, true)
-        .call(Op::DoHandshake, SslError::WantRead, 0)
-        .wait(Interest::Read, 2, Woke::Readable)
+    let mut tr = hello_sent();
+    tr.wait(Interest::Read, 2, Woke::Readable)
         .io(Dir::Read, answer, false)
         .io(Dir::Read, 0, true)
         .call(Op::DoHandshake, SslError::WantRead, 0);
@@ -145,12 +143,8 @@ fn a_close_in_the_middle_of_the_answer_is_not_blamed_on_the_sni_or_the_version()
     );
     assert!(!v.next_user.concat().contains("--sni"), "{:?}", v.next_user);
     // After a ServerHello: the server accepted the ClientHello.
-    let mut tr = Trace::new();
-    tr.msg(MsgDir::Out, 22, 1, 300)
-        .io(Dir::Write, 305, false)
-        .io(Dir::Read, 0, true)
-        .call(Op::DoHandshake, SslError::WantRead, 0)
-        .io(Dir::Read, 127, false)
+    let mut tr = hello_sent();
+    tr.io(Dir::Read, 127, false)
         .msg(MsgDir::In, 22, 2, 122)
         .io(Dir::Read, 0, false)
         .call(Op::DoHandshake, SslError::Ssl, 0);
