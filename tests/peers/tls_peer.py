@@ -24,6 +24,17 @@ def read_head(conn):
     return data
 
 
+def read_upload(conn, n):
+    """Reads at least `n` bytes of an upload; False if the client closed first."""
+    got = 0
+    while got < n:
+        data = conn.recv(16384)
+        if not data:
+            return False
+        got += len(data)
+    return True
+
+
 def linger_close(conn):
     """Closes with a TCP reset (SO_LINGER 0), skipping close_notify."""
     raw = socket.socket(fileno=conn.detach())
@@ -123,13 +134,9 @@ def serve(mode, conn):
         # Reads 64 KiB of an upload, then closes its sending side with a bare TCP FIN (no
         # close_notify), and drains whatever else comes until the client closes.
         conn.settimeout(LIFETIME)
-        got = 0
         try:
-            while got < 65536:
-                data = conn.recv(16384)
-                if not data:
-                    return
-                got += len(data)
+            if not read_upload(conn, 65536):
+                return
             conn.shutdown(socket.SHUT_WR)  # drops the TLS layer: a bare TCP FIN
             while conn.recv(65536):
                 pass
@@ -139,13 +146,9 @@ def serve(mode, conn):
         # Reads the first 64 KiB of an upload, then nothing more (its small receive buffer
         # fills, its window closes) until the client gives up.
         conn.settimeout(LIFETIME)
-        got = 0
         try:
-            while got < 65536:
-                data = conn.recv(16384)
-                if not data:
-                    return
-                got += len(data)
+            if not read_upload(conn, 65536):
+                return
         except (OSError, ssl.SSLError):
             return
         time.sleep(LIFETIME)
