@@ -259,10 +259,11 @@ static int errno_check(void) {
     errno = 0;
     if (write(-1, "x", 1) != -1 || errno != EBADF) { fprintf(stderr, "write(-1): errno=%d\n", errno); return 3; }
     errno = 0;
-    if (recv(fd, buf, sizeof buf, MSG_DONTWAIT) != -1 || errno != EAGAIN) { fprintf(stderr, "recv: errno=%d\n", errno); return 3; }
+    /* (the server is started without session tickets, so nothing is waiting to be read) */
+    ssize_t got = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (got != -1 || errno != EAGAIN) { fprintf(stderr, "recv: returned %zd, errno=%d\n", got, errno); return 3; }
     struct pollfd p = {.fd = fd, .events = POLLIN};
     errno = 0;
-    /* (late session tickets may make it readable: only the errno of a success is checked) */
     if (poll(&p, 1, 10) < 0 || errno != 0) { fprintf(stderr, "poll: errno=%d\n", errno); return 3; }
     SSL_free(s);
     close(fd);
