@@ -1,6 +1,6 @@
-//! `tlsscope bench`'s bulk part: uploads over loopback to an in-process TLS sink through two
-//! engines that live for the whole bench, one recording only connection-level events (off) and
-//! one recording everything (on), in off/on pairs. Each run's CPU time is read per thread: the
+//! `tlsscope bench`'s bulk part: uploads over loopback to an in-process TLS sink in off/on
+//! pairs, each run through an engine of its own, started for it, that records only
+//! connection-level events (off) or everything (on). Each run's CPU time is read per thread: the
 //! engine's I/O thread, the consumer (this thread, which receives the batches) and the sink (the
 //! peer, the same work in both modes), besides the whole process's; `report.rs` compares them.
 
@@ -68,8 +68,11 @@ pub(super) fn start_sink(pki: &Pki) -> Result<Sink, String> {
     Ok(Sink { addr, cpu })
 }
 
-/// An engine kept for the whole bench (so its client context is built once, by the warm-up
-/// run, and no run pays for it), and its I/O thread's id.
+/// One run's engine and its I/O thread's id. Each run starts its own and warms it up first
+/// (so its client context is built and no measured transfer pays for it): two engines kept for
+/// the whole bench differed by more than recording costs (in one bench the engine recording
+/// nothing took a third more CPU than the other, pair after pair), by where their threads and
+/// buffers happened to land; a fresh engine a run makes that chance the same for both modes.
 struct Client {
     engine: Engine,
     io_thread: u32,
@@ -174,7 +177,8 @@ fn transfer(client: &Client, sink: &Sink, bytes: u64) -> Result<Run, String> {
 
 /// Bulk upload throughput and CPU time with recording off and on in `pairs` pairs, in ABBA order
 /// (off-on, on-off, …) so that a drift in the machine's speed favours neither; or one mode
-/// only, for `perf record` / valgrind of that mode. One warm-up run per mode first.
+/// only, for `perf record` / valgrind of that mode. Every run has a fresh engine, warmed up by
+/// a 1 MiB transfer that is not measured.
 pub(super) fn bulk(
     sink: &Sink,
     bytes: u64,
@@ -182,33 +186,32 @@ pub(super) fn bulk(
     only: Option<Recording>,
 ) -> Result<(), CliError> {
     let failed = CliError::Failed;
-    let modes: Vec<bool> = match only {
+    let mut modes: Vec<bool> = match only {
         None => vec![false, true],
         Some(mode) => vec![mode == Recording::On],
     };
-    let mut clients = Vec::new();
-    for &record in &modes {
-        let client = Client::start(record).map_err(failed)?;
-        transfer(&client, sink, 1 << 20).map_err(|e| failed(format!("warm-up: {e}")))?;
-        clients.push((record, client));
-    }
     let load_before = cpu::load_average();
     report::header(bytes, pairs, only.is_some(), load_before)?;
     let (mut off, mut on) = (Vec::new(), Vec::new());
     for pair in 1..=pairs {
-        let mut order: Vec<&(bool, Client)> = clients.iter().collect();
-        if pair % 2 == 0 {
-            order.reverse();
-        }
-        for (record, client) in order {
-            let run = transfer(client, sink, bytes).map_err(failed)?;
-            report::run_line(pair, *record, bytes, &run)?;
-            if *record {
+        for &record in &modes {
+            let run = fresh_run(record, sink, bytes).map_err(failed)?;
+            report::run_line(pair, record, bytes, &run)?;
+            if record {
                 on.push(run)
             } else {
                 off.push(run)
             }
         }
+        modes.reverse();
     }
     report::summary(bytes, &off, &on, load_before, cpu::load_average())
+}
+
+/// One measured transfer through a new engine, after its warm-up transfer; the engine is
+/// stopped (its thread joined) before this returns, so it is not running during the next run.
+fn fresh_run(record: bool, sink: &Sink, bytes: u64) -> Result<Run, String> {
+    let client = Client::start(record)?;
+    transfer(&client, sink, 1 << 20).map_err(|e| format!("warm-up: {e}"))?;
+    transfer(&client, sink, bytes)
 }

@@ -48,7 +48,7 @@ pub(super) fn header(
         format!("{pairs} off/on pair(s) in ABBA order")
     };
     say(&format!(
-        "bulk upload of {:.0} MiB a run to an in-process TLS sink on loopback: {what}, after a warm-up run per mode (load average {})\n",
+        "bulk upload of {:.0} MiB a run to an in-process TLS sink on loopback: {what}, each run on a fresh engine after an unmeasured 1 MiB warm-up (load average {})\n",
         mib(bytes),
         load(load_average)
     ))
