@@ -147,3 +147,19 @@ fn the_labs_early_reject_is_an_early_rejection() {
     assert_eq!(v["class"], "early-rejection", "{}", said(&v));
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_reset_answering_our_close_notify_after_a_complete_response_is_harmless() {
+    let peer = tls_peer("reset-on-close");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--read-for", "0.3"]);
+    assert_class(&v, "close-notify-unanswered");
+    let text = said(&v);
+    assert!(text.contains("TCP reset (ECONNRESET)"), "{text}");
+    assert!(text.contains("response was complete (status 200"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{}", last_line(&out.stderr));
+    // The same reset when the response was cut short is still a reset, and a failure.
+    let peer = tls_peer("reset-on-close-cut");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--read-for", "0.3"]);
+    assert_ne!(v["class"], "close-notify-unanswered", "{v:#}");
+    assert_eq!(out.status.code(), Some(1), "{}", last_line(&out.stderr));
+}

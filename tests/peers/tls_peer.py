@@ -68,6 +68,21 @@ def serve(mode, conn):
         conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         time.sleep(0.3)
         linger_close(conn)
+    elif mode == "reset-on-close" or mode == "reset-on-close-cut":
+        # Answers (completely, or cut short), then resets when our close_notify arrives:
+        # a server that closes without a TLS shutdown.
+        read_head(conn)
+        if mode == "reset-on-close":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\nhello")
+        conn.settimeout(LIFETIME)
+        try:
+            while conn.recv(4096):
+                pass
+        except (OSError, ssl.SSLError):
+            pass
+        linger_close(conn)
     elif mode == "no-answer":
         read_head(conn)
         time.sleep(LIFETIME)

@@ -81,7 +81,7 @@ classes! {
     KeyUpdate => "key-update", Note, "A TLS 1.3 KeyUpdate, the peer's (a requested reply goes out with our next SSL_write) or ours.";
     PostHandshakeAuth => "post-handshake-auth", Note, "The server asked for a client certificate after the handshake (TLS 1.3); SSL_read answered it.";
     TicketWantRead => "ticket-want-read", Note, "With AUTO_RETRY off, session tickets made SSL_read return WANT_READ with nothing to wait for.";
-    CloseNotifyUnanswered => "close-notify-unanswered", Note, "We sent close_notify and the peer did not answer it: harmless and common.";
+    CloseNotifyUnanswered => "close-notify-unanswered", Note, "We sent close_notify and the peer did not answer it (closed TCP, or reset it, once everything asked for had come): harmless and common.";
     NoCloseNotify => "eof-after-complete-response", Note, "The peer closed TCP without close_notify after a complete response: harmless for HTTP with a length.";
     ResponseCompleteKeptOpen => "response-complete-kept-open", Note, "The HTTP response was complete; the server keeps the connection open (keep-alive) and we waited for a close that never comes.";
     HttpError => "http-error", Note, "TLS worked; the HTTP server answered with an error status (4xx/5xx).";

@@ -3,10 +3,10 @@
 //! (post-handshake activity, latency, a slow reader) or that it was healthy.
 
 use super::stalls::framing;
-use super::{closed_by, delivery, Draft};
+use super::{closed_by, delivery, reset, Draft};
 use crate::trace::event::{Close, CloseReason, Nanos, Op};
 use crate::trace::format;
-use crate::trace::names::{alert_name, errno_name};
+use crate::trace::names::alert_name;
 use crate::trace::verdict::facts::Facts;
 use crate::trace::verdict::types::Class;
 
@@ -39,10 +39,10 @@ pub(super) fn cut_short(f: &Facts) -> Option<Draft> {
     // (EPIPE, or the reset our write provoked): the peer's act was the close, not a reset.
     let reset = reason == CloseReason::Reset
         || f.os_error.is_some_and(|(s, e, _)| {
-            (e == libc_econnreset() || e == libc_epipe()) && f.eof.is_none_or(|eof| s.t < eof.t)
+            reset::is_reset_errno(e) && f.eof.is_none_or(|eof| s.t < eof.t)
         });
     if reset {
-        return Some(reset_verdict(f));
+        return Some(reset::verdict(f));
     }
     let eof = reason == CloseReason::Eof
         || f.error
@@ -100,86 +100,6 @@ fn rejected_record(f: &Facts) -> Option<Draft> {
         .user("Capture the traffic on both ends (--pcapng here) and compare the bytes; look for a proxy or offload that rewrites them.")
         .code("After SSL_ERROR_SSL the connection is dead: do not call SSL_shutdown or retry; close the socket."),
     )
-}
-
-// errno values are the same on every Linux architecture tlsscope runs on.
-fn libc_econnreset() -> i32 {
-    104
-}
-fn libc_epipe() -> i32 {
-    32
-}
-
-fn reset_verdict(f: &Facts) -> Draft {
-    let at = f.os_error.map(|(s, _, _)| s);
-    let errno = f
-        .os_error
-        .map_or_else(|| "ECONNRESET".to_string(), |(_, e, _)| errno_name(e));
-    let unread = f.max_unread;
-    let answer = f.http_head.map(|(_, h)| h.status);
-    // TLS 1.3 servers send session tickets right after the handshake (two records of about
-    // 255 B from OpenSSL-based servers); a client that never read has them in its queue, and
-    // they are not an answer. More than that is the peer talking back.
-    let only_tickets = f.version.as_deref() == Some("TLSv1.3")
-        && f.tickets_in == 0
-        && unread <= 560
-        && answer.is_none();
-    if (unread > 0 && !only_tickets) || (answer.is_some_and(|s| s >= 400) && f.app_out > 0) {
-        // Ticket sizes vary with the server (about 390 B each from `openssl s_server`): a
-        // little more than two of the lab's may still be tickets alone. Unread, the bytes
-        // cannot be told apart, so the verdict says so instead of claiming an answer.
-        let maybe_tickets = f.version.as_deref() == Some("TLSv1.3")
-            && f.tickets_in == 0
-            && unread <= 2048
-            && answer.is_none();
-        let what = match answer {
-            Some(status) => format!("its answer (HTTP {status})"),
-            None if maybe_tickets => format!("{} it had sent (an early answer, or only the TLS 1.3 session tickets every server sends after the handshake: unread, they cannot be told apart)", format::bytes(u64::from(unread))),
-            None => format!("{} it had sent", format::bytes(u64::from(unread))),
-        };
-        return Draft::new(
-            Class::EarlyRejection,
-            if maybe_tickets {
-                format!("The peer reset the connection while we were still sending: we never read {what}, and the reset ({errno}) is what our write saw.")
-            } else {
-                format!("The peer answered while we were still sending, then reset the connection: we never read {what}, and the reset ({errno}) is what our write saw.")
-            },
-        )
-        .fact(format!("{} were waiting unread in our receive queue (we had not called SSL_read since they came)", format::bytes(u64::from(unread))), None, f.last_sock.map(|(t, _)| t))
-        .fact(format!("{} sent before the reset", format::bytes(f.app_out)), None, f.last_app_out)
-        .fact(format!("the socket reported {errno}"), at.and_then(|s| s.call), at.map(|s| s.t))
-        .focus(at.and_then(|s| s.call))
-        .user("Read the server's answer: it rejected the request early (e.g. 413 Payload Too Large, 401); the bytes are in the answer, not in the reset.")
-        .code("Read while you write: SSL_read would still have returned the answer that arrived before the reset; call it when the socket is readable, even mid-upload.");
-    }
-    let mut d = Draft::new(
-        Class::Reset,
-        if unread > 0 && f.app_in == 0 {
-            // Bytes the peer sent lay unread: we cannot say it sent nothing.
-            format!("The peer reset the connection ({errno}) after {} sent; we had read nothing of what it sent.", format::bytes(f.app_out))
-        } else if f.app_in == 0 && f.app_out == 0 {
-            format!("The peer reset the connection ({errno}) right after the handshake, before any data either way.")
-        } else if f.app_in == 0 {
-            let stuck = f.last_sock.map_or(0, |(_, s)| s.outq);
-            let stuck = if stuck > 1024 {
-                format!(" ({} of it still in our send queue, never delivered)", format::bytes(u64::from(stuck)))
-            } else {
-                String::new()
-            };
-            format!("The peer reset the connection ({errno}) before any answer: {} written{stuck}, nothing received.", format::bytes(f.app_out))
-        } else {
-            format!("The peer reset the connection ({errno}) mid-transfer, after {} received and {} sent.", format::bytes(f.app_in), format::bytes(f.app_out))
-        },
-    )
-    .fact(format!("the socket reported {errno}"), at.and_then(|s| s.call), at.map(|s| s.t))
-    .fact(delivery(f).1, None, f.last_sock.map(|(t, _)| t))
-    .focus(at.and_then(|s| s.call))
-    .user("The server, a proxy or a firewall aborted the connection: check their logs around this time.")
-    .code("A reset makes SSL_read/SSL_write fail with SSL_ERROR_SYSCALL (errno ECONNRESET / EPIPE).");
-    if unread > 0 {
-        d = d.fact(format!("{} lay unread in our receive queue when the reset came: TLS 1.3 session tickets (most servers send two after the handshake), or a short early answer (an HTTP 413, say): unread, they look the same; a client that reads while it writes would see which", format::bytes(u64::from(unread))), None, f.last_sock.map(|(t, _)| t));
-    }
-    d
 }
 
 fn eof_verdict(f: &Facts) -> Draft {

@@ -4,6 +4,7 @@
 //! - `setup_failures`: resolve, connect, not TLS, the handshake and its alerts.
 //! - `stalls`: waits without progress (read and write), live or ended by a timeout.
 //! - `endings`: resets, EOF, truncation, and how a clean connection went.
+//! - `reset`: the peer's reset after the handshake (`endings` asks it).
 //! - `slow`: a connection that worked, slowly (handshake, reader, answer).
 //! - `post_handshake`: the notes on a renegotiation, post-handshake auth, a KeyUpdate.
 //! - `undelivered`: a clean close with what we wrote still in our send queue.
@@ -13,6 +14,7 @@ mod alerts;
 mod endings;
 mod post_handshake;
 mod program_end;
+mod reset;
 mod setup_failures;
 mod slow;
 mod stalls;
