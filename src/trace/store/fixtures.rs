@@ -62,3 +62,36 @@ pub(crate) fn stalled_writer() -> Vec<Event> {
         ),
     ]
 }
+
+/// `n` writes, a third of them WANT_WRITE or WANT_READ and followed by a wait, each with its
+/// socket write and a `sock` sample (levels that vary, TCP_INFO every fourth): a busy trace
+/// with every lane and level filled.
+pub(crate) fn writes_with_levels(n: u32) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut t = 0;
+    for id in 1..=n {
+        let error = [SslError::None, SslError::WantWrite, SslError::WantRead][id as usize % 7 % 3];
+        events.push(ev(t + 5, io(id, Dir::Write, id % 3 * 100, error.is_want())));
+        events.push(ev(t, call(id, Op::Write, error, 40 + u64::from(id % 5))));
+        t += 50;
+        if error.is_want() {
+            events.push(ev(t, wait(Interest::Write, 30 + u64::from(id % 11))));
+            t += 45;
+        }
+        let sock = Sock {
+            outq: (id * 7919) % 10_000,
+            inq: id % 13,
+            ssl_pending: id % 2,
+            sndbuf: 10_000,
+            rcvbuf: 5_000,
+            notsent: 0,
+            tcp: (id % 4 == 0).then_some(TcpInfo {
+                rtt_us: id % 50,
+                snd_cwnd: 10,
+                snd_wnd: id % 9 * 1000,
+            }),
+        };
+        events.push(ev(t, EventKind::Sock(Box::new(sock))));
+    }
+    events
+}

@@ -14,6 +14,7 @@ mod classes;
 mod conn;
 mod filter;
 mod gallop;
+mod grid;
 mod heads;
 mod hit;
 mod indices;
@@ -31,12 +32,13 @@ mod timed;
 pub use classes::{CallClass, IoClass, IoOutcome, SpanClass, WaitClass};
 pub use conn::ConnTrace;
 pub use filter::EventFilter;
+pub use grid::{Grid, Part, SlideKey, Sliding};
 pub use hit::{Hit, Lane};
 pub use indices::Indices;
 pub use memo::{Memo, ViewKey};
 pub use runs::RunView;
 pub use series::Series;
-pub use spans::{aggregate, Mark, SpanView, Spans};
+pub use spans::{aggregate, aggregate_part, Mark, SpanView, Spans};
 pub use status::{Status, STALL_NANOS};
 pub use stored::Stored;
 pub use timed::{first, Timed};
@@ -129,5 +131,7 @@ impl Store {
 pub(crate) mod fixtures;
 #[cfg(test)]
 mod query_tests;
+#[cfg(test)]
+mod slide_tests;
 #[cfg(test)]
 mod tests;

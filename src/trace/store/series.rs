@@ -3,6 +3,7 @@
 //! connection's events, passed to each query), its value is kept here for the min/max pyramid.
 
 use super::buckets::bounds;
+use super::grid::Part;
 use super::heads::Heads;
 use super::indices::Indices;
 use super::minmax::MinMax;
@@ -110,6 +111,58 @@ impl Series {
             }
             out
         })
+    }
+
+    /// Whether the series were sampled together (the same samples' events: the three buffer
+    /// levels of each `sock` event, the rtt and the window of each TCP_INFO), so one series'
+    /// bucket bounds are every one's.
+    pub fn sampled_together(series: &[&Series]) -> bool {
+        series.split_first().is_some_and(|(first, rest)| {
+            rest.iter()
+                .all(|s| s.len() == first.len() && s.event.last() == first.event.last())
+        })
+    }
+
+    /// [`Series::envelopes`] of the cells `part` of a view on a fixed grid, for series
+    /// [sampled together](Series::sampled_together) (empty otherwise): per cell, the first
+    /// sample's time with each series' minimum there, then the middle of the cell's samples
+    /// with each maximum. A leading part's first cell also holds the sample in force at its
+    /// start; a trailing part ends with the first sample after it (so the line reaches the
+    /// edges).
+    pub fn envelopes_part<const N: usize>(
+        series: [&Series; N],
+        events: &[Stored],
+        part: Part,
+    ) -> Vec<(Nanos, [u32; N])> {
+        let Some(first) = series.first().filter(|_| Series::sampled_together(&series)) else {
+            return Vec::new();
+        };
+        let t = |i: usize| first.time(events, i);
+        let (t0, end) = (part.grid.t0(), part.grid.end());
+        let a = first.before(events, t0, true);
+        let a = if part.leading { a.saturating_sub(1) } else { a };
+        let b = first.before(events, end, true);
+        let b = if part.trailing {
+            (b + 1).min(first.len())
+        } else {
+            b
+        };
+        if b <= a {
+            return Vec::new();
+        }
+        let bounds = bounds(Some(&first.heads), (a, b), t0, part.grid.width, t);
+        let mut out = Vec::with_capacity(bounds.len() * 2);
+        for w in bounds.windows(2) {
+            let (i, j) = (w[0], w[1]);
+            let (mut lo, mut hi) = ([0; N], [0; N]);
+            for (k, s) in series.iter().enumerate() {
+                (lo[k], hi[k]) = s.minmax.range(&s.v, i, j).unwrap_or((s.v[i], s.v[i]));
+            }
+            let start = t(i);
+            out.push((start, lo));
+            out.push((start + t(j - 1).saturating_sub(start) / 2, hi));
+        }
+        out
     }
 
     /// Gives back the room the vectors grew into.

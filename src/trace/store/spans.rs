@@ -3,10 +3,11 @@
 
 use super::buckets::bounds;
 use super::classes::SpanClass;
+use super::grid::Part;
 use super::heads::Heads;
 use super::indices::Indices;
 use super::stored::Stored;
-use super::timed::{span_end, span_start, Timed};
+use super::timed::{first, span_end, span_start, Timed};
 use crate::trace::event::Nanos;
 
 /// Spans per checkpoint of the per-class counts: a count scans at most this many classes at each
@@ -237,7 +238,31 @@ pub fn aggregate<S: Timed>(spans: &S, t0: Nanos, t1: Nanos, buckets: usize) -> V
             .collect();
     }
     let width = (t1.saturating_sub(t0) / buckets as u64).max(1);
-    // Each bucket's spans join into one mark.
+    group(spans, (a, b), t0, width)
+}
+
+/// [`aggregate`] of the cells `part` of a view on a fixed grid, every cell's spans joined into
+/// one mark (a cell of one span gives that span's own mark): spans starting in the cells, and
+/// in a leading part also those that began before it and last into it.
+pub fn aggregate_part<S: Timed>(spans: &S, part: Part) -> Vec<Mark<S::Class>> {
+    let (t0, end) = (part.grid.t0(), part.grid.end());
+    let a = if part.leading {
+        first(spans.len(), |i| spans.end(i) >= t0)
+    } else {
+        first(spans.len(), |i| spans.start(i) >= t0)
+    };
+    let b = first(spans.len(), |i| spans.start(i) >= end).max(a);
+    group(spans, (a, b), t0, part.grid.width)
+}
+
+/// The spans `a..b` joined into one mark per bucket of `width` from `t0` (spans before `t0`
+/// join the first).
+fn group<S: Timed>(
+    spans: &S,
+    (a, b): (usize, usize),
+    t0: Nanos,
+    width: Nanos,
+) -> Vec<Mark<S::Class>> {
     let bounds = bounds(spans.heads(), (a, b), t0, width, |k| spans.start(k));
     bounds
         .windows(2)

@@ -188,34 +188,10 @@ fn a_removed_connection_is_gone_and_the_others_are_still_found() {
 fn a_loaded_file_gives_the_store_live_ingest_gives() {
     use crate::trace::jsonl::to_line;
     use crate::trace::jsonl_parallel::read_parallel;
-    use crate::trace::store::fixtures::{call, ev, io, wait};
+    use crate::trace::store::fixtures::writes_with_levels;
     use std::sync::atomic::AtomicBool;
-    let mut events = Vec::new();
-    let mut t = 0;
-    for id in 1..=5_000u32 {
-        let error = [SslError::None, SslError::WantWrite, SslError::WantRead][id as usize % 7 % 3];
-        events.push(ev(t + 5, io(id, Dir::Write, id % 3 * 100, error.is_want())));
-        events.push(ev(t, call(id, Op::Write, error, 40 + u64::from(id % 5))));
-        t += 50;
-        if error.is_want() {
-            events.push(ev(t, wait(Interest::Write, 30 + u64::from(id % 11))));
-            t += 45;
-        }
-        let sock = Sock {
-            outq: (id * 7919) % 10_000,
-            inq: id % 13,
-            ssl_pending: id % 2,
-            sndbuf: 10_000,
-            rcvbuf: 5_000,
-            notsent: 0,
-            tcp: (id % 4 == 0).then_some(TcpInfo {
-                rtt_us: id % 50,
-                snd_cwnd: 10,
-                snd_wnd: id % 9 * 1000,
-            }),
-        };
-        events.push(ev(t, EventKind::Sock(Box::new(sock))));
-    }
+    let events = writes_with_levels(5_000);
+    let t = events.iter().map(|e| e.t).max().unwrap_or(0);
     let mut live = Store::new();
     live.push_batch(&events);
     let text: String = events

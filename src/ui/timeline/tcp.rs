@@ -8,7 +8,6 @@ use super::axis::{linked_plot, nice_step, steps, x_range, Visible};
 use super::buffers::{step_index, KEY_ROW};
 use super::columns::Columns;
 use super::key;
-use crate::trace::store::ConnTrace;
 use crate::trace::{format, Nanos};
 use crate::ui::model::nanos;
 use crate::ui::style;
@@ -23,21 +22,9 @@ const WND: &str = "snd_wnd (peer's window)";
 #[derive(Clone)]
 pub(super) struct TcpView {
     /// Microseconds.
-    rtt: Vec<(Nanos, u32)>,
+    pub(super) rtt: Vec<(Nanos, u32)>,
     /// Bytes.
-    wnd: Vec<(Nanos, u32)>,
-}
-
-impl TcpView {
-    pub(super) fn query(c: &ConnTrace, t0: Nanos, t1: Nanos, buckets: usize) -> Option<TcpView> {
-        if c.snd_wnd.is_empty() {
-            return None;
-        }
-        Some(TcpView {
-            rtt: c.rtt_us.envelope(&c.events, t0, t1, buckets),
-            wnd: c.snd_wnd.envelope(&c.events, t0, t1, buckets),
-        })
-    }
+    pub(super) wnd: Vec<(Nanos, u32)>,
 }
 
 /// The top of each scale: the plot's y runs from 0 to 1, and 1 is `rtt_us` on the rtt's axis
