@@ -167,6 +167,18 @@ def serve(mode, conn):
         except (OSError, ssl.SSLError):
             return
         time.sleep(LIFETIME)
+    elif mode == "answer-then-drain":
+        # Answers a POST at once (before its body), then reads the whole upload until the
+        # client's close_notify, and closes cleanly: a server that is reading all along.
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        conn.settimeout(LIFETIME)
+        try:
+            while conn.recv(65536):
+                pass
+            conn.unwrap()
+        except (OSError, ssl.SSLError, ValueError):
+            pass
     elif mode == "slow-answer":
         read_head(conn)
         time.sleep(2.4)

@@ -1,0 +1,94 @@
+//! Verdicts on real peers the rules were not tuned to (a server that answers an upload at once
+//! and reads on, a response without a length on a kept-open connection, ...). Each runs
+//! `tlsscope trace … --format jsonl` as a user would and checks the verdict and the exit status.
+
+mod common;
+
+use common::bounded::{last_line, PyPeer};
+use common::*;
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn tls_peer(mode: &str) -> PyPeer {
+    let files = cert_files();
+    PyPeer::tls(mode, &files.cert, &files.key)
+}
+
+/// Runs `tlsscope trace TARGET ARGS --format jsonl` (trusting the lab CA): the verdict event
+/// and the run's output.
+fn verdict(target: &str, args: &[&str]) -> (Value, Output) {
+    let files = cert_files();
+    let ca = files.ca.to_string_lossy().into_owned();
+    let mut all = vec!["trace", target, "--format", "jsonl", "--ca", &ca];
+    all.extend_from_slice(args);
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(&all)
+        .output()
+        .expect("run tlsscope");
+    let v = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["kind"] == "verdict")
+        .unwrap_or_else(|| panic!("no verdict in {}", String::from_utf8_lossy(&out.stdout)));
+    (v, out)
+}
+
+/// Summary, evidence and advice as one text, for `contains` checks.
+fn said(v: &Value) -> String {
+    let mut text = v["summary"].as_str().unwrap_or("").to_string();
+    for e in v["evidence"].as_array().into_iter().flatten() {
+        text.push('\n');
+        text.push_str(e["text"].as_str().unwrap_or(""));
+    }
+    for n in v["next"]["user"].as_array().into_iter().flatten() {
+        text.push('\n');
+        text.push_str(n.as_str().unwrap_or(""));
+    }
+    text
+}
+
+fn assert_class(v: &Value, expected: &str) {
+    assert_eq!(v["class"].as_str().unwrap_or(""), expected, "{v:#}");
+}
+
+/// A server that answers a POST before its body and reads the whole upload: its answer arrives
+/// while we shut down, SSL_shutdown fails on it and we close at once, with the upload still
+/// leaving our send queue and the peer's window open. That is our close, not a peer that stopped
+/// reading (regression: "peer-not-reading: the peer did not take what we sent ... its receive
+/// window was 987 KiB"). Whether the queue is still full at our last sample depends on the
+/// scheduler (when it drained first, the run is healthy): a few tries, bounded.
+#[test]
+fn closing_on_a_reading_peer_is_not_a_peer_that_stopped_reading() {
+    let request = "POST / HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 8388608\\r\\n\\r\\n";
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        let peer = tls_peer("answer-then-drain");
+        let (v, out) = verdict(
+            &peer.target(),
+            &[
+                "--send",
+                request,
+                "--upload",
+                "8M",
+                "--sndbuf",
+                "8M",
+                "--timeout",
+                "10",
+            ],
+        );
+        if v["class"] == "healthy" {
+            // The queue drained before our last sample: nothing to judge in this run.
+            seen.push("healthy".to_string());
+            continue;
+        }
+        assert_class(&v, "closed-while-sending");
+        let text = said(&v);
+        assert!(text.contains("still taking our data"), "{text}");
+        assert!(!text.contains("did not take"), "{text}");
+        assert!(text.contains("--read-for"), "{text}");
+        // Undelivered data at the close is not a clean run (README's exit-status rule).
+        assert_eq!(out.status.code(), Some(1), "{}", last_line(&out.stderr));
+        return;
+    }
+    panic!("the send queue had drained at our close in every try: {seen:?}");
+}
