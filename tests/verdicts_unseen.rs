@@ -92,3 +92,21 @@ fn closing_on_a_reading_peer_is_not_a_peer_that_stopped_reading() {
     }
     panic!("the send queue had drained at our close in every try: {seen:?}");
 }
+
+/// A response with neither Content-Length nor chunks, on a connection the server keeps open:
+/// its body ends only at a close that never comes. The verdict names the missing framing, not a
+/// server that "stalls mid-response" (regression: the generic peer-silent said only that).
+#[test]
+fn a_response_without_length_on_a_kept_open_connection_names_its_framing() {
+    let peer = tls_peer("keepalive-no-length");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2.5"]);
+    assert_class(&v, "peer-silent");
+    let text = said(&v);
+    assert!(
+        text.contains("no Content-Length and is not chunked"),
+        "{text}"
+    );
+    assert!(text.contains("keeps the connection open"), "{text}");
+    assert!(!text.contains("stalls mid-response"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "a deadline that passed");
+}

@@ -51,6 +51,12 @@ def serve(mode, conn):
         read_head(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
         time.sleep(LIFETIME)
+    elif mode == "keepalive-no-length":
+        # A whole body without Content-Length or chunks, and the connection kept open: only a
+        # close could end this response.
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello world")
+        time.sleep(LIFETIME)
     elif mode == "truncate":
         read_head(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100)

@@ -276,6 +276,9 @@ fn read_stall(f: &Facts, stall: &Stalled) -> Draft {
         .code("Nothing to fix: an idle TLS connection waits for readable.");
     }
     let last = f.last_app_in.unwrap_or(stall.since);
+    if let Some((t, h)) = f.http_head.filter(|(_, h)| framing(h) == UNTIL_CLOSE) {
+        return until_close_kept_open(f, &h, t, last, delivery_text, &waited);
+    }
     Draft::new(
         Class::PeerSilent,
         format!(
@@ -307,8 +310,44 @@ pub(super) fn framing(h: &crate::trace::event::HttpResponse) -> String {
     match (h.content_length, h.chunked) {
         (Some(n), _) => format!("Content-Length {n}"),
         (None, true) => "chunked, last chunk received".into(),
-        (None, false) => "body until close".into(),
+        (None, false) => UNTIL_CLOSE.into(),
     }
+}
+
+/// The framing of a response whose body only the close of the connection ends.
+const UNTIL_CLOSE: &str = "body until close";
+
+/// A response without a length (nor chunks) on a connection the server keeps open: only its
+/// close can end the body, so a pause may be the end of the body as well as a stall in it.
+fn until_close_kept_open(
+    f: &Facts,
+    h: &crate::trace::event::HttpResponse,
+    head_t: Nanos,
+    last: Nanos,
+    delivery_text: String,
+    waited: &str,
+) -> Draft {
+    Draft::new(
+        Class::PeerSilent,
+        format!(
+            "The HTTP response (status {}) has no Content-Length and is not chunked, so only the server's close ends its body; {} came, then nothing for {waited}, and the server keeps the connection open: the body may be complete with nothing to say so, or the server stalls in it.",
+            h.status,
+            format::bytes(f.app_in)
+        ),
+    )
+    .fact(
+        format!(
+            "HTTP {}, no Content-Length, not chunked{}: the body runs until the close",
+            h.status,
+            if h.close { ", Connection: close" } else { "" }
+        ),
+        None,
+        Some(head_t),
+    )
+    .fact(arrived_before(f), None, Some(last))
+    .fact(delivery_text, None, f.last_sock.map(|(t, _)| t))
+    .user("If the body looks complete, the server (or a proxy) must give it a length (Content-Length or chunked) or close after it; --read-for S reads for S seconds and then closes.")
+    .code("Without Content-Length or chunked framing, a response ends only at the close (RFC 9112, 6.3): read until EOF, with a timeout.")
 }
 
 /// A read wait ended by readiness after this long counts as a slow answer (not a stall).

@@ -36,11 +36,13 @@ pub(super) fn judge(f: &Facts) -> Option<Draft> {
         .outq_after_writes
         .filter(|(t0, q0)| *t0 < at && *q0 > sock.outq && f.window_reopened_after_writes)
         .map(|(t0, q0)| (u64::from(q0 - sock.outq), at - t0));
-    // A window still open at the last sample: the peer's kernel was taking our data, so nothing
-    // shows that it stopped reading; our own close came first (the grace cut short, say, by
-    // an answer of the peer arriving after our close_notify).
+    // The shutdown grace did not run out (SSL_shutdown failed at once, on an answer of the
+    // peer that arrived after our close_notify, say) and the peer's window was still open: its
+    // kernel was taking our data when we closed, so neither "not reading" nor a reading rate
+    // measured over that moment holds. Our close came first.
+    let grace_ran_out = f.idle > f.idle_reading;
     let window_open = sock.tcp.is_some_and(|tcp| tcp.snd_wnd > 0);
-    if drained.is_none() && window_open {
+    if !grace_ran_out && window_open {
         return Some(closed_while_sending(f, at, &queued, &window));
     }
     let draft = match drained {
@@ -172,6 +174,22 @@ mod tests {
         let v = crate::trace::verdict::judge(&tr.events, 1);
         assert_eq!(v.class, Class::ClosedWhileSending, "{}", text(&v));
         assert!(v.summary.contains("still taking our data"), "{}", v.summary);
+        // A queue seen shrinking within that moment is no reading rate either.
+        let mut tr = Trace::new();
+        tr.handshake()
+            .call(Op::Write, SslError::None, 65536)
+            .sock(0, 300_000, 0);
+        tr.push(EventKind::Phase(Phase::Shutdown));
+        tr.call(Op::Shutdown, SslError::None, 0)
+            .sock(0, 120_000, 65536);
+        tr.push(EventKind::Close(Close {
+            reason: CloseReason::Clean,
+            notify_sent: true,
+            notify_received: false,
+            workload_done: true,
+        }));
+        let v = crate::trace::verdict::judge(&tr.events, 1);
+        assert_eq!(v.class, Class::ClosedWhileSending, "{}", text(&v));
     }
 
     #[test]
