@@ -110,3 +110,34 @@ fn a_response_without_length_on_a_kept_open_connection_names_its_framing() {
     assert!(!text.contains("stalls mid-response"), "{text}");
     assert_eq!(out.status.code(), Some(1), "a deadline that passed");
 }
+
+/// An HTTP request sent with --send and no read phase: the server's answer waits unread and
+/// OpenSSL meets it only after our close_notify. The evidence says it was never read and how to
+/// read it, not that the peer "was still sending" and that this was "harmless" (regression).
+#[test]
+fn an_answer_never_read_is_not_called_a_peer_still_sending() {
+    let peer = tls_peer("answer-then-drain");
+    let request = "GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n";
+    let (v, out) = verdict(&peer.target(), &["--send", request, "--timeout", "5"]);
+    assert_class(&v, "healthy");
+    let text = said(&v);
+    assert!(text.contains("we never read"), "{text}");
+    assert!(text.contains("--read-for"), "{text}");
+    assert!(!text.contains("still sending"), "{text}");
+    assert!(!text.contains("harmless"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{}", last_line(&out.stderr));
+}
+
+/// A close_notify before the end of a Content-Length body, with the server's TCP kept open: the
+/// run fails (README: a response cut short, even cleanly) and the last line says why, not
+/// "connection ended: clean" (regression).
+#[test]
+fn a_clean_close_mid_response_names_the_truncation_in_the_last_line() {
+    let peer = tls_peer("notify-mid-body");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
+    assert_class(&v, "truncated");
+    assert_eq!(out.status.code(), Some(1));
+    let last = last_line(&out.stderr);
+    assert!(last.contains("truncated"), "{last}");
+    assert!(!last.contains("ended: clean"), "{last}");
+}

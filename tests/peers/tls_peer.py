@@ -57,6 +57,14 @@ def serve(mode, conn):
         read_head(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello world")
         time.sleep(LIFETIME)
+    elif mode == "notify-mid-body":
+        # A close_notify after 5 of the 500 body bytes its Content-Length announced; TCP stays
+        # open (the connection's socket outlives the TLS close).
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\nhello")
+        raw = conn.unwrap()
+        time.sleep(LIFETIME)
+        raw.close()
     elif mode == "truncate":
         read_head(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100)
