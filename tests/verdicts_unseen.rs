@@ -141,3 +141,34 @@ fn a_clean_close_mid_response_names_the_truncation_in_the_last_line() {
     assert!(last.contains("truncated"), "{last}");
     assert!(!last.contains("ended: clean"), "{last}");
 }
+
+/// A peer that resets the connection as it accepts it: when our write of the ClientHello is what
+/// fails (0 B written), the peer saw nothing of ours, so the verdict must not blame (or advise
+/// changing) our SNI or versions (regression: "reset right after our ClientHello … try --sni").
+/// Whether the reset beats our first write is the scheduler's choice: a few tries, bounded.
+#[test]
+fn a_reset_before_our_clienthello_left_does_not_blame_the_clienthello() {
+    for _ in 0..5 {
+        let peer = PyPeer::start("plain_peer.py", &["reset-at-once"]);
+        let (v, out) = verdict(&peer.target(), &["--timeout", "5"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let hello_write_failed = stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|e| e["kind"] == "io" && e["dir"] == "write")
+            .is_some_and(|e| e["got"] == 0 && e["os_error"] == "ECONNRESET");
+        if !hello_write_failed {
+            continue; // our ClientHello left first: the verdict on that is another test's
+        }
+        assert_class(&v, "handshake-closed");
+        let text = said(&v);
+        assert!(
+            text.contains("before our ClientHello could leave"),
+            "{text}"
+        );
+        assert!(!text.contains("--sni"), "{text}");
+        assert_eq!(out.status.code(), Some(1));
+        return;
+    }
+    panic!("our ClientHello was written before the reset in every try");
+}
