@@ -172,3 +172,16 @@ fn a_reset_before_our_clienthello_left_does_not_blame_the_clienthello() {
     }
     panic!("our ClientHello was written before the reset in every try");
 }
+
+/// --http-get asks for `Connection: close`; a server that keeps the connection open after a
+/// complete response ignores it (RFC 9112, 9.6). The note stays a note, but its advice must not
+/// say "nothing is wrong with the server" (regression).
+#[test]
+fn a_server_ignoring_our_connection_close_is_not_called_faultless() {
+    let peer = tls_peer("keepalive");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2"]);
+    assert_class(&v, "response-complete-kept-open");
+    let text = said(&v);
+    assert!(text.contains("said Connection: close"), "{text}");
+    assert!(!text.contains("Nothing is wrong with the server"), "{text}");
+}

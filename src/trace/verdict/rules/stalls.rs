@@ -249,7 +249,7 @@ fn read_stall(f: &Facts, stall: &Stalled) -> Draft {
             ),
         )
         .fact(format!("the response was complete at {}: {} received", format::duration(t), format::bytes(h.received)), None, Some(t))
-        .user("Nothing is wrong with the server: it keeps the connection alive. Use --read-for to stop reading after the response.")
+        .user(kept_open_advice(f, &h))
         .code("Stop reading when the framing says the response is complete (Content-Length, last chunk), not at EOF.");
     }
     let (delivered, delivery_text) = delivery(f);
@@ -311,6 +311,22 @@ pub(super) fn framing(h: &crate::trace::event::HttpResponse) -> String {
         (Some(n), _) => format!("Content-Length {n}"),
         (None, true) => "chunked, last chunk received".into(),
         (None, false) => UNTIL_CLOSE.into(),
+    }
+}
+
+/// Keeping a connection open is the server's right, unless the request (--http-get's says
+/// `Connection: close`) or its own response asked for a close (RFC 9112, 9.6).
+fn kept_open_advice(f: &Facts, h: &crate::trace::event::HttpResponse) -> String {
+    let who = if h.close {
+        Some("its own response said Connection: close")
+    } else if f.setup.as_ref().is_some_and(|s| s.http_get.is_some()) {
+        Some("our request (--http-get) said Connection: close")
+    } else {
+        None
+    };
+    match who {
+        Some(who) => format!("The server does not close although {who}, which means it must close after the response (RFC 9112, 9.6): harmless for a client that stops at the response's end, but one that reads until the close waits for ever. Use --read-for to stop reading after the response."),
+        None => "Nothing is wrong with the server: it keeps the connection alive. Use --read-for to stop reading after the response.".into(),
     }
 }
 
