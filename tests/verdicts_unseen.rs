@@ -185,3 +185,18 @@ fn a_server_ignoring_our_connection_close_is_not_called_faultless() {
     assert!(text.contains("said Connection: close"), "{text}");
     assert!(!text.contains("Nothing is wrong with the server"), "{text}");
 }
+
+/// A 100 Continue and then nothing: the 25 B that came are no response of their own, so the
+/// verdict says no final response head came, not that the server "stalls mid-response"
+/// (regression: the generic peer-silent).
+#[test]
+fn an_interim_response_alone_is_not_a_response_cut_mid_way() {
+    let peer = tls_peer("continue-then-silence");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2"]);
+    assert_class(&v, "peer-silent");
+    let text = said(&v);
+    assert!(text.contains("no complete HTTP response head"), "{text}");
+    assert!(text.contains("100 Continue"), "{text}");
+    assert!(!text.contains("mid-response"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "a deadline that passed");
+}

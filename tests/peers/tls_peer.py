@@ -65,6 +65,11 @@ def serve(mode, conn):
         raw = conn.unwrap()
         time.sleep(LIFETIME)
         raw.close()
+    elif mode == "continue-then-silence":
+        # An interim 100 Continue, then no final response (a backend that never answers).
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        time.sleep(LIFETIME)
     elif mode == "truncate":
         read_head(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100)

@@ -279,6 +279,18 @@ fn read_stall(f: &Facts, stall: &Stalled) -> Draft {
     if let Some((t, h)) = f.http_head.filter(|(_, h)| framing(h) == UNTIL_CLOSE) {
         return until_close_kept_open(f, &h, t, last, delivery_text, &waited);
     }
+    if f.http_head.is_none() && f.setup.as_ref().is_some_and(|s| s.http_get.is_some()) {
+        // What came is no final response head: 1xx interim responses (skipped by the framing),
+        // the start of a head, or not HTTP at all.
+        return Draft::new(
+            Class::PeerSilent,
+            format!("The server began to answer but no complete HTTP response head came: {} arrived (interim responses such as 100 Continue or 103 Early Hints, part of a head, or not HTTP), then nothing for {waited}.", format::bytes(f.app_in)),
+        )
+        .fact(arrived_before(f), None, Some(last))
+        .fact(delivery_text, None, f.last_sock.map(|(t, _)| t))
+        .user("The final response has not come: check the server (or the backend behind a proxy that answered first); --timeout bounds the wait.")
+        .code("SSL_read returns WANT_READ while nothing arrives: wait for readable, with a timeout.");
+    }
     Draft::new(
         Class::PeerSilent,
         format!(
