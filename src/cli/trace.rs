@@ -157,10 +157,12 @@ pub(crate) fn run(args: TraceArgs) -> Result<(), CliError> {
             Some(e) if e.starts_with("--sess-out") => Err(CliError::Failed(e)),
             _ => bad_verdict.map_or(Ok(()), |v| Err(CliError::Failed(v))),
         },
+        // Without an error to name (a clean close before the workload was done: a response cut
+        // short by close_notify), the verdict says why rather than "ended: clean".
         Some(c) => {
-            Err(CliError::Failed(last_error.unwrap_or_else(|| {
-                format!("connection ended: {}", c.reason.name())
-            })))
+            Err(CliError::Failed(last_error.or(bad_verdict).unwrap_or_else(
+                || format!("connection ended: {}", c.reason.name()),
+            )))
         }
         None => Err(CliError::Failed(
             "the connection did not end in time".into(),

@@ -2,9 +2,10 @@
 closes (MODE close) or stays silent (MODE silent); MODE partial-stall / partial-close answer with
 the first bytes of a TLS handshake record (its header, then a few bytes of its body) and then
 stay silent / close; MODE notify answers with a close_notify alert record (in the clear, as a
-server refusing before any key exchange would). usage: plain_peer.py MODE -- prints its port."""
+server refusing before any key exchange would); MODE reset-at-once resets as it accepts. usage: plain_peer.py MODE -- prints its port."""
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -23,6 +24,12 @@ def main():
     threading.Timer(LIFETIME, lambda: os._exit(0)).start()
     try:
         conn, _ = listener.accept()
+        if mode == "reset-at-once":
+            # Resets the connection as it is accepted, before reading anything (SO_LINGER 0).
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+            time.sleep(1)
+            os._exit(0)
         conn.recv(4096)
         if mode.startswith("partial"):
             # A handshake record announcing 64 bytes, of which only 3 come: an answer cut short.

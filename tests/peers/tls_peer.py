@@ -51,6 +51,25 @@ def serve(mode, conn):
         read_head(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
         time.sleep(LIFETIME)
+    elif mode == "keepalive-no-length":
+        # A whole body without Content-Length or chunks, and the connection kept open: only a
+        # close could end this response.
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello world")
+        time.sleep(LIFETIME)
+    elif mode == "notify-mid-body":
+        # A close_notify after 5 of the 500 body bytes its Content-Length announced; TCP stays
+        # open (the connection's socket outlives the TLS close).
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\nhello")
+        raw = conn.unwrap()
+        time.sleep(LIFETIME)
+        raw.close()
+    elif mode == "continue-then-silence":
+        # An interim 100 Continue, then no final response (a backend that never answers).
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        time.sleep(LIFETIME)
     elif mode == "truncate":
         read_head(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100)
@@ -167,6 +186,18 @@ def serve(mode, conn):
         except (OSError, ssl.SSLError):
             return
         time.sleep(LIFETIME)
+    elif mode == "answer-then-drain":
+        # Answers a POST at once (before its body), then reads the whole upload until the
+        # client's close_notify, and closes cleanly: a server that is reading all along.
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        conn.settimeout(LIFETIME)
+        try:
+            while conn.recv(65536):
+                pass
+            conn.unwrap()
+        except (OSError, ssl.SSLError, ValueError):
+            pass
     elif mode == "slow-answer":
         read_head(conn)
         time.sleep(2.4)

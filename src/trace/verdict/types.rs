@@ -91,6 +91,7 @@ classes! {
     NoResponse => "no-response", Stall, "Our request was sent (and acknowledged, or not) but no answer came back.";
     PeerSilent => "peer-silent", Stall, "The peer stopped sending while we waited for more.";
     PeerNotReading => "peer-not-reading", Stall, "The peer does not read: our send queue is full and its receive window closed.";
+    ClosedWhileSending => "closed-while-sending", Failure, "We closed while what we wrote was still in our send queue and the peer was still taking it (its receive window open): the delivery is not confirmed, and nothing shows the peer stopped reading.";
     SlowReader => "slow-reader", Slow, "The peer reads, but slowly: our writes progress only as fast as its window opens.";
     WriteDeadlock => "write-deadlock", Stall, "Both sides write and neither reads: our receive queue is full while we wait to write.";
     NotTls => "not-tls", Failure, "The peer answered with something that is not TLS.";

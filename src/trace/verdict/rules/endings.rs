@@ -345,9 +345,17 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
             .error
             .as_deref()
             .is_some_and(|e| e.contains("application data after close notify"));
+        // Its data may have waited in our receive queue since before our close_notify (an
+        // early answer we never read): OpenSSL only meets it after.
+        let read = f
+            .setup
+            .as_ref()
+            .is_some_and(|s| s.read_for.is_some() || s.http_get.is_some());
         d = d.fact(
-            if data_after {
-                "the peer was still sending when our close_notify went out: its data arrived after it, unread, and SSL_shutdown failed on it (harmless here; read until the peer is done, e.g. --read-for, to get it)"
+            if data_after && read {
+                "the peer sent data we had not read when our close_notify went out (it kept sending after our reading ended): SSL_shutdown failed on it; read longer (--read-for) to get it"
+            } else if data_after {
+                "the peer sent data we never read (an answer, or an echo: without --read-for nothing is read after the writes); OpenSSL met it after our close_notify went out and SSL_shutdown failed on it; --read-for S reads it"
             } else {
                 "the peer did not answer our close_notify (harmless and common)"
             },

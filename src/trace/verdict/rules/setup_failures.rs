@@ -307,6 +307,17 @@ fn closed_in_handshake(f: &Facts, error: &str) -> Draft {
         .user(advice)
         .code("EOF during the handshake: SSL_get_error says SYSCALL (or SSL \"unexpected eof\").");
     }
+    if f.sock_out == 0 {
+        // Not one byte of our ClientHello left: the peer saw nothing of ours (SNI, versions).
+        return Draft::new(
+            Class::HandshakeClosed,
+            format!("The peer {how} the connection before our ClientHello could leave (writing it failed): it dropped the TCP connection it had just accepted, before seeing anything we send."),
+        )
+        .fact(format!("{error}; 0 B of our ClientHello were written"), at.and_then(|s| s.call), at.map(|s| s.t))
+        .focus(at.and_then(|s| s.call))
+        .user("Nothing in our ClientHello is the cause: the server, or a firewall, load balancer or connection limit in front of it, drops connections as they come; check its limits, access rules and logs.")
+        .code("A reset on the first write: SSL_get_error says SYSCALL (errno ECONNRESET); no TLS setting changes it.");
+    }
     Draft::new(
         Class::HandshakeClosed,
         format!("The peer {how} the connection right after our ClientHello, without answering it, without a TLS alert."),

@@ -249,7 +249,7 @@ fn read_stall(f: &Facts, stall: &Stalled) -> Draft {
             ),
         )
         .fact(format!("the response was complete at {}: {} received", format::duration(t), format::bytes(h.received)), None, Some(t))
-        .user("Nothing is wrong with the server: it keeps the connection alive. Use --read-for to stop reading after the response.")
+        .user(kept_open_advice(f, &h))
         .code("Stop reading when the framing says the response is complete (Content-Length, last chunk), not at EOF.");
     }
     let (delivered, delivery_text) = delivery(f);
@@ -276,6 +276,21 @@ fn read_stall(f: &Facts, stall: &Stalled) -> Draft {
         .code("Nothing to fix: an idle TLS connection waits for readable.");
     }
     let last = f.last_app_in.unwrap_or(stall.since);
+    if let Some((t, h)) = f.http_head.filter(|(_, h)| framing(h) == UNTIL_CLOSE) {
+        return until_close_kept_open(f, &h, t, last, delivery_text, &waited);
+    }
+    if f.http_head.is_none() && f.setup.as_ref().is_some_and(|s| s.http_get.is_some()) {
+        // What came is no final response head: 1xx interim responses (skipped by the framing),
+        // the start of a head, or not HTTP at all.
+        return Draft::new(
+            Class::PeerSilent,
+            format!("The server began to answer but no complete HTTP response head came: {} arrived (interim responses such as 100 Continue or 103 Early Hints, part of a head, or not HTTP), then nothing for {waited}.", format::bytes(f.app_in)),
+        )
+        .fact(arrived_before(f), None, Some(last))
+        .fact(delivery_text, None, f.last_sock.map(|(t, _)| t))
+        .user("The final response has not come: check the server (or the backend behind a proxy that answered first); --timeout bounds the wait.")
+        .code("SSL_read returns WANT_READ while nothing arrives: wait for readable, with a timeout.");
+    }
     Draft::new(
         Class::PeerSilent,
         format!(
@@ -307,8 +322,60 @@ pub(super) fn framing(h: &crate::trace::event::HttpResponse) -> String {
     match (h.content_length, h.chunked) {
         (Some(n), _) => format!("Content-Length {n}"),
         (None, true) => "chunked, last chunk received".into(),
-        (None, false) => "body until close".into(),
+        (None, false) => UNTIL_CLOSE.into(),
     }
+}
+
+/// Keeping a connection open is the server's right, unless the request (--http-get's says
+/// `Connection: close`) or its own response asked for a close (RFC 9112, 9.6).
+fn kept_open_advice(f: &Facts, h: &crate::trace::event::HttpResponse) -> String {
+    let who = if h.close {
+        Some("its own response said Connection: close")
+    } else if f.setup.as_ref().is_some_and(|s| s.http_get.is_some()) {
+        Some("our request (--http-get) said Connection: close")
+    } else {
+        None
+    };
+    match who {
+        Some(who) => format!("The server does not close although {who}, which means it must close after the response (RFC 9112, 9.6): harmless for a client that stops at the response's end, but one that reads until the close waits for ever. Use --read-for to stop reading after the response."),
+        None => "Nothing is wrong with the server: it keeps the connection alive. Use --read-for to stop reading after the response.".into(),
+    }
+}
+
+/// The framing of a response whose body only the close of the connection ends.
+const UNTIL_CLOSE: &str = "body until close";
+
+/// A response without a length (nor chunks) on a connection the server keeps open: only its
+/// close can end the body, so a pause may be the end of the body as well as a stall in it.
+fn until_close_kept_open(
+    f: &Facts,
+    h: &crate::trace::event::HttpResponse,
+    head_t: Nanos,
+    last: Nanos,
+    delivery_text: String,
+    waited: &str,
+) -> Draft {
+    Draft::new(
+        Class::PeerSilent,
+        format!(
+            "The HTTP response (status {}) has no Content-Length and is not chunked, so only the server's close ends its body; {} came, then nothing for {waited}, and the server keeps the connection open: the body may be complete with nothing to say so, or the server stalls in it.",
+            h.status,
+            format::bytes(f.app_in)
+        ),
+    )
+    .fact(
+        format!(
+            "HTTP {}, no Content-Length, not chunked{}: the body runs until the close",
+            h.status,
+            if h.close { ", Connection: close" } else { "" }
+        ),
+        None,
+        Some(head_t),
+    )
+    .fact(arrived_before(f), None, Some(last))
+    .fact(delivery_text, None, f.last_sock.map(|(t, _)| t))
+    .user("If the body looks complete, the server (or a proxy) must give it a length (Content-Length or chunked) or close after it; --read-for S reads for S seconds and then closes.")
+    .code("Without Content-Length or chunked framing, a response ends only at the close (RFC 9112, 6.3): read until EOF, with a timeout.")
 }
 
 /// A read wait ended by readiness after this long counts as a slow answer (not a stall).

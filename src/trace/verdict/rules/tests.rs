@@ -474,6 +474,6 @@ fn data_after_our_close_notify_is_named_as_such() {
     }));
     let v = judge(&tr.events, 1);
     assert_eq!(v.class, Class::Healthy, "{}", text(&v));
-    assert!(text(&v).contains("still sending"), "{}", text(&v));
+    assert!(text(&v).contains("we never read"), "{}", text(&v));
     assert!(!text(&v).contains("did not answer"), "{}", text(&v));
 }

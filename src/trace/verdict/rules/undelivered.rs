@@ -36,6 +36,15 @@ pub(super) fn judge(f: &Facts) -> Option<Draft> {
         .outq_after_writes
         .filter(|(t0, q0)| *t0 < at && *q0 > sock.outq && f.window_reopened_after_writes)
         .map(|(t0, q0)| (u64::from(q0 - sock.outq), at - t0));
+    // The shutdown grace did not run out (SSL_shutdown failed at once, on an answer of the
+    // peer that arrived after our close_notify, say) and the peer's window was still open: its
+    // kernel was taking our data when we closed, so neither "not reading" nor a reading rate
+    // measured over that moment holds. Our close came first.
+    let grace_ran_out = f.idle > f.idle_reading;
+    let window_open = sock.tcp.is_some_and(|tcp| tcp.snd_wnd > 0);
+    if !grace_ran_out && window_open {
+        return Some(closed_while_sending(f, at, &queued, &window));
+    }
     let draft = match drained {
         Some((bytes, span)) => Draft::new(
             Class::SlowReader,
@@ -78,6 +87,39 @@ pub(super) fn judge(f: &Facts) -> Option<Draft> {
     )
 }
 
+/// We closed while the peer was still taking what we wrote: the delivery is not confirmed, but
+/// the peer is not to blame.
+fn closed_while_sending(
+    f: &Facts,
+    at: crate::trace::event::Nanos,
+    queued: &str,
+    window: &str,
+) -> Draft {
+    let last_write = f.last_app_out.unwrap_or(0);
+    let mut d = Draft::new(
+        Class::ClosedWhileSending,
+        format!(
+            "We closed {} after our last SSL_write returned, with {queued} of the {} we wrote still in our send queue; {window}, open: the peer was still taking our data, so nothing shows it stopped reading, but the delivery of the rest is not confirmed.",
+            format::duration(at.saturating_sub(last_write)),
+            format::bytes(f.app_out)
+        ),
+    )
+    .fact(format!("{queued} still in our send queue, {window}"), None, Some(at))
+    .fact(format!("{} written, the last SSL_write returned at {}", format::bytes(f.app_out), format::duration(last_write)), None, f.last_app_out);
+    if f.error
+        .as_deref()
+        .is_some_and(|e| e.contains("application data after close notify"))
+    {
+        d = d.fact(
+            "the peer sent data after our close_notify went out (an answer we did not read), so SSL_shutdown failed and we closed without waiting for the queue to drain",
+            None,
+            f.close.map(|(t, _)| t),
+        );
+    }
+    d.user("Give the upload time to arrive and read the peer's answer: --read-for S reads after the writes, before closing.")
+        .code("SSL_write returning means the kernel took the bytes, not that the peer got them: read the peer's answer (or wait for its close_notify) before closing; data arriving at a closed socket makes the kernel reset the connection, dropping what is still queued.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::trace_builder::{text, Trace};
@@ -114,6 +156,40 @@ mod tests {
         // Delivered (acknowledged) and only the close_notify unanswered: healthy.
         assert_eq!(upload_then_close(0).class, Class::Healthy);
         assert_eq!(upload_then_close(24).class, Class::Healthy);
+    }
+
+    #[test]
+    fn a_queue_left_with_the_peers_window_open_is_our_close_not_its_reading() {
+        let mut tr = Trace::new();
+        tr.handshake().call(Op::Write, SslError::None, 65536);
+        tr.push(EventKind::Phase(Phase::Shutdown));
+        tr.call(Op::Shutdown, SslError::None, 0)
+            .sock(0, 120_000, 75_776);
+        tr.push(EventKind::Close(Close {
+            reason: CloseReason::Clean,
+            notify_sent: true,
+            notify_received: false,
+            workload_done: true,
+        }));
+        let v = crate::trace::verdict::judge(&tr.events, 1);
+        assert_eq!(v.class, Class::ClosedWhileSending, "{}", text(&v));
+        assert!(v.summary.contains("still taking our data"), "{}", v.summary);
+        // A queue seen shrinking within that moment is no reading rate either.
+        let mut tr = Trace::new();
+        tr.handshake()
+            .call(Op::Write, SslError::None, 65536)
+            .sock(0, 300_000, 0);
+        tr.push(EventKind::Phase(Phase::Shutdown));
+        tr.call(Op::Shutdown, SslError::None, 0)
+            .sock(0, 120_000, 65536);
+        tr.push(EventKind::Close(Close {
+            reason: CloseReason::Clean,
+            notify_sent: true,
+            notify_received: false,
+            workload_done: true,
+        }));
+        let v = crate::trace::verdict::judge(&tr.events, 1);
+        assert_eq!(v.class, Class::ClosedWhileSending, "{}", text(&v));
     }
 
     #[test]

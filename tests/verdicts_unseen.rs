@@ -1,0 +1,202 @@
+//! Verdicts on real peers the rules were not tuned to (a server that answers an upload at once
+//! and reads on, a response without a length on a kept-open connection, ...). Each runs
+//! `tlsscope trace … --format jsonl` as a user would and checks the verdict and the exit status.
+
+mod common;
+
+use common::bounded::{last_line, PyPeer};
+use common::*;
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn tls_peer(mode: &str) -> PyPeer {
+    let files = cert_files();
+    PyPeer::tls(mode, &files.cert, &files.key)
+}
+
+/// Runs `tlsscope trace TARGET ARGS --format jsonl` (trusting the lab CA): the verdict event
+/// and the run's output.
+fn verdict(target: &str, args: &[&str]) -> (Value, Output) {
+    let files = cert_files();
+    let ca = files.ca.to_string_lossy().into_owned();
+    let mut all = vec!["trace", target, "--format", "jsonl", "--ca", &ca];
+    all.extend_from_slice(args);
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
+        .args(&all)
+        .output()
+        .expect("run tlsscope");
+    let v = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["kind"] == "verdict")
+        .unwrap_or_else(|| panic!("no verdict in {}", String::from_utf8_lossy(&out.stdout)));
+    (v, out)
+}
+
+/// Summary, evidence and advice as one text, for `contains` checks.
+fn said(v: &Value) -> String {
+    let mut text = v["summary"].as_str().unwrap_or("").to_string();
+    for e in v["evidence"].as_array().into_iter().flatten() {
+        text.push('\n');
+        text.push_str(e["text"].as_str().unwrap_or(""));
+    }
+    for n in v["next"]["user"].as_array().into_iter().flatten() {
+        text.push('\n');
+        text.push_str(n.as_str().unwrap_or(""));
+    }
+    text
+}
+
+fn assert_class(v: &Value, expected: &str) {
+    assert_eq!(v["class"].as_str().unwrap_or(""), expected, "{v:#}");
+}
+
+/// A server that answers a POST before its body and reads the whole upload: its answer arrives
+/// while we shut down, SSL_shutdown fails on it and we close at once, with the upload still
+/// leaving our send queue and the peer's window open. That is our close, not a peer that stopped
+/// reading (regression: "peer-not-reading: the peer did not take what we sent ... its receive
+/// window was 987 KiB"). Whether the queue is still full at our last sample depends on the
+/// scheduler (when it drained first, the run is healthy): a few tries, bounded.
+#[test]
+fn closing_on_a_reading_peer_is_not_a_peer_that_stopped_reading() {
+    let request = "POST / HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 8388608\\r\\n\\r\\n";
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        let peer = tls_peer("answer-then-drain");
+        let (v, out) = verdict(
+            &peer.target(),
+            &[
+                "--send",
+                request,
+                "--upload",
+                "8M",
+                "--sndbuf",
+                "8M",
+                "--timeout",
+                "10",
+            ],
+        );
+        if v["class"] == "healthy" {
+            // The queue drained before our last sample: nothing to judge in this run.
+            seen.push("healthy".to_string());
+            continue;
+        }
+        assert_class(&v, "closed-while-sending");
+        let text = said(&v);
+        assert!(text.contains("still taking our data"), "{text}");
+        assert!(!text.contains("did not take"), "{text}");
+        assert!(text.contains("--read-for"), "{text}");
+        // Undelivered data at the close is not a clean run (README's exit-status rule).
+        assert_eq!(out.status.code(), Some(1), "{}", last_line(&out.stderr));
+        return;
+    }
+    panic!("the send queue had drained at our close in every try: {seen:?}");
+}
+
+/// A response with neither Content-Length nor chunks, on a connection the server keeps open:
+/// its body ends only at a close that never comes. The verdict names the missing framing, not a
+/// server that "stalls mid-response" (regression: the generic peer-silent said only that).
+#[test]
+fn a_response_without_length_on_a_kept_open_connection_names_its_framing() {
+    let peer = tls_peer("keepalive-no-length");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2.5"]);
+    assert_class(&v, "peer-silent");
+    let text = said(&v);
+    assert!(
+        text.contains("no Content-Length and is not chunked"),
+        "{text}"
+    );
+    assert!(text.contains("keeps the connection open"), "{text}");
+    assert!(!text.contains("stalls mid-response"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "a deadline that passed");
+}
+
+/// An HTTP request sent with --send and no read phase: the server's answer waits unread and
+/// OpenSSL meets it only after our close_notify. The evidence says it was never read and how to
+/// read it, not that the peer "was still sending" and that this was "harmless" (regression).
+#[test]
+fn an_answer_never_read_is_not_called_a_peer_still_sending() {
+    let peer = tls_peer("answer-then-drain");
+    let request = "GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n";
+    let (v, out) = verdict(&peer.target(), &["--send", request, "--timeout", "5"]);
+    assert_class(&v, "healthy");
+    let text = said(&v);
+    assert!(text.contains("we never read"), "{text}");
+    assert!(text.contains("--read-for"), "{text}");
+    assert!(!text.contains("still sending"), "{text}");
+    assert!(!text.contains("harmless"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{}", last_line(&out.stderr));
+}
+
+/// A close_notify before the end of a Content-Length body, with the server's TCP kept open: the
+/// run fails (README: a response cut short, even cleanly) and the last line says why, not
+/// "connection ended: clean" (regression).
+#[test]
+fn a_clean_close_mid_response_names_the_truncation_in_the_last_line() {
+    let peer = tls_peer("notify-mid-body");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
+    assert_class(&v, "truncated");
+    assert_eq!(out.status.code(), Some(1));
+    let last = last_line(&out.stderr);
+    assert!(last.contains("truncated"), "{last}");
+    assert!(!last.contains("ended: clean"), "{last}");
+}
+
+/// A peer that resets the connection as it accepts it: when our write of the ClientHello is what
+/// fails (0 B written), the peer saw nothing of ours, so the verdict must not blame (or advise
+/// changing) our SNI or versions (regression: "reset right after our ClientHello … try --sni").
+/// Whether the reset beats our first write is the scheduler's choice: a few tries, bounded.
+#[test]
+fn a_reset_before_our_clienthello_left_does_not_blame_the_clienthello() {
+    for _ in 0..5 {
+        let peer = PyPeer::start("plain_peer.py", &["reset-at-once"]);
+        let (v, out) = verdict(&peer.target(), &["--timeout", "5"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let hello_write_failed = stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|e| e["kind"] == "io" && e["dir"] == "write")
+            .is_some_and(|e| e["got"] == 0 && e["os_error"] == "ECONNRESET");
+        if !hello_write_failed {
+            continue; // our ClientHello left first: the verdict on that is another test's
+        }
+        assert_class(&v, "handshake-closed");
+        let text = said(&v);
+        assert!(
+            text.contains("before our ClientHello could leave"),
+            "{text}"
+        );
+        assert!(!text.contains("--sni"), "{text}");
+        assert_eq!(out.status.code(), Some(1));
+        return;
+    }
+    panic!("our ClientHello was written before the reset in every try");
+}
+
+/// --http-get asks for `Connection: close`; a server that keeps the connection open after a
+/// complete response ignores it (RFC 9112, 9.6). The note stays a note, but its advice must not
+/// say "nothing is wrong with the server" (regression).
+#[test]
+fn a_server_ignoring_our_connection_close_is_not_called_faultless() {
+    let peer = tls_peer("keepalive");
+    let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2"]);
+    assert_class(&v, "response-complete-kept-open");
+    let text = said(&v);
+    assert!(text.contains("said Connection: close"), "{text}");
+    assert!(!text.contains("Nothing is wrong with the server"), "{text}");
+}
+
+/// A 100 Continue and then nothing: the 25 B that came are no response of their own, so the
+/// verdict says no final response head came, not that the server "stalls mid-response"
+/// (regression: the generic peer-silent).
+#[test]
+fn an_interim_response_alone_is_not_a_response_cut_mid_way() {
+    let peer = tls_peer("continue-then-silence");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "2"]);
+    assert_class(&v, "peer-silent");
+    let text = said(&v);
+    assert!(text.contains("no complete HTTP response head"), "{text}");
+    assert!(text.contains("100 Continue"), "{text}");
+    assert!(!text.contains("mid-response"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "a deadline that passed");
+}
