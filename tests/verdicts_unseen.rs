@@ -61,7 +61,7 @@ fn assert_class(v: &Value, expected: &str) {
 fn closing_on_a_reading_peer_is_not_a_peer_that_stopped_reading() {
     let request = "POST / HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 8388608\\r\\n\\r\\n";
     let mut seen = Vec::new();
-    for _ in 0..6 {
+    for _ in 0..10 {
         let peer = tls_peer("answer-then-drain");
         let (v, out) = verdict(
             &peer.target(),
@@ -81,9 +81,17 @@ fn closing_on_a_reading_peer_is_not_a_peer_that_stopped_reading() {
             seen.push("healthy".to_string());
             continue;
         }
+        // (A peer that reads more slowly than we write may show a window of 0 at the close.)
         assert_class(&v, "closed-while-sending");
         let text = said(&v);
-        assert!(text.contains("still taking our data"), "{text}");
+        if text.contains("window was 0") {
+            assert!(
+                text.contains("its answer had just ended our shutdown"),
+                "{text}"
+            );
+        } else {
+            assert!(text.contains("still taking our data"), "{text}");
+        }
         assert!(!text.contains("did not take"), "{text}");
         assert!(text.contains("--read-for"), "{text}");
         // Undelivered data at the close is not a clean run (README's exit-status rule).
@@ -148,7 +156,8 @@ fn a_clean_close_mid_response_names_the_truncation_in_the_last_line() {
 /// Whether the reset beats our first write is the scheduler's choice: a few tries, bounded.
 #[test]
 fn a_reset_before_our_clienthello_left_does_not_blame_the_clienthello() {
-    for _ in 0..5 {
+    // About 6 tries in 10 reproduce it on a 2-core machine: 15 make a miss of all unlikely.
+    for _ in 0..15 {
         let peer = PyPeer::start("plain_peer.py", &["reset-at-once"]);
         let (v, out) = verdict(&peer.target(), &["--timeout", "5"]);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -106,7 +106,9 @@ fn answering_close_notify(f: &Facts) -> Option<Draft> {
     let shutdown = f.phase_began(Phase::Shutdown)?;
     let ours_first = close.notify_sent && closed_by(f) == Some(CloseReason::Clean);
     let cut_response = f.http_head.is_some() && f.http_complete.is_none();
-    if !ours_first || seen.t < shutdown || cut_response || !is_reset_errno(errno) {
+    // What was still in our send queue when the reset came is lost with it.
+    let undelivered = f.last_sock.is_some_and(|(_, s)| s.outq > 1024);
+    if !ours_first || seen.t < shutdown || cut_response || undelivered || !is_reset_errno(errno) {
         return None;
     }
     let before = match f.http_complete {

@@ -40,10 +40,13 @@ pub(super) fn judge(f: &Facts) -> Option<Draft> {
     // peer that arrived after our close_notify, say) and the peer's window was still open: its
     // kernel was taking our data when we closed, so neither "not reading" nor a reading rate
     // measured over that moment holds. Our close came first.
+    // Likewise when the peer's answer cut our shutdown short whatever its window said at that
+    // instant: it was busy answering, and a window at 0 for a moment is a reader behind, not
+    // one that stopped (a peer that reads more slowly than we write shows one at any time).
     let grace_ran_out = f.idle > f.idle_reading;
     let window_open = sock.tcp.is_some_and(|tcp| tcp.snd_wnd > 0);
-    if !grace_ran_out && window_open {
-        return Some(closed_while_sending(f, at, &queued, &window));
+    if !grace_ran_out && (window_open || answered_after_our_notify(f)) {
+        return Some(closed_while_sending(f, at, &queued, &window, window_open));
     }
     let draft = match drained {
         Some((bytes, span)) => Draft::new(
@@ -94,22 +97,25 @@ fn closed_while_sending(
     at: crate::trace::event::Nanos,
     queued: &str,
     window: &str,
+    window_open: bool,
 ) -> Draft {
     let last_write = f.last_app_out.unwrap_or(0);
+    let peer = if window_open {
+        format!("{window}, open: the peer was still taking our data, so nothing shows it stopped reading, but the delivery of the rest is not confirmed")
+    } else {
+        format!("{window} at that instant, but its answer had just ended our shutdown, so nothing shows it stopped reading (it may read more slowly than we wrote); whether it took the rest is not confirmed")
+    };
     let mut d = Draft::new(
         Class::ClosedWhileSending,
         format!(
-            "We closed {} after our last SSL_write returned, with {queued} of the {} we wrote still in our send queue; {window}, open: the peer was still taking our data, so nothing shows it stopped reading, but the delivery of the rest is not confirmed.",
+            "We closed {} after our last SSL_write returned, with {queued} of the {} we wrote still in our send queue; {peer}.",
             format::duration(at.saturating_sub(last_write)),
             format::bytes(f.app_out)
         ),
     )
     .fact(format!("{queued} still in our send queue, {window}"), None, Some(at))
     .fact(format!("{} written, the last SSL_write returned at {}", format::bytes(f.app_out), format::duration(last_write)), None, f.last_app_out);
-    if f.error
-        .as_deref()
-        .is_some_and(|e| e.contains("application data after close notify"))
-    {
+    if answered_after_our_notify(f) {
         d = d.fact(
             "the peer sent data after our close_notify went out (an answer we did not read), so SSL_shutdown failed and we closed without waiting for the queue to drain",
             None,
@@ -118,6 +124,14 @@ fn closed_while_sending(
     }
     d.user("Give the upload time to arrive and read the peer's answer: --read-for S reads after the writes, before closing.")
         .code("SSL_write returning means the kernel took the bytes, not that the peer got them: read the peer's answer (or wait for its close_notify) before closing; data arriving at a closed socket makes the kernel reset the connection, dropping what is still queued.")
+}
+
+/// OpenSSL 3 fails SSL_shutdown when the peer's data arrives after our close_notify: the peer
+/// was answering when we closed.
+fn answered_after_our_notify(f: &Facts) -> bool {
+    f.error
+        .as_deref()
+        .is_some_and(|e| e.contains("application data after close notify"))
 }
 
 #[cfg(test)]
