@@ -434,6 +434,9 @@ impl eframe::App for App {
         if let Some(step) = self.frame_log.as_ref().and_then(|log| log.pan_step()) {
             self.model.pan(step);
         }
+        if let Some(factor) = self.frame_log.as_ref().and_then(|log| log.zoom_step()) {
+            self.model.zoom(factor, None);
+        }
         self.show(ui);
         if let Some(log) = &mut self.frame_log {
             log.frame(

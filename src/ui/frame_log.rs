@@ -5,8 +5,11 @@
 //! whole process has used so far (every thread, Mesa's llvmpipe rasterisers included, from
 //! `/proc/self/stat`): on a machine shared with other work the wall-clock interval is noisy, the
 //! CPU spent between two frames is not. `TLSSCOPE_FRAME_LOG=pan` is `busy` with the view moved
-//! by a thousandth of its width every frame, back and forth, so that no frame reuses the last
-//! one's queries (as when a person pans or zooms). For measuring, not for users.
+//! by a thousandth of its width every frame, back and forth, so that every frame asks its
+//! queries again (as when a person pans: the grid answers them from the last frame's cells).
+//! `TLSSCOPE_FRAME_LOG=zoom` is `busy` with the view zoomed in and out by a quarter every frame
+//! (about a wheel notch), so the buckets' width changes every frame and nothing of the last
+//! frame's answers can be reused. For measuring, not for users.
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +17,7 @@ use std::time::{Duration, Instant};
 pub(crate) struct FrameLog {
     busy: bool,
     pan: bool,
+    zoom: bool,
     frames: u64,
     last: Option<Instant>,
 }
@@ -23,8 +27,9 @@ impl FrameLog {
     pub(crate) fn from_env() -> Option<FrameLog> {
         let v = std::env::var("TLSSCOPE_FRAME_LOG").ok()?;
         (!v.is_empty() && v != "0").then(|| FrameLog {
-            busy: v == "busy" || v == "pan",
+            busy: v == "busy" || v == "pan" || v == "zoom",
             pan: v == "pan",
+            zoom: v == "zoom",
             frames: 0,
             last: None,
         })
@@ -38,6 +43,16 @@ impl FrameLog {
             -1.0
         };
         self.pan.then_some(0.001 * sign)
+    }
+
+    /// How much to zoom the view before this frame (a factor), in `zoom` mode.
+    pub(crate) fn zoom_step(&self) -> Option<f64> {
+        let factor = if self.frames.is_multiple_of(2) {
+            1.25
+        } else {
+            1.0 / 1.25
+        };
+        self.zoom.then_some(factor)
     }
 
     /// Logs the frame that began at `began` and took `built` to build.
@@ -84,10 +99,11 @@ mod tests {
     use super::FrameLog;
 
     #[test]
-    fn pan_mode_moves_the_view_back_and_forth_and_the_others_never() {
+    fn pan_and_zoom_modes_move_the_view_back_and_forth_and_the_others_never() {
         let mut log = FrameLog {
             busy: true,
             pan: true,
+            zoom: false,
             frames: 0,
             last: None,
         };
@@ -98,6 +114,18 @@ mod tests {
         assert_eq!(second, Some(-0.001));
         log.pan = false;
         assert_eq!(log.pan_step(), None);
+        assert_eq!(log.zoom_step(), None);
+        log.zoom = true;
+        let (a, b) = (log.zoom_step(), {
+            log.frames += 1;
+            log.zoom_step()
+        });
+        // In and out by the same factor, one frame after the other.
+        let (a, b) = (a.unwrap_or(1.0), b.unwrap_or(1.0));
+        assert!(
+            a != 1.0 && b != 1.0 && (a * b - 1.0).abs() < 1e-12,
+            "{a} {b}"
+        );
     }
 
     #[test]
