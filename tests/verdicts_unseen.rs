@@ -209,3 +209,18 @@ fn an_interim_response_alone_is_not_a_response_cut_mid_way() {
     assert!(!text.contains("mid-response"), "{text}");
     assert_eq!(out.status.code(), Some(1), "a deadline that passed");
 }
+
+/// An interim 100 Continue before a response cut short: the 100's bytes are no part of the
+/// response, so the verdict counts against the Content-Length only the final response's bytes
+/// (regression: they were counted in, "166 B received, 875 B missing").
+#[test]
+fn an_interim_response_is_not_counted_in_a_truncated_body() {
+    let peer = tls_peer("continue-then-truncate");
+    let (v, out) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "5"]);
+    assert_class(&v, "truncated");
+    let text = said(&v);
+    // Head (41 B) and 100 B of body, of 41 + 1000 announced; the 25 B of the 100 Continue apart.
+    assert!(text.contains("after 141 B of the 1.02 KiB"), "{text}");
+    assert!(text.contains("900 B missing"), "{text}");
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -70,8 +70,11 @@ def serve(mode, conn):
         read_head(conn)
         conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         time.sleep(LIFETIME)
-    elif mode == "truncate":
+    elif mode == "truncate" or mode == "continue-then-truncate":
         read_head(conn)
+        if mode == "continue-then-truncate":
+            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            time.sleep(0.05)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100)
         time.sleep(0.2)
         # Close TCP without close_notify.

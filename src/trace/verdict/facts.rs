@@ -167,6 +167,9 @@ pub struct Facts {
     // ----- HTTP -----
     pub http_head: Option<(Nanos, HttpResponse)>,
     pub http_complete: Option<(Nanos, HttpResponse)>,
+    /// Bytes received before the final response began (interim 1xx responses): not part of
+    /// the response its framing counts.
+    pub before_response: u64,
 
     // ----- the end -----
     pub eof: Option<Seen>,
@@ -238,6 +241,10 @@ impl Facts {
                 self.awaiting_answer_since = None;
             }
             EventKind::Http(h) => {
+                if self.http_head.is_none() {
+                    // The read that completed the head is already counted in app_in.
+                    self.before_response = self.app_in.saturating_sub(h.received);
+                }
                 if h.complete {
                     self.http_complete = Some((e.t, **h));
                 }

@@ -117,7 +117,7 @@ fn eof_verdict(f: &Facts) -> Draft {
         .code("With OpenSSL 3, EOF without close_notify is SSL_ERROR_SSL \"unexpected eof while reading\" (SSL_OP_IGNORE_UNEXPECTED_EOF turns it into a plain end).");
     }
     if let Some((_, h)) = f.http_head {
-        let received = f.app_in;
+        let received = response_bytes(f);
         if let Some(len) = h.content_length {
             let expected = u64::from(h.head_bytes) + len;
             return Draft::new(
@@ -167,6 +167,12 @@ fn eof_verdict(f: &Facts) -> Draft {
     .code("With OpenSSL 3, EOF without close_notify is SSL_ERROR_SSL \"unexpected eof while reading\".")
 }
 
+/// Bytes of the final HTTP response received (its head and body; interim 1xx responses before
+/// it are not counted against its Content-Length).
+fn response_bytes(f: &Facts) -> u64 {
+    f.app_in.saturating_sub(f.before_response)
+}
+
 /// The peer's close_notify came before the HTTP response its head framed was complete: a clean
 /// TLS end, but the response is cut short all the same (Content-Length not reached, or a chunked
 /// body without its last chunk).
@@ -178,7 +184,7 @@ fn ended_mid_response(f: &Facts, close_t: Nanos, close: &Close) -> Option<Draft>
     {
         return None;
     }
-    let received = f.app_in;
+    let received = response_bytes(f);
     let (summary, missing) = match h.content_length {
         Some(len) => {
             let expected = u64::from(h.head_bytes) + len;
