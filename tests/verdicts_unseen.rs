@@ -224,3 +224,16 @@ fn an_interim_response_is_not_counted_in_a_truncated_body() {
     assert!(text.contains("900 B missing"), "{text}");
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A --read-for longer than the --timeout: the deadline ends the read, and the advice must not
+/// tell the user to add the --read-for they gave (regression: "Use --read-for …").
+#[test]
+fn a_read_for_longer_than_the_deadline_is_named_in_the_advice() {
+    let peer = tls_peer("keepalive");
+    let args = ["--http-get", "/", "--read-for", "5", "--timeout", "1"];
+    let (v, _) = verdict(&peer.target(), &args);
+    assert_class(&v, "response-complete-kept-open");
+    let text = said(&v);
+    assert!(text.contains("shorter than --timeout"), "{text}");
+    assert!(!text.contains("Use --read-for"), "{text}");
+}

@@ -336,9 +336,14 @@ fn kept_open_advice(f: &Facts, h: &crate::trace::event::HttpResponse) -> String 
     } else {
         None
     };
+    // Given a --read-for, the read still ran into the deadline: it was the longer of the two.
+    let stop = match f.setup.as_ref().and_then(|s| s.read_for) {
+        Some(d) => format!("Our --read-for ({}) was longer than what the deadline left: give a --read-for shorter than --timeout to stop reading after the response.", format::duration(d)),
+        None => "Use --read-for to stop reading after the response.".into(),
+    };
     match who {
-        Some(who) => format!("The server does not close although {who}, which means it must close after the response (RFC 9112, 9.6): harmless for a client that stops at the response's end, but one that reads until the close waits for ever. Use --read-for to stop reading after the response."),
-        None => "Nothing is wrong with the server: it keeps the connection alive. Use --read-for to stop reading after the response.".into(),
+        Some(who) => format!("The server does not close although {who}, which means it must close after the response (RFC 9112, 9.6): harmless for a client that stops at the response's end, but one that reads until the close waits for ever. {stop}"),
+        None => format!("Nothing is wrong with the server: it keeps the connection alive. {stop}"),
     }
 }
 
