@@ -237,3 +237,29 @@ fn a_read_for_longer_than_the_deadline_is_named_in_the_advice() {
     assert!(text.contains("shorter than --timeout"), "{text}");
     assert!(!text.contains("Use --read-for"), "{text}");
 }
+
+/// An action the negotiated version does not have (a KeyUpdate on TLS 1.2, a renegotiation on
+/// TLS 1.3): the advice names the option that fits instead of "read OpenSSL's reason".
+#[test]
+fn an_action_the_version_lacks_gets_advice_that_fits() {
+    let server = SServer::start(&["-www", "-tls1_2"]);
+    let target = format!("127.0.0.1:{}", server.port);
+    let (v, out) = verdict(&target, &["--http-get", "/", "--key-update"]);
+    assert_class(&v, "failed");
+    let text = said(&v);
+    assert!(text.contains("it needs TLS 1.3"), "{text}");
+    assert!(
+        text.contains("--tls-min 1.3") && text.contains("--renegotiate"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let server = SServer::start(&["-www"]);
+    let target = format!("127.0.0.1:{}", server.port);
+    let (v, _) = verdict(&target, &["--http-get", "/", "--renegotiate"]);
+    assert_class(&v, "failed");
+    let text = said(&v);
+    assert!(
+        text.contains("--key-update") && text.contains("--tls-max 1.2"),
+        "{text}"
+    );
+}

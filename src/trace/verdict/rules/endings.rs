@@ -70,9 +70,9 @@ fn rejected_record(f: &Facts) -> Option<Draft> {
                 Class::Failed,
                 format!("The connection failed after the handshake: {error}."),
             )
-            .fact(error, last, f.close.map(|(t, _)| t))
+            .fact(error.clone(), last, f.close.map(|(t, _)| t))
             .focus(last)
-            .user("Read OpenSSL's reason above; it names what went wrong."),
+            .user(failed_advice(&error)),
         );
     };
     let name = alert_name(alert.desc);
@@ -165,6 +165,20 @@ fn eof_verdict(f: &Facts) -> Draft {
     .focus(focus)
     .user("If the protocol has its own end marker, check it; otherwise the peer (or a proxy) ended abruptly.")
     .code("With OpenSSL 3, EOF without close_notify is SSL_ERROR_SSL \"unexpected eof while reading\".")
+}
+
+/// What to do about a failure after the handshake: for an action the negotiated version does
+/// not allow (the probe's "… refused by OpenSSL: it needs …"), the option that fits; else
+/// OpenSSL's reason is the best guide.
+fn failed_advice(error: &str) -> &'static str {
+    if !error.contains("refused by OpenSSL: it needs") {
+        return "Read OpenSSL's reason above; it names what went wrong.";
+    }
+    if error.starts_with("KeyUpdate") {
+        "The server chose a version before TLS 1.3, which has no KeyUpdate: --key-update needs TLS 1.3 (--tls-min 1.3 asks for it; a server without it then fails the handshake), and --renegotiate is TLS 1.2's way to new keys."
+    } else {
+        "TLS 1.3 has no renegotiation: --key-update gives new keys on TLS 1.3, and --tls-max 1.2 asks for TLS 1.2 to renegotiate (the server must allow it)."
+    }
 }
 
 /// Bytes of the final HTTP response received (its head and body; interim 1xx responses before
