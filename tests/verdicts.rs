@@ -8,7 +8,7 @@ mod common;
 use common::bounded::PyPeer;
 use common::*;
 use serde_json::Value;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// `tls_peer.py MODE` with the lab's server certificate.
 fn tls_peer(mode: &str) -> PyPeer {
@@ -401,48 +401,6 @@ fn an_answer_in_pieces_with_pauses_is_slow() {
     let (v, _) = verdict(&peer.target(), &["--http-get", "/", "--timeout", "8"]);
     assert_class(&v, "slow");
     assert!(said(&v).contains("with pauses"), "{}", said(&v));
-}
-
-/// A running `gnutls-serv` with the lab's certificate on a free loopback port; killed on drop.
-struct GnutlsServ {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl GnutlsServ {
-    fn start(extra: &[&str]) -> GnutlsServ {
-        let files = cert_files();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("gnutls-serv")
-            .args(["-p", &port.to_string()])
-            .args(extra)
-            .arg("--x509certfile")
-            .arg(&files.cert)
-            .arg("--x509keyfile")
-            .arg(&files.key)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("gnutls-serv (package gnutls-bin)");
-        // Bounded wait for it to listen.
-        for _ in 0..50 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        GnutlsServ { child, port }
-    }
-}
-
-impl Drop for GnutlsServ {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// GnuTLS answers a version it does not speak with handshake_failure, not protocol_version.

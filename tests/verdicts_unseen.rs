@@ -263,3 +263,18 @@ fn an_action_the_version_lacks_gets_advice_that_fits() {
         "{text}"
     );
 }
+
+/// A server without secure renegotiation (RFC 5746): OpenSSL 3 refuses it, and the advice
+/// names that instead of the generic "the error names what OpenSSL refused".
+#[test]
+fn a_server_without_secure_renegotiation_is_explained() {
+    let priority = "NORMAL:-VERS-TLS1.3:%DISABLE_SAFE_RENEGOTIATION";
+    let server = GnutlsServ::start(&["--http", "--priority", priority]);
+    let target = format!("localhost:{}", server.port);
+    let (v, out) = verdict(&target, &["--http-get", "/", "--timeout", "5"]);
+    assert_class(&v, "handshake-alert");
+    let text = said(&v);
+    assert!(text.contains("unsafe legacy renegotiation"), "{text}");
+    assert!(text.contains("RFC 5746"), "{text}");
+    assert_eq!(out.status.code(), Some(1));
+}

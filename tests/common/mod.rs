@@ -1,5 +1,5 @@
 //! Shared test helpers: runtime certificates on disk, the system's `openssl s_server` as a
-//! peer, and running the engine to the end of one connection.
+//! peer (and `gnutls-serv`), and running the engine to the end of one connection.
 #![allow(dead_code, unreachable_pub)] // each test crate uses a different subset; pub for all of them
 
 pub mod bounded;
@@ -286,5 +286,47 @@ pub const KEY_UPDATE: u8 = 24;
 pub const HELLO_REQUEST: u8 = 0;
 
 /// Running the `tlsscope` binary as a user does, and files for it in this process's folder.
+/// A running `gnutls-serv` with the lab's certificate on a free loopback port; killed on drop.
+pub struct GnutlsServ {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl GnutlsServ {
+    pub fn start(extra: &[&str]) -> GnutlsServ {
+        let files = cert_files();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new("gnutls-serv")
+            .args(["-p", &port.to_string()])
+            .args(extra)
+            .arg("--x509certfile")
+            .arg(&files.cert)
+            .arg("--x509keyfile")
+            .arg(&files.key)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnutls-serv (package gnutls-bin)");
+        // Bounded wait for it to listen.
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        GnutlsServ { child, port }
+    }
+}
+
+impl Drop for GnutlsServ {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub mod programs;
 pub mod run;

@@ -176,7 +176,11 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
                 Some(alert.at.t),
             )
             .focus(alert.at.call)
-            .user("The error names what OpenSSL refused in the server's messages.")
+            .user(if error.contains("unsafe legacy renegotiation") {
+                "The server does not support secure renegotiation (RFC 5746, 2010), and OpenSSL 3 refuses such servers by default: the server must be updated or configured for it (a client can accept it with SSL_OP_LEGACY_SERVER_CONNECT, and is then open to the renegotiation attack)."
+            } else {
+                "The error names what OpenSSL refused in the server's messages."
+            })
             .code("An outgoing fatal alert is our own OpenSSL refusing the peer's handshake."),
         );
     }
