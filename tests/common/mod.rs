@@ -330,3 +330,4 @@ impl Drop for GnutlsServ {
 
 pub mod programs;
 pub mod run;
+pub mod verdict;
