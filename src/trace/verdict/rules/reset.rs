@@ -107,7 +107,9 @@ fn answering_close_notify(f: &Facts) -> Option<Draft> {
     let ours_first = close.notify_sent && closed_by(f) == Some(CloseReason::Clean);
     let cut_response = f.http_head.is_some() && f.http_complete.is_none();
     // What was still in our send queue when the reset came is lost with it.
-    let undelivered = f.last_sock.is_some_and(|(_, s)| s.outq > 1024);
+    let undelivered = f
+        .last_sock
+        .is_some_and(|(_, s)| s.outq > super::undelivered::UNDELIVERED_MIN);
     if !ours_first || seen.t < shutdown || cut_response || undelivered || !is_reset_errno(errno) {
         return None;
     }

@@ -176,7 +176,7 @@ pub(super) fn judge(f: &Facts, now: Nanos) -> Option<Draft> {
                 Some(alert.at.t),
             )
             .focus(alert.at.call)
-            .user(if error.contains("unsafe legacy renegotiation") {
+            .user(if error.contains("legacy renegotiation disabled") {
                 "The server does not support secure renegotiation (RFC 5746, 2010), and OpenSSL 3 refuses such servers by default: the server must be updated or configured for it (a client can accept it with SSL_OP_LEGACY_SERVER_CONNECT, and is then open to the renegotiation attack)."
             } else {
                 "The error names what OpenSSL refused in the server's messages."

@@ -3,7 +3,7 @@
 
 use super::trace_builder::{text, Trace, MS};
 use crate::trace::event::*;
-use crate::trace::verdict::{judge, Class, Severity, Verdict};
+use crate::trace::verdict::{Class, Severity, Verdict};
 
 #[test]
 fn a_clean_exchange_is_healthy() {
@@ -237,13 +237,7 @@ fn a_close_notify_left_unanswered_is_a_note() {
     tr.io(Dir::Read, 0, true)
         .call(Op::Shutdown, SslError::WantRead, 0)
         .wait(Interest::Read, 2000, Woke::Elapsed);
-    tr.push(EventKind::Close(Close {
-        reason: CloseReason::Clean,
-        notify_sent: true,
-        notify_received: false,
-        workload_done: true,
-    }));
-    let v = judge(&tr.events, 1);
+    let v = tr.close_unanswered();
     assert_eq!(v.class, Class::Healthy, "{}", text(&v));
     assert!(
         text(&v).contains("did not answer our close_notify"),
@@ -466,13 +460,7 @@ fn data_after_our_close_notify_is_named_as_such() {
     tr.push(EventKind::Error(
         "after our close_notify, SSL_shutdown failed: application data after close notify".into(),
     ));
-    tr.push(EventKind::Close(Close {
-        reason: CloseReason::Clean,
-        notify_sent: true,
-        notify_received: false,
-        workload_done: true,
-    }));
-    let v = judge(&tr.events, 1);
+    let v = tr.close_unanswered();
     assert_eq!(v.class, Class::Healthy, "{}", text(&v));
     assert!(text(&v).contains("we never read"), "{}", text(&v));
     assert!(!text(&v).contains("did not answer"), "{}", text(&v));

@@ -183,6 +183,18 @@ impl Trace {
         judge(&self.events, 1)
     }
 
+    /// A clean close of ours whose close_notify the peer never answered (the common end of an
+    /// upload we closed): the verdict on it.
+    pub(super) fn close_unanswered(&mut self) -> Verdict {
+        self.push(EventKind::Close(Close {
+            reason: CloseReason::Clean,
+            notify_sent: true,
+            notify_received: false,
+            workload_done: true,
+        }));
+        judge(&self.events, 1)
+    }
+
     pub(super) fn live(&self, now_ms_later: u64) -> Verdict {
         let mut facts = crate::trace::verdict::Facts::new(1);
         for e in &self.events {

@@ -9,7 +9,7 @@ use crate::trace::verdict::facts::Facts;
 use crate::trace::verdict::types::Class;
 
 /// More than our close_notify record (and a stray ack) still unacknowledged at the end.
-const UNDELIVERED_MIN: u32 = 1024;
+pub(super) const UNDELIVERED_MIN: u32 = 1024;
 
 pub(super) fn judge(f: &Facts) -> Option<Draft> {
     f.handshake_done?;
@@ -153,13 +153,7 @@ mod tests {
         tr.call(Op::Shutdown, SslError::None, 0)
             .sock(0, outq, if outq > 0 { 0 } else { 65536 })
             .wait(Interest::Read, 2000, Woke::Elapsed);
-        tr.push(EventKind::Close(Close {
-            reason: CloseReason::Clean,
-            notify_sent: true,
-            notify_received: false,
-            workload_done: true,
-        }));
-        crate::trace::verdict::judge(&tr.events, 1)
+        tr.close_unanswered()
     }
 
     #[test]
@@ -179,13 +173,7 @@ mod tests {
         tr.push(EventKind::Phase(Phase::Shutdown));
         tr.call(Op::Shutdown, SslError::None, 0)
             .sock(0, 120_000, 75_776);
-        tr.push(EventKind::Close(Close {
-            reason: CloseReason::Clean,
-            notify_sent: true,
-            notify_received: false,
-            workload_done: true,
-        }));
-        let v = crate::trace::verdict::judge(&tr.events, 1);
+        let v = tr.close_unanswered();
         assert_eq!(v.class, Class::ClosedWhileSending, "{}", text(&v));
         assert!(v.summary.contains("still taking our data"), "{}", v.summary);
         // A queue seen shrinking within that moment is no reading rate either.
@@ -196,13 +184,7 @@ mod tests {
         tr.push(EventKind::Phase(Phase::Shutdown));
         tr.call(Op::Shutdown, SslError::None, 0)
             .sock(0, 120_000, 65536);
-        tr.push(EventKind::Close(Close {
-            reason: CloseReason::Clean,
-            notify_sent: true,
-            notify_received: false,
-            workload_done: true,
-        }));
-        let v = crate::trace::verdict::judge(&tr.events, 1);
+        let v = tr.close_unanswered();
         assert_eq!(v.class, Class::ClosedWhileSending, "{}", text(&v));
     }
 
@@ -218,13 +200,7 @@ mod tests {
             .sock(0, 250_000, 65536)
             .wait(Interest::Read, 1000, Woke::Elapsed)
             .sock(0, 200_000, 0);
-        tr.push(EventKind::Close(Close {
-            reason: CloseReason::Clean,
-            notify_sent: true,
-            notify_received: false,
-            workload_done: true,
-        }));
-        let v = crate::trace::verdict::judge(&tr.events, 1);
+        let v = tr.close_unanswered();
         assert_eq!(v.class, Class::SlowReader, "{}", text(&v));
         assert!(v.summary.contains("not yet delivered"), "{}", v.summary);
     }
