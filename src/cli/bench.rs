@@ -20,7 +20,7 @@ mod stats;
 /// Off/on pairs of the bulk upload alone, by default and at most: many short pairs make a
 /// steadier median than a few long ones on a machine whose speed drifts.
 const BULK_PAIRS: u32 = 40;
-const MAX_BULK_PAIRS: u32 = 200;
+const MAX_BULK_PAIRS: u32 = 5000;
 
 /// Which measurements to run.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "BYTES", default_value = "64M")]
     bytes: String,
     /// Runs per mode (off and on alternate; medians are compared). Default 5; the bulk upload
-    /// alone (`--only bulk`) runs off/on pairs, default 40, up to 200.
+    /// alone (`--only bulk`) runs off/on pairs, default 40, up to 5000.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     rounds: Option<i64>,
     /// Run only the bulk upload, the handshakes or the recorder (default: all three).

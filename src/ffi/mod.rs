@@ -20,7 +20,8 @@ pub use session::{
     session_to_pem,
 };
 pub use sock::{
-    buffer_sizes, peer_sent_fin, process_cpu_time, queue_levels, tcp_info, thread_cpu_time,
+    buffer_sizes, monotonic_ns, peer_sent_fin, process_cpu_time, queue_levels, tcp_info,
+    thread_cpu_time,
 };
 pub use ssl::*;
 pub use x509::{key_usage, ocsp_produced_at, ocsp_responder};

@@ -33,10 +33,12 @@ const PAUSE_POLL: Duration = Duration::from_millis(20);
 /// they are sent, and how many make a batch worth sending at once. Sending (and waking the
 /// consumer) once per loop iteration cost more CPU than recording them; a connection-level
 /// event (a phase, `tls`, an error, `close`) is still sent at the end of its iteration.
-/// 10 ms (less than a frame of the app at 60 Hz): at 2 ms, a bulk upload woke the consumer
-/// 500 times a second, and those wake-ups (a futex call, the consumer's spin, a context switch
-/// on a busy core) cost the engine and the consumer about 1 % more CPU than recording the events.
-const FLUSH_AGE: Nanos = 10_000_000;
+/// 16 ms, a frame of the app at 60 Hz (it cannot show an event sooner than its next frame): at
+/// 2 ms, a bulk upload woke the consumer 500 times a second, and those wake-ups (a futex call,
+/// the consumer's spin, a context switch on a busy core, on a virtual machine an interrupt
+/// between its CPUs) cost the engine and the consumer about 1 % more CPU than recording the
+/// events; 10 ms still woke it 100 times a second.
+const FLUSH_AGE: Nanos = 16_000_000;
 const FLUSH_EVENTS: usize = 4096;
 
 /// How the engine records and whom it tells about new events.

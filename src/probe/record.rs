@@ -3,12 +3,16 @@
 //! the engine says which connection and call is current before each OpenSSL call and sends the
 //! batch to the consumer once per loop iteration.
 
+use crate::ffi;
 use crate::trace::{CallId, ConnId, Event, EventKind, Nanos};
 use std::cell::RefCell;
 use std::time::Instant;
 
 struct Recorder {
-    epoch: Instant,
+    /// CLOCK_MONOTONIC (the clock of `Instant`) at the engine's epoch, in ns: timestamps are
+    /// [`ffi::monotonic_ns`] minus this, a subtraction instead of `Instant::elapsed`'s
+    /// `Duration` arithmetic, on the path every socket read and write takes.
+    epoch_ns: u64,
     /// Unix time of `epoch` in ns, when the system clock is after 1970.
     epoch_unix_ns: Option<u64>,
     /// Record detail events (calls, io, states, messages, levels, waits); when false only the
@@ -22,6 +26,13 @@ struct Recorder {
     pending_since: Option<Nanos>,
     /// `batch` holds a connection-level event: send it at the end of this loop iteration.
     urgent: bool,
+}
+
+impl Recorder {
+    /// Nanoseconds since the engine started.
+    fn since_epoch(&self) -> Nanos {
+        ffi::monotonic_ns().saturating_sub(self.epoch_ns)
+    }
 }
 
 /// Things the callbacks noticed during one OpenSSL call.
@@ -53,13 +64,14 @@ thread_local! {
 pub(crate) fn init(epoch: Instant, detail: bool) {
     RECORDER.with(|r| {
         let since_epoch = epoch.elapsed();
+        let epoch_ns = ffi::monotonic_ns().saturating_sub(since_epoch.as_nanos() as u64);
         let epoch_unix_ns = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .ok()
             .and_then(|now| now.checked_sub(since_epoch))
             .and_then(|start| u64::try_from(start.as_nanos()).ok());
         *r.borrow_mut() = Some(Recorder {
-            epoch,
+            epoch_ns,
             epoch_unix_ns,
             detail,
             conn: 0,
@@ -75,7 +87,7 @@ pub(crate) fn init(epoch: Instant, detail: bool) {
 /// Nanoseconds since the engine started.
 pub(crate) fn now() -> Nanos {
     RECORDER.with(|r| match r.borrow().as_ref() {
-        Some(rec) => rec.epoch.elapsed().as_nanos() as Nanos,
+        Some(rec) => rec.since_epoch(),
         None => 0,
     })
 }
@@ -126,7 +138,7 @@ pub(crate) fn in_call(make: impl FnOnce(Option<CallId>) -> EventKind) {
     RECORDER.with(|r| {
         if let Some(rec) = r.borrow_mut().as_mut() {
             if rec.detail {
-                let t = rec.epoch.elapsed().as_nanos() as Nanos;
+                let t = rec.since_epoch();
                 let kind = make(rec.call);
                 rec.pending_since.get_or_insert(t);
                 rec.batch.push(Event {
@@ -269,5 +281,27 @@ mod tests {
         push_at(60, 1, EventKind::Phase(Phase::Handshake));
         assert_eq!(flush_due(1000, 3), Some(0));
         assert_eq!(take_batch().len(), 1);
+    }
+
+    #[test]
+    fn timestamps_count_from_the_engines_epoch_on_the_clock_of_instant() {
+        // An engine started 5 s ago (by `Instant`): the recorder's clock, read from
+        // CLOCK_MONOTONIC, must say about 5 s, agree with `Instant` and never go back.
+        let Some(epoch) = Instant::now().checked_sub(std::time::Duration::from_secs(5)) else {
+            return; // a machine up for less than 5 s: no such epoch
+        };
+        init(epoch, true);
+        let t1 = now();
+        let by_instant = epoch.elapsed().as_nanos() as Nanos;
+        let t2 = now();
+        // The two clocks are read one after the other, so they may differ by as long as this
+        // thread was held up between two reads; a different clock would be off by far more
+        // (CLOCK_REALTIME by decades), and a wrong epoch by the 5 s.
+        const SLACK: Nanos = 1_000_000_000;
+        assert!(t1.abs_diff(by_instant) < SLACK, "{t1} against {by_instant}");
+        assert!(t1 <= t2, "{t1} then {t2}");
+        in_call(|_| wait());
+        let recorded = take_batch().first().map(|e| e.t);
+        assert!(recorded.is_some_and(|t| t >= t2), "{recorded:?} after {t2}");
     }
 }

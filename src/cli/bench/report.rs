@@ -1,8 +1,8 @@
-//! What the bulk bench prints: a line per run, then the medians of each mode and the CPU ratio
-//! off/on of each pair summarised as a median with its 90 % bootstrap interval and quartiles,
-//! with the load average the figures were measured at.
+//! What the bulk bench prints: a line per run, then the medians of each mode, the CPU per byte
+//! off/on over all pairs (total over total) and the CPU ratio off/on of each pair (median and
+//! quartiles), each with its 90 % bootstrap interval, and the load average they were measured at.
 
-use super::stats::Spread;
+use super::stats::{Spread, TotalsRatio};
 use super::{median_of, say, CliError};
 use crate::trace::Event;
 
@@ -99,23 +99,30 @@ pub(super) fn summary(
             "throughput ratio (on/off, medians): {:.3}\n",
             med(off, secs) / med(on, secs)
         ))?;
-        say(&format!(
-            "CPU ratio (CPU per byte off/on, medians, whole process incl. the sink): {:.3}\n",
-            med(off, process) / med(on, process)
-        ))?;
-        say(&format!(
-            "engine CPU ratio (CPU per byte off/on, medians, the sink's thread excluded): {:.3}\n",
-            med(off, engine) / med(on, engine)
-        ))?;
-        say(&format!(
-            "CPU ratio off/on of each pair ({} pairs; 1 = recording costs nothing, 0.980 = it adds 2 %):\n",
-            off.len().min(on.len())
-        ))?;
-        for (what, f) in [
+        let pairs = off.len().min(on.len());
+        let parts = [
             ("engine (I/O thread + consumer):", engine),
             ("I/O thread alone:              ", io),
             ("whole process incl. the sink:  ", process),
-        ] {
+        ];
+        say(&format!(
+            "CPU per byte off/on over all {pairs} pairs (total CPU off / total CPU on, the same bytes; 1 = recording costs nothing, 0.980 = it adds 2 %):\n"
+        ))?;
+        for (what, f) in parts {
+            let totals: Vec<(f64, f64)> = off.iter().zip(on).map(|(a, b)| (f(a), f(b))).collect();
+            let line = match TotalsRatio::of(&totals) {
+                Some(t) => format!(
+                    "  {what} total {:.3}, 90% interval [{:.3}, {:.3}]\n",
+                    t.ratio, t.low, t.high
+                ),
+                None => format!("  {what} not measured (no CPU time)\n"),
+            };
+            say(&line)?;
+        }
+        say(&format!(
+            "CPU ratio off/on of each pair ({pairs} pairs; each pair's two runs follow each other, so a drift of the machine cancels in it):\n"
+        ))?;
+        for (what, f) in parts {
             let ratios: Vec<f64> = off.iter().zip(on).map(|(a, b)| f(a) / f(b)).collect();
             let line = match Spread::of(&ratios) {
                 Some(s) => format!(

@@ -1,6 +1,7 @@
-//! The statistics of the bulk bench's off/on pairs: the median of the per-pair ratios, its
-//! interquartile range, and a bootstrap 90 % interval for the median (a fixed seed, so the same
-//! pairs always give the same interval).
+//! The statistics of the bulk bench's off/on pairs: the CPU per byte of each mode over all pairs
+//! (total off / total on) and the median of the per-pair ratios with its interquartile range,
+//! each with a bootstrap 90 % interval (pairs resampled with a fixed seed, so the same pairs
+//! always give the same interval).
 
 /// A sample summarised: its median, quartiles and a 90 % bootstrap interval of the median.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,26 +25,68 @@ impl Spread {
         }
         let mut sorted = values.to_vec();
         sorted.sort_by(f64::total_cmp);
-        let mut rng = SplitMix(0x7153_5c09_e5b1_0001);
-        let mut resample = vec![0.0; sorted.len()];
-        let mut medians: Vec<f64> = (0..RESAMPLES)
-            .map(|_| {
-                for slot in resample.iter_mut() {
-                    *slot = sorted[rng.below(sorted.len())];
-                }
-                resample.sort_by(f64::total_cmp);
-                quantile(&resample, 0.5)
-            })
-            .collect();
-        medians.sort_by(f64::total_cmp);
+        let mut resample = Vec::with_capacity(sorted.len());
+        let (low, high) = bootstrap(sorted.len(), |picks| {
+            resample.clear();
+            resample.extend(picks.iter().map(|&i| sorted[i]));
+            resample.sort_by(f64::total_cmp);
+            quantile(&resample, 0.5)
+        });
         Some(Spread {
             median: quantile(&sorted, 0.5),
             q1: quantile(&sorted, 0.25),
             q3: quantile(&sorted, 0.75),
-            low: quantile(&medians, 0.05),
-            high: quantile(&medians, 0.95),
+            low,
+            high,
         })
     }
+}
+
+/// Total CPU off / total CPU on over all pairs: the CPU per byte of the two modes compared
+/// (every run moves the same bytes). Unlike the median of the per-pair ratios it weighs every
+/// run by its CPU time, which is what "CPU per byte" means, and it uses every pair's
+/// difference, not only the middle one's, so its interval narrows faster as pairs are added.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct TotalsRatio {
+    pub(super) ratio: f64,
+    /// 5th and 95th percentiles of the ratio over resampled pairs.
+    pub(super) low: f64,
+    pub(super) high: f64,
+}
+
+impl TotalsRatio {
+    /// `pairs` are (CPU off, CPU on); None for none, a NaN, or no CPU time on either side.
+    pub(super) fn of(pairs: &[(f64, f64)]) -> Option<TotalsRatio> {
+        let ratio_of = |picks: &mut dyn Iterator<Item = &(f64, f64)>| {
+            let (off, on) = picks.fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+            off / on
+        };
+        let ratio = ratio_of(&mut pairs.iter());
+        if pairs.is_empty() || !ratio.is_finite() || ratio <= 0.0 {
+            return None;
+        }
+        let (low, high) = bootstrap(pairs.len(), |picks| {
+            ratio_of(&mut picks.iter().map(|&i| &pairs[i]))
+        });
+        Some(TotalsRatio { ratio, low, high })
+    }
+}
+
+/// The 5th and 95th percentiles of `stat` over [`RESAMPLES`] resamples of `n` items (indices
+/// drawn with replacement, from a fixed seed).
+fn bootstrap(n: usize, mut stat: impl FnMut(&[usize]) -> f64) -> (f64, f64) {
+    let mut rng = SplitMix(0x7153_5c09_e5b1_0001);
+    let mut picks = vec![0; n];
+    let mut stats: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            for slot in picks.iter_mut() {
+                *slot = rng.below(n);
+            }
+            stat(&picks)
+        })
+        .collect();
+    stats.sort_by(f64::total_cmp);
+    (quantile(&stats, 0.05), quantile(&stats, 0.95))
 }
 
 /// The `p` quantile of sorted values, interpolated between neighbours (so the median of an
@@ -116,5 +159,37 @@ mod tests {
             (flat.low, flat.high, flat.q1, flat.q3),
             (0.98, 0.98, 0.98, 0.98)
         );
+    }
+
+    #[test]
+    fn the_totals_ratio_weighs_runs_by_their_cpu_and_its_interval_narrows_with_more_pairs() {
+        // One pair with a large CPU time dominates the total, not the median of the ratios.
+        let t = TotalsRatio::of(&[(1.0, 1.0), (1.0, 1.0), (8.0, 10.0)]).unwrap();
+        assert_eq!(t.ratio, 10.0 / 12.0);
+        assert!(t.low <= t.ratio && t.ratio <= t.high, "{t:?}");
+        let noisy = |n: usize| -> Vec<(f64, f64)> {
+            (0..n)
+                .map(|i| {
+                    let wobble = 0.1 * ((i * 37 % 11) as f64 - 5.0) / 5.0;
+                    (1.0 + wobble, 1.01 - wobble)
+                })
+                .collect()
+        };
+        let (few, many) = (
+            TotalsRatio::of(&noisy(10)).unwrap(),
+            TotalsRatio::of(&noisy(400)).unwrap(),
+        );
+        assert!(
+            many.high - many.low < few.high - few.low,
+            "{few:?} {many:?}"
+        );
+        assert_eq!(
+            TotalsRatio::of(&noisy(10)),
+            Some(few),
+            "same pairs, same interval"
+        );
+        assert_eq!(TotalsRatio::of(&[]), None);
+        assert_eq!(TotalsRatio::of(&[(1.0, 0.0)]), None, "no CPU time on");
+        assert_eq!(TotalsRatio::of(&[(f64::NAN, 1.0)]), None);
     }
 }
