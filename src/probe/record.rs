@@ -1,7 +1,7 @@
 //! The recorder: where events go on the I/O thread. A thread-local batch, because OpenSSL's
 //! callbacks and the socket tap run deep inside OpenSSL calls with no handle to the connection;
 //! the engine says which connection and call is current before each OpenSSL call and sends the
-//! batch to the consumer once per loop iteration.
+//! batch to the consumer when [`flush_due`] says (at once for connection-level events).
 
 use crate::ffi;
 use crate::trace::{CallId, ConnId, Event, EventKind, Nanos};
