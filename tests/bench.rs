@@ -158,39 +158,23 @@ fn a_handshake_that_fails_fails_the_bench_and_bad_settings_are_refused() {
     }
 }
 
-/// The median and 90 % interval on the summary line of the pairs' ratios that starts `label`,
-/// e.g. `  I/O thread alone:  median 0.987, 90% interval [0.975, 0.995], IQR [...]`.
-fn pair_summary(text: &str, label: &str) -> (f64, f64, f64) {
+/// The figure, its 90 % interval (low, high) on the summary line that starts `label` and
+/// names the figure `what`: `total` (total over total, e.g.
+/// `  I/O thread alone:  total 0.987, 90% interval [0.975, 0.995]`) or `median` (the pairs'
+/// ratios, followed by `, IQR [q1, q3]`).
+fn summary(text: &str, label: &str, what: &str) -> (f64, f64, f64) {
     let line = text
         .lines()
-        .find(|l| l.starts_with(label) && l.contains(" median "))
-        .unwrap_or_else(|| panic!("no line {label:?} in\n{text}"));
+        .find(|l| l.starts_with(label) && l.contains(&format!(" {what} ")))
+        .unwrap_or_else(|| panic!("no {what} line {label:?} in\n{text}"));
     let numbers: Vec<f64> = line[label.len()..]
         .split(|c: char| !(c.is_ascii_digit() || c == '.'))
         .filter_map(|w| w.parse().ok())
         .collect();
-    // median, 90 (of "90%"), low, high, q1, q3
-    assert_eq!(numbers.len(), 6, "{line}");
-    assert!(
-        line.contains("median") && line.contains("90% interval ["),
-        "{line}"
-    );
-    (numbers[0], numbers[2], numbers[3])
-}
-
-/// The ratio and 90 % interval on the total-over-total line that starts `label`, e.g.
-/// `  I/O thread alone:  total 0.987, 90% interval [0.975, 0.995]`.
-fn totals_summary(text: &str, label: &str) -> (f64, f64, f64) {
-    let line = text
-        .lines()
-        .find(|l| l.starts_with(label) && l.contains(" total "))
-        .unwrap_or_else(|| panic!("no total line {label:?} in\n{text}"));
-    let numbers: Vec<f64> = line[label.len()..]
-        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    // ratio, 90 (of "90%"), low, high
-    assert_eq!(numbers.len(), 4, "{line}");
+    // figure, 90 (of "90%"), low, high, and for the median q1, q3
+    let expected = if what == "median" { 6 } else { 4 };
+    assert_eq!(numbers.len(), expected, "{line}");
+    assert!(line.contains("90% interval ["), "{line}");
     (numbers[0], numbers[2], numbers[3])
 }
 
@@ -228,9 +212,9 @@ fn bulk_reports_the_engine_cpu_apart_from_the_sink_and_can_run_one_mode() {
         "  I/O thread alone:",
         "  whole process incl. the sink:",
     ] {
-        let (total, low, high) = totals_summary(&text, label);
+        let (total, low, high) = summary(&text, label, "total");
         assert!(low > 0.0 && low <= total && total <= high, "{text}");
-        let (median, low, high) = pair_summary(&text, label);
+        let (median, low, high) = summary(&text, label, "median");
         assert!(low > 0.0 && low <= median && median <= high, "{text}");
     }
     assert!(text.contains("over all 2 pairs"), "{text}");

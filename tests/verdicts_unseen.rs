@@ -232,7 +232,7 @@ fn a_server_without_secure_renegotiation_is_explained() {
     let (v, out) = verdict(&target, &["--http-get", "/", "--timeout", "5"]);
     assert_class(&v, "handshake-alert");
     let text = said(&v);
-    assert!(text.contains("unsafe legacy renegotiation"), "{text}");
+    assert!(text.contains("legacy renegotiation disabled"), "{text}");
     assert!(text.contains("RFC 5746"), "{text}");
     assert_eq!(out.status.code(), Some(1));
 }
