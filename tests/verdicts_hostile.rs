@@ -5,9 +5,7 @@
 mod common;
 
 use common::bounded::{last_line, text, PyPeer};
-use common::verdict::{assert_class, said, tls_peer, verdict};
-use serde_json::Value;
-use std::process::Command;
+use common::verdict::{assert_class, said, tls_peer, verdict, verdict_of};
 
 #[test]
 fn a_handshake_answer_cut_short_is_not_an_unanswered_hello() {
@@ -93,15 +91,7 @@ fn a_close_notify_in_answer_to_the_clienthello_is_named() {
 /// (regression: once the handshake's own bytes no longer counted as unread, it said "reset").
 #[test]
 fn the_labs_early_reject_is_an_early_rejection() {
-    let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
-        .args(["trace", "lab:early-reject", "--format", "jsonl"])
-        .output()
-        .expect("run tlsscope");
-    let v = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["kind"] == "verdict")
-        .unwrap_or_else(|| panic!("no verdict: {}", text(&out.stdout)));
+    let (v, out) = verdict_of(&["trace", "lab:early-reject", "--format", "jsonl"]);
     assert_eq!(v["class"], "early-rejection", "{}", said(&v));
     assert_eq!(out.status.code(), Some(1));
 }

@@ -18,8 +18,14 @@ pub fn verdict(target: &str, args: &[&str]) -> (Value, Output) {
     let ca = files.ca.to_string_lossy().into_owned();
     let mut all = vec!["trace", target, "--format", "jsonl", "--ca", &ca];
     all.extend_from_slice(args);
+    verdict_of(&all)
+}
+
+/// Runs tlsscope with exactly `args` (a `trace … --format jsonl` command line, e.g. to a `lab:`
+/// target, which brings its own CA) and returns the verdict line and the run's output.
+pub fn verdict_of(args: &[&str]) -> (Value, Output) {
     let out = Command::new(env!("CARGO_BIN_EXE_tlsscope"))
-        .args(&all)
+        .args(args)
         .output()
         .expect("run tlsscope");
     let v = String::from_utf8_lossy(&out.stdout)
